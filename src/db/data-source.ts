@@ -1,0 +1,105 @@
+import { createConnection } from "mysql2/promise";
+import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from "typeorm";
+import type { DatabaseConfig } from "../config/config";
+import { ENTITIES } from "./entities";
+import { MIGRATIONS } from "./migrations";
+import { SnakeNamingStrategy } from "./snake-naming.strategy";
+import { SqliteFileStore } from "./sqlite-file.store";
+
+export interface DataSourceExtras {
+  /** Receives every statement; the tests count them. */
+  logger?: TypeOrmLogger;
+  poolSize?: number;
+}
+
+/**
+ * MySQL and MariaDB report column defaults differently, and TypeORM must know which it talks
+ * to or it sees drift that is not there. Ask the server rather than trust the URL's scheme.
+ */
+export async function detectServerFlavor(url: string): Promise<"mysql" | "mariadb"> {
+  const connection = await createConnection({ uri: url.replace(/^mariadb:/, "mysql:"), connectTimeout: 10_000 });
+  try {
+    const [rows] = await connection.query("SELECT VERSION() AS version");
+    const version = String((rows as Array<{ version: string }>)[0]?.version ?? "");
+    return version.toLowerCase().includes("mariadb") ? "mariadb" : "mysql";
+  } finally {
+    await connection.end();
+  }
+}
+
+/** The options for either database; also used by `ormconfig.ts` for the TypeORM CLI. */
+export async function dataSourceOptions(
+  config: DatabaseConfig,
+  extras: DataSourceExtras = {},
+): Promise<{ options: DataSourceOptions; fileStore?: SqliteFileStore }> {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: "schema_migrations",
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    migrationsRun: false,
+    logger: extras.logger,
+    logging: extras.logger ? ["query", "error"] : false,
+  } satisfies Partial<DataSourceOptions>;
+  if (config.kind === "mysql") {
+    const type = await detectServerFlavor(config.url);
+    const url = config.url.replace(/^mariadb:/, "mysql:");
+    return {
+      options: {
+        ...common,
+        type,
+        url,
+        // Instants are stored in UTC whatever the server's zone; DATE columns come back as
+        // text so no zone can move a membership's end date.
+        timezone: "Z",
+        dateStrings: ["DATE"],
+        charset: "utf8mb4_unicode_ci",
+        poolSize: extras.poolSize ?? 10,
+      },
+    };
+  }
+  const fileStore = new SqliteFileStore(config.file);
+  return {
+    fileStore,
+    options: {
+      ...common,
+      type: "sqljs",
+      location: config.file,
+      autoSave: true,
+      autoSaveCallback: (image: Uint8Array) => fileStore.save(image),
+    },
+  };
+}
+
+/** A data source with its embedded-file flush, so shutdown never loses the last commits. */
+export class Database {
+  private constructor(
+    readonly dataSource: DataSource,
+    readonly kind: DatabaseConfig["kind"],
+    private readonly fileStore: SqliteFileStore | undefined,
+  ) {}
+
+  static async create(config: DatabaseConfig, extras: DataSourceExtras = {}): Promise<Database> {
+    const { options, fileStore } = await dataSourceOptions(config, extras);
+    return new Database(new DataSource(options), config.kind, fileStore);
+  }
+
+  /** Connects and applies every pending migration. */
+  async open(): Promise<void> {
+    await this.dataSource.initialize();
+    await this.dataSource.runMigrations({ transaction: this.kind === "mysql" ? "none" : "all" });
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    this.fileStore?.flush();
+  }
+
+  /** Reachable, and no migration left to run. */
+  async isReady(): Promise<boolean> {
+    if (!this.dataSource.isInitialized) return false;
+    await this.dataSource.query("SELECT 1");
+    return !(await this.dataSource.showMigrations());
+  }
+}

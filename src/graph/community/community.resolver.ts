@@ -1,0 +1,58 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import type { GraphContext } from "../context";
+import { mapPage } from "../pagination/map-page";
+import { PageArgs } from "../pagination/page.args";
+import type { PageOf } from "../pagination/connection.types";
+import { CommunityFilter } from "./community-filter.input";
+import { toCommunity, toCommunityMembership } from "./community.mapper";
+import { pageCommunities } from "./community.queries";
+import { Community, CommunityConnection, CommunityMembership, CommunityMembershipConnection } from "./community.type";
+import { RosterArgs } from "../pagination/roster.args";
+
+@Resolver(() => Community)
+export class CommunityResolver {
+  @Query(() => Community, { nullable: true, description: "One community by its AMS key." })
+  async community(@Arg("key", () => ID) key: string, @Ctx() ctx: GraphContext): Promise<Community | null> {
+    const entity = await ctx.loaders.community.load(key);
+    return entity ? toCommunity(entity) : null;
+  }
+
+  @Query(() => CommunityConnection, { description: "Communities ordered by name." })
+  async communities(
+    @Args() page: PageArgs,
+    @Arg("filter", () => CommunityFilter, { nullable: true }) filter: CommunityFilter | null,
+    @Ctx() ctx: GraphContext,
+  ): Promise<PageOf<Community>> {
+    const result = await pageCommunities(ctx.services.dataSource, filter, page);
+    for (const edge of result.edges) ctx.loaders.community.prime(edge.node.communityKey, edge.node);
+    return mapPage(result, toCommunity);
+  }
+
+  @FieldResolver(() => Community, { nullable: true })
+  async parent(@Root() community: Community, @Ctx() ctx: GraphContext): Promise<Community | null> {
+    if (!community.parentKey) return null;
+    const entity = await ctx.loaders.community.load(community.parentKey);
+    return entity ? toCommunity(entity) : null;
+  }
+
+  @FieldResolver(() => [Community], { description: "Communities whose parent this is, by name." })
+  async children(@Root() community: Community, @Ctx() ctx: GraphContext): Promise<Community[]> {
+    return (await ctx.loaders.communityChildren.load(community.key)).map(toCommunity);
+  }
+
+  @FieldResolver(() => CommunityMembershipConnection, { description: "Memberships ordered by member name." })
+  async members(
+    @Root() community: Community,
+    @Args() args: RosterArgs,
+    @Ctx() ctx: GraphContext,
+  ): Promise<PageOf<CommunityMembership>> {
+    const page = await ctx.loaders.communityRoster.page.load({
+      groupKey: community.key,
+      first: args.first,
+      after: args.after ?? null,
+      role: args.role ?? null,
+      activeOn: args.activeOn ?? null,
+    });
+    return mapPage(page, toCommunityMembership);
+  }
+}

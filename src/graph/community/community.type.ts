@@ -1,0 +1,32 @@
+import { Field, ID, ObjectType } from "type-graphql";
+import { connectionTypes } from "../pagination/connection.types";
+import { DateScalar, DateTimeScalar } from "../scalars";
+
+@ObjectType({ description: "A committee, chapter, special-interest group, … as the AMS lists it." })
+export class Community {
+  @Field(() => ID) key!: string;
+  @Field() name!: string;
+  @Field(() => String, { nullable: true, description: "E.g. Committee, Chapter, Special Interest Group." })
+  type!: string | null;
+  @Field(() => String, { nullable: true }) subType!: string | null;
+  @Field(() => ID, { nullable: true }) parentKey!: string | null;
+  @Field(() => DateTimeScalar) lastRefreshedAt!: Date;
+  @Field(() => DateTimeScalar, { nullable: true }) sourceUpdatedAt!: Date | null;
+}
+
+@ObjectType({ description: "A member's place in a community: role and term." })
+export class CommunityMembership {
+  memberKey!: string;
+  communityKey!: string;
+  position!: number;
+  @Field(() => String, { nullable: true, description: "E.g. Chair, Vice Chair, Member." }) role!: string | null;
+  @Field(() => DateScalar, { nullable: true }) sinceDate!: string | null;
+  @Field(() => DateScalar, { nullable: true }) beginDate!: string | null;
+  @Field(() => DateScalar, { nullable: true }) endDate!: string | null;
+}
+
+export const { Connection: CommunityConnection } = connectionTypes(Community, "Community");
+export const { Connection: CommunityMembershipConnection } = connectionTypes(
+  CommunityMembership,
+  "CommunityMembership",
+);

@@ -1,0 +1,74 @@
+import type { MemberDemographicEntity } from "../../db/entities/member-demographic.entity";
+import type { MemberPhoneEntity } from "../../db/entities/member-phone.entity";
+import type { MemberSocialLinkEntity } from "../../db/entities/member-social-link.entity";
+import type { MemberEntity } from "../../db/entities/member.entity";
+import { Address, Demographic, Member, Phone, SocialLink } from "./member.type";
+
+const orNull = (text: string): string | null => (text === "" ? null : text);
+
+export function displayNameOf(entity: MemberEntity): string {
+  if (entity.isOrganization && entity.companyName) return entity.companyName;
+  const given = entity.informalName || entity.firstName;
+  const name = [given, entity.lastName].filter((part) => part).join(" ");
+  return name || entity.companyName || entity.memberKey;
+}
+
+function addressOf(entity: MemberEntity): Address | null {
+  const address: Address = {
+    line1: entity.addressLine1,
+    line2: entity.addressLine2,
+    line3: entity.addressLine3,
+    city: entity.city,
+    stateProvince: entity.stateProvince,
+    postalCode: entity.postalCode,
+    country: entity.country,
+  };
+  return Object.values(address).some((part) => part) ? Object.assign(new Address(), address) : null;
+}
+
+export function toMember(entity: MemberEntity): Member {
+  return Object.assign(new Member(), {
+    key: entity.memberKey,
+    memberId: entity.memberId,
+    prefix: entity.prefix,
+    firstName: orNull(entity.firstName),
+    middleName: entity.middleName,
+    lastName: orNull(entity.lastName),
+    informalName: entity.informalName,
+    suffix: entity.suffix,
+    designation: entity.designation,
+    displayName: displayNameOf(entity),
+    companyName: entity.companyName,
+    title: entity.title,
+    bio: entity.bio,
+    profileImageUrl: entity.profileImageUrl,
+    websiteUrl: entity.websiteUrl,
+    memberType: entity.memberType,
+    status: entity.status,
+    isMember: entity.isMember,
+    isOrganization: entity.isOrganization,
+    memberSince: entity.memberSince,
+    membershipExpiresOn: entity.membershipExpiresOn,
+    excludeFromDirectory: entity.excludeFromDirectory,
+    lastRefreshedAt: entity.lastRefreshedAt,
+    sourceUpdatedAt: entity.sourceUpdatedAt,
+    changedAt: entity.changedAt,
+    email: entity.email,
+    address: addressOf(entity),
+  });
+}
+
+export const toPhone = (entity: MemberPhoneEntity): Phone =>
+  Object.assign(new Phone(), { number: entity.number, type: entity.type });
+
+export const toSocialLink = (entity: MemberSocialLinkEntity): SocialLink =>
+  Object.assign(new SocialLink(), { network: entity.network, url: entity.url });
+
+export const toDemographic = (entity: MemberDemographicEntity): Demographic =>
+  Object.assign(new Demographic(), {
+    type: entity.type,
+    value: entity.value,
+    typeKey: entity.typeKey,
+    valueKey: entity.valueKey,
+    isFreeForm: entity.isFreeForm,
+  });

@@ -1,0 +1,82 @@
+import type { DataSource, SelectQueryBuilder } from "typeorm";
+import { CommunityMembershipEntity } from "../../db/entities/community-membership.entity";
+import { MemberEntity } from "../../db/entities/member.entity";
+import { SecurityGroupMembershipEntity } from "../../db/entities/security-group-membership.entity";
+import type { PageArgs } from "../pagination/page.args";
+import { decodeCursor, encodeCursor } from "../pagination/cursor";
+import { type PageOf, toPage } from "../pagination/connection.types";
+import { likeContains, whereAfter } from "../pagination/keyset";
+import type { MemberFilter } from "./member-filter.input";
+
+export const MEMBER_LIST = "members";
+const SORT = ["m.lastName", "m.firstName", "m.memberKey"];
+
+export const memberCursor = (row: MemberEntity): string =>
+  encodeCursor(MEMBER_LIST, [row.lastName, row.firstName, row.memberKey]);
+
+/** Applies a member filter; shared by the page and its count so they always agree. */
+export function applyMemberFilter(
+  query: SelectQueryBuilder<MemberEntity>,
+  filter: MemberFilter | null | undefined,
+): SelectQueryBuilder<MemberEntity> {
+  if (!filter) return query;
+  const words = (filter.search ?? "").split(/\s+/).filter((word) => word !== "").slice(0, 8);
+  words.forEach((word, index) => {
+    const columns = ["m.firstName", "m.lastName", "m.informalName", "m.email", "m.companyName"];
+    const any = columns.map((column) => `${column} LIKE :word${index} ESCAPE '!'`).join(" OR ");
+    query.andWhere(`(${any})`, { [`word${index}`]: likeContains(word) });
+  });
+  if (filter.memberTypes && filter.memberTypes.length > 0) {
+    query.andWhere("m.memberType IN (:...memberTypes)", { memberTypes: filter.memberTypes });
+  }
+  if (filter.statuses && filter.statuses.length > 0) {
+    query.andWhere("m.status IN (:...statuses)", { statuses: filter.statuses });
+  }
+  if (filter.isMember !== null && filter.isMember !== undefined) {
+    query.andWhere("m.isMember = :isMember", { isMember: filter.isMember });
+  }
+  if (filter.communityKey) {
+    const listed = query
+      .subQuery()
+      .select("1")
+      .from(CommunityMembershipEntity, "cm")
+      .where("cm.memberKey = m.memberKey AND cm.communityKey = :communityKey")
+      .getQuery();
+    query.andWhere(`EXISTS ${listed}`, { communityKey: filter.communityKey });
+  }
+  if (filter.securityGroupKey) {
+    const grouped = query
+      .subQuery()
+      .select("1")
+      .from(SecurityGroupMembershipEntity, "sgm")
+      .where("sgm.memberKey = m.memberKey AND sgm.groupKey = :groupKey")
+      .getQuery();
+    query.andWhere(`EXISTS ${grouped}`, { groupKey: filter.securityGroupKey });
+  }
+  if (filter.changedSince) {
+    query.andWhere("m.changedAt >= :changedSince", { changedSince: filter.changedSince });
+  }
+  return query;
+}
+
+/**
+ * One page of members ordered by last name, first name, key: one statement for the page and,
+ * only when asked, one for the count.
+ */
+export async function pageMembers(
+  dataSource: DataSource,
+  filter: MemberFilter | null | undefined,
+  page: PageArgs,
+  restrict?: (query: SelectQueryBuilder<MemberEntity>) => void,
+): Promise<PageOf<MemberEntity>> {
+  const base = () => {
+    const query = applyMemberFilter(dataSource.getRepository(MemberEntity).createQueryBuilder("m"), filter);
+    restrict?.(query);
+    return query;
+  };
+  const query = base();
+  if (page.after) whereAfter(query, SORT, decodeCursor(MEMBER_LIST, page.after, SORT.length));
+  SORT.forEach((column) => query.addOrderBy(column, "ASC"));
+  const rows = await query.take(page.first + 1).getMany();
+  return toPage(rows, page.first, page.after, memberCursor, (row) => row, () => base().getCount());
+}

@@ -1,0 +1,75 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import { isActiveOn, toCommunityMembership } from "../community/community.mapper";
+import { CommunityMembership } from "../community/community.type";
+import type { GraphContext } from "../context";
+import type { PageOf } from "../pagination/connection.types";
+import { mapPage } from "../pagination/map-page";
+import { PageArgs } from "../pagination/page.args";
+import { DateScalar } from "../scalars";
+import { toSecurityGroupMembership } from "../security-group/security-group.mapper";
+import { SecurityGroupMembership } from "../security-group/security-group.type";
+import { MemberFilter } from "./member-filter.input";
+import { toDemographic, toMember, toPhone, toSocialLink } from "./member.mapper";
+import { pageMembers } from "./member.queries";
+import { Address, Demographic, Member, MemberConnection, Phone, SocialLink } from "./member.type";
+
+@Resolver(() => Member)
+export class MemberResolver {
+  @Query(() => Member, { nullable: true, description: "One member by AMS key." })
+  async member(@Arg("key", () => ID) key: string, @Ctx() ctx: GraphContext): Promise<Member | null> {
+    const entity = await ctx.loaders.member.load(key);
+    return entity ? toMember(entity) : null;
+  }
+
+  @Query(() => MemberConnection, { description: "Members ordered by last name, first name, key." })
+  async members(
+    @Args() page: PageArgs,
+    @Arg("filter", () => MemberFilter, { nullable: true }) filter: MemberFilter | null,
+    @Ctx() ctx: GraphContext,
+  ): Promise<PageOf<Member>> {
+    const result = await pageMembers(ctx.services.dataSource, filter, page);
+    for (const edge of result.edges) ctx.loaders.member.prime(edge.node.memberKey, edge.node);
+    return mapPage(result, toMember);
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  email(@Root() member: Member): string | null {
+    return member.email;
+  }
+
+  @FieldResolver(() => Address, { nullable: true })
+  address(@Root() member: Member): Address | null {
+    return member.address;
+  }
+
+  @FieldResolver(() => [Phone], { description: "Up to four, in the AMS's order." })
+  async phones(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<Phone[]> {
+    return (await ctx.loaders.phonesByMember.load(member.key)).map(toPhone);
+  }
+
+  @FieldResolver(() => [SocialLink])
+  async socialLinks(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<SocialLink[]> {
+    return (await ctx.loaders.socialLinksByMember.load(member.key)).map(toSocialLink);
+  }
+
+  @FieldResolver(() => [Demographic])
+  async demographics(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<Demographic[]> {
+    return (await ctx.loaders.demographicsByMember.load(member.key)).map(toDemographic);
+  }
+
+  @FieldResolver(() => [CommunityMembership], { description: "In the AMS's order; all terms unless activeOn is given." })
+  async communities(
+    @Root() member: Member,
+    @Arg("activeOn", () => DateScalar, { nullable: true, description: "Only terms running on this day." })
+    activeOn: string | null,
+    @Ctx() ctx: GraphContext,
+  ): Promise<CommunityMembership[]> {
+    const rows = await ctx.loaders.communityMembershipsByMember.load(member.key);
+    return rows.filter((row) => !activeOn || isActiveOn(row, activeOn)).map(toCommunityMembership);
+  }
+
+  @FieldResolver(() => [SecurityGroupMembership])
+  async securityGroups(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<SecurityGroupMembership[]> {
+    return (await ctx.loaders.securityGroupMembershipsByMember.load(member.key)).map(toSecurityGroupMembership);
+  }
+}

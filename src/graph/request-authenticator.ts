@@ -1,0 +1,53 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { GraphError, GraphErrorCode } from "./graph.error";
+import { ANONYMOUS, API_KEY_VIEWER, type Viewer } from "./viewer";
+
+/** Turns a bearer credential into a viewer; sessions plug in here (see `sso/`). */
+export interface BearerVerifier {
+  /** A viewer for a credential this verifier issued, undefined if it is not one of its own. */
+  verify(credential: string): Promise<Viewer | undefined>;
+}
+
+const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+
+/**
+ * Decides who is asking from an `Authorization: Bearer …` value (HTTP header, or graphql-ws
+ * `connectionParams.authorization`). No credential is anonymous; a credential that is not good
+ * is refused outright rather than quietly treated as anonymous.
+ */
+export class RequestAuthenticator {
+  private readonly adminKeyDigests: Buffer[];
+
+  constructor(
+    adminApiKeys: readonly string[],
+    private readonly verifiers: readonly BearerVerifier[] = [],
+  ) {
+    this.adminKeyDigests = adminApiKeys.map(digest);
+  }
+
+  async viewerFor(authorization: unknown): Promise<Viewer> {
+    if (authorization === undefined || authorization === null || authorization === "") return ANONYMOUS;
+    if (typeof authorization !== "string") throw this.refused("authorization must be a string");
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) throw this.refused('authorization must be "Bearer <credential>"');
+    const credential = match[1]!;
+    if (this.isAdminKey(credential)) return API_KEY_VIEWER;
+    for (const verifier of this.verifiers) {
+      const viewer = await verifier.verify(credential);
+      if (viewer) return viewer;
+    }
+    throw this.refused("the credential is not valid or has expired");
+  }
+
+  /** Compares digests in constant time, and always against every key, so timing tells nothing. */
+  private isAdminKey(credential: string): boolean {
+    const candidate = digest(credential);
+    let found = false;
+    for (const key of this.adminKeyDigests) found = timingSafeEqual(candidate, key) || found;
+    return found;
+  }
+
+  private refused(reason: string): GraphError {
+    return new GraphError(GraphErrorCode.UNAUTHENTICATED, `Not signed in: ${reason}`);
+  }
+}

@@ -1,0 +1,67 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import { SecurityGroupEntity } from "../../db/entities/security-group.entity";
+import { RosterArgs } from "../pagination/roster.args";
+import { isActiveOn } from "../community/community.mapper";
+import type { GraphContext } from "../context";
+import { toMember } from "../member/member.mapper";
+import { Member } from "../member/member.type";
+import type { PageOf } from "../pagination/connection.types";
+import { mapPage } from "../pagination/map-page";
+import { toSecurityGroup, toSecurityGroupMembership } from "./security-group.mapper";
+import { SecurityGroup, SecurityGroupMembership, SecurityGroupMembershipConnection } from "./security-group.type";
+
+@Resolver(() => SecurityGroup)
+export class SecurityGroupResolver {
+  @Query(() => SecurityGroup, { nullable: true })
+  async securityGroup(@Arg("key", () => ID) key: string, @Ctx() ctx: GraphContext): Promise<SecurityGroup | null> {
+    const entity = await ctx.loaders.securityGroup.load(key);
+    return entity ? toSecurityGroup(entity) : null;
+  }
+
+  @Query(() => [SecurityGroup], { description: "Every security group: system groups first, then by name." })
+  async securityGroups(@Ctx() ctx: GraphContext): Promise<SecurityGroup[]> {
+    const rows = await ctx.services.dataSource
+      .getRepository(SecurityGroupEntity)
+      .find({ order: { kind: "DESC", name: "ASC", groupKey: "ASC" } });
+    for (const row of rows) ctx.loaders.securityGroup.prime(row.groupKey, row);
+    return rows.map(toSecurityGroup);
+  }
+
+  @FieldResolver(() => SecurityGroupMembershipConnection, { description: "Memberships ordered by member name." })
+  async members(
+    @Root() group: SecurityGroup,
+    @Args() args: RosterArgs,
+    @Ctx() ctx: GraphContext,
+  ): Promise<PageOf<SecurityGroupMembership>> {
+    const page = await ctx.loaders.securityGroupRoster.page.load({
+      groupKey: group.key,
+      first: args.first,
+      after: args.after ?? null,
+      role: args.role ?? null,
+      activeOn: args.activeOn ?? null,
+    });
+    return mapPage(page, toSecurityGroupMembership);
+  }
+}
+
+@Resolver(() => SecurityGroupMembership)
+export class SecurityGroupMembershipResolver {
+  @FieldResolver(() => SecurityGroup)
+  async group(@Root() membership: SecurityGroupMembership, @Ctx() ctx: GraphContext): Promise<SecurityGroup> {
+    const entity = await ctx.loaders.securityGroup.load(membership.groupKey);
+    if (!entity) throw new Error(`security group ${membership.groupKey} vanished while being read`);
+    return toSecurityGroup(entity);
+  }
+
+  @FieldResolver(() => Member)
+  async member(@Root() membership: SecurityGroupMembership, @Ctx() ctx: GraphContext): Promise<Member> {
+    const entity = await ctx.loaders.member.load(membership.memberKey);
+    if (!entity) throw new Error(`member ${membership.memberKey} vanished while being read`);
+    return toMember(entity);
+  }
+
+  @FieldResolver(() => Boolean, { description: "The term runs today (association time zone)." })
+  isActive(@Root() membership: SecurityGroupMembership, @Ctx() ctx: GraphContext): boolean {
+    return isActiveOn(membership, ctx.services.clock.today());
+  }
+}

@@ -1,0 +1,36 @@
+/** What a caller may be, from least to most trusted. */
+export enum Role {
+  PUBLIC = "PUBLIC",
+  AUTHENTICATED = "AUTHENTICATED",
+  MEMBER = "MEMBER",
+  STAFF = "STAFF",
+  ADMIN = "ADMIN",
+}
+
+/** Who is asking: decided once per HTTP request or WebSocket connection. */
+export interface Viewer {
+  kind: "anonymous" | "api-key" | "session";
+  /** The member behind a session; null for anonymous callers and API keys. */
+  memberKey: string | null;
+  roles: ReadonlySet<Role>;
+  /** When the credentials stop being good; WebSocket connections close then. */
+  expiresAt: Date | null;
+}
+
+export const ANONYMOUS: Viewer = Object.freeze({
+  kind: "anonymous",
+  memberKey: null,
+  roles: new Set([Role.PUBLIC]),
+  expiresAt: null,
+});
+
+export const API_KEY_VIEWER: Viewer = Object.freeze({
+  kind: "api-key",
+  memberKey: null,
+  roles: new Set([Role.PUBLIC, Role.AUTHENTICATED, Role.STAFF, Role.ADMIN]),
+  expiresAt: null,
+});
+
+export function hasRole(viewer: Viewer, role: Role): boolean {
+  return viewer.roles.has(role);
+}

@@ -1,0 +1,44 @@
+import { buildApp } from "./app";
+import { ConfigError } from "./config/config.error";
+import { loadConfig, redactConfig } from "./config/config";
+
+/** Reads configuration, builds the app, listens; stops cleanly on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await buildApp(config);
+  const { url } = await app.start();
+  app.logger.info({ config: redactConfig(config) }, "configuration");
+  app.logger.info({ url }, `amsgate listening; GraphQL and Sandbox at ${url}`);
+  if (config.adminApiKeys.generated) {
+    // Printed once, to the terminal only, so a developer can paste it into Sandbox.
+    process.stdout.write(
+      `\nNo ADMIN_API_KEYS set: this run's admin key is\n\n  ${config.adminApiKeys.keys[0]}\n\n` +
+        `In Sandbox, add the header  Authorization: Bearer <that key>\n\n`,
+    );
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.logger.info({ signal }, "shutting down");
+    app
+      .stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        app.logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      });
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`amsgate failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  }
+  process.exit(1);
+});

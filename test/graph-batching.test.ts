@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { gqlData } from "./support/graphql-client";
+import { seedCommunities, seedGroups, seedMembers, type MemberSeed } from "./support/fixtures";
+import { ADMIN_KEY, startTestApp, type TestApp } from "./support/test-app";
+
+const NESTED = `query Page($first: Int!) {
+  members(first: $first) {
+    edges { node {
+      phones { number }
+      communities { role community { name } }
+      securityGroups { group { name } }
+    } }
+  }
+}`;
+
+function seeds(count: number): MemberSeed[] {
+  return Array.from({ length: count }, (_, index) => ({
+    memberKey: `M${String(index).padStart(4, "0")}`,
+    firstName: `First${index}`,
+    lastName: `Last${String(index).padStart(4, "0")}`,
+    phones: [
+      { number: `+1 555 01${index}`, type: "WORK" },
+      { number: `+1 555 02${index}`, type: "MOBILE" },
+    ],
+    communities: [
+      { communityKey: `C${index % 7}`, role: "Member" },
+      { communityKey: `C${(index + 3) % 7}`, role: "Chair" },
+    ],
+    groups: [{ groupKey: `G${index % 3}` }],
+  }));
+}
+
+describe("nested fields are batched per request", () => {
+  let harness: TestApp;
+
+  before(async () => {
+    harness = await startTestApp();
+    const dataSource = harness.app.database.dataSource;
+    await seedCommunities(
+      dataSource,
+      Array.from({ length: 7 }, (_, index) => ({ communityKey: `C${index}`, name: `Community ${index}` })),
+    );
+    await seedGroups(dataSource, [0, 1, 2].map((index) => ({ groupKey: `G${index}`, name: `Group ${index}` })));
+    await seedMembers(dataSource, seeds(220));
+  });
+
+  after(() => harness.stop());
+
+  async function statementsFor(first: number) {
+    const { result, statements } = await harness.queries.measure(() =>
+      gqlData<{ members: { edges: Array<{ node: { phones: unknown[]; communities: Array<{ community: { name: string } }> } }> } }>(
+        harness.url,
+        NESTED,
+        { first },
+        ADMIN_KEY,
+      ),
+    );
+    return { edges: result.members.edges, statements };
+  }
+
+  it("issues the same number of statements at 1, 20 and 200 members, and at most 6", async () => {
+    const counts: number[] = [];
+    for (const first of [1, 20, 200]) {
+      const { edges, statements } = await statementsFor(first);
+      assert.equal(edges.length, first);
+      // Every nested list really came back, so the count is of a query that did the work.
+      assert.ok(edges.every((edge) => edge.node.phones.length === 2 && edge.node.communities.length === 2));
+      assert.ok(edges.every((edge) => edge.node.communities.every((membership) => membership.community.name.startsWith("Community"))));
+      counts.push(statements.length);
+    }
+    assert.deepEqual(new Set(counts).size, 1, `statements per page size: ${counts.join(", ")}`);
+    assert.ok(counts[0]! <= 6, `expected at most 6 statements, saw ${counts[0]}`);
+  });
+
+  it("batches community rosters across communities in one statement", async () => {
+    const query = `{ communities(first: 7) { edges { node { key members(first: 3) { totalCount edges { node { role member { lastName } } } } } } } }`;
+    const { result, statements } = await harness.queries.measure(() =>
+      gqlData<{ communities: { edges: Array<{ node: { members: { totalCount: number; edges: unknown[] } } }> } }>(
+        harness.url,
+        query,
+        {},
+        ADMIN_KEY,
+      ),
+    );
+    assert.equal(result.communities.edges.length, 7);
+    for (const edge of result.communities.edges) {
+      assert.equal(edge.node.members.edges.length, 3);
+      assert.ok(edge.node.members.totalCount > 3);
+    }
+    // communities page, one windowed roster statement, one grouped count, one member batch.
+    assert.equal(statements.length, 4, statements.join("\n"));
+  });
+});

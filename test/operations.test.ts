@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { startGateway } from "./support/child-process";
+import { TEST_DATABASE_URL } from "./support/database";
+import { gql, wsClient, wsExecute } from "./support/graphql-client";
+import { ADMIN_KEY, startTestApp, type TestApp } from "./support/test-app";
+
+describe("operations", () => {
+  let harness: TestApp;
+
+  before(async () => {
+    harness = await startTestApp();
+  });
+  after(() => harness.stop());
+
+  it("answers /healthz and /readyz", async () => {
+    const health = await fetch(`${harness.baseUrl}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: "ok" });
+    const ready = await fetch(`${harness.baseUrl}/readyz`);
+    assert.equal(ready.status, 200);
+  });
+
+  it("serves Apollo Sandbox at /graphql to a browser outside production", async () => {
+    const page = await fetch(harness.url, { headers: { accept: "text/html" } });
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /embeddable-sandbox/);
+  });
+
+  it("refuses a bad credential with 401 UNAUTHENTICATED, and lets anonymous callers through", async () => {
+    const refused = await gql(harness.url, "{ events { totalCount } }", {}, "not-a-key");
+    assert.equal(refused.status, 401);
+    assert.equal(refused.errors?.[0]?.extensions?.code, "UNAUTHENTICATED");
+    assert.doesNotMatch(refused.errors![0]!.message, /not-a-key/, "the credential is never echoed");
+    const anonymous = await gql(harness.url, "{ events { totalCount } }");
+    assert.equal(anonymous.status, 200);
+  });
+
+  it("refuses hostile queries before running them", async () => {
+    const deep = `{ members { edges { node { communities { community { members { edges { node { member { communities { community { members { edges { node { role } } } } } } } } } } } } } } }`;
+    const response = await gql(harness.url, deep, {}, ADMIN_KEY);
+    assert.equal(response.errors?.[0]?.extensions?.code, "GRAPHQL_VALIDATION_FAILED");
+    assert.match(response.errors![0]!.message, /depth limit/i);
+    const aliases = `{ ${Array.from({ length: 40 }, (_, index) => `a${index}: members { totalCount }`).join(" ")} }`;
+    const aliased = await gql(harness.url, aliases, {}, ADMIN_KEY);
+    assert.match(aliased.errors?.[0]?.message ?? "", /aliases/i);
+  });
+
+  it("runs operations over graphql-ws on the same path with the admin key", async () => {
+    const { client } = wsClient(harness.url, ADMIN_KEY);
+    try {
+      const result = await wsExecute(client, "{ members(first: 1) { totalCount } }");
+      assert.deepEqual(result, { data: { members: { totalCount: 0 } } });
+      const bad = await wsExecute(client, `{ members(first: 900) { totalCount } }`);
+      assert.equal(bad.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it("closes a graphql-ws connection whose credential is bad with 4403", async () => {
+    const { client, closed } = wsClient(harness.url, "forged");
+    try {
+      await assert.rejects(wsExecute(client, "{ members { totalCount } }"));
+      assert.equal((await closed()).code, 4403);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it("reports not ready when the database is gone", async () => {
+    const other = await startTestApp();
+    try {
+      await other.app.database.dataSource.destroy();
+      const ready = await fetch(`${other.baseUrl}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.equal((await fetch(`${other.baseUrl}/healthz`)).status, 200, "alive, just not ready");
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it("closes WebSocket clients and stops listening on stop()", async () => {
+    const other = await startTestApp();
+    const { client, closed } = wsClient(other.url, ADMIN_KEY);
+    try {
+      await wsExecute(client, "{ members { totalCount } }");
+      await other.stop();
+      assert.equal((await closed()).code, 1001, "going away");
+      await assert.rejects(fetch(`${other.baseUrl}/healthz`));
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+describe("the gateway process", () => {
+  it("starts with main.ts and exits cleanly on SIGTERM", async () => {
+    const gateway = await startGateway({ PORT: "0", DATABASE_URL: TEST_DATABASE_URL, NODE_ENV: "production", ADMIN_API_KEYS: ADMIN_KEY });
+    const response = await gql(gateway.url, "{ members { totalCount } }", {}, ADMIN_KEY);
+    assert.equal(response.status, 200);
+    gateway.child.kill("SIGTERM");
+    assert.deepEqual(await gateway.exited, { code: 0, signal: null });
+    assert.ok(gateway.lines.some((line) => line.includes('"msg":"shutting down"')));
+    assert.ok(gateway.lines.every((line) => !line.includes(ADMIN_KEY)), "the admin key is never logged");
+  });
+
+  it("prints a generated admin key once in development and names a bad variable when the configuration is wrong", async () => {
+    const sqlite = path.join(mkdtempSync(path.join(tmpdir(), "amsgate-main-")), "dev.sqlite");
+    const gateway = await startGateway({ PORT: "0", SQLITE_FILE: sqlite, NODE_ENV: "development" });
+    const keyLine = gateway.lines.findIndex((line) => line.includes("this run's admin key is"));
+    assert.ok(keyLine >= 0);
+    gateway.child.kill("SIGINT");
+    assert.equal((await gateway.exited).code, 0);
+    const key = gateway.lines.slice(keyLine + 1).find((line) => line.trim().startsWith("dev-"))!.trim();
+    assert.equal(gateway.lines.filter((line) => line.includes(key)).length, 1, "printed exactly once");
+
+    await assert.rejects(startGateway({ PORT: "not-a-port", SQLITE_FILE: sqlite }), /PORT must be a whole number/);
+  });
+});

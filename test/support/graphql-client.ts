@@ -1,0 +1,85 @@
+import { createClient, type Client } from "graphql-ws";
+import WebSocket from "ws";
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  data?: T | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: { code?: string } }>;
+}
+
+/** A GraphQL POST over real HTTP. */
+export async function gql<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as Omit<GraphQLResponse<T>, "status">;
+  return { status: response.status, ...body };
+}
+
+/** Fails with the errors when there are any; otherwise the data. */
+export async function gqlData<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<T> {
+  const response = await gql<T>(url, query, variables, token);
+  if (response.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
+  return response.data as T;
+}
+
+/** A real graphql-ws client; `closes` records how the server closed the socket. */
+export function wsClient(httpUrl: string, token?: string) {
+  const closes: Array<{ code: number; reason: string }> = [];
+  const waiting: Array<(close: { code: number; reason: string }) => void> = [];
+  const client: Client = createClient({
+    url: httpUrl.replace(/^http/, "ws"),
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    retryAttempts: 0,
+    lazy: true,
+    on: {
+      closed: (event) => {
+        const close = event as { code: number; reason: string };
+        const entry = { code: close.code, reason: String(close.reason) };
+        closes.push(entry);
+        waiting.splice(0).forEach((resolve) => resolve(entry));
+      },
+    },
+  });
+  /** The next close of the socket (or the last one, if it already closed). */
+  const closed = (): Promise<{ code: number; reason: string }> =>
+    closes.length > 0 ? Promise.resolve(closes.at(-1)!) : new Promise((resolve) => waiting.push(resolve));
+  return { client, closes, closed };
+}
+
+/** Runs one query or mutation over WebSocket and returns its single result. */
+export function wsExecute<T = Record<string, any>>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: T | null; errors?: GraphQLResponse["errors"] }> {
+  return new Promise((resolve, reject) => {
+    let result: { data?: T | null; errors?: GraphQLResponse["errors"] } | undefined;
+    client.subscribe<T>(
+      { query, variables },
+      {
+        next: (value) => {
+          result = value as typeof result;
+        },
+        error: (error) => reject(error),
+        complete: () => resolve(result ?? {}),
+      },
+    );
+  });
+}

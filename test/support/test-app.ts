@@ -1,0 +1,47 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type App, type AppOverrides, buildApp } from "../../src/app";
+import { type AppConfig, loadConfig } from "../../src/config/config";
+import { mysqlConfig, resetDatabase, sqliteConfig } from "./database";
+import { QueryCounter } from "./query-counter";
+
+export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
+
+export interface TestApp {
+  app: App;
+  url: string;
+  baseUrl: string;
+  queries: QueryCounter;
+  config: AppConfig;
+  stop(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  database?: "mysql" | "sqlite";
+  /** Extra environment, as an operator would set it. */
+  env?: Record<string, string>;
+  overrides?: AppOverrides;
+  /** Keep what an earlier app left in the database (restart tests). */
+  keepData?: boolean;
+  sqliteFile?: string;
+}
+
+/** Builds the real app on a fresh database and listens on a free loopback port. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const kind = options.database ?? "mysql";
+  const sqliteFile = options.sqliteFile ?? path.join(mkdtempSync(path.join(tmpdir(), "amsgate-")), "test.sqlite");
+  const env: Record<string, string> = {
+    NODE_ENV: "test",
+    ADMIN_API_KEYS: ADMIN_KEY,
+    ...(kind === "mysql" ? { DATABASE_URL: mysqlConfig().url } : { SQLITE_FILE: sqliteFile }),
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  if (!options.keepData) await resetDatabase(kind === "mysql" ? mysqlConfig() : sqliteConfig(sqliteFile));
+  const queries = new QueryCounter();
+  const app = await buildApp(config, { ...options.overrides, database: { logger: queries, ...options.overrides?.database } });
+  const { port } = await app.start(0, "127.0.0.1");
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return { app, url: `${baseUrl}/graphql`, baseUrl, queries, config, stop: () => app.stop() };
+}

@@ -3,6 +3,7 @@ import path from "node:path";
 import { ConfigError } from "./config.error";
 import { isValidTimeZone } from "../time/clock";
 import { EnvReader } from "./env-readers";
+import { type DemoAmsConfig, type DemoConfig, readDemoAmsConfig, readDemoConfig, readSourceConfig, type SourceConfig } from "./source.config";
 
 export const NODE_ENVS = ["development", "production", "test"] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -42,6 +43,7 @@ export interface AppConfig {
   /** IANA zone whose calendar membership begin/end dates are read in. */
   timeZone: string;
   graphql: GraphqlConfig;
+  source: SourceConfig;
 }
 
 const DEFAULT_SQLITE_FILE = path.join("data", "amsgate.sqlite");
@@ -70,6 +72,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       introspection: read.bool("GRAPHQL_INTROSPECTION", nodeEnv !== "production"),
       sandbox: read.bool("GRAPHQL_SANDBOX", nodeEnv !== "production"),
     },
+    source: readSourceConfig(read),
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
@@ -111,6 +114,10 @@ export function redactConfig(config: AppConfig): Record<string, unknown> {
         ? { kind: "mysql", url: redactUrl(config.database.url) }
         : config.database,
     adminApiKeys: { count: config.adminApiKeys.keys.length, generated: config.adminApiKeys.generated },
+    source:
+      config.source.kind === "rest"
+        ? { kind: "rest", rest: { ...config.source.rest, url: redactUrl(config.source.rest.url), apiKey: "***" } }
+        : config.source,
   };
 }
 
@@ -118,4 +125,22 @@ export function redactUrl(text: string): string {
   const url = new URL(text);
   if (url.password !== "") url.password = "***";
   return url.toString();
+}
+
+export interface DemoAmsProcessConfig {
+  logLevel: LogLevel;
+  demo: DemoConfig;
+  server: DemoAmsConfig;
+}
+
+/** Configuration of `npm run demo-ams`, the simulated AMS served over HTTP. */
+export function loadDemoAmsConfig(env: Record<string, string | undefined> = process.env): DemoAmsProcessConfig {
+  const read = new EnvReader(env);
+  const config = {
+    logLevel: read.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+    demo: readDemoConfig(read),
+    server: readDemoAmsConfig(read),
+  };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
 }

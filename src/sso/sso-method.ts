@@ -1,0 +1,29 @@
+/** The ways a caller can prove who they are. */
+export enum SsoMethod {
+  PRESHARED_KEY = "PRESHARED_KEY",
+  PERSONIFY = "PERSONIFY",
+  CREDENTIALS = "CREDENTIALS",
+  OIDC = "OIDC",
+  WEB_SERVICE = "WEB_SERVICE",
+}
+
+/** What `exchangeSsoToken` hands a method; each reads the fields it needs. */
+export interface SsoExchangeInput {
+  method: SsoMethod;
+  token?: string | null;
+  username?: string | null;
+  password?: string | null;
+  /** OIDC: the nonce the app put in its authorization request. */
+  nonce?: string | null;
+}
+
+/** Where the request came from; for rate limits and logs. */
+export interface SsoRequestInfo {
+  clientAddress: string;
+}
+
+/** A method turns its proof into the AMS member key, or throws `SsoError`. */
+export interface SsoMethodHandler {
+  readonly method: SsoMethod;
+  resolve(input: SsoExchangeInput, request: SsoRequestInfo): Promise<{ memberKey: string }>;
+}

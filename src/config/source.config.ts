@@ -17,6 +17,8 @@ export interface DemoConfig {
 /** `npm run demo-ams`: the simulated association served over HTTP with injected faults. */
 export interface DemoAmsConfig {
   port: number;
+  /** Interface to listen on: loopback unless told otherwise (e.g. 0.0.0.0 in a container). */
+  host: string;
   apiKey: string;
   /** Share of requests answered 503 or left to time out. */
   faultRate: number;
@@ -73,6 +75,7 @@ export function readDemoAmsConfig(read: EnvReader): DemoAmsConfig {
   if (apiKey === undefined) read.problem("AMS_API_KEY is required: clients must send it as a bearer key");
   return {
     port: read.int("DEMO_AMS_PORT", 4100, 0, 65535),
+    host: read.string("DEMO_AMS_HOST", "127.0.0.1"),
     apiKey: apiKey ?? "",
     faultRate: read.fraction("DEMO_AMS_FAULT_RATE", 0),
     latencyMs: read.durationMs("DEMO_AMS_LATENCY", 0),

@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createLogger } from "../observability/logger";
+import { ManualClock } from "../time/clock";
+import { createSource } from "./create-source";
+import type { IntervalTimers } from "./demo/change-simulator";
+import { DemoSource } from "./demo/demo.source";
+import { RestSource } from "./rest/rest.source";
+import { seededRandom } from "./scripted-random";
+
+const logger = createLogger("silent");
+const clock = new ManualClock("2026-11-01T12:00:00Z");
+
+describe("createSource", () => {
+  it("builds the demo source with its change simulator running until close", async () => {
+    const callbacks = new Map<number, () => void>();
+    let next = 0;
+    const timers: IntervalTimers = {
+      setInterval: (callback) => (callbacks.set(++next, callback), next),
+      clearInterval: (handle) => void callbacks.delete(handle as number),
+    };
+    const source = createSource(
+      { kind: "demo", demo: { seed: 1, members: 50, changeIntervalMs: 10_000, changesPerTick: 2 } },
+      { clock, logger, random: seededRandom(5), timers },
+    );
+    assert.ok(source instanceof DemoSource);
+    assert.equal(callbacks.size, 1, "the simulator is scheduled");
+    clock.advance(1_000);
+    [...callbacks.values()][0]!();
+    const changed = [...source.association.changes(clock.now())];
+    assert.ok(changed.length >= 1, "a tick edited members");
+    await source.close?.();
+    assert.equal(callbacks.size, 0, "close stops the simulator");
+  });
+
+  it("builds the REST source", async () => {
+    const source = createSource(
+      { kind: "rest", rest: { url: "http://127.0.0.1:9", apiKey: "k", timeoutMs: 100, retries: 0, retryBaseMs: 0 } },
+      { clock, logger },
+    );
+    assert.ok(source instanceof RestSource);
+    assert.equal(source.maxBatchSize, 100);
+  });
+});

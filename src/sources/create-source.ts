@@ -1,0 +1,39 @@
+import type { SourceConfig } from "../config/source.config";
+import type { Logger } from "../observability/logger";
+import type { Clock } from "../time/clock";
+import type { AmsSource } from "./ams-source";
+import { ChangeSimulator, type IntervalTimers } from "./demo/change-simulator";
+import { DemoAssociation } from "./demo/demo-association";
+import { DemoSource } from "./demo/demo.source";
+import { RestSource } from "./rest/rest.source";
+
+export interface SourceDeps {
+  clock: Clock;
+  logger: Logger;
+  /** Randomness for the demo's change simulator and for retry jitter; `Math.random` by default. */
+  random?: () => number;
+  /** The demo change simulator's timers; real (unreferenced) timers by default. */
+  timers?: IntervalTimers;
+}
+
+/**
+ * The configured AMS source. The demo source starts its change simulator (when its interval is
+ * above 0) and stops it on `close()`.
+ */
+export function createSource(config: SourceConfig, deps: SourceDeps): AmsSource {
+  if (config.kind === "rest") {
+    return new RestSource(config.rest, { logger: deps.logger.child({ source: "rest" }), random: deps.random });
+  }
+  const { demo } = config;
+  const association = new DemoAssociation({ seed: demo.seed, members: demo.members, clock: deps.clock });
+  const simulator = new ChangeSimulator({
+    association,
+    changesPerTick: demo.changesPerTick,
+    changeIntervalMs: demo.changeIntervalMs,
+    random: deps.random,
+    timers: deps.timers,
+    logger: deps.logger.child({ source: "demo" }),
+  });
+  simulator.start();
+  return new DemoSource(association, { onClose: () => simulator.stop() });
+}

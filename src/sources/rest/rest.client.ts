@@ -1,0 +1,138 @@
+import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from "cockatiel";
+import type { RestSourceConfig } from "../../config/source.config";
+import type { Logger } from "../../observability/logger";
+import { isRetryable, SourceError, SourceErrorCode } from "../source.error";
+
+export interface RestClientDeps {
+  logger: Logger;
+  /** Jitter for retry delays; `Math.random` by default. */
+  random?: () => number;
+  /** Node's global fetch unless a test replays recorded answers. */
+  fetch?: typeof fetch;
+}
+
+/** A successful answer: status and parsed JSON body (null when the body was empty). */
+export interface RestAnswer {
+  status: number;
+  body: unknown;
+}
+
+type Query = Record<string, string | null | undefined>;
+
+const BODY_SNIPPET_CHARS = 80;
+
+/**
+ * The JSON source protocol's HTTP layer: bearer key, a timeout per request, and retries of
+ * temporary failures (decided by `isRetryable`, nowhere else) with exponential backoff.
+ * Classifies answers exactly as contract §1 says. Never logs the API key or any header.
+ */
+export class RestClient {
+  private readonly policy: RetryPolicy;
+  private readonly fetch: typeof fetch;
+
+  constructor(
+    private readonly config: RestSourceConfig,
+    deps: RestClientDeps,
+  ) {
+    this.fetch = deps.fetch ?? globalThis.fetch;
+    const random = deps.random ?? Math.random;
+    this.policy = retry(handleWhen(isRetryable), {
+      maxAttempts: config.retries,
+      backoff: new ExponentialBackoff({
+        initialDelay: config.retryBaseMs,
+        maxDelay: Math.max(config.retryBaseMs, 30_000),
+        generator: (attempt: number | undefined, options) => [
+          retryDelayMs(options.initialDelay, attempt ?? 0, random, options.maxDelay),
+          (attempt ?? 0) + 1,
+        ],
+      }),
+    });
+    this.policy.onRetry((event) => {
+      const error = "error" in event ? event.error : undefined;
+      deps.logger.warn({ attempt: event.attempt, delayMs: event.delay, reason: error instanceof Error ? error.message : "unknown" }, "AMS call failed; retrying");
+    });
+  }
+
+  async get(path: string, query: Query = {}): Promise<RestAnswer> {
+    return this.policy.execute(() => this.attempt("GET", path, query, undefined));
+  }
+
+  /** POSTs are retried too: every POST in the protocol is safe to repeat (activities carry an idempotency key). */
+  async post(path: string, body: unknown): Promise<RestAnswer> {
+    return this.policy.execute(() => this.attempt("POST", path, {}, body));
+  }
+
+  private async attempt(method: "GET" | "POST", path: string, query: Query, body: unknown): Promise<RestAnswer> {
+    const url = new URL(`${this.config.url}${path}`);
+    for (const [name, value] of Object.entries(query)) if (value != null) url.searchParams.set(name, value);
+    const call = `${method} ${path}`;
+    const signal = AbortSignal.timeout(this.config.timeoutMs);
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetch(url, {
+        method,
+        signal,
+        headers: {
+          authorization: `Bearer ${this.config.apiKey}`,
+          accept: "application/json",
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw transportError(call, error, signal, this.config.timeoutMs);
+    }
+    const failure = classifyStatus(call, response.status, text);
+    if (failure) throw failure;
+    return { status: response.status, body: parseJson(call, response, text) };
+  }
+}
+
+/**
+ * The wait before retry `attempt` (0 = first): base × 2^attempt, capped, with half jitter (between
+ * half and all of it) from the injected randomness so many clients do not retry in step.
+ */
+export function retryDelayMs(baseMs: number, attempt: number, random: () => number, maxMs: number): number {
+  const delay = Math.min(maxMs, baseMs * 2 ** attempt);
+  return Math.floor(delay / 2 + (random() * delay) / 2);
+}
+
+function transportError(call: string, error: unknown, signal: AbortSignal, timeoutMs: number): SourceError {
+  if (signal.aborted) {
+    return new SourceError(SourceErrorCode.TEMPORARY, `${call}: no answer within ${timeoutMs} ms`, { cause: error });
+  }
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const detail = typeof code === "string" ? code : cause instanceof Error ? cause.message : String(cause);
+  return new SourceError(SourceErrorCode.TEMPORARY, `${call}: could not reach the AMS (${detail})`, { cause: error });
+}
+
+/** Contract §1: 401/403 rejected, 404 not found, 429/5xx temporary; any other non-2xx is a contract breach. */
+export function classifyStatus(call: string, status: number, text: string): SourceError | undefined {
+  if (status >= 200 && status < 300) return undefined;
+  const said = `${call} answered ${status}${snippet(text)}`;
+  if (status === 401 || status === 403) return new SourceError(SourceErrorCode.AUTH_REJECTED, `${said}: credentials rejected`);
+  if (status === 404) return new SourceError(SourceErrorCode.NOT_FOUND, said);
+  if (status === 429 || status >= 500) return new SourceError(SourceErrorCode.TEMPORARY, said);
+  return new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${said}: expected 2xx`);
+}
+
+function parseJson(call: string, response: Response, text: string): unknown {
+  if (text.trim() === "") return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const type = response.headers.get("content-type") ?? "no content type";
+    throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${call}: expected a JSON body, got ${type}${snippet(text)}`, {
+      cause: error,
+    });
+  }
+}
+
+function snippet(text: string): string {
+  const compact = text.replace(/\s+/g, " ").trim();
+  if (compact === "") return "";
+  return `: "${compact.length > BODY_SNIPPET_CHARS ? `${compact.slice(0, BODY_SNIPPET_CHARS)}…` : compact}"`;
+}

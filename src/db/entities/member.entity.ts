@@ -11,6 +11,7 @@ export type MemberStatusValue = (typeof MEMBER_STATUSES)[number];
 @Index("idx_members_status", ["status"])
 @Index("idx_members_changed_at", ["changedAt"])
 @Index("idx_members_email", ["email"])
+@Index("idx_members_next_transition", ["nextTransitionOn"])
 export class MemberEntity {
   @PrimaryColumn(keyColumn()) memberKey!: string;
   @Column(text(64)) memberId!: string | null;
@@ -49,6 +50,8 @@ export class MemberEntity {
   /** Derived by sync from membership dates and member-status groups. */
   @Column(flag()) isMember!: boolean;
   @Column({ ...text(16, false), default: "ACTIVE" }) status!: MemberStatusValue;
+  /** The next day on which a term begins or ends and `isMember`/`status` may change; the expiry sweep reads it. */
+  @Column(day()) nextTransitionOn!: string | null;
 
   /** Hash of the canonical record as last written; equal hash = nothing to rewrite. */
   @Column({ ...text(64, false), default: "" }) contentHash!: string;

@@ -1,0 +1,156 @@
+import { createHash } from "node:crypto";
+import type { CommunityMembershipEntity } from "../db/entities/community-membership.entity";
+import type { MemberDemographicEntity } from "../db/entities/member-demographic.entity";
+import type { MemberPhoneEntity } from "../db/entities/member-phone.entity";
+import type { MemberSocialLinkEntity } from "../db/entities/member-social-link.entity";
+import type { MemberEntity } from "../db/entities/member.entity";
+import type { SecurityGroupMembershipEntity } from "../db/entities/security-group-membership.entity";
+import type { MemberRecord } from "../sources/member-record";
+import { type GroupFlags, MEMBER_TYPE_GROUP_TYPE, memberTypeGroupKey, type SyncRuleBook } from "./sync-rules";
+
+/** The member's own columns that come from the AMS (not derived, not bookkeeping). */
+export type MemberContent = Omit<
+  MemberEntity,
+  "isMember" | "status" | "nextTransitionOn" | "contentHash" | "lastRefreshedAt" | "changedAt" | "createdAt"
+>;
+
+export interface CommunityRow {
+  communityKey: string;
+  name: string;
+  type: string | null;
+  subType: string | null;
+  parentKey: string | null;
+}
+
+export interface GroupRow extends GroupFlags {
+  groupKey: string;
+  name: string;
+  amsType: string | null;
+}
+
+type Child<E> = Omit<E, "member" | "community" | "group">;
+
+/** Everything one member refresh writes, before derivation. */
+export interface MemberRows {
+  content: MemberContent;
+  phones: Child<MemberPhoneEntity>[];
+  socialLinks: Child<MemberSocialLinkEntity>[];
+  demographics: Child<MemberDemographicEntity>[];
+  communityMemberships: Child<CommunityMembershipEntity>[];
+  /** AMS groups and the member-type group; system groups are derived later. */
+  groupMemberships: Child<SecurityGroupMembershipEntity>[];
+  communities: CommunityRow[];
+  groups: GroupRow[];
+  /** Of the content and the rules that shaped it: equal hash, nothing to rewrite. */
+  hash: string;
+}
+
+function contentOf(record: MemberRecord): MemberContent {
+  return {
+    memberKey: record.memberKey,
+    memberId: record.memberId,
+    prefix: record.prefix,
+    firstName: record.firstName ?? "",
+    middleName: record.middleName,
+    lastName: record.lastName ?? "",
+    informalName: record.informalName,
+    suffix: record.suffix,
+    designation: record.designation,
+    email: record.email,
+    addressLine1: record.address.line1,
+    addressLine2: record.address.line2,
+    addressLine3: record.address.line3,
+    city: record.address.city,
+    stateProvince: record.address.stateProvince,
+    postalCode: record.address.postalCode,
+    country: record.address.country,
+    websiteUrl: record.websiteUrl,
+    companyName: record.companyName,
+    title: record.title,
+    bio: record.bio,
+    profileImageUrl: record.profileImageUrl,
+    memberType: record.memberType,
+    isActive: record.isActive,
+    isOrganization: record.isOrganization,
+    excludeFromDirectory: record.excludeFromDirectory,
+    memberSince: record.memberSince,
+    membershipExpiresOn: record.membershipExpiresOn,
+    sourceUpdatedAt: record.sourceUpdatedAt,
+  };
+}
+
+function groupsOf(record: MemberRecord, rules: SyncRuleBook) {
+  const memberships: Child<SecurityGroupMembershipEntity>[] = [];
+  const groups = new Map<string, GroupRow>();
+  record.securityGroups.forEach((group) => {
+    memberships.push({
+      memberKey: record.memberKey,
+      position: memberships.length + 1,
+      groupKey: group.groupKey,
+      role: group.role,
+      beginDate: group.beginDate,
+      endDate: group.endDate,
+    });
+    groups.set(group.groupKey, {
+      groupKey: group.groupKey,
+      name: group.name,
+      amsType: group.type,
+      ...rules.flagsFor({ key: group.groupKey, name: group.name }),
+    });
+  });
+  if (record.memberType) {
+    const groupKey = memberTypeGroupKey(record.memberType);
+    memberships.push({
+      memberKey: record.memberKey,
+      position: memberships.length + 1,
+      groupKey,
+      role: null,
+      beginDate: record.memberSince,
+      endDate: record.membershipExpiresOn,
+    });
+    groups.set(groupKey, {
+      groupKey,
+      name: record.memberType,
+      amsType: MEMBER_TYPE_GROUP_TYPE,
+      ...rules.flagsFor({ key: groupKey, name: record.memberType, memberType: record.memberType }),
+    });
+  }
+  return { memberships, groups: [...groups.values()] };
+}
+
+/** Turns a canonical record into rows, keeping only the communities the allow-list keeps. */
+export function toMemberRows(record: MemberRecord, rules: SyncRuleBook): MemberRows {
+  const key = record.memberKey;
+  const kept = record.communities.filter((membership) => rules.communityKept(membership.type, membership.subType));
+  const communities = new Map<string, CommunityRow>();
+  for (const membership of kept) {
+    communities.set(membership.communityKey, {
+      communityKey: membership.communityKey,
+      name: membership.name,
+      type: membership.type,
+      subType: membership.subType,
+      parentKey: membership.parentKey,
+    });
+  }
+  const { memberships: groupMemberships, groups } = groupsOf(record, rules);
+  const rows: Omit<MemberRows, "hash"> = {
+    content: contentOf(record),
+    phones: record.phones.slice(0, 4).map((phone, index) => ({ memberKey: key, position: index + 1, ...phone })),
+    socialLinks: record.socialLinks.map((link, index) => ({ memberKey: key, position: index + 1, ...link })),
+    demographics: record.demographics.map((item, index) => ({ memberKey: key, position: index + 1, ...item })),
+    communityMemberships: kept.map((membership, index) => ({
+      memberKey: key,
+      position: index + 1,
+      communityKey: membership.communityKey,
+      role: membership.role,
+      sinceDate: membership.sinceDate,
+      beginDate: membership.beginDate,
+      endDate: membership.endDate,
+    })),
+    groupMemberships,
+    communities: [...communities.values()],
+    groups,
+  };
+  const hash = createHash("sha256").update(rules.fingerprint).update(JSON.stringify(rows)).digest("hex");
+  return { ...rows, hash };
+}

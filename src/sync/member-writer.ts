@@ -1,0 +1,242 @@
+import type { EntityManager } from "typeorm";
+import { deleteWhereIn, findWhereIn, insertMany } from "../db/bulk-writes";
+import {
+  CommunityEntity,
+  CommunityMembershipEntity,
+  MemberDemographicEntity,
+  MemberEntity,
+  MemberPhoneEntity,
+  MemberSocialLinkEntity,
+  SecurityGroupEntity,
+  SecurityGroupMembershipEntity,
+} from "../db/entities";
+import type { MemberRecord } from "../sources/member-record";
+import type { Clock } from "../time/clock";
+import { type Derived, deriveStatus, SYSTEM_POSITION_BASE } from "./derive-status";
+import { changedFields, diffMemberships, type MemberChangeEvent } from "./member-change";
+import { type MemberContent, type MemberRows, toMemberRows } from "./member-rows";
+import { syncCommunities, syncGroups } from "./reference-writes";
+import type { SyncRuleBook } from "./sync-rules";
+
+export type WriteOutcome = "refreshed" | "unchanged";
+
+export interface WriteResult {
+  outcomes: Map<string, WriteOutcome>;
+  changes: MemberChangeEvent[];
+}
+
+/** Columns a refresh overwrites; `createdAt` is kept from the first write. */
+const MEMBER_UPDATE_COLUMNS: Array<keyof MemberEntity & string> = [
+  "memberId", "prefix", "firstName", "middleName", "lastName", "informalName", "suffix", "designation",
+  "email", "addressLine1", "addressLine2", "addressLine3", "city", "stateProvince", "postalCode", "country",
+  "websiteUrl", "companyName", "title", "bio", "profileImageUrl", "memberType", "isActive", "isOrganization",
+  "excludeFromDirectory", "memberSince", "membershipExpiresOn", "isMember", "status", "nextTransitionOn",
+  "contentHash", "sourceUpdatedAt", "lastRefreshedAt", "changedAt",
+];
+
+/** Fields a `memberChanged` event can name. */
+const REPORTED_FIELDS = MEMBER_UPDATE_COLUMNS.filter(
+  (field) => !["contentHash", "sourceUpdatedAt", "lastRefreshedAt", "changedAt", "nextTransitionOn"].includes(field),
+);
+
+interface Planned {
+  rows: MemberRows;
+  derived: Derived;
+  before: MemberEntity | undefined;
+}
+
+/**
+ * Writes fetched member records into the cache inside the caller's transaction (DESIGN §4.3):
+ * upsert details, replace-set every child list, create communities and groups on first sight,
+ * derive status; records whose content hash and derivation are unchanged cost one shared
+ * UPDATE of `lastRefreshedAt`. Every statement covers the whole batch, never one row.
+ */
+export class MemberWriter {
+  constructor(
+    private readonly rules: SyncRuleBook,
+    private readonly clock: Clock,
+  ) {}
+
+  async write(manager: EntityManager, records: MemberRecord[], gone: string[]): Promise<WriteResult> {
+    const now = this.clock.now();
+    const today = this.clock.today();
+    const keys = [...records.map((record) => record.memberKey), ...gone];
+    const existing = new Map(
+      (await findWhereIn(manager, MemberEntity, "memberKey", keys)).map((row) => [row.memberKey, row]),
+    );
+    const outcomes = new Map<string, WriteOutcome>();
+    const changed: Planned[] = [];
+    const unchanged: string[] = [];
+    for (const record of records) {
+      const rows = toMemberRows(record, this.rules);
+      const derived = this.derive(rows, record, today);
+      const before = existing.get(record.memberKey);
+      if (before && before.contentHash === rows.hash && sameDerivation(before, derived)) unchanged.push(record.memberKey);
+      else changed.push({ rows, derived, before });
+    }
+
+    const changes: MemberChangeEvent[] = [];
+    if (changed.length > 0) changes.push(...(await this.writeChanged(manager, changed, now)).filter(worthTelling));
+    if (unchanged.length > 0) {
+      await manager.update(MemberEntity, unchanged, { lastRefreshedAt: now });
+    }
+    changes.push(...(await this.disableGone(manager, gone, existing, now)));
+    for (const key of unchanged) outcomes.set(key, "unchanged");
+    for (const planned of changed) outcomes.set(planned.rows.content.memberKey, "refreshed");
+    for (const key of gone) outcomes.set(key, "refreshed");
+    return { outcomes, changes };
+  }
+
+  private derive(rows: MemberRows, record: MemberRecord, today: string): Derived {
+    const flags = new Map(rows.groups.map((group) => [group.groupKey, group]));
+    return deriveStatus({
+      isActive: record.isActive,
+      gone: false,
+      allowed: this.rules.memberTypeAllowed(record.memberType),
+      today,
+      terms: rows.groupMemberships.map((membership) => ({
+        beginDate: membership.beginDate,
+        endDate: membership.endDate,
+        ...flags.get(membership.groupKey)!,
+      })),
+    });
+  }
+
+  private async writeChanged(manager: EntityManager, changed: Planned[], now: Date): Promise<MemberChangeEvent[]> {
+    const existingKeys = changed.filter((planned) => planned.before).map((planned) => planned.rows.content.memberKey);
+    const [oldCommunities, oldGroups] = existingKeys.length
+      ? await Promise.all([
+          findWhereIn(manager, CommunityMembershipEntity, "memberKey", existingKeys),
+          findWhereIn(manager, SecurityGroupMembershipEntity, "memberKey", existingKeys),
+        ])
+      : [[], []];
+
+    await syncCommunities(manager, changed.flatMap((planned) => planned.rows.communities), now);
+    await syncGroups(manager, changed.flatMap((planned) => planned.rows.groups), now);
+
+    const memberRows = changed.map(({ rows, derived, before }) => ({
+      ...rows.content,
+      isMember: derived.isMember,
+      status: derived.status,
+      nextTransitionOn: derived.nextTransitionOn,
+      contentHash: rows.hash,
+      lastRefreshedAt: now,
+      changedAt: now,
+      createdAt: before?.createdAt ?? now,
+    }));
+    await insertMany(manager, MemberEntity, memberRows, { update: MEMBER_UPDATE_COLUMNS, keys: ["memberKey"] });
+
+    for (const entity of [MemberPhoneEntity, MemberSocialLinkEntity, MemberDemographicEntity, CommunityMembershipEntity, SecurityGroupMembershipEntity]) {
+      await deleteWhereIn(manager, entity, "memberKey", existingKeys);
+    }
+    const newGroupMemberships = changed.flatMap(({ rows, derived }) => [
+      ...rows.groupMemberships,
+      ...systemMemberships(rows.content.memberKey, derived),
+    ]);
+    await insertMany(manager, MemberPhoneEntity, changed.flatMap((planned) => planned.rows.phones));
+    await insertMany(manager, MemberSocialLinkEntity, changed.flatMap((planned) => planned.rows.socialLinks));
+    await insertMany(manager, MemberDemographicEntity, changed.flatMap((planned) => planned.rows.demographics));
+    await insertMany(manager, CommunityMembershipEntity, changed.flatMap((planned) => planned.rows.communityMemberships));
+    await insertMany(manager, SecurityGroupMembershipEntity, newGroupMemberships);
+
+    const byMember = <T extends { memberKey: string }>(rows: T[]) => {
+      const map = new Map<string, T[]>();
+      for (const row of rows) map.set(row.memberKey, [...(map.get(row.memberKey) ?? []), row]);
+      return map;
+    };
+    const oldCommunitiesByMember = byMember(oldCommunities);
+    const oldGroupsByMember = byMember(oldGroups);
+    const newGroupsByMember = byMember(newGroupMemberships);
+    return changed.map(({ rows, before }, index) => {
+      const key = rows.content.memberKey;
+      const after = memberRows[index]!;
+      const communities = diffMemberships(oldCommunitiesByMember.get(key) ?? [], rows.communityMemberships, (row) => row.communityKey);
+      const groups = diffMemberships(oldGroupsByMember.get(key) ?? [], newGroupsByMember.get(key) ?? [], (row) => row.groupKey);
+      return {
+        memberKey: key,
+        kind: before ? "UPDATED" : "CREATED",
+        changedFields: before
+          ? changedFields(before as unknown as Record<string, unknown>, after, REPORTED_FIELDS)
+          : REPORTED_FIELDS.filter((field) => after[field as keyof typeof after] !== null && after[field as keyof typeof after] !== ""),
+        communitiesAdded: communities.added,
+        communitiesRemoved: communities.removed,
+        securityGroupsAdded: groups.added,
+        securityGroupsRemoved: groups.removed,
+        at: now.toISOString(),
+      } satisfies MemberChangeEvent;
+    });
+  }
+
+  /** Gone from the AMS: never deleted, DISABLED, with derived group memberships withdrawn. */
+  private async disableGone(
+    manager: EntityManager,
+    gone: string[],
+    existing: Map<string, MemberEntity>,
+    now: Date,
+  ): Promise<MemberChangeEvent[]> {
+    const toDisable = gone.filter((key) => existing.get(key) && existing.get(key)!.status !== "DISABLED");
+    if (toDisable.length === 0) return [];
+    const systemRows = await manager
+      .createQueryBuilder(SecurityGroupMembershipEntity, "sgm")
+      .where("sgm.memberKey IN (:...keys) AND sgm.position >= :base", { keys: toDisable, base: SYSTEM_POSITION_BASE })
+      .getMany();
+    await manager
+      .createQueryBuilder()
+      .delete()
+      .from(SecurityGroupMembershipEntity)
+      .where("memberKey IN (:...keys) AND position >= :base", { keys: toDisable, base: SYSTEM_POSITION_BASE })
+      .execute();
+    // An empty hash makes the member's return to the AMS a full rewrite.
+    // Inactive, so the expiry sweep, which sees only the cache, keeps deriving DISABLED.
+    await manager.update(MemberEntity, toDisable, {
+      status: "DISABLED",
+      isActive: false,
+      isMember: false,
+      contentHash: "",
+      changedAt: now,
+      lastRefreshedAt: now,
+    });
+    return toDisable.map((key) => ({
+      memberKey: key,
+      kind: "DISABLED" as const,
+      changedFields: ["isActive", "status", ...(existing.get(key)!.isMember ? ["isMember"] : [])],
+      communitiesAdded: [],
+      communitiesRemoved: [],
+      securityGroupsAdded: [],
+      securityGroupsRemoved: systemRows.filter((row) => row.memberKey === key).map((row) => ({ key: row.groupKey, role: row.role })),
+      at: now.toISOString(),
+    }));
+  }
+}
+
+/** A new AMS change time alone (same content) is rewritten but not announced. */
+function worthTelling(change: MemberChangeEvent): boolean {
+  return (
+    change.kind !== "UPDATED" ||
+    change.changedFields.length > 0 ||
+    change.communitiesAdded.length + change.communitiesRemoved.length > 0 ||
+    change.securityGroupsAdded.length + change.securityGroupsRemoved.length > 0
+  );
+}
+
+function sameDerivation(before: MemberEntity, derived: Derived): boolean {
+  return (
+    before.isMember === derived.isMember &&
+    before.status === derived.status &&
+    (before.nextTransitionOn ?? null) === derived.nextTransitionOn
+  );
+}
+
+/** The derived system memberships, at reserved positions so the sweep can rewrite them alone. */
+export function systemMemberships(memberKey: string, derived: Derived) {
+  return derived.systemGroups.map((groupKey, index) => ({
+    memberKey,
+    position: SYSTEM_POSITION_BASE + index,
+    groupKey,
+    role: null,
+    beginDate: null,
+    endDate: null,
+  }));
+}
+
+export type { MemberContent };

@@ -1,0 +1,90 @@
+import type { EntityManager } from "typeorm";
+import { findWhereIn, insertMany } from "../db/bulk-writes";
+import { CommunityEntity, SecurityGroupEntity } from "../db/entities";
+import type { CommunityRow, GroupRow } from "./member-rows";
+
+/** Last one wins within a batch (members refreshed later carry the newer name). */
+function unique<T>(rows: T[], keyOf: (row: T) => string): T[] {
+  return [...new Map(rows.map((row) => [keyOf(row), row])).values()].sort((a, b) =>
+    keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0,
+  );
+}
+
+/**
+ * Creates communities seen for the first time and updates those whose name, type or parent
+ * changed; untouched ones are not written, so concurrent refreshes rarely lock the same rows.
+ * Keys are handled in sorted order so two transactions lock them in the same order.
+ */
+export async function syncCommunities(manager: EntityManager, rows: CommunityRow[], now: Date): Promise<void> {
+  const wanted = unique(rows, (row) => row.communityKey);
+  if (wanted.length === 0) return;
+  const current = new Map(
+    (await findWhereIn(manager, CommunityEntity, "communityKey", wanted.map((row) => row.communityKey))).map((row) => [
+      row.communityKey,
+      row,
+    ]),
+  );
+  const fresh = wanted.filter((row) => !current.has(row.communityKey));
+  const stale = wanted.filter((row) => {
+    const existing = current.get(row.communityKey);
+    return (
+      existing !== undefined &&
+      (existing.name !== row.name ||
+        existing.type !== row.type ||
+        existing.subType !== row.subType ||
+        existing.parentKey !== row.parentKey)
+    );
+  });
+  // Ignore, not fail, on a key another transaction inserted a moment ago.
+  await insertMany(
+    manager,
+    CommunityEntity,
+    fresh.map((row) => ({ ...row, sourceUpdatedAt: null, lastRefreshedAt: now, createdAt: now })),
+    { ignore: true },
+  );
+  await insertMany(
+    manager,
+    CommunityEntity,
+    stale.map((row) => ({ ...row, sourceUpdatedAt: null, lastRefreshedAt: now, createdAt: current.get(row.communityKey)!.createdAt })),
+    { update: ["name", "type", "subType", "parentKey", "lastRefreshedAt"], keys: ["communityKey"] },
+  );
+}
+
+/** The same for security groups, including their configured flags. */
+export async function syncGroups(manager: EntityManager, rows: GroupRow[], now: Date): Promise<void> {
+  const wanted = unique(rows, (row) => row.groupKey);
+  if (wanted.length === 0) return;
+  const current = new Map(
+    (await findWhereIn(manager, SecurityGroupEntity, "groupKey", wanted.map((row) => row.groupKey))).map((row) => [
+      row.groupKey,
+      row,
+    ]),
+  );
+  const fresh = wanted.filter((row) => !current.has(row.groupKey));
+  const stale = wanted.filter((row) => {
+    const existing = current.get(row.groupKey);
+    return (
+      existing !== undefined &&
+      existing.kind === "AMS" &&
+      (existing.name !== row.name ||
+        existing.amsType !== row.amsType ||
+        existing.grantsMemberStatus !== row.grantsMemberStatus ||
+        existing.isStaff !== row.isStaff ||
+        existing.isAdmin !== row.isAdmin)
+    );
+  });
+  const entity = (row: GroupRow, createdAt: Date) => ({
+    ...row,
+    kind: "AMS" as const,
+    sourceUpdatedAt: null,
+    lastRefreshedAt: now,
+    createdAt,
+  });
+  await insertMany(manager, SecurityGroupEntity, fresh.map((row) => entity(row, now)), { ignore: true });
+  await insertMany(
+    manager,
+    SecurityGroupEntity,
+    stale.map((row) => entity(row, current.get(row.groupKey)!.createdAt)),
+    { update: ["name", "amsType", "grantsMemberStatus", "isStaff", "isAdmin", "lastRefreshedAt"], keys: ["groupKey"] },
+  );
+}

@@ -1,0 +1,41 @@
+import type { DataSource } from "typeorm";
+import { SyncRunEntity } from "../db/entities";
+import type { TransactionRunner } from "../db/transaction-runner";
+import type { Clock } from "../time/clock";
+import type { SyncRuns } from "./sync-runs";
+
+/** A discovery still open after this long was cut off by a crash. */
+const ABANDONED_DISCOVERY_MS = 6 * 60 * 60_000;
+
+/**
+ * Keeps sync_runs honest and small: ends runs whose work finished while their process died
+ * before it could say so, fails discoveries a crash cut off, and forgets finished runs older
+ * than the retention.
+ */
+export class SyncMaintenance {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly transactions: TransactionRunner,
+    private readonly runs: SyncRuns,
+    private readonly clock: Clock,
+    private readonly retentionMs: number,
+  ) {}
+
+  async run(): Promise<void> {
+    const now = this.clock.now().getTime();
+    const repository = this.dataSource.getRepository(SyncRunEntity);
+    const open = await repository.find({ where: { status: "RUNNING" }, select: { id: true, discovering: true, startedAt: true } });
+    for (const run of open.filter((candidate) => candidate.discovering && now - candidate.startedAt.getTime() > ABANDONED_DISCOVERY_MS)) {
+      await this.runs.failRun(run.id, "discovery was interrupted (the process stopped before it finished)");
+    }
+    await this.runs.settle(open.filter((run) => !run.discovering).map((run) => run.id));
+    await this.transactions.run((manager) =>
+      manager
+        .createQueryBuilder()
+        .delete()
+        .from(SyncRunEntity)
+        .where("status IN (:...done) AND finishedAt < :cutoff", { done: ["SUCCEEDED", "PARTIAL", "FAILED"], cutoff: new Date(now - this.retentionMs) })
+        .execute(),
+    );
+  }
+}

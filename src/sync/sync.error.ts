@@ -1,0 +1,19 @@
+/** Why a sync request could not be carried out. */
+export enum SyncErrorCode {
+  /** The request names something the cache does not hold (e.g. an unknown community). */
+  NOT_FOUND = "NOT_FOUND",
+  /** The request itself is wrong (no keys, too many keys, a key too long). */
+  INVALID_REQUEST = "INVALID_REQUEST",
+  /** This process does not run sync (SYNC_ENABLED=false) and cannot start work. */
+  DISABLED = "DISABLED",
+}
+
+export class SyncError extends Error {
+  constructor(
+    readonly code: SyncErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "SyncError";
+  }
+}

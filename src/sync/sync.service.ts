@@ -1,0 +1,241 @@
+import type { DataSource } from "typeorm";
+import { chunks } from "../db/bulk-writes";
+import { CommunityEntity, CommunityMembershipEntity, RefreshFailureEntity, RefreshQueueEntity, SyncRunEntity } from "../db/entities";
+import type { SyncRunKindValue } from "../db/entities/sync-run.entity";
+import type { TransactionRunner } from "../db/transaction-runner";
+import type { ChangePoller } from "./change-poller";
+import type { Timers } from "./sync-scheduler";
+import type { CursorStore } from "./cursor-store";
+import type { EventPoller } from "./event-poller";
+import type { RefreshQueue, RefreshReason } from "./refresh-queue";
+import { SyncError, SyncErrorCode } from "./sync.error";
+import type { QueueState, SyncEvents, SyncRunSnapshot } from "./sync-events";
+import { type SyncRuns, toSnapshot } from "./sync-runs";
+
+/** Shortest gap between two publications of the queue's size. */
+const QUEUE_PUBLISH_INTERVAL_MS = 250;
+
+/** Most keys one `refreshMembers` call may name. */
+export const MAX_KEYS_PER_REQUEST = 10_000;
+const MAX_KEY_LENGTH = 100;
+
+export interface SyncServiceDeps {
+  dataSource: DataSource;
+  transactions: TransactionRunner;
+  queue: RefreshQueue;
+  runs: SyncRuns;
+  cursors: CursorStore;
+  poller: ChangePoller;
+  eventPoller: EventPoller;
+  events: SyncEvents;
+  waitTimeoutMs: number;
+  /** Wakes this process's idle workers. */
+  wake: () => void;
+  timers: Timers;
+}
+
+export interface SyncStatus extends QueueState {
+  lastSuccessfulPollAt: Date | null;
+  cursors: Array<{ stream: string; cursor: string | null; lastPolledAt: Date | null; lastSuccessfulPollAt: Date | null; lastError: string | null }>;
+  running: SyncRunSnapshot[];
+}
+
+/**
+ * What the outside world (GraphQL mutations, sign-on) may ask of sync. Every request becomes a
+ * sync run that is returned at once; the work happens in the workers.
+ */
+export class SyncService {
+  private readonly background = new Set<Promise<unknown>>();
+  private lastQueueState: QueueState | undefined;
+  private queuePublishing: Promise<void> = Promise.resolve();
+  private queueTimer: unknown;
+  private queueDirty = false;
+
+  constructor(private readonly deps: SyncServiceDeps) {}
+
+  /** Queues one member; with `wait`, returns once it is refreshed (or the wait times out). */
+  async refreshMember(
+    key: string,
+    options: { wait: boolean; reason?: "MANUAL" | "LOGIN"; waitMs?: number },
+  ): Promise<SyncRunSnapshot> {
+    const reason = options.reason ?? "MANUAL";
+    const run = await this.queueKeys(reason, reason, validKeys([key]), key);
+    if (!options.wait) return run;
+    return (await this.waitForRun(run.id, options.waitMs)) ?? (await this.deps.runs.get(run.id)) ?? run;
+  }
+
+  async refreshMembers(keys: string[]): Promise<SyncRunSnapshot> {
+    return this.queueKeys("MANUAL", "MANUAL", validKeys(keys), `${new Set(keys).size} members`);
+  }
+
+  /** Every member the cache lists in the community. */
+  async refreshCommunity(communityKey: string): Promise<SyncRunSnapshot> {
+    const community = await this.deps.dataSource.getRepository(CommunityEntity).findOneBy({ communityKey });
+    if (!community) throw new SyncError(SyncErrorCode.NOT_FOUND, `No community with key "${communityKey}" is in the cache`);
+    const rows = await this.deps.dataSource
+      .getRepository(CommunityMembershipEntity)
+      .createQueryBuilder("cm")
+      .select("DISTINCT cm.memberKey", "memberKey")
+      .where("cm.communityKey = :communityKey", { communityKey })
+      .getRawMany<{ memberKey: string }>();
+    return this.queueKeys("COMMUNITY", "COMMUNITY", rows.map((row) => row.memberKey), communityKey);
+  }
+
+  runPeriodicRefresh(): Promise<SyncRunSnapshot> {
+    return this.startPoll("PERIODIC", (onStarted) => this.deps.poller.pollMembers("PERIODIC", onStarted));
+  }
+
+  fullResync(): Promise<SyncRunSnapshot> {
+    return this.startPoll("FULL", (onStarted) => this.deps.poller.pollMembers("FULL", onStarted));
+  }
+
+  runEventRefresh(): Promise<SyncRunSnapshot> {
+    return this.startPoll("EVENTS", (onStarted) => this.deps.eventPoller.poll(onStarted));
+  }
+
+  /** Moves dead letters (all, or the named ones) back into the queue. */
+  async retryRefreshFailures(keys: string[] | null): Promise<SyncRunSnapshot> {
+    const run = await this.deps.runs.start("RETRY", keys ? `${keys.length} members` : "all failures");
+    const wanted = keys ? validKeys(keys) : null;
+    let after = "";
+    for (;;) {
+      const query = this.deps.dataSource
+        .getRepository(RefreshFailureEntity)
+        .createQueryBuilder("f")
+        .select("f.memberKey", "memberKey")
+        .where("f.memberKey > :after", { after })
+        .orderBy("f.memberKey", "ASC")
+        .limit(500);
+      if (wanted) query.andWhere("f.memberKey IN (:...wanted)", { wanted });
+      const page = (await query.getRawMany<{ memberKey: string }>()).map((row) => row.memberKey);
+      if (page.length === 0) break;
+      await this.deps.transactions.run(async (manager) => {
+        const queued = await this.deps.queue.enqueue(manager, page, "RETRY", run.id);
+        await this.deps.runs.addDiscovered(manager, run.id, page.length, queued);
+        await manager.createQueryBuilder().delete().from(RefreshFailureEntity).where("memberKey IN (:...page)", { page }).execute();
+      });
+      after = page.at(-1)!;
+    }
+    await this.deps.runs.endDiscovery(run.id);
+    this.deps.wake();
+    void this.publishQueueState();
+    return (await this.deps.runs.get(run.id)) ?? run;
+  }
+
+  async status(): Promise<SyncStatus> {
+    const cursors = await this.deps.cursors.all();
+    const running = await this.deps.dataSource
+      .getRepository(SyncRunEntity)
+      .find({ where: { status: "RUNNING" }, order: { startedAt: "DESC" }, take: 50 });
+    const members = cursors.find((cursor) => cursor.stream === "members");
+    return {
+      ...(await this.queueState()),
+      lastSuccessfulPollAt: members?.lastSuccessfulPollAt ?? null,
+      cursors,
+      running: running.map(toSnapshot),
+    };
+  }
+
+  async queueState(): Promise<QueueState> {
+    const [pending, deadLetters] = await Promise.all([
+      this.deps.dataSource.getRepository(RefreshQueueEntity).count(),
+      this.deps.dataSource.getRepository(RefreshFailureEntity).count(),
+    ]);
+    return { pending, deadLetters };
+  }
+
+  /**
+   * Publishes the queue's size when it moved, at most once per interval (counting a large queue
+   * is not free, and a full load finishes a batch many times a second), always with a trailing
+   * publication so subscribers end on the true size. Counts are chained, never interleaved.
+   */
+  publishQueueState(): Promise<void> {
+    if (this.queueTimer !== undefined) {
+      this.queueDirty = true;
+      return this.queuePublishing;
+    }
+    this.queueTimer = this.deps.timers.setTimeout(() => {
+      this.queueTimer = undefined;
+      if (this.queueDirty) {
+        this.queueDirty = false;
+        void this.publishQueueState();
+      }
+    }, QUEUE_PUBLISH_INTERVAL_MS);
+    this.queuePublishing = this.queuePublishing.then(async () => {
+      const state = await this.queueState();
+      const last = this.lastQueueState;
+      if (last && last.pending === state.pending && last.deadLetters === state.deadLetters) return;
+      this.lastQueueState = state;
+      this.deps.events.queueChanged(state);
+    }).catch(() => undefined);
+    return this.queuePublishing;
+  }
+
+  run(runId: string): Promise<SyncRunSnapshot | undefined> {
+    return this.deps.runs.get(runId);
+  }
+
+  waitForRun(runId: string, waitMs = this.deps.waitTimeoutMs): Promise<SyncRunSnapshot | undefined> {
+    return this.deps.events.waitForRun(runId, waitMs, () => this.deps.runs.get(runId));
+  }
+
+  /** Waits for background discoveries started by requests (for shutdown). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.background]);
+    if (this.queueTimer !== undefined) this.deps.timers.clearTimeout(this.queueTimer);
+    this.queueTimer = undefined;
+    await this.queuePublishing;
+  }
+
+  private async queueKeys(kind: SyncRunKindValue, reason: RefreshReason, keys: string[], detail: string | null): Promise<SyncRunSnapshot> {
+    const run = await this.deps.runs.start(kind, detail);
+    for (const part of chunks([...new Set(keys)], 1_000)) {
+      await this.deps.transactions.run(async (manager) => {
+        const queued = await this.deps.queue.enqueue(manager, part, reason, run.id);
+        await this.deps.runs.addDiscovered(manager, run.id, part.length, queued);
+      });
+    }
+    await this.deps.runs.endDiscovery(run.id);
+    this.deps.wake();
+    void this.publishQueueState();
+    return (await this.deps.runs.get(run.id)) ?? run;
+  }
+
+  /**
+   * Starts a poll and answers with its run as soon as the run exists; discovery goes on in the
+   * background. If another process is polling, answers with that process's run.
+   */
+  private startPoll(
+    kind: SyncRunKindValue,
+    poll: (onStarted: (run: SyncRunSnapshot) => void) => Promise<SyncRunSnapshot | undefined>,
+  ): Promise<SyncRunSnapshot> {
+    return new Promise<SyncRunSnapshot>((resolve, reject) => {
+      const task: Promise<void> = poll(resolve)
+        .then(async (run) => resolve(run ?? (await this.runningOf(kind))))
+        .catch(reject)
+        .finally(() => this.background.delete(task));
+      this.background.add(task);
+    });
+  }
+
+  private async runningOf(kind: SyncRunKindValue): Promise<SyncRunSnapshot> {
+    const run = await this.deps.dataSource
+      .getRepository(SyncRunEntity)
+      .findOne({ where: { kind, status: "RUNNING" }, order: { startedAt: "DESC" } });
+    if (!run) throw new SyncError(SyncErrorCode.NOT_FOUND, `A ${kind.toLowerCase()} poll just ran elsewhere; query syncRuns for it`);
+    return toSnapshot(run);
+  }
+}
+
+function validKeys(keys: string[]): string[] {
+  const unique = [...new Set(keys.map((key) => key.trim()))];
+  if (unique.length === 0 || unique.some((key) => key === "")) {
+    throw new SyncError(SyncErrorCode.INVALID_REQUEST, "keys must be non-empty member keys");
+  }
+  if (unique.length > MAX_KEYS_PER_REQUEST) {
+    throw new SyncError(SyncErrorCode.INVALID_REQUEST, `at most ${MAX_KEYS_PER_REQUEST} keys per request (got ${unique.length})`);
+  }
+  const long = unique.find((key) => key.length > MAX_KEY_LENGTH);
+  if (long) throw new SyncError(SyncErrorCode.INVALID_REQUEST, `member keys are at most ${MAX_KEY_LENGTH} characters`);
+  return unique;
+}

@@ -1,0 +1,211 @@
+import assert from "node:assert/strict";
+import { after, afterEach, describe, it } from "node:test";
+import { CommunityMembershipEntity, MemberEntity, RefreshFailureEntity, RefreshQueueEntity } from "../src/db/entities";
+import { RestSource } from "../src/sources/rest/rest.source";
+import type { MemberChangeEvent } from "../src/sync/member-change";
+import { SYNC_TOPICS } from "../src/sync/sync-events";
+import { InMemoryAms, memberInfo, restSourceConfig, startFakeAms, type FakeAms } from "./support/in-memory-ams";
+import { QUIET, startSyncHarness, type SyncHarness } from "./support/sync-harness";
+
+const committee = (key: string, role: string) => ({
+  GroupKey: key,
+  GroupName: `Committee ${key}`,
+  GroupType: "Committee",
+  RoleDescription: role,
+});
+
+describe("sync against a fake AMS over HTTP, on MariaDB", () => {
+  const open: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    for (const resource of open.splice(0).reverse()) await resource.close();
+  });
+
+  async function setUp(ams: InMemoryAms, options: { env?: Record<string, string>; pageSize?: number; hooks?: Record<string, unknown> } = {}) {
+    const fake: FakeAms = await startFakeAms(ams, { pageSize: options.pageSize ?? 500, ...options.hooks });
+    open.push(fake);
+    const source = new RestSource(restSourceConfig(fake), { logger: QUIET });
+    const harness: SyncHarness = await startSyncHarness(source, { env: options.env });
+    open.push(harness);
+    return { fake, harness };
+  }
+  const members = (harness: SyncHarness) => harness.database.dataSource.getRepository(MemberEntity);
+
+  it("never skips: a change that lands behind the pages being read is picked up by the next poll", async () => {
+    const ams = new InMemoryAms();
+    for (const [key, at] of [["A", "10:00"], ["B", "10:01"], ["C", "10:02"], ["D", "10:03"]] as const) {
+      ams.setMember(key, memberInfo(key, { Title: "before" }), `2026-11-23T${at}:00Z`);
+    }
+    let harness: SyncHarness | undefined;
+    const { harness: created } = await setUp(ams, {
+      pageSize: 1,
+      hooks: {
+        onChangedMembersPage: async (pageIndex: number) => {
+          if (pageIndex !== 2 || !harness) return;
+          // A was listed (page 0) and is refreshed now, mid-poll. Then A changes at 12:05, behind
+          // the pages, and D, still to be listed, changes at 12:10: the newest time this poll sees.
+          await harness.engine.drainQueue();
+          harness.clock.set("2026-11-23T12:10:00Z");
+          ams.setMember("A", memberInfo("A", { Title: "after" }), "2026-11-23T12:05:00Z");
+          ams.setMember("D", memberInfo("D", { Title: "after" }), "2026-11-23T12:10:00Z");
+        },
+      },
+    });
+    harness = created;
+    await harness.engine.poller.pollMembers("PERIODIC");
+    await harness.engine.drainQueue();
+    assert.equal((await members(harness).findOneByOrFail({ memberKey: "A" })).title, "before", "A was refreshed before it changed");
+    assert.equal((await members(harness).findOneByOrFail({ memberKey: "D" })).title, "after");
+    harness.clock.advance(15 * 60_000);
+    await harness.engine.poller.pollMembers("PERIODIC");
+    await harness.engine.drainQueue();
+    assert.equal((await members(harness).findOneByOrFail({ memberKey: "A" })).title, "after", "the next poll picked A up");
+  });
+
+  it("advances the cursor with the last page in one transaction, and not at all when nothing changed", async () => {
+    const ams = new InMemoryAms();
+    ams.setMember("A", memberInfo("A"), "2026-11-20T08:00:00Z");
+    const { harness } = await setUp(ams);
+    const cursor = async () => (await harness.engine.service.status()).cursors.find((row) => row.stream === "members");
+    const first = await harness.engine.poller.pollMembers("PERIODIC");
+    assert.deepEqual([first?.kind, first?.discovered, first?.queued], ["PERIODIC", 1, 1]);
+    assert.equal((await cursor())?.cursor, "2026-11-20T08:00:00.000Z");
+    const pending = await harness.database.dataSource.getRepository(RefreshQueueEntity).count();
+    assert.equal(pending, 1, "queued in the same transaction that moved the cursor");
+    await harness.engine.drainQueue();
+    harness.clock.advance(3 * 24 * 60 * 60_000);
+    const quiet = await harness.engine.poller.pollMembers("PERIODIC");
+    // The overlap lists A again; the cache already holds that version, so nothing is queued.
+    assert.deepEqual([quiet?.discovered, quiet?.queued], [1, 0]);
+    assert.equal((await cursor())?.cursor, "2026-11-20T08:00:00.000Z", "a poll that finds nothing leaves the cursor");
+    assert.equal(quiet?.status, "SUCCEEDED");
+  });
+
+  it("lets two workers on two connection pools never refresh one member at once", async () => {
+    const ams = new InMemoryAms();
+    const keys = Array.from({ length: 120 }, (_, index) => `W${String(index).padStart(3, "0")}`);
+    for (const key of keys) ams.setMember(key, memberInfo(key), "2026-11-01T00:00:00Z");
+    const inFlight = new Map<string, number>();
+    const fetches = new Map<string, number>();
+    let overlaps = 0;
+    const { fake, harness } = await setUp(ams, {
+      env: { REFRESH_BATCH_SIZE: "7" },
+      hooks: {
+        beforeMembers: async (requested: string[]) => {
+          for (const key of requested) {
+            if ((inFlight.get(key) ?? 0) > 0) overlaps += 1;
+            inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+            fetches.set(key, (fetches.get(key) ?? 0) + 1);
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+          for (const key of requested) inFlight.set(key, inFlight.get(key)! - 1);
+        },
+      },
+    });
+    const second = await startSyncHarness(new RestSource(restSourceConfig(fake), { logger: QUIET }), {
+      keepData: true,
+      clock: harness.clock,
+      env: { REFRESH_BATCH_SIZE: "7" },
+    });
+    open.push(second);
+    await harness.engine.service.refreshMembers(keys);
+    const [a, b] = await Promise.all([harness.engine.drainQueue(), second.engine.drainQueue()]);
+    assert.equal(overlaps, 0, "no member was fetched by both at once");
+    assert.ok(a.length > 0 && b.length > 0, "both workers took part");
+    assert.equal(await members(harness).count(), 120);
+    assert.ok([...fetches.values()].every((count) => count === 1), "each member refreshed exactly once");
+  });
+
+  it("dead-letters a poison record after exactly maxAttempts while the others flow, and retries it on request", async () => {
+    const ams = new InMemoryAms();
+    for (const key of ["G1", "G2", "G3"]) ams.setMember(key, memberInfo(key), "2026-11-01T00:00:00Z");
+    ams.setMember("POISON", memberInfo("POISON", { FirstName: { not: "a string" } }), "2026-11-01T00:00:00Z");
+    let poisonFetches = 0;
+    const { harness } = await setUp(ams, {
+      env: { REFRESH_MAX_ATTEMPTS: "3", REFRESH_BACKOFF_BASE: "10s" },
+      hooks: { beforeMembers: async (requested: string[]) => void (poisonFetches += requested.includes("POISON") ? 1 : 0) },
+    });
+    const run = await harness.engine.poller.pollMembers("PERIODIC");
+    await harness.engine.drainQueue();
+    assert.equal(await members(harness).count(), 3, "the good members did not wait for the bad one");
+    for (let attempt = 2; attempt <= 3; attempt += 1) {
+      assert.equal(await harness.database.dataSource.getRepository(RefreshFailureEntity).count(), 0);
+      harness.clock.advance(60_000);
+      await harness.engine.drainQueue();
+    }
+    harness.clock.advance(60 * 60_000);
+    await harness.engine.drainQueue();
+    assert.equal(poisonFetches, 3, "fetched exactly maxAttempts times");
+    const [failure] = await harness.database.dataSource.getRepository(RefreshFailureEntity).find();
+    assert.deepEqual([failure?.memberKey, failure?.attempts, failure?.errorCode], ["POISON", 3, "CONTRACT_VIOLATION"]);
+    assert.match(failure!.lastError!, /FirstName/);
+    const finished = await harness.engine.runs.get(run!.id);
+    assert.deepEqual([finished?.status, finished?.refreshed, finished?.failed], ["PARTIAL", 3, 1]);
+
+    ams.setMember("POISON", memberInfo("POISON", { FirstName: "Fixed" }), "2026-11-02T00:00:00Z");
+    const retry = await harness.engine.service.retryRefreshFailures(["POISON"]);
+    await harness.engine.drainQueue();
+    assert.equal((await members(harness).findOneByOrFail({ memberKey: "POISON" })).firstName, "Fixed");
+    assert.equal(await harness.database.dataSource.getRepository(RefreshFailureEntity).count(), 0);
+    assert.equal((await harness.engine.runs.get(retry.id))?.status, "SUCCEEDED");
+  });
+
+  it("removes a committee the AMS no longer lists, and flips isMember when a membership lapses with no AMS change", async () => {
+    const ams = new InMemoryAms();
+    const details = { MemberType: "Regular", MemberSince: "2020-01-01", MemberExpiresOn: "2026-11-24" };
+    ams.setMember("M", memberInfo("M", details, { CommunityGroups: [committee("FIN", "Chair"), committee("AUD", "Member")] }), "2026-11-01T00:00:00Z");
+    const { harness } = await setUp(ams);
+    const changes: MemberChangeEvent[] = [];
+    const iterator = harness.channel.subscribe(SYNC_TOPICS.member)[Symbol.asyncIterator]();
+    const collecting = (async () => {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        changes.push(next.value as MemberChangeEvent);
+      }
+    })();
+    await harness.engine.poller.pollMembers("PERIODIC");
+    await harness.engine.drainQueue();
+    const memberships = () => harness.database.dataSource.getRepository(CommunityMembershipEntity).findBy({ memberKey: "M" });
+    assert.deepEqual((await memberships()).map((row) => row.communityKey).sort(), ["AUD", "FIN"]);
+
+    ams.setMember("M", memberInfo("M", details, { CommunityGroups: [committee("AUD", "Member")] }), "2026-11-23T12:30:00Z");
+    harness.clock.advance(60 * 60_000);
+    await harness.engine.poller.pollMembers("PERIODIC");
+    await harness.engine.drainQueue();
+    assert.deepEqual((await memberships()).map((row) => row.communityKey), ["AUD"]);
+
+    assert.equal((await members(harness).findOneByOrFail({ memberKey: "M" })).isMember, true);
+    harness.clock.set("2026-11-25T09:00:00Z");
+    const swept = await harness.engine.sweep.sweep();
+    assert.deepEqual(swept, { examined: 1, changed: 1 });
+    const lapsed = await members(harness).findOneByOrFail({ memberKey: "M" });
+    assert.deepEqual([lapsed.isMember, lapsed.status], [false, "EXPIRED"]);
+    await iterator.return?.();
+    await collecting;
+    const removal = changes.find((change) => change.communitiesRemoved.length > 0);
+    assert.deepEqual(removal?.communitiesRemoved, [{ key: "FIN", role: "Chair" }]);
+    const lapse = changes.at(-1)!;
+    assert.deepEqual(lapse.changedFields, ["isMember", "status"]);
+    assert.ok(lapse.securityGroupsRemoved.some((group) => group.key === "IsMember"));
+  });
+
+  it("gives a batch back uncounted while the AMS is down, then refreshes it", async () => {
+    const ams = new InMemoryAms();
+    ams.setMember("A", memberInfo("A"), "2026-11-01T00:00:00Z");
+    let down = true;
+    const { harness } = await setUp(ams, {
+      hooks: { beforeMembers: async () => { if (down) throw new Error("simulated outage"); } },
+    });
+    await harness.engine.service.refreshMembers(["A"]);
+    const [report] = await harness.engine.drainQueue();
+    assert.deepEqual([report?.claimed, report?.released], [1, 1]);
+    const [row] = await harness.database.dataSource.getRepository(RefreshQueueEntity).find();
+    assert.deepEqual([row?.attempts, row?.lastErrorCode], [0, "TEMPORARY"]);
+    down = false;
+    harness.clock.advance(60_000);
+    await harness.engine.drainQueue();
+    assert.equal(await members(harness).count(), 1);
+  });
+});
+
+after(() => undefined);

@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  CommunityEntity,
+  CommunityMembershipEntity,
+  MemberEntity,
+  MemberPhoneEntity,
+  SecurityGroupEntity,
+  SecurityGroupMembershipEntity,
+} from "../src/db/entities";
+import { TransactionRunner } from "../src/db/transaction-runner";
+import type { MemberRecord } from "../src/sources/member-record";
+import { MemberWriter } from "../src/sync/member-writer";
+import { SyncRuleBook } from "../src/sync/sync-rules";
+import { ManualClock } from "../src/time/clock";
+import { mysqlConfig, resetDatabase } from "./support/database";
+import { Database } from "../src/db/data-source";
+import { committee, memberRecord } from "./support/records";
+import { testSyncConfig } from "./support/sync-harness";
+
+describe("member writes on MariaDB", () => {
+  let database: Database;
+  let transactions: TransactionRunner;
+  const clock = new ManualClock("2026-11-23T12:00:00Z");
+  const writer = (env: Record<string, string> = {}) => new MemberWriter(new SyncRuleBook(testSyncConfig(env).rules), clock);
+  const write = (records: MemberRecord[], gone: string[] = [], env: Record<string, string> = {}) =>
+    transactions.run((manager) => writer(env).write(manager, records, gone));
+  const repo = <T extends object>(entity: new () => T) => database.dataSource.getRepository(entity);
+
+  before(async () => {
+    await resetDatabase(mysqlConfig());
+    database = await Database.create(mysqlConfig());
+    await database.open();
+    transactions = new TransactionRunner(database);
+  });
+  after(() => database.close());
+
+  it("creates the member, its communities and groups, and derives member status", async () => {
+    const result = await write([
+      memberRecord("W1", {
+        phones: [{ number: "555-0101", type: "WORK" }],
+        communities: [committee("FIN", "Chair"), committee("AUD", "Member")],
+        securityGroups: [{ groupKey: "PORTAL", name: "Board Portal", type: "Security", role: null, beginDate: null, endDate: null }],
+      }),
+    ]);
+    assert.deepEqual([...result.outcomes], [["W1", "refreshed"]]);
+    assert.equal(result.changes[0]?.kind, "CREATED");
+    const member = await repo(MemberEntity).findOneByOrFail({ memberKey: "W1" });
+    assert.deepEqual([member.isMember, member.status, member.nextTransitionOn], [true, "ACTIVE", "2028-01-01"]);
+    assert.deepEqual((await repo(CommunityEntity).find({ order: { communityKey: "ASC" } })).map((row) => row.communityKey), ["AUD", "FIN"]);
+    const groups = await repo(SecurityGroupMembershipEntity).find({ where: { memberKey: "W1" }, order: { position: "ASC" } });
+    assert.deepEqual(groups.map((row) => row.groupKey), ["PORTAL", "MemberType:Regular", "Authenticated", "IsMember"]);
+    const typeGroup = await repo(SecurityGroupEntity).findOneByOrFail({ groupKey: "MemberType:Regular" });
+    assert.deepEqual([typeGroup.kind, typeGroup.amsType, typeGroup.grantsMemberStatus], ["AMS", "MemberType", true]);
+    assert.equal(await repo(MemberPhoneEntity).countBy({ memberKey: "W1" }), 1);
+  });
+
+  it("skips a record that did not change, touching only lastRefreshedAt", async () => {
+    clock.advance(60_000);
+    const again = memberRecord("W1", {
+      phones: [{ number: "555-0101", type: "WORK" }],
+      communities: [committee("FIN", "Chair"), committee("AUD", "Member")],
+      securityGroups: [{ groupKey: "PORTAL", name: "Board Portal", type: "Security", role: null, beginDate: null, endDate: null }],
+    });
+    const result = await write([again]);
+    assert.deepEqual([...result.outcomes], [["W1", "unchanged"]]);
+    assert.deepEqual(result.changes, []);
+    const member = await repo(MemberEntity).findOneByOrFail({ memberKey: "W1" });
+    assert.equal(member.lastRefreshedAt.toISOString(), clock.now().toISOString());
+    assert.ok(member.changedAt < member.lastRefreshedAt);
+  });
+
+  it("replaces every child list: a committee the AMS no longer lists is removed", async () => {
+    const result = await write([memberRecord("W1", { phones: [], communities: [committee("FIN", "Member")] })]);
+    const change = result.changes[0]!;
+    assert.deepEqual(change.communitiesRemoved, [{ key: "FIN", role: "Chair" }, { key: "AUD", role: "Member" }]);
+    assert.deepEqual(change.communitiesAdded, [{ key: "FIN", role: "Member" }]);
+    assert.deepEqual(change.securityGroupsRemoved, [{ key: "PORTAL", role: null }]);
+    const memberships = await repo(CommunityMembershipEntity).findBy({ memberKey: "W1" });
+    assert.deepEqual(memberships.map((row) => [row.communityKey, row.role]), [["FIN", "Member"]]);
+    assert.equal(await repo(MemberPhoneEntity).countBy({ memberKey: "W1" }), 0);
+    assert.equal(await repo(CommunityEntity).countBy({ communityKey: "AUD" }), 1, "communities are kept for others");
+  });
+
+  it("keeps only allowed community types and disables filtered-out member types", async () => {
+    const env = { SYNC_COMMUNITY_TYPES: "Chapter/Regional", SYNC_ALLOWED_MEMBER_TYPES: "Regular,Student" };
+    await write(
+      [
+        memberRecord("W2", {
+          communities: [committee("COM", "Member"), committee("NE", "Member", { type: "Chapter", subType: "Regional", name: "Northeast" }), committee("LOC", "Member", { type: "Chapter", subType: "Local" })],
+        }),
+        memberRecord("W3", { memberType: "Retired" }),
+      ],
+      [],
+      env,
+    );
+    const kept = await repo(CommunityMembershipEntity).findBy({ memberKey: "W2" });
+    assert.deepEqual(kept.map((row) => row.communityKey), ["NE"]);
+    assert.equal(await repo(CommunityEntity).countBy({ communityKey: "LOC" }), 0, "filtered communities are not created");
+    const retired = await repo(MemberEntity).findOneByOrFail({ memberKey: "W3" });
+    assert.deepEqual([retired.status, retired.isMember], ["DISABLED", false]);
+  });
+
+  it("marks a lapsed membership EXPIRED and a non-member type ACTIVE but not a member", async () => {
+    await write([
+      memberRecord("W4", { membershipExpiresOn: "2026-10-31" }),
+      memberRecord("W5", { memberType: "Non-member", membershipExpiresOn: null }),
+    ]);
+    const [lapsed, prospect] = await Promise.all(["W4", "W5"].map((key) => repo(MemberEntity).findOneByOrFail({ memberKey: key })));
+    assert.deepEqual([lapsed!.status, lapsed!.isMember], ["EXPIRED", false]);
+    assert.deepEqual([prospect!.status, prospect!.isMember], ["ACTIVE", false]);
+  });
+
+  it("never deletes a member gone from the AMS: it becomes DISABLED and loses its derived groups", async () => {
+    const result = await write([], ["W1", "NEVER-SEEN"]);
+    assert.deepEqual(result.changes.map((change) => [change.memberKey, change.kind]), [["W1", "DISABLED"]]);
+    const member = await repo(MemberEntity).findOneByOrFail({ memberKey: "W1" });
+    assert.deepEqual([member.status, member.isMember, member.isActive], ["DISABLED", false, false]);
+    const groups = await repo(SecurityGroupMembershipEntity).findBy({ memberKey: "W1" });
+    assert.ok(groups.every((row) => row.position < 1_000), "no system groups left");
+    assert.equal(await repo(MemberEntity).countBy({ memberKey: "NEVER-SEEN" }), 0);
+    const back = await write([memberRecord("W1")]);
+    assert.equal((await repo(MemberEntity).findOneByOrFail({ memberKey: "W1" })).status, "ACTIVE", "a returning member is rewritten");
+    assert.ok(back.changes[0]!.changedFields.includes("status"));
+  });
+});

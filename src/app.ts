@@ -1,37 +1,39 @@
 import "reflect-metadata";
-import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
-import { expressMiddleware } from "@as-integrations/express5";
-import { createPubSub } from "@graphql-yoga/subscription";
-import cors from "cors";
-import express from "express";
-import { GraphQLError } from "graphql";
 import type { AppConfig } from "./config/config";
+import { RequestAuthenticator } from "./auth/request-authenticator";
 import { Database, type DataSourceExtras } from "./db/data-source";
-import { createArmor } from "./graph/armor";
-import { createContext, type GraphContext, type GraphServices } from "./graph/context";
-import { createErrorFormatter } from "./graph/errors";
-import { GraphError } from "./graph/graph.error";
-import { RequestAuthenticator } from "./graph/request-authenticator";
+import { TransactionRunner } from "./db/transaction-runner";
+import type { GraphServices } from "./graph/context";
+import { createPubSubBundle } from "./graph/pubsub";
 import { buildGraphSchema } from "./graph/schema";
-import { createGraphqlWsServer } from "./http/graphql-ws.server";
-import { healthRoutes } from "./http/health.routes";
-import { operationLogPlugin } from "./http/operation-log.plugin";
+import { createHttpApp, GRAPHQL_PATH } from "./http/http-app";
 import { createLogger, type Logger } from "./observability/logger";
+import type { AmsSource } from "./sources/ams-source";
+import { createSource } from "./sources/create-source";
+import type { CredentialLimiters } from "./sso/credentials/credentials.method";
+import { SessionTokens } from "./sso/session/session-tokens";
+import { SsoExchangeService } from "./sso/sso-exchange.service";
+import { createSsoHandlers } from "./sso/sso-handlers";
+import { SyncEngine } from "./sync/sync-engine";
+import type { Timers } from "./sync/sync-scheduler";
 import { type Clock, SystemClock } from "./time/clock";
 
-export const GRAPHQL_PATH = "/graphql";
+export { GRAPHQL_PATH };
 
 /** What tests and benchmarks may swap; production uses the defaults. */
 export interface AppOverrides {
   clock?: Clock;
   logger?: Logger;
   database?: DataSourceExtras;
+  source?: AmsSource;
+  /** The sync scheduler's timers. */
+  timers?: Timers;
+  /** Timers that close WebSocket connections when their session expires. */
+  sessionTimers?: Timers;
+  random?: () => number;
+  credentialLimiters?: CredentialLimiters;
 }
 
 export interface App {
@@ -39,9 +41,11 @@ export interface App {
   readonly logger: Logger;
   readonly database: Database;
   readonly httpServer: Server;
-  /** Listens on `port` (default: the configured one; 0 picks a free port). */
+  readonly sync: SyncEngine;
+  readonly sessions: SessionTokens;
+  /** Listens on `port` (default: the configured one; 0 picks a free port), then starts sync. */
   start(port?: number, host?: string): Promise<{ url: string; port: number }>;
-  /** Stops taking work, drains HTTP and WebSocket connections, closes the database. */
+  /** Stops sync, drains HTTP and WebSocket connections, closes pub/sub and the database. */
   stop(): Promise<void>;
 }
 
@@ -51,74 +55,70 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   const clock = overrides.clock ?? new SystemClock(config.timeZone);
   const database = await Database.create(config.database, overrides.database);
   await database.open();
+  const transactions = new TransactionRunner(database);
 
-  const services: GraphServices = { dataSource: database.dataSource, clock, logger };
-  const pubSub = createPubSub();
-  const schema = await buildGraphSchema({ pubSub });
-  const authenticator = new RequestAuthenticator(config.adminApiKeys.keys);
-  const formatError = createErrorFormatter(logger);
-  const armor = createArmor(config.graphql);
+  const bus = createPubSubBundle(config.redisUrl, logger);
+  const source = overrides.source ?? createSource(config.source, { clock, logger, random: overrides.random });
+  const sync = new SyncEngine({
+    config: config.sync,
+    database,
+    transactions,
+    source,
+    clock,
+    logger,
+    channel: bus.channel,
+    timers: overrides.timers,
+    random: overrides.random,
+  });
+  const sessions = new SessionTokens(config.session, clock);
+  const { handlers, personify } = createSsoHandlers(config, {
+    source,
+    transactions,
+    clock,
+    logger,
+    limiters: overrides.credentialLimiters,
+  });
+  const sso = new SsoExchangeService({
+    handlers,
+    sessions,
+    sync: sync.service,
+    dataSource: database.dataSource,
+    logger,
+    loginRefreshWaitMs: config.session.loginRefreshWaitMs,
+  });
+  const services: GraphServices = {
+    dataSource: database.dataSource,
+    clock,
+    logger,
+    sync: sync.service,
+    sso,
+    sessions,
+    personify,
+  };
 
-  const expressApp = express();
-  const httpServer = createServer(expressApp);
-  const ws = createGraphqlWsServer({
+  const schema = await buildGraphSchema({ pubSub: bus.pubSub });
+  const authenticator = new RequestAuthenticator(config.adminApiKeys.keys, [sessions]);
+  const httpServer = createServer();
+  let stopping = false;
+  const http = await createHttpApp({
+    config,
     httpServer,
-    path: GRAPHQL_PATH,
     schema,
     authenticator,
     services,
-    formatError,
-    validationRules: armor.validationRules,
     logger,
+    clock,
+    timers: overrides.sessionTimers,
+    isReady: async () => !stopping && (await database.isReady()),
   });
-
-  let stopping = false;
-  const apollo = new ApolloServer<GraphContext>({
-    schema,
-    formatError,
-    includeStacktraceInErrorResponses: false,
-    allowBatchedHttpRequests: false,
-    // main.ts owns the signals and stops everything in order; Apollo must not race it.
-    stopOnTerminationSignals: false,
-    introspection: config.graphql.introspection,
-    validationRules: armor.validationRules,
-    plugins: [
-      ...armor.plugins,
-      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
-      { serverWillStart: async () => ({ drainServer: () => ws.dispose() }) },
-      config.graphql.sandbox
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
-        : ApolloServerPluginLandingPageDisabled(),
-      operationLogPlugin(logger),
-    ],
-  });
-  await apollo.start();
-
-  expressApp.disable("x-powered-by");
-  expressApp.use(
-    healthRoutes({ isReady: async () => !stopping && (await database.isReady()) }, logger),
-  );
-  expressApp.use(
-    GRAPHQL_PATH,
-    cors(),
-    express.json({ limit: "1mb" }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = headerValue(req.headers["x-request-id"]) ?? randomUUID();
-        res.setHeader("x-request-id", requestId);
-        const viewer = await authenticator.viewerFor(req.headers.authorization).catch((error: unknown) => {
-          throw toHttpError(error);
-        });
-        return createContext(services, viewer, requestId);
-      },
-    }),
-  );
 
   return {
     config,
     logger,
     database,
     httpServer,
+    sync,
+    sessions,
     async start(port = config.port, host?: string) {
       await new Promise<void>((resolve, reject) => {
         httpServer.once("error", reject);
@@ -127,27 +127,19 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
           resolve();
         });
       });
+      sync.start();
       const address = httpServer.address() as AddressInfo;
-      const shownHost = host ?? "localhost";
-      return { port: address.port, url: `http://${shownHost}:${address.port}${GRAPHQL_PATH}` };
+      return { port: address.port, url: `http://${host ?? "localhost"}:${address.port}${GRAPHQL_PATH}` };
     },
     async stop() {
       if (stopping) return;
       stopping = true;
-      // Apollo's drain closes the HTTP server (waiting for requests in flight) and the sockets.
-      await apollo.stop();
+      // Work in flight finishes first; then the HTTP drain waits for requests in flight and
+      // closes the sockets.
+      await sync.stop();
+      await http.stop();
+      await bus.close();
       await database.close();
     },
   };
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  return text && /^[\w.:-]{1,128}$/.test(text) ? text : undefined;
-}
-
-/** Credentials refused while building the context: 401 with the usual error shape. */
-function toHttpError(error: unknown): GraphQLError {
-  const message = error instanceof GraphError ? error.message : "Not signed in";
-  return new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
 }

@@ -101,6 +101,10 @@ describe("communities, security groups and events over HTTP", () => {
       securityGroup(key: "MT:Regular") { name amsType members { totalCount edges { node { member { key } group { key } } } } }
     }`);
     assert.deepEqual(data.securityGroups, [
+      { key: "Admin", kind: "SYSTEM", isStaff: false },
+      { key: "Authenticated", kind: "SYSTEM", isStaff: false },
+      { key: "IsMember", kind: "SYSTEM", isStaff: false },
+      { key: "Public", kind: "SYSTEM", isStaff: false },
       { key: "Staff", kind: "SYSTEM", isStaff: true },
       { key: "MT:Regular", kind: "AMS", isStaff: false },
     ]);

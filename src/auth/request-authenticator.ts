@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { GraphError, GraphErrorCode } from "./graph.error";
+import { GraphError, GraphErrorCode } from "../graph/graph.error";
 import { ANONYMOUS, API_KEY_VIEWER, type Viewer } from "./viewer";
 
 /** Turns a bearer credential into a viewer; sessions plug in here (see `sso/`). */

@@ -15,6 +15,8 @@ export interface Viewer {
   roles: ReadonlySet<Role>;
   /** When the credentials stop being good; WebSocket connections close then. */
   expiresAt: Date | null;
+  /** When a session's member signed on; renewals keep it, bounding the session's age. */
+  authTime?: Date;
 }
 
 export const ANONYMOUS: Viewer = Object.freeze({

@@ -3,6 +3,9 @@ import path from "node:path";
 import { ConfigError } from "./config.error";
 import { isValidTimeZone } from "../time/clock";
 import { EnvReader } from "./env-readers";
+import { readSyncConfig, type SyncConfig } from "./sync.config";
+import { readSsoConfig, redactSsoConfig, type SsoConfig } from "./sso.config";
+import { readSessionConfig, type SessionConfig } from "./session.config";
 import { type DemoAmsConfig, type DemoConfig, readDemoAmsConfig, readDemoConfig, readSourceConfig, type SourceConfig } from "./source.config";
 
 export const NODE_ENVS = ["development", "production", "test"] as const;
@@ -44,6 +47,15 @@ export interface AppConfig {
   timeZone: string;
   graphql: GraphqlConfig;
   source: SourceConfig;
+  sync: SyncConfig;
+  /** Sign-on methods; each is undefined unless configured. */
+  sso: SsoConfig;
+  /** Sessions, and the sign-on methods that lean on the AMS source. */
+  session: SessionConfig;
+  /** Carries pub/sub between gateway processes; unset keeps pub/sub in-process. */
+  redisUrl: string | null;
+  /** Express "trust proxy": hops of X-Forwarded-For to believe for the client address. */
+  trustProxy: number;
 }
 
 const DEFAULT_SQLITE_FILE = path.join("data", "amsgate.sqlite");
@@ -55,6 +67,7 @@ const DEFAULT_SQLITE_FILE = path.join("data", "amsgate.sqlite");
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const read = new EnvReader(env);
   const nodeEnv = read.oneOf("NODE_ENV", NODE_ENVS, "development");
+  const source = readSourceConfig(read);
   const config: AppConfig = {
     nodeEnv,
     port: read.int("PORT", 4000, 0, 65535),
@@ -72,8 +85,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       introspection: read.bool("GRAPHQL_INTROSPECTION", nodeEnv !== "production"),
       sandbox: read.bool("GRAPHQL_SANDBOX", nodeEnv !== "production"),
     },
-    source: readSourceConfig(read),
+    source,
+    sync: readSyncConfig(read, source.kind),
+    sso: readSsoConfig(read),
+    session: readSessionConfig(read, nodeEnv === "production"),
+    redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"])?.toString() ?? null,
+    trustProxy: read.int("TRUST_PROXY", 0, 0, 10),
   };
+  const signOn = config.sso.presharedKey ?? config.sso.personify ?? config.sso.oidc;
+  if ((signOn || config.session.credentialsEnabled || config.session.webServiceEnabled) && config.session.keys.length === 0) {
+    read.problem("SESSION_SIGNING_KEYS is required in production when a sign-on method is enabled");
+  }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
 }
@@ -118,6 +140,9 @@ export function redactConfig(config: AppConfig): Record<string, unknown> {
       config.source.kind === "rest"
         ? { kind: "rest", rest: { ...config.source.rest, url: redactUrl(config.source.rest.url), apiKey: "***" } }
         : config.source,
+    sso: redactSsoConfig(config.sso),
+    session: { ...config.session, keys: config.session.keys.map((key) => ({ id: key.id, secret: "***" })) },
+    redisUrl: config.redisUrl === null ? null : redactUrl(config.redisUrl),
   };
 }
 

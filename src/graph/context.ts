@@ -1,24 +1,58 @@
 import type { DataSource } from "typeorm";
 import type { Logger } from "../observability/logger";
+import type { SessionTokens } from "../sso/session/session-tokens";
+import type { SsoExchangeService } from "../sso/sso-exchange.service";
+import type { PersonifySsoMethod } from "../sso/personify/personify-sso.method";
+import type { SyncService } from "../sync/sync.service";
 import type { Clock } from "../time/clock";
+import { memberRestriction } from "./auth-checker";
 import { createLoaders, type Loaders } from "./loaders";
-import type { Viewer } from "./viewer";
+import type { Viewer } from "../auth/viewer";
 
 /** What resolvers may reach beyond loaders: built once by the app, shared by every request. */
 export interface GraphServices {
   dataSource: DataSource;
   clock: Clock;
   logger: Logger;
+  sync: SyncService;
+  sso: SsoExchangeService;
+  sessions: SessionTokens;
+  personify: PersonifySsoMethod | undefined;
+}
+
+/** A graphql-ws connection, for `renewSession` to extend in place. */
+export interface ConnectionSession {
+  readonly viewer: Viewer;
+  /** Replaces the connection's credentials (same member) and re-arms its expiry. */
+  adopt(viewer: Viewer): void;
+}
+
+/** Where the request came from. */
+export interface RequestOrigin {
+  clientAddress: string;
+  /** Set for operations on a WebSocket connection. */
+  connection?: ConnectionSession;
 }
 
 /** Per operation: who asks, and loaders that live exactly as long as this operation. */
 export interface GraphContext {
   requestId: string;
-  viewer: Viewer;
+  readonly viewer: Viewer;
   loaders: Loaders;
   services: GraphServices;
+  origin: RequestOrigin;
 }
 
-export function createContext(services: GraphServices, viewer: Viewer, requestId: string): GraphContext {
-  return { requestId, viewer, loaders: createLoaders(services.dataSource), services };
+export function createContext(services: GraphServices, viewer: Viewer, requestId: string, origin: RequestOrigin): GraphContext {
+  const loaders = createLoaders(services.dataSource, { restrictMembers: memberRestriction(viewer) });
+  return {
+    requestId,
+    // On a WebSocket the connection's viewer can be renewed mid-flight; every operation sees the current one.
+    get viewer() {
+      return origin.connection?.viewer ?? viewer;
+    },
+    loaders,
+    services,
+    origin,
+  };
 }

@@ -3,6 +3,9 @@ import { GraphQLError } from "graphql";
 import { ArgumentValidationError, AuthenticationError, AuthorizationError } from "type-graphql";
 import type { ValidationError } from "class-validator";
 import type { Logger } from "../observability/logger";
+import { SourceError, SourceErrorCode } from "../sources/source.error";
+import { SsoError, SsoErrorCode } from "../sso/sso.error";
+import { SyncError, SyncErrorCode } from "../sync/sync.error";
 import { GraphError, GraphErrorCode } from "./graph.error";
 
 /** The codes a client can see in `extensions.code`. */
@@ -11,12 +14,19 @@ export enum ClientErrorCode {
   UNAUTHENTICATED = "UNAUTHENTICATED",
   FORBIDDEN = "FORBIDDEN",
   NOT_FOUND = "NOT_FOUND",
+  /** The AMS or identity provider did not answer; try again later. */
+  SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE",
+  /** Too many attempts; `extensions.retryAfterSeconds` says when to try again. */
+  RATE_LIMITED = "RATE_LIMITED",
+  /** This gateway process does not do that (e.g. sync is off here). */
+  SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE",
   INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR",
 }
 
 interface Mapped {
   code: string;
   message: string;
+  extensions?: Record<string, unknown>;
 }
 
 function assertNever(value: never): never {
@@ -30,6 +40,58 @@ function fromGraphError(error: GraphError): Mapped {
     case GraphErrorCode.FORBIDDEN:
     case GraphErrorCode.NOT_FOUND:
       return { code: error.code, message: error.message };
+    default:
+      return assertNever(error.code);
+  }
+}
+
+function fromSsoError(error: SsoError): Mapped {
+  // Messages were written for clients: they name the failure's kind, never its cryptographic cause.
+  switch (error.code) {
+    case SsoErrorCode.INVALID_TOKEN:
+    case SsoErrorCode.EXPIRED_TOKEN:
+    case SsoErrorCode.REPLAYED_TOKEN:
+    case SsoErrorCode.CREDENTIALS_REJECTED:
+    case SsoErrorCode.MEMBER_NOT_FOUND:
+      return { code: ClientErrorCode.UNAUTHENTICATED, message: error.message, extensions: { reason: error.code } };
+    case SsoErrorCode.MEMBER_DISABLED:
+      return { code: ClientErrorCode.FORBIDDEN, message: error.message, extensions: { reason: error.code } };
+    case SsoErrorCode.RATE_LIMITED:
+      return { code: ClientErrorCode.RATE_LIMITED, message: error.message, extensions: { retryAfterSeconds: error.retryAfterSeconds } };
+    case SsoErrorCode.METHOD_DISABLED:
+    case SsoErrorCode.BAD_REQUEST:
+      return { code: ClientErrorCode.BAD_USER_INPUT, message: error.message };
+    case SsoErrorCode.PROVIDER_UNAVAILABLE:
+      return { code: ClientErrorCode.SOURCE_UNAVAILABLE, message: error.message };
+    default:
+      return assertNever(error.code);
+  }
+}
+
+function fromSyncError(error: SyncError): Mapped {
+  switch (error.code) {
+    case SyncErrorCode.NOT_FOUND:
+      return { code: ClientErrorCode.NOT_FOUND, message: error.message };
+    case SyncErrorCode.INVALID_REQUEST:
+      return { code: ClientErrorCode.BAD_USER_INPUT, message: error.message };
+    case SyncErrorCode.DISABLED:
+      return { code: ClientErrorCode.SERVICE_UNAVAILABLE, message: error.message };
+    default:
+      return assertNever(error.code);
+  }
+}
+
+function fromSourceError(error: SourceError): Mapped {
+  switch (error.code) {
+    case SourceErrorCode.TEMPORARY:
+    case SourceErrorCode.AUTH_REJECTED:
+    case SourceErrorCode.CONTRACT_VIOLATION:
+      // The gateway's own credentials or the AMS's answers are at fault, not the caller's request.
+      return { code: ClientErrorCode.SOURCE_UNAVAILABLE, message: "The AMS could not answer; try again later" };
+    case SourceErrorCode.NOT_FOUND:
+      return { code: ClientErrorCode.NOT_FOUND, message: error.message };
+    case SourceErrorCode.UNSUPPORTED:
+      return { code: ClientErrorCode.BAD_USER_INPUT, message: error.message };
     default:
       return assertNever(error.code);
   }
@@ -49,6 +111,9 @@ function describeValidation(errors: ValidationError[], prefix = ""): string[] {
  */
 function mapKnown(error: unknown): Mapped | undefined {
   if (error instanceof GraphError) return fromGraphError(error);
+  if (error instanceof SsoError) return fromSsoError(error);
+  if (error instanceof SyncError) return fromSyncError(error);
+  if (error instanceof SourceError) return fromSourceError(error);
   if (error instanceof ArgumentValidationError) {
     const details = describeValidation(error.extensions.validationErrors);
     return { code: ClientErrorCode.BAD_USER_INPUT, message: details.join("; ") || "Invalid argument" };
@@ -74,7 +139,11 @@ export function createErrorFormatter(logger: Logger) {
     const base = { locations: formatted.locations, path: formatted.path };
     if (mapped) {
       // A scalar that refuses a literal surfaces as a validation error; it is still bad input.
-      return { ...base, message: requestMessage(formatted.message, original, mapped), extensions: { code: mapped.code } };
+      return {
+        ...base,
+        message: requestMessage(formatted.message, original, mapped),
+        extensions: { code: mapped.code, ...mapped.extensions },
+      };
     }
     if (error instanceof GraphQLError && (original === undefined || original instanceof GraphQLError)) {
       // Parse, validation and variable errors from GraphQL itself: already about the request.

@@ -6,6 +6,9 @@ import { EventResolver } from "./event/event.resolver";
 import { MemberResolver } from "./member/member.resolver";
 import { DateTimeScalar } from "./scalars";
 import { SecurityGroupMembershipResolver, SecurityGroupResolver } from "./security-group/security-group.resolver";
+import { MeResolver, SessionResolver } from "./sso/sso.resolver";
+import { MemberChangeResolver, RefreshFailureResolver, SyncResolver } from "./sync/sync.resolver";
+import { authChecker } from "./auth-checker";
 
 export const RESOLVERS = [
   MemberResolver,
@@ -14,6 +17,11 @@ export const RESOLVERS = [
   SecurityGroupResolver,
   SecurityGroupMembershipResolver,
   EventResolver,
+  SyncResolver,
+  RefreshFailureResolver,
+  MemberChangeResolver,
+  SessionResolver,
+  MeResolver,
 ] as const;
 
 export interface SchemaOptions {
@@ -25,6 +33,7 @@ export async function buildGraphSchema(options: SchemaOptions): Promise<GraphQLS
   return buildSchema({
     resolvers: [...RESOLVERS],
     pubSub: options.pubSub,
+    authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // Arguments are classes with class-validator rules (page sizes, lengths).
     validate: { forbidUnknownValues: false },

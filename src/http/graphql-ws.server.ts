@@ -4,9 +4,11 @@ import { type GraphQLFormattedError, type GraphQLSchema, specifiedRules, type Va
 import { GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
-import { createContext, type GraphServices } from "../graph/context";
-import type { RequestAuthenticator } from "../graph/request-authenticator";
-import type { Viewer } from "../graph/viewer";
+import { type ConnectionSession, createContext, type GraphServices } from "../graph/context";
+import { realTimers, type Timers } from "../sync/sync-scheduler";
+import type { Clock } from "../time/clock";
+import type { RequestAuthenticator } from "../auth/request-authenticator";
+import type { Viewer } from "../auth/viewer";
 import type { Logger } from "../observability/logger";
 
 type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
@@ -20,14 +22,59 @@ export interface WsServerOptions {
   formatError: ErrorFormatter;
   validationRules: readonly ValidationRule[];
   logger: Logger;
+  clock: Clock;
+  timers?: Timers;
 }
 
 interface ConnectionExtra extends Record<PropertyKey, unknown> {
-  viewer?: Viewer;
+  session?: SocketSession;
 }
 
 /** Close code graphql-ws uses for a refused `connection_init`. */
 export const CLOSE_FORBIDDEN = 4403;
+/** Close code for a connection whose session ran out (the client signs on again and reconnects). */
+export const CLOSE_SESSION_EXPIRED = 4401;
+
+/** Longest delay a timer takes (about 24 days); later expiries are re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** One connection's credentials, closed when they expire and renewable in place. */
+class SocketSession implements ConnectionSession {
+  private timer: unknown;
+
+  constructor(
+    private current: Viewer,
+    private readonly close: () => void,
+    private readonly clock: Clock,
+    private readonly timers: Timers,
+  ) {
+    this.arm();
+  }
+
+  get viewer(): Viewer {
+    return this.current;
+  }
+
+  adopt(viewer: Viewer): void {
+    if (viewer.memberKey !== this.current.memberKey) throw new Error("a connection cannot change member");
+    this.current = viewer;
+    this.arm();
+  }
+
+  dispose(): void {
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(): void {
+    this.dispose();
+    const expiresAt = this.current.expiresAt;
+    if (expiresAt === null) return;
+    const delay = expiresAt.getTime() - this.clock.now().getTime();
+    if (delay <= 0) return this.close();
+    this.timer = this.timers.setTimeout(() => (delay > MAX_TIMER_MS ? this.arm() : this.close()), Math.min(delay, MAX_TIMER_MS));
+  }
+}
 
 /**
  * graphql-ws on the same port and path as HTTP. Credentials are checked once at
@@ -46,14 +93,26 @@ export function createGraphqlWsServer(options: WsServerOptions) {
       validate: (schema, document) => validate(schema, document, [...specifiedRules, ...options.validationRules]),
       onConnect: async (ctx) => {
         try {
-          ctx.extra.viewer = await options.authenticator.viewerFor(ctx.connectionParams?.authorization);
+          const viewer = await options.authenticator.viewerFor(ctx.connectionParams?.authorization);
+          const socket = ctx.extra.socket;
+          ctx.extra.session = new SocketSession(
+            viewer,
+            () => socket.close(CLOSE_SESSION_EXPIRED, "Session expired"),
+            options.clock,
+            options.timers ?? realTimers,
+          );
           return true;
         } catch (error) {
           logger.info({ reason: error instanceof Error ? error.message : "unknown" }, "websocket connection refused");
           return false;
         }
       },
-      context: (ctx) => createContext(options.services, ctx.extra.viewer!, randomUUID()),
+      onClose: (ctx) => ctx.extra.session?.dispose(),
+      context: (ctx) =>
+        createContext(options.services, ctx.extra.session!.viewer, randomUUID(), {
+          clientAddress: ctx.extra.request.socket.remoteAddress ?? "unknown",
+          connection: ctx.extra.session,
+        }),
       onError: (_ctx, _id, _payload, errors) => format(errors),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: format(result.errors) } : undefined,

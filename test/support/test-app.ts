@@ -34,6 +34,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const env: Record<string, string> = {
     NODE_ENV: "test",
     ADMIN_API_KEYS: ADMIN_KEY,
+    // Tests drive sync by hand unless they turn the scheduler on; the demo holds still.
+    SYNC_ENABLED: "false",
+    DEMO_CHANGE_INTERVAL: "0",
+    DEMO_MEMBERS: "50",
     ...(kind === "mysql" ? { DATABASE_URL: mysqlConfig().url } : { SQLITE_FILE: sqliteFile }),
     ...options.env,
   };

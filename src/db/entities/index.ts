@@ -5,8 +5,14 @@ import { MemberDemographicEntity } from "./member-demographic.entity";
 import { MemberPhoneEntity } from "./member-phone.entity";
 import { MemberSocialLinkEntity } from "./member-social-link.entity";
 import { MemberEntity } from "./member.entity";
+import { RefreshFailureEntity } from "./refresh-failure.entity";
+import { RefreshQueueRunEntity } from "./refresh-queue-run.entity";
+import { RefreshQueueEntity } from "./refresh-queue.entity";
 import { SecurityGroupMembershipEntity } from "./security-group-membership.entity";
 import { SecurityGroupEntity } from "./security-group.entity";
+import { SsoUsedTokenEntity } from "./sso-used-token.entity";
+import { SyncCursorEntity } from "./sync-cursor.entity";
+import { SyncRunEntity } from "./sync-run.entity";
 
 export {
   CommunityEntity,
@@ -16,8 +22,14 @@ export {
   MemberEntity,
   MemberPhoneEntity,
   MemberSocialLinkEntity,
+  RefreshFailureEntity,
+  RefreshQueueEntity,
+  RefreshQueueRunEntity,
   SecurityGroupEntity,
   SecurityGroupMembershipEntity,
+  SsoUsedTokenEntity,
+  SyncCursorEntity,
+  SyncRunEntity,
 };
 
 /** Every entity the data source knows; the migrations create exactly these tables. */
@@ -31,4 +43,10 @@ export const ENTITIES = [
   SecurityGroupEntity,
   SecurityGroupMembershipEntity,
   EventEntity,
+  RefreshQueueEntity,
+  RefreshQueueRunEntity,
+  RefreshFailureEntity,
+  SyncRunEntity,
+  SyncCursorEntity,
+  SsoUsedTokenEntity,
 ];

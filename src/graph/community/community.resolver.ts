@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import { DIRECTORY_ROLES } from "../auth-checker";
 import type { GraphContext } from "../context";
 import { mapPage } from "../pagination/map-page";
 import { PageArgs } from "../pagination/page.args";
@@ -11,12 +12,14 @@ import { RosterArgs } from "../pagination/roster.args";
 
 @Resolver(() => Community)
 export class CommunityResolver {
+  @Authorized(...DIRECTORY_ROLES)
   @Query(() => Community, { nullable: true, description: "One community by its AMS key." })
   async community(@Arg("key", () => ID) key: string, @Ctx() ctx: GraphContext): Promise<Community | null> {
     const entity = await ctx.loaders.community.load(key);
     return entity ? toCommunity(entity) : null;
   }
 
+  @Authorized(...DIRECTORY_ROLES)
   @Query(() => CommunityConnection, { description: "Communities ordered by name." })
   async communities(
     @Args() page: PageArgs,

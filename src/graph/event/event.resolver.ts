@@ -1,4 +1,7 @@
 import { Arg, Args, Ctx, ID, Query, Resolver } from "type-graphql";
+import type { SelectQueryBuilder } from "typeorm";
+import type { EventEntity } from "../../db/entities/event.entity";
+import { canSeeMembersOnlyEvents } from "../auth-checker";
 import type { GraphContext } from "../context";
 import type { PageOf } from "../pagination/connection.types";
 import { mapPage } from "../pagination/map-page";
@@ -9,14 +12,19 @@ import { EventsArgs } from "./events.args";
 
 @Resolver(() => Event)
 export class EventResolver {
-  @Query(() => Event, { nullable: true })
+  @Query(() => Event, { nullable: true, description: "One event; members-only events need a member, staff or admin." })
   async event(@Arg("key", () => ID) key: string, @Ctx() ctx: GraphContext): Promise<Event | null> {
     const entity = await ctx.loaders.event.load(key);
-    return entity && !entity.isDeleted ? toEvent(entity) : null;
+    if (!entity || entity.isDeleted) return null;
+    return !entity.isMembersOnly || canSeeMembersOnlyEvents(ctx.viewer) ? toEvent(entity) : null;
   }
 
-  @Query(() => EventConnection, { description: "Events ordered by start." })
+  @Query(() => EventConnection, { description: "Events ordered by start. Public events for everyone; members-only ones for members." })
   async events(@Args() args: EventsArgs, @Ctx() ctx: GraphContext): Promise<PageOf<Event>> {
-    return mapPage(await pageEvents(ctx.services.dataSource, args), toEvent);
+    const publicOnly = !canSeeMembersOnlyEvents(ctx.viewer);
+    const restrict = publicOnly
+      ? (query: SelectQueryBuilder<EventEntity>) => query.andWhere("e.isMembersOnly = :membersOnly", { membersOnly: false })
+      : undefined;
+    return mapPage(await pageEvents(ctx.services.dataSource, args, restrict), toEvent);
   }
 }

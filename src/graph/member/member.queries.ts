@@ -1,4 +1,4 @@
-import type { DataSource, SelectQueryBuilder } from "typeorm";
+import type { DataSource, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { CommunityMembershipEntity } from "../../db/entities/community-membership.entity";
 import { MemberEntity } from "../../db/entities/member.entity";
 import { SecurityGroupMembershipEntity } from "../../db/entities/security-group-membership.entity";
@@ -67,11 +67,11 @@ export async function pageMembers(
   dataSource: DataSource,
   filter: MemberFilter | null | undefined,
   page: PageArgs,
-  restrict?: (query: SelectQueryBuilder<MemberEntity>) => void,
+  restrict?: (query: SelectQueryBuilder<ObjectLiteral>) => void,
 ): Promise<PageOf<MemberEntity>> {
   const base = () => {
     const query = applyMemberFilter(dataSource.getRepository(MemberEntity).createQueryBuilder("m"), filter);
-    restrict?.(query);
+    restrict?.(query as unknown as SelectQueryBuilder<ObjectLiteral>);
     return query;
   };
   const query = base();

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root, UseMiddleware } from "type-graphql";
+import { canListMember, ContactField, DIRECTORY_ROLES, memberRestriction } from "../auth-checker";
 import { isActiveOn, toCommunityMembership } from "../community/community.mapper";
 import { CommunityMembership } from "../community/community.type";
 import type { GraphContext } from "../context";
@@ -15,34 +16,47 @@ import { Address, Demographic, Member, MemberConnection, Phone, SocialLink } fro
 
 @Resolver(() => Member)
 export class MemberResolver {
-  @Query(() => Member, { nullable: true, description: "One member by AMS key." })
+  @Authorized(...DIRECTORY_ROLES)
+  @Query(() => Member, {
+    nullable: true,
+    description: "One member by AMS key; null when not cached or not in the directory for you.",
+  })
   async member(@Arg("key", () => ID) key: string, @Ctx() ctx: GraphContext): Promise<Member | null> {
     const entity = await ctx.loaders.member.load(key);
-    return entity ? toMember(entity) : null;
+    return entity && canListMember(ctx.viewer, entity) ? toMember(entity) : null;
   }
 
-  @Query(() => MemberConnection, { description: "Members ordered by last name, first name, key." })
+  @Authorized(...DIRECTORY_ROLES)
+  @Query(() => MemberConnection, {
+    description: "Members ordered by last name, first name, key. Members see the directory: not those who opted out.",
+  })
   async members(
     @Args() page: PageArgs,
     @Arg("filter", () => MemberFilter, { nullable: true }) filter: MemberFilter | null,
     @Ctx() ctx: GraphContext,
   ): Promise<PageOf<Member>> {
-    const result = await pageMembers(ctx.services.dataSource, filter, page);
+    const result = await pageMembers(ctx.services.dataSource, filter, page, memberRestriction(ctx.viewer));
     for (const edge of result.edges) ctx.loaders.member.prime(edge.node.memberKey, edge.node);
     return mapPage(result, toMember);
   }
 
-  @FieldResolver(() => String, { nullable: true })
+  @UseMiddleware(ContactField)
+  @FieldResolver(() => String, { nullable: true, description: "Contact field: the member, staff and admins only." })
   email(@Root() member: Member): string | null {
     return member.email;
   }
 
-  @FieldResolver(() => Address, { nullable: true })
+  @UseMiddleware(ContactField)
+  @FieldResolver(() => Address, { nullable: true, description: "Contact field: the member, staff and admins only." })
   address(@Root() member: Member): Address | null {
     return member.address;
   }
 
-  @FieldResolver(() => [Phone], { description: "Up to four, in the AMS's order." })
+  @UseMiddleware(ContactField)
+  @FieldResolver(() => [Phone], {
+    nullable: true,
+    description: "Up to four, in the AMS's order. Contact field: null for anyone but the member, staff and admins.",
+  })
   async phones(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<Phone[]> {
     return (await ctx.loaders.phonesByMember.load(member.key)).map(toPhone);
   }
@@ -52,7 +66,11 @@ export class MemberResolver {
     return (await ctx.loaders.socialLinksByMember.load(member.key)).map(toSocialLink);
   }
 
-  @FieldResolver(() => [Demographic])
+  @UseMiddleware(ContactField)
+  @FieldResolver(() => [Demographic], {
+    nullable: true,
+    description: "Contact field: null for anyone but the member, staff and admins.",
+  })
   async demographics(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<Demographic[]> {
     return (await ctx.loaders.demographicsByMember.load(member.key)).map(toDemographic);
   }

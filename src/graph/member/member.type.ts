@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import type { Viewer } from "../../auth/viewer";
 import { MEMBER_STATUSES } from "../../db/entities/member.entity";
 import { PHONE_TYPES, SOCIAL_NETWORKS } from "../../sources/member-record";
 import { connectionTypes } from "../pagination/connection.types";
@@ -91,6 +92,8 @@ export class Member {
   /** Contact fields: resolved by the resolver, which decides who may see them. */
   email!: string | null;
   address!: Address | null;
+  /** Set when the object answers a sign-on: contact fields are judged for that session. */
+  visibleTo?: Viewer;
 }
 
 export const { Connection: MemberConnection } = connectionTypes(Member, "Member");

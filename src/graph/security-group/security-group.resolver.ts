@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import { DIRECTORY_ROLES } from "../auth-checker";
 import { SecurityGroupEntity } from "../../db/entities/security-group.entity";
 import { RosterArgs } from "../pagination/roster.args";
 import { isActiveOn } from "../community/community.mapper";
@@ -12,12 +13,14 @@ import { SecurityGroup, SecurityGroupMembership, SecurityGroupMembershipConnecti
 
 @Resolver(() => SecurityGroup)
 export class SecurityGroupResolver {
+  @Authorized(...DIRECTORY_ROLES)
   @Query(() => SecurityGroup, { nullable: true })
   async securityGroup(@Arg("key", () => ID) key: string, @Ctx() ctx: GraphContext): Promise<SecurityGroup | null> {
     const entity = await ctx.loaders.securityGroup.load(key);
     return entity ? toSecurityGroup(entity) : null;
   }
 
+  @Authorized(...DIRECTORY_ROLES)
   @Query(() => [SecurityGroup], { description: "Every security group: system groups first, then by name." })
   async securityGroups(@Ctx() ctx: GraphContext): Promise<SecurityGroup[]> {
     const rows = await ctx.services.dataSource

@@ -1,0 +1,88 @@
+import type { DataSource } from "typeorm";
+import type { Logger } from "../observability/logger";
+import type { SyncService } from "../sync/sync.service";
+import { findMember, rolesOf } from "./member-roles";
+import type { IssuedSession, SessionTokens } from "./session/session-tokens";
+import { SsoError, SsoErrorCode } from "./sso.error";
+import type { SsoExchangeInput, SsoMethod, SsoMethodHandler, SsoRequestInfo } from "./sso-method";
+
+export interface ExchangeResult extends IssuedSession {
+  memberKey: string;
+}
+
+/**
+ * `exchangeSsoToken`: a method turns its proof into a member key; the login-triggered refresh
+ * (DESIGN §4.8) decides whether to answer at once or refresh first; a session is signed.
+ * Refusals are logged with the method, the code and the client address, never the proof.
+ */
+export class SsoExchangeService {
+  private readonly handlers: Map<SsoMethod, SsoMethodHandler>;
+
+  constructor(
+    private readonly deps: {
+      handlers: SsoMethodHandler[];
+      sessions: SessionTokens;
+      sync: SyncService;
+      dataSource: DataSource;
+      logger: Logger;
+      loginRefreshWaitMs: number;
+    },
+  ) {
+    this.handlers = new Map(deps.handlers.map((handler) => [handler.method, handler]));
+  }
+
+  enabledMethods(): SsoMethod[] {
+    return [...this.handlers.keys()];
+  }
+
+  async exchange(input: SsoExchangeInput, request: SsoRequestInfo): Promise<ExchangeResult> {
+    try {
+      const handler = this.handlers.get(input.method);
+      if (!handler || !this.deps.sessions.enabled) {
+        throw new SsoError(SsoErrorCode.METHOD_DISABLED, `Sign-on method ${input.method} is not enabled on this gateway`);
+      }
+      const { memberKey } = await handler.resolve(input, request);
+      const member = await this.admit(memberKey);
+      const session = await this.deps.sessions.issue(memberKey, await rolesOf(this.deps.dataSource, member));
+      this.deps.logger.info({ method: input.method, memberKey, clientAddress: request.clientAddress }, "signed on");
+      return { ...session, memberKey };
+    } catch (error) {
+      const code = error instanceof SsoError ? error.code : "UNEXPECTED";
+      this.deps.logger.warn({ method: input.method, code, clientAddress: request.clientAddress }, "sign-on refused");
+      throw error;
+    }
+  }
+
+  /**
+   * A fresh token for a signed-in member: roles are read again (they may have changed), a
+   * member disabled since is refused, and the sign-on time is kept so renewals cannot stretch a
+   * session past its maximum age.
+   */
+  async renew(memberKey: string, authTime: Date): Promise<IssuedSession> {
+    const member = await findMember(this.deps.dataSource, memberKey);
+    if (!member || member.status === "DISABLED") {
+      throw new SsoError(SsoErrorCode.MEMBER_DISABLED, "This member may no longer sign in");
+    }
+    return this.deps.sessions.issue(memberKey, await rolesOf(this.deps.dataSource, member), authTime);
+  }
+
+  /**
+   * A known, enabled member is answered now and refreshed in the background. An unknown or
+   * disabled one is refreshed first (bounded wait), then admitted or refused.
+   */
+  private async admit(memberKey: string) {
+    const { dataSource, sync, logger } = this.deps;
+    const known = await findMember(dataSource, memberKey);
+    if (known && known.status !== "DISABLED") {
+      sync.refreshMember(memberKey, { wait: false, reason: "LOGIN" }).catch((error: unknown) =>
+        logger.warn({ err: error, memberKey }, "login refresh could not be queued"),
+      );
+      return known;
+    }
+    await sync.refreshMember(memberKey, { wait: true, reason: "LOGIN", waitMs: this.deps.loginRefreshWaitMs });
+    const refreshed = await findMember(dataSource, memberKey);
+    if (!refreshed) throw new SsoError(SsoErrorCode.MEMBER_NOT_FOUND, "No member matches this sign-on");
+    if (refreshed.status === "DISABLED") throw new SsoError(SsoErrorCode.MEMBER_DISABLED, "This member may not sign in");
+    return refreshed;
+  }
+}

@@ -1,0 +1,44 @@
+import type { AppConfig } from "../config/config";
+import type { TransactionRunner } from "../db/transaction-runner";
+import type { Logger } from "../observability/logger";
+import type { AmsSource } from "../sources/ams-source";
+import type { Clock } from "../time/clock";
+import { CredentialsMethod, type CredentialLimiters, memoryLimiters } from "./credentials/credentials.method";
+import { OidcMethod } from "./oidc/oidc.method";
+import { PersonifySsoMethod } from "./personify/personify-sso.method";
+import { DatabaseReplayGuard } from "./preshared-key/database-replay.guard";
+import { PresharedKeyMethod } from "./preshared-key/preshared-key.method";
+import type { SsoMethodHandler } from "./sso-method";
+import { WebServiceMethod } from "./web-service/web-service.method";
+
+export interface SsoHandlers {
+  handlers: SsoMethodHandler[];
+  /** Present when PERSONIFY is configured: it also builds the login redirect. */
+  personify: PersonifySsoMethod | undefined;
+}
+
+/** One handler per configured method; a method without its settings is simply absent. */
+export function createSsoHandlers(
+  config: AppConfig,
+  deps: { source: AmsSource; transactions: TransactionRunner; clock: Clock; logger: Logger; limiters?: CredentialLimiters },
+): SsoHandlers {
+  const { clock, logger } = deps;
+  const handlers: SsoMethodHandler[] = [];
+  if (config.sso.presharedKey) {
+    const replayGuard = new DatabaseReplayGuard(deps.transactions, clock, "psk");
+    handlers.push(new PresharedKeyMethod(config.sso.presharedKey, { clock, replayGuard, logger }));
+  }
+  const personify = config.sso.personify ? new PersonifySsoMethod(config.sso.personify, { clock, logger }) : undefined;
+  if (personify) handlers.push(personify);
+  if (config.sso.oidc) handlers.push(new OidcMethod(config.sso.oidc, { clock, logger }));
+  if (config.session.credentialsEnabled && deps.source.authenticate) {
+    const limits = {
+      maxFailuresPerUsername: config.session.maxFailuresPerUsername,
+      maxAttemptsPerClient: config.session.maxAttemptsPerClient,
+      windowMs: config.session.rateWindowMs,
+    };
+    handlers.push(new CredentialsMethod(deps.source, deps.limiters ?? memoryLimiters(limits), logger));
+  }
+  if (config.session.webServiceEnabled && deps.source.resolveSsoToken) handlers.push(new WebServiceMethod(deps.source));
+  return { handlers, personify };
+}

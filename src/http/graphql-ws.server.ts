@@ -93,7 +93,7 @@ export function createGraphqlWsServer(options: WsServerOptions) {
       validate: (schema, document) => validate(schema, document, [...specifiedRules, ...options.validationRules]),
       onConnect: async (ctx) => {
         try {
-          const viewer = await options.authenticator.viewerFor(ctx.connectionParams?.authorization);
+          const viewer = await options.authenticator.viewerFor(authorizationParam(ctx.connectionParams));
           const socket = ctx.extra.socket;
           ctx.extra.session = new SocketSession(
             viewer,
@@ -127,4 +127,11 @@ export function createGraphqlWsServer(options: WsServerOptions) {
     },
     clientCount: () => wss.clients.size,
   };
+}
+
+/** `authorization` from connection parameters, whatever its case (clients differ). */
+function authorizationParam(params: Record<string, unknown> | undefined): unknown {
+  if (!params) return undefined;
+  const key = Object.keys(params).find((name) => name.toLowerCase() === "authorization");
+  return key === undefined ? undefined : params[key];
 }

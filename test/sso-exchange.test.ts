@@ -240,7 +240,7 @@ describe("exchangeSsoToken with every method, against real peers on port 0", () 
       assert.deepEqual([refused.status, refused.errors?.[0]?.extensions?.code], [401, "UNAUTHENTICATED"]);
     });
 
-    it("closes a WebSocket when its session expires, unless renewed in band, keeping its subscriptions", async () => {
+    it("closes a WebSocket when its session expires, unless renewed in band, keeping its subscriptions", { timeout: 30_000 }, async () => {
       const signOn = await exchange({ method: "PRESHARED_KEY", token: psk("K1") });
       const session = signOn.data!.exchangeSsoToken;
       const { client, closes, closed } = wsClient(harness.url, session.accessToken);

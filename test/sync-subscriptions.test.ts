@@ -65,7 +65,7 @@ describe("sync progress over a real graphql-ws subscription", () => {
     await fake.close();
   });
 
-  it("shows a periodic run go RUNNING → SUCCEEDED with its counts, the queue move, and what changed", async () => {
+  it("shows a periodic run go RUNNING → SUCCEEDED with its counts, the queue move, and what changed", { timeout: 30_000 }, async () => {
     for (const key of ["S2", "S3", "S4"]) ams.setMember(key, memberInfo(key, { EmailAddress: `${key.toLowerCase()}@example.org` }), "2026-11-20T00:00:00Z");
     ams.setMember("S1", memberInfo("S1", { EmailAddress: "s1-new@example.org" }), "2026-11-20T00:00:00Z");
     const { client } = wsClient(harness.url, ADMIN_KEY);
@@ -107,12 +107,18 @@ describe("sync progress over a real graphql-ws subscription", () => {
       assert.equal(status.syncStatus.pendingRefreshCount, 0);
       assert.ok(status.syncStatus.lastSuccessfulPollAt);
       assert.equal(status.syncRuns.edges[0].node.id, runId);
+
+      // A second change of the same member on the same subscription shows the cache as it is now.
+      ams.setMember("S1", memberInfo("S1", { EmailAddress: "s1-newer@example.org" }), "2026-11-21T00:00:00Z");
+      await gqlData(harness.url, `mutation { refreshMember(key: "S1", wait: true) { run { id } } }`, {}, ADMIN_KEY);
+      const again = await changes.until((change) => change.key === "S1" && change.member.email === "s1-newer@example.org");
+      assert.ok(again.changedFields.includes("email"));
     } finally {
       await client.dispose();
     }
   });
 
-  it("filters syncProgress by runId and refuses bad mutation input with BAD_USER_INPUT or NOT_FOUND", async () => {
+  it("filters syncProgress by runId and refuses bad mutation input with BAD_USER_INPUT or NOT_FOUND", { timeout: 30_000 }, async () => {
     const community = await gql(harness.url, `mutation { refreshCommunity(communityKey: "nope") { id } }`, {}, ADMIN_KEY);
     assert.equal(community.errors?.[0]?.extensions?.code, "NOT_FOUND");
     const empty = await gql(harness.url, `mutation { refreshMembers(keys: []) { id } }`, {}, ADMIN_KEY);

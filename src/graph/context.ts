@@ -41,18 +41,26 @@ export interface GraphContext {
   loaders: Loaders;
   services: GraphServices;
   origin: RequestOrigin;
+  /**
+   * New, empty loaders. A subscription keeps one context for its whole life; each event it
+   * delivers must read the cache as it is now, not as the first event found it.
+   */
+  refreshLoaders(): void;
 }
 
 export function createContext(services: GraphServices, viewer: Viewer, requestId: string, origin: RequestOrigin): GraphContext {
-  const loaders = createLoaders(services.dataSource, { restrictMembers: memberRestriction(viewer) });
+  const newLoaders = () => createLoaders(services.dataSource, { restrictMembers: memberRestriction(viewer) });
   return {
     requestId,
     // On a WebSocket the connection's viewer can be renewed mid-flight; every operation sees the current one.
     get viewer() {
       return origin.connection?.viewer ?? viewer;
     },
-    loaders,
+    loaders: newLoaders(),
     services,
     origin,
+    refreshLoaders() {
+      this.loaders = newLoaders();
+    },
   };
 }

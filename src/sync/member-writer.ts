@@ -80,10 +80,13 @@ export class MemberWriter {
     if (unchanged.length > 0) {
       await manager.update(MemberEntity, unchanged, { lastRefreshedAt: now });
     }
-    changes.push(...(await this.disableGone(manager, gone, existing, now)));
+    const disabled = await this.disableGone(manager, gone, existing, now);
+    changes.push(...disabled);
     for (const key of unchanged) outcomes.set(key, "unchanged");
     for (const planned of changed) outcomes.set(planned.rows.content.memberKey, "refreshed");
-    for (const key of gone) outcomes.set(key, "refreshed");
+    // Gone and never cached, or already disabled: nothing changed.
+    const newlyDisabled = new Set(disabled.map((change) => change.memberKey));
+    for (const key of gone) outcomes.set(key, newlyDisabled.has(key) ? "refreshed" : "unchanged");
     return { outcomes, changes };
   }
 

@@ -153,7 +153,12 @@ export class SyncResolver {
       !args.key || payload.memberKey === args.key,
     description: "What each refresh changed: fields, memberships added and removed. Without key, every member.",
   })
-  memberChanged(@Root() change: MemberChangeEvent, @Arg("key", () => ID, { nullable: true }) _key: string | null): MemberChange {
+  memberChanged(
+    @Root() change: MemberChangeEvent,
+    @Arg("key", () => ID, { nullable: true }) _key: string | null,
+    @Ctx() ctx: GraphContext,
+  ): MemberChange {
+    ctx.refreshLoaders();
     return toMemberChange(change);
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, afterEach, describe, it } from "node:test";
-import { CommunityMembershipEntity, MemberEntity, RefreshFailureEntity, RefreshQueueEntity } from "../src/db/entities";
+import { CommunityMembershipEntity, MemberEntity, RefreshFailureEntity, RefreshQueueEntity, SyncRunEntity } from "../src/db/entities";
 import { RestSource } from "../src/sources/rest/rest.source";
 import type { MemberChangeEvent } from "../src/sync/member-change";
 import { SYNC_TOPICS } from "../src/sync/sync-events";
@@ -180,6 +180,8 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     assert.deepEqual(swept, { examined: 1, changed: 1 });
     const lapsed = await members(harness).findOneByOrFail({ memberKey: "M" });
     assert.deepEqual([lapsed.isMember, lapsed.status], [false, "EXPIRED"]);
+    const [sweepRun] = await harness.database.dataSource.getRepository(SyncRunEntity).find({ where: { kind: "SWEEP" } });
+    assert.deepEqual([sweepRun?.status, sweepRun?.discovered, sweepRun?.refreshed], ["SUCCEEDED", 1, 1]);
     await iterator.return?.();
     await collecting;
     const removal = changes.find((change) => change.communitiesRemoved.length > 0);

@@ -6,7 +6,8 @@ import type { Clock } from "../time/clock";
 import { deriveStatus, SYSTEM_POSITION_BASE } from "./derive-status";
 import { diffMemberships, type MemberChangeEvent } from "./member-change";
 import { systemMemberships } from "./member-writer";
-import type { SyncEvents } from "./sync-events";
+import type { SyncEvents, SyncRunSnapshot } from "./sync-events";
+import type { SyncRuns } from "./sync-runs";
 import type { SyncRuleBook } from "./sync-rules";
 
 const CHUNK = 500;
@@ -24,27 +25,49 @@ export class ExpirySweep {
     private readonly rules: SyncRuleBook,
     private readonly clock: Clock,
     private readonly events: SyncEvents,
+    private readonly runs: SyncRuns,
   ) {}
 
-  /** Sweeps everyone due today; returns how many were looked at and how many changed. */
+  /**
+   * Sweeps everyone due today; returns how many were looked at and how many changed. A sweep
+   * with members to look at is a SWEEP run (a quiet one leaves no trace).
+   */
   async sweep(): Promise<{ examined: number; changed: number }> {
-    let examined = 0;
-    let changed = 0;
-    for (;;) {
-      const today = this.clock.today();
-      const due = await this.dataSource
-        .getRepository(MemberEntity)
-        .createQueryBuilder("m")
-        .where("m.nextTransitionOn <= :today", { today })
-        .orderBy("m.memberKey", "ASC")
-        .limit(CHUNK)
-        .getMany();
-      if (due.length === 0) return { examined, changed };
-      const changes = await this.transactions.run((manager) => this.rederive(manager, due, today));
-      for (const change of changes) this.events.memberChanged(change);
-      examined += due.length;
-      changed += changes.length;
+    const totals = { examined: 0, changed: 0 };
+    let run: SyncRunSnapshot | undefined;
+    try {
+      for (let due = await this.due(); due.length > 0; due = await this.due()) {
+        run ??= await this.runs.start("SWEEP", "membership terms that began or ended");
+        const changes = await this.sweepChunk(due, run.id);
+        for (const change of changes) this.events.memberChanged(change);
+        totals.examined += due.length;
+        totals.changed += changes.length;
+      }
+      return totals;
+    } finally {
+      if (run) await this.runs.endDiscovery(run.id);
     }
+  }
+
+  private due(): Promise<MemberEntity[]> {
+    return this.dataSource
+      .getRepository(MemberEntity)
+      .createQueryBuilder("m")
+      .where("m.nextTransitionOn <= :today", { today: this.clock.today() })
+      .orderBy("m.memberKey", "ASC")
+      .limit(CHUNK)
+      .getMany();
+  }
+
+  /** One chunk in one transaction, counted in the sweep's run. */
+  private sweepChunk(due: MemberEntity[], runId: string): Promise<MemberChangeEvent[]> {
+    return this.transactions.run(async (manager) => {
+      const changes = await this.rederive(manager, due, this.clock.today());
+      await this.runs.addDiscovered(manager, runId, due.length, 0);
+      const counts = { refreshed: changes.length, unchanged: due.length - changes.length, failed: 0 };
+      await this.runs.credit(manager, new Map([[runId, counts]]));
+      return changes;
+    });
   }
 
   private async rederive(manager: EntityManager, members: MemberEntity[], today: string): Promise<MemberChangeEvent[]> {

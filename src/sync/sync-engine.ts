@@ -76,7 +76,7 @@ export class SyncEngine {
       eventPoller: this.eventPoller, events: this.events, waitTimeoutMs: config.waitTimeoutMs, wake,
       timers: deps.timers ?? realTimers,
     });
-    this.sweep = new ExpirySweep(dataSource, this.transactions, this.rules, clock, this.events);
+    this.sweep = new ExpirySweep(dataSource, this.transactions, this.rules, clock, this.events, this.runs);
     this.maintenance = new SyncMaintenance(dataSource, this.transactions, this.runs, clock, config.runRetentionMs);
     const writer = new MemberWriter(this.rules, clock);
     const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;

@@ -1,3 +1,4 @@
+import { enumOf } from "../enum-of";
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
 import type { Viewer } from "../../auth/viewer";
 import { MEMBER_STATUSES } from "../../db/entities/member.entity";
@@ -5,8 +6,6 @@ import { PHONE_TYPES, SOCIAL_NETWORKS } from "../../sources/member-record";
 import { connectionTypes } from "../pagination/connection.types";
 import { DateScalar, DateTimeScalar } from "../scalars";
 
-const enumOf = <T extends string>(values: readonly T[]) =>
-  Object.fromEntries(values.map((value) => [value, value])) as { [K in T]: K };
 
 export const MemberStatus = enumOf(MEMBER_STATUSES);
 registerEnumType(MemberStatus, {

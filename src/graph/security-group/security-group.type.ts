@@ -1,11 +1,10 @@
+import { enumOf } from "../enum-of";
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
 import { SECURITY_GROUP_KINDS } from "../../db/entities/security-group.entity";
 import { connectionTypes } from "../pagination/connection.types";
 import { DateScalar, DateTimeScalar } from "../scalars";
 
-export const SecurityGroupKind = Object.fromEntries(SECURITY_GROUP_KINDS.map((kind) => [kind, kind])) as {
-  [K in (typeof SECURITY_GROUP_KINDS)[number]]: K;
-};
+export const SecurityGroupKind = enumOf(SECURITY_GROUP_KINDS);
 registerEnumType(SecurityGroupKind, {
   name: "SecurityGroupKind",
   description: "SYSTEM: Public, Authenticated, IsMember, Staff, Admin. AMS: defined by the AMS or a member type.",

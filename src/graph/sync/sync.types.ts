@@ -1,11 +1,10 @@
+import { enumOf } from "../enum-of";
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { SYNC_RUN_KINDS, SYNC_RUN_STATUSES } from "../../db/entities/sync-run.entity";
 import { Member } from "../member/member.type";
 import { connectionTypes } from "../pagination/connection.types";
 import { DateTimeScalar } from "../scalars";
 
-const enumOf = <T extends string>(values: readonly T[]) =>
-  Object.fromEntries(values.map((value) => [value, value])) as { [K in T]: K };
 
 export const SyncRunKind = enumOf(SYNC_RUN_KINDS);
 registerEnumType(SyncRunKind, {

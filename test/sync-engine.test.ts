@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, afterEach, describe, it } from "node:test";
 import { CommunityMembershipEntity, MemberEntity, RefreshFailureEntity, RefreshQueueEntity, SyncRunEntity } from "../src/db/entities";
 import { RestSource } from "../src/sources/rest/rest.source";
@@ -189,6 +191,29 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     const lapse = changes.at(-1)!;
     assert.deepEqual(lapse.changedFields, ["isMember", "status"]);
     assert.ok(lapse.securityGroupsRemoved.some((group) => group.key === "IsMember"));
+  });
+
+  it("counts an answer it cannot read against the members it was for, up to the dead letters", async () => {
+    // An AMS that answers /members with a page of HTML: not an outage, so attempts count.
+    const server = createServer((request, response) => {
+      if (request.url?.startsWith("/members")) {
+        response.writeHead(200, { "content-type": "application/json" }).end("<html>maintenance</html>");
+      } else {
+        response.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    open.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const source = new RestSource({ url, apiKey: "k", timeoutMs: 2_000, retries: 0, retryBaseMs: 0 }, { logger: QUIET });
+    const harness = await startSyncHarness(source, { env: { REFRESH_MAX_ATTEMPTS: "2", REFRESH_BACKOFF_BASE: "1s" } });
+    open.push(harness);
+    await harness.engine.service.refreshMembers(["X1"]);
+    await harness.engine.drainQueue();
+    harness.clock.advance(60_000);
+    await harness.engine.drainQueue();
+    const [failure] = await harness.database.dataSource.getRepository(RefreshFailureEntity).find();
+    assert.deepEqual([failure?.memberKey, failure?.attempts, failure?.errorCode], ["X1", 2, "CONTRACT_VIOLATION"]);
   });
 
   it("gives a batch back uncounted while the AMS is down, then refreshes it", async () => {

@@ -95,6 +95,11 @@ export class RefreshWorker {
 
   private async giveBack(claimed: ClaimedRow[], error: unknown): Promise<BatchReport> {
     const keys = claimed.map((row) => row.memberKey);
+    if (error instanceof SourceError && error.code === SourceErrorCode.CONTRACT_VIOLATION) {
+      // The AMS answered, but not in a form we can read: that counts against these members.
+      const failures = keys.map((memberKey) => ({ memberKey, errorCode: error.code, message: error.message }));
+      return this.settle(claimed, { members: [], missing: [], invalid: [] }, failures);
+    }
     if (error instanceof SourceError) {
       this.deps.logger.warn({ code: error.code, message: error.message, members: keys.length }, "AMS unreachable; batch given back");
       await this.deps.transactions.run((manager) =>

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Database } from "./data-source";
 
 /**
@@ -7,6 +8,7 @@ import type { Database } from "./data-source";
  */
 export class AdvisoryLocks {
   private readonly held = new Set<string>();
+  private scope: string | undefined;
 
   constructor(private readonly database: Database) {}
 
@@ -26,17 +28,30 @@ export class AdvisoryLocks {
     const runner = this.database.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [row] = (await runner.query("SELECT GET_LOCK(?, 0) AS acquired", [`amsgate:${name}`])) as Array<{
+      const lock = await this.lockName(runner, name);
+      const [row] = (await runner.query("SELECT GET_LOCK(?, 0) AS acquired", [lock])) as Array<{
         acquired: number | string | null;
       }>;
       if (Number(row?.acquired) !== 1) return undefined;
       try {
         return await work();
       } finally {
-        await runner.query("SELECT RELEASE_LOCK(?)", [`amsgate:${name}`]);
+        await runner.query("SELECT RELEASE_LOCK(?)", [lock]);
       }
     } finally {
       await runner.release();
     }
+  }
+
+  /**
+   * Named locks are server-wide, so the name carries the database: two gateways on one server
+   * with different databases must not wait for each other. MySQL allows 64 characters.
+   */
+  private async lockName(runner: { query(sql: string): Promise<unknown> }, name: string): Promise<string> {
+    if (this.scope === undefined) {
+      const [row] = (await runner.query("SELECT DATABASE() AS name")) as Array<{ name: string | null }>;
+      this.scope = createHash("sha256").update(row?.name ?? "").digest("hex").slice(0, 16);
+    }
+    return `amsgate:${this.scope}:${name}`.slice(0, 64);
   }
 }

@@ -1,0 +1,81 @@
+/** The scenarios `npm run bench` knows; `BENCH_ONLY=read,write` runs a subset. */
+export const SCENARIOS = ["write", "read", "subscriptions"] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface ReadPathSettings {
+  /** Demo members loaded (through the real refresh) before the read benchmark. */
+  members: number;
+  concurrency: number[];
+  warmupMs: number;
+  durationMs: number;
+  repetitions: number;
+  /** Pages a client walks (following endCursor) before it starts again at the first page. */
+  pagesPerWalk: number;
+}
+
+export interface WritePathSettings {
+  /** Full-load sizes; the last one is the memory check's large load. */
+  sizes: number[];
+  /** Repetitions per size, in the order of `sizes`. */
+  repetitions: number[];
+  /** Members edited for the incremental case. */
+  changed: number;
+}
+
+export interface SubscriptionSettings {
+  subscribers: number;
+  /** Events published per repetition. */
+  events: number;
+  /** Gap between two events: long enough for one fan-out to finish before the next starts. */
+  intervalMs: number;
+  repetitions: number;
+}
+
+export interface BenchConfig {
+  quick: boolean;
+  /** Never the shared `test` database: the bench drops every table in it. */
+  databaseUrl: string;
+  /** Demo association seed; both sides of every comparison use it. */
+  seed: number;
+  only: ScenarioName[];
+  read: ReadPathSettings;
+  write: WritePathSettings;
+  subscriptions: SubscriptionSettings;
+  /** Where the machine-readable results go (a JSON file), if anywhere. */
+  resultsFile: string | null;
+}
+
+const DEFAULT_DATABASE_URL = "mysql://root@127.0.0.1:3306/amsgate_bench";
+
+/** Reads the bench's own environment variables; the app's configuration is built per scenario. */
+export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const quick = env.BENCH_QUICK === "1" || env.BENCH_QUICK === "true";
+  const databaseUrl = env.BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  if (databaseName(databaseUrl) === "test") {
+    throw new Error("BENCH_DATABASE_URL must not name the `test` database: the bench drops every table in it");
+  }
+  const only = (env.BENCH_ONLY ?? SCENARIOS.join(","))
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name): name is ScenarioName => (SCENARIOS as readonly string[]).includes(name));
+  return {
+    quick,
+    databaseUrl,
+    seed: Number(env.BENCH_SEED ?? 20261123),
+    only,
+    read: quick
+      ? { members: 2_000, concurrency: [1, 16, 64], warmupMs: 1_000, durationMs: 3_000, repetitions: 1, pagesPerWalk: 10 }
+      : { members: 10_000, concurrency: [1, 16, 64], warmupMs: 3_000, durationMs: 10_000, repetitions: 3, pagesPerWalk: 20 },
+    write: quick
+      ? { sizes: [2_000], repetitions: [1], changed: 200 }
+      : { sizes: [10_000, 100_000], repetitions: [3, 2], changed: 1_000 },
+    subscriptions: quick
+      ? { subscribers: 200, events: 10, intervalMs: 200, repetitions: 1 }
+      : { subscribers: 1_000, events: 40, intervalMs: 250, repetitions: 3 },
+    resultsFile: env.BENCH_RESULTS_FILE ?? null,
+  };
+}
+
+export function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.replace(/^\//, ""));
+}

@@ -1,0 +1,46 @@
+import type { SyncEngine } from "../../src/sync/sync-engine";
+import type { SyncRunSnapshot } from "../../src/sync/sync-events";
+
+export interface RefreshOutcome {
+  run: SyncRunSnapshot;
+  /** From the poll's start until every queued member is committed. */
+  totalMs: number;
+  /** From the poll's start until the poll (listing and queueing) ended. */
+  pollMs: number;
+  batches: number;
+}
+
+const IDLE_MS = 5;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs one members poll and drains the queue with `workers` refresh workers at once, as the
+ * scheduler does (workers start on the first queued page, while the poll goes on), but without
+ * the scheduler's other jobs (event poll, expiry sweep) so only member refresh is timed.
+ */
+export async function driveRefresh(engine: SyncEngine, workers: number, kind: "PERIODIC" | "FULL"): Promise<RefreshOutcome> {
+  const started = performance.now();
+  let polling = true;
+  let pollMs = 0;
+  let batches = 0;
+  const poll = engine.poller.pollMembers(kind).finally(() => {
+    polling = false;
+    pollMs = performance.now() - started;
+  });
+  const drain = async (index: number) => {
+    for (;;) {
+      // Read before claiming: an empty claim after the poll ended means the queue is done.
+      const pollOver = !polling;
+      const report = await engine.worker(index).runOnce();
+      if (report.claimed > 0) batches += 1;
+      else if (pollOver) return;
+      else await sleep(IDLE_MS);
+    }
+  };
+  const [polled] = await Promise.all([poll, ...Array.from({ length: workers }, (_, index) => drain(index))]);
+  const totalMs = performance.now() - started;
+  if (!polled) throw new Error("another process held the members poll lock");
+  const run = (await engine.runs.get(polled.id)) ?? polled;
+  return { run, totalMs, pollMs, batches };
+}

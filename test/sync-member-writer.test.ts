@@ -16,6 +16,7 @@ import { ManualClock } from "../src/time/clock";
 import { mysqlConfig, resetDatabase } from "./support/database";
 import { Database } from "../src/db/data-source";
 import { committee, memberRecord } from "./support/records";
+import { QueryCounter } from "./support/query-counter";
 import { testSyncConfig } from "./support/sync-harness";
 
 describe("member writes on MariaDB", () => {
@@ -27,9 +28,11 @@ describe("member writes on MariaDB", () => {
     transactions.run((manager) => writer(env).write(manager, records, gone));
   const repo = <T extends object>(entity: new () => T) => database.dataSource.getRepository(entity);
 
+  const statements = new QueryCounter();
+
   before(async () => {
     await resetDatabase(mysqlConfig());
-    database = await Database.create(mysqlConfig());
+    database = await Database.create(mysqlConfig(), { logger: statements });
     await database.open();
     transactions = new TransactionRunner(database);
   });
@@ -80,6 +83,22 @@ describe("member writes on MariaDB", () => {
     assert.deepEqual(memberships.map((row) => [row.communityKey, row.role]), [["FIN", "Member"]]);
     assert.equal(await repo(MemberPhoneEntity).countBy({ memberKey: "W1" }), 0);
     assert.equal(await repo(CommunityEntity).countBy({ communityKey: "AUD" }), 1, "communities are kept for others");
+  });
+
+  it("rewrites only the lists that changed, and everything when the stored list hashes are unknown", async () => {
+    const base = { communities: [committee("FIN", "Member")], phones: [{ number: "555-0001", type: "WORK" as const }] };
+    await write([memberRecord("W9", base)]);
+    const touched = async (record: MemberRecord) =>
+      (await statements.measure(() => write([record]))).statements
+        .filter((sql) => /^(DELETE FROM|INSERT INTO) `(member_phones|community_memberships|security_group_memberships)`/.test(sql))
+        .map((sql) => sql.split("`")[1]);
+    const newPhone = { ...base, phones: [{ number: "555-0002", type: "WORK" as const }] };
+    assert.deepEqual(await touched(memberRecord("W9", newPhone)), ["member_phones", "member_phones"], "a phone change rewrites the phones alone");
+    assert.equal((await repo(MemberPhoneEntity).findOneByOrFail({ memberKey: "W9" })).number, "555-0002");
+    await repo(MemberEntity).update({ memberKey: "W9" }, { listHashes: "", contentHash: "" });
+    const all = await touched(memberRecord("W9", newPhone));
+    assert.deepEqual(new Set(all), new Set(["member_phones", "community_memberships", "security_group_memberships"]));
+    assert.equal(await repo(CommunityMembershipEntity).countBy({ memberKey: "W9" }), 1, "and the rows are still right");
   });
 
   it("keeps only allowed community types and disables filtered-out member types", async () => {

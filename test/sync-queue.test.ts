@@ -121,9 +121,11 @@ describe("the refresh queue on MariaDB", () => {
     await harness.queue.claim(transactions, "w", 1);
     const second = await harness.engine.runs.start("PERIODIC");
     await enqueue(["M"], "PERIODIC", second.id);
-    const credits = await transactions.run((manager) =>
-      harness.queue.complete(manager, "w", new Map([["M", "refreshed" as const]])),
-    );
+    const credits = await transactions.run(async (manager) => {
+      const owned = await harness.queue.lockOwned(manager, transactions.dialect, "w", ["M"]);
+      assert.deepEqual([...owned], [["M", { requeue: true }]], "the change while leased is recorded");
+      return harness.queue.complete(manager, "w", new Map([["M", "refreshed" as const]]), new Set(["M"]));
+    });
     assert.deepEqual([...credits.keys()], [first.id], "only the run that was waiting for this refresh is credited");
     const [row] = await rows();
     assert.deepEqual([row?.leaseOwner, row?.attempts, row?.requeue], [null, 0, false]);

@@ -60,7 +60,7 @@ export function readSyncConfig(read: EnvReader, sourceKind: SourceKind): SyncCon
     eventRefreshIntervalMs: read.durationMs("EVENT_REFRESH_INTERVAL", 24 * 60 * 60_000, 1_000),
     cursorOverlapMs: read.durationMs("REFRESH_CURSOR_OVERLAP", 2 * 60_000),
     concurrency,
-    batchSize: read.int("REFRESH_BATCH_SIZE", 50, 1, 1_000),
+    batchSize: read.int("REFRESH_BATCH_SIZE", 200, 1, 1_000),
     maxAttempts: read.int("REFRESH_MAX_ATTEMPTS", 5, 1, 100),
     backoffBaseMs: read.durationMs("REFRESH_BACKOFF_BASE", 30_000),
     backoffMaxMs: read.durationMs("REFRESH_BACKOFF_MAX", 60 * 60_000),

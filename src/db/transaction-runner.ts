@@ -10,13 +10,15 @@ export function isTransientDatabaseError(error: unknown): boolean {
 }
 
 /**
- * Runs write transactions the same way on both databases. On MySQL each runs at READ COMMITTED
- * (fewer gap locks between concurrent refreshes) and is retried when InnoDB picks it as a
- * deadlock victim. Embedded SQLite has one connection shared by everything, so its write
- * transactions are serialized in process: the single-process equivalent of row locks.
+ * Runs writes the same way on both databases. On MySQL each transaction runs at READ COMMITTED
+ * (fewer gap locks between concurrent refreshes; set once per pooled connection rather than
+ * before every transaction, which would cost a round trip each) and is retried when InnoDB
+ * picks it as a deadlock victim. Embedded SQLite has one connection shared by everything, so
+ * its writes are serialized in process: the single-process equivalent of row locks.
  */
 export class TransactionRunner {
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly readCommitted = new WeakSet<object>();
 
   constructor(
     private readonly database: Database,
@@ -31,10 +33,41 @@ export class TransactionRunner {
     if (this.database.kind === "sqlite") return this.serialized(() => this.database.dataSource.transaction(work));
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.database.dataSource.transaction("READ COMMITTED", work);
+        return await this.mysqlTransaction(work);
       } catch (error) {
         if (!isTransientDatabaseError(error) || attempt >= this.maxTries) throw error;
       }
+    }
+  }
+
+  /**
+   * One write that needs no transaction of its own (a single statement): autocommit on MySQL,
+   * serialized with the transactions on SQLite so it can never land inside one of them.
+   */
+  async autocommit<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.database.kind === "sqlite") return this.serialized(() => work(this.database.dataSource.manager));
+    return work(this.database.dataSource.manager);
+  }
+
+  private async mysqlTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.database.dataSource.createQueryRunner();
+    try {
+      const connection = (await runner.connect()) as object;
+      if (!this.readCommitted.has(connection)) {
+        await runner.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+        this.readCommitted.add(connection);
+      }
+      await runner.startTransaction();
+      try {
+        const result = await work(runner.manager);
+        await runner.commitTransaction();
+        return result;
+      } catch (error) {
+        await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await runner.release();
     }
   }
 

@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
-import { type DataSource, type EntityTarget, In, type ObjectLiteral } from "typeorm";
+import type { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
+import { RowReader } from "../db/row-reader";
 import {
   CommunityEntity,
   CommunityMembershipEntity,
@@ -38,51 +39,90 @@ export interface LoaderScope {
 }
 
 export function createLoaders(dataSource: DataSource, scope: LoaderScope = {}): Loaders {
+  const reader = new RowReader(dataSource);
+  const columnOf = (entity: EntityTarget<ObjectLiteral>, property: string) =>
+    reader.escape(dataSource.getMetadata(entity).findColumnWithPropertyName(property)!.databaseName);
+
+  /** Rows whose `keyField` is one of `keys`, optionally with one joined parent per row. */
+  const select = async <E extends ObjectLiteral>(
+    entity: EntityTarget<E>,
+    keyField: string,
+    keys: readonly string[],
+    order: string[],
+  ) => {
+    const shape = reader.shape(entity);
+    const sql =
+      `SELECT ${shape.select("a")} FROM ${shape.table} a WHERE a.${columnOf(entity, keyField)} IN (${reader.placeholders(keys.length)})` +
+      (order.length ? ` ORDER BY ${order.map((property) => `a.${columnOf(entity, property)}`).join(", ")}` : "");
+    return (await reader.query(sql, [...keys])).map((row) => reader.hydrate(entity, "a", row));
+  };
+
   const one = <E extends ObjectLiteral>(entity: EntityTarget<E>, keyField: keyof E & string) =>
     new DataLoader<string, E | null>(
       async (keys) => {
-        const rows = await dataSource.getRepository(entity).find({ where: { [keyField]: In([...keys]) } as never });
-        const byKey = new Map(rows.map((row) => [row[keyField] as string, row]));
+        const byKey = new Map((await select(entity, keyField, keys, [])).map((row) => [row[keyField] as string, row]));
         return keys.map((key) => byKey.get(key) ?? null);
       },
       { maxBatchSize: MAX_BATCH },
     );
 
-  const many = <E extends ObjectLiteral>(
+  const group = <E extends ObjectLiteral>(keys: readonly string[], rows: E[], keyField: keyof E & string) => {
+    const byKey = new Map<string, E[]>(keys.map((key) => [key, []]));
+    for (const row of rows) byKey.get(row[keyField] as string)?.push(row);
+    return keys.map((key) => byKey.get(key) ?? []);
+  };
+
+  const many = <E extends ObjectLiteral>(entity: EntityTarget<E>, keyField: keyof E & string, order: string[]) =>
+    new DataLoader<string, E[]>(async (keys) => group(keys, await select(entity, keyField, keys, order), keyField), {
+      maxBatchSize: MAX_BATCH,
+    });
+
+  /**
+   * A member's memberships with their community (or group) in the same statement, priming the
+   * parent loader, so `communities { community { name } }` costs one statement, not two.
+   */
+  const withParent = <E extends ObjectLiteral, P extends ObjectLiteral>(
     entity: EntityTarget<E>,
-    keyField: keyof E & string,
-    order: Partial<Record<keyof E, "ASC" | "DESC">>,
+    parent: EntityTarget<P>,
+    joinField: keyof E & string,
+    parentKey: keyof P & string,
+    parentLoader: () => DataLoader<string, P | null>,
   ) =>
     new DataLoader<string, E[]>(
       async (keys) => {
-        const rows = await dataSource
-          .getRepository(entity)
-          .find({ where: { [keyField]: In([...keys]) } as never, order: order as never });
-        const byKey = new Map<string, E[]>(keys.map((key) => [key, []]));
-        for (const row of rows) byKey.get(row[keyField] as string)?.push(row);
-        return keys.map((key) => byKey.get(key) ?? []);
+        const child = reader.shape(entity);
+        const owner = reader.shape(parent);
+        const sql =
+          `SELECT ${child.select("a")}, ${owner.select("p")} FROM ${child.table} a ` +
+          `JOIN ${owner.table} p ON p.${columnOf(parent, parentKey)} = a.${columnOf(entity, joinField)} ` +
+          `WHERE a.${columnOf(entity, "memberKey")} IN (${reader.placeholders(keys.length)}) ` +
+          `ORDER BY a.${columnOf(entity, "memberKey")}, a.${columnOf(entity, "position")}`;
+        const rows = await reader.query(sql, [...keys]);
+        const loader = parentLoader();
+        const children = rows.map((row) => {
+          const parentRow = reader.hydrate(parent, "p", row);
+          loader.prime(parentRow[parentKey] as string, parentRow);
+          return reader.hydrate(entity, "a", row);
+        });
+        return group(keys, children, "memberKey" as keyof E & string);
       },
       { maxBatchSize: MAX_BATCH },
     );
 
-  const byPosition = { memberKey: "ASC", position: "ASC" } as const;
-  return {
+  const byPosition = ["memberKey", "position"];
+  const loaders: Loaders = {
     member: one(MemberEntity, "memberKey"),
     phonesByMember: many(MemberPhoneEntity, "memberKey", byPosition),
     socialLinksByMember: many(MemberSocialLinkEntity, "memberKey", byPosition),
     demographicsByMember: many(MemberDemographicEntity, "memberKey", byPosition),
-    communityMembershipsByMember: many(CommunityMembershipEntity, "memberKey", byPosition),
-    securityGroupMembershipsByMember: many(SecurityGroupMembershipEntity, "memberKey", byPosition),
+    communityMembershipsByMember: withParent(CommunityMembershipEntity, CommunityEntity, "communityKey", "communityKey", () => loaders.community),
+    securityGroupMembershipsByMember: withParent(SecurityGroupMembershipEntity, SecurityGroupEntity, "groupKey", "groupKey", () => loaders.securityGroup),
     community: one(CommunityEntity, "communityKey"),
-    communityChildren: many(CommunityEntity, "parentKey", { name: "ASC", communityKey: "ASC" }),
+    communityChildren: many(CommunityEntity, "parentKey", ["name", "communityKey"]),
     communityRoster: createRosterLoaders(dataSource, CommunityMembershipEntity, "communityKey", scope.restrictMembers),
     securityGroup: one(SecurityGroupEntity, "groupKey"),
-    securityGroupRoster: createRosterLoaders(
-      dataSource,
-      SecurityGroupMembershipEntity,
-      "groupKey",
-      scope.restrictMembers,
-    ),
+    securityGroupRoster: createRosterLoaders(dataSource, SecurityGroupMembershipEntity, "groupKey", scope.restrictMembers),
     event: one(EventEntity, "eventKey"),
   };
+  return loaders;
 }

@@ -1,5 +1,6 @@
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub } from "@graphql-yoga/subscription";
+import { setMaxListeners } from "node:events";
 import Redis from "ioredis";
 import type { Logger } from "../observability/logger";
 import type { EventChannel } from "../sync/sync-events";
@@ -20,7 +21,10 @@ export interface PubSubBundle {
  */
 export function createPubSubBundle(redisUrl: string | null, logger: Logger): PubSubBundle {
   if (redisUrl === null) {
-    const pubSub = createPubSub();
+    // Every subscription adds a listener; a thousand subscribers is normal, not a leak.
+    const eventTarget = new EventTarget();
+    setMaxListeners(0, eventTarget);
+    const pubSub = createPubSub({ eventTarget });
     return { pubSub, channel: channelOf(pubSub), close: async () => undefined };
   }
   const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });

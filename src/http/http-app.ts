@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { expressMiddleware } from "@as-integrations/express5";
@@ -65,6 +68,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ stop(): 
     introspection: config.graphql.introspection,
     validationRules: armor.validationRules,
     plugins: [
+      // No cache hints are set; the plugin would still wrap every field resolution (measured in bench/).
+      ApolloServerPluginCacheControlDisabled(),
       ...armor.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       { serverWillStart: async () => ({ drainServer: () => ws.dispose() }) },

@@ -36,7 +36,7 @@ export class CursorStore {
 
   /** A poll that failed: the cursor stays, the failure is visible. */
   async recordFailure(stream: CursorStream, message: string, polledAt: Date): Promise<void> {
-    await this.transactions.run((manager) =>
+    await this.transactions.autocommit((manager) =>
       insertMany(
         manager,
         SyncCursorEntity,

@@ -112,6 +112,8 @@ export class ExpirySweep {
         status: derived.status,
         nextTransitionOn: derived.nextTransitionOn,
         changedAt: now,
+        // The group list changed under the refresh's feet: its next refresh rewrites every list.
+        listHashes: "",
       });
       await manager
         .createQueryBuilder()

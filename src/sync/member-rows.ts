@@ -11,7 +11,7 @@ import { type GroupFlags, MEMBER_TYPE_GROUP_TYPE, memberTypeGroupKey, type SyncR
 /** The member's own columns that come from the AMS (not derived, not bookkeeping). */
 export type MemberContent = Omit<
   MemberEntity,
-  "isMember" | "status" | "nextTransitionOn" | "contentHash" | "lastRefreshedAt" | "changedAt" | "createdAt"
+  "isMember" | "status" | "nextTransitionOn" | "contentHash" | "listHashes" | "lastRefreshedAt" | "changedAt" | "createdAt"
 >;
 
 export interface CommunityRow {

@@ -1,5 +1,5 @@
 import type { EntityManager } from "typeorm";
-import { deleteWhereIn, findWhereIn, insertMany } from "../db/bulk-writes";
+import { findWhereIn, insertMany } from "../db/bulk-writes";
 import {
   CommunityEntity,
   CommunityMembershipEntity,
@@ -15,7 +15,8 @@ import type { Clock } from "../time/clock";
 import { type Derived, deriveStatus, SYSTEM_POSITION_BASE } from "./derive-status";
 import { changedFields, diffMemberships, type MemberChangeEvent } from "./member-change";
 import { type MemberContent, type MemberRows, toMemberRows } from "./member-rows";
-import { syncCommunities, syncGroups } from "./reference-writes";
+import { type ChildLists, dirtyLists, type ListPlan, listHashes, readChangedRows, replaceChildLists } from "./child-lists";
+import { ReferenceCache, syncCommunities, syncGroups } from "./reference-writes";
 import type { SyncRuleBook } from "./sync-rules";
 
 export type WriteOutcome = "refreshed" | "unchanged";
@@ -31,12 +32,12 @@ const MEMBER_UPDATE_COLUMNS: Array<keyof MemberEntity & string> = [
   "email", "addressLine1", "addressLine2", "addressLine3", "city", "stateProvince", "postalCode", "country",
   "websiteUrl", "companyName", "title", "bio", "profileImageUrl", "memberType", "isActive", "isOrganization",
   "excludeFromDirectory", "memberSince", "membershipExpiresOn", "isMember", "status", "nextTransitionOn",
-  "contentHash", "sourceUpdatedAt", "lastRefreshedAt", "changedAt",
+  "contentHash", "listHashes", "sourceUpdatedAt", "lastRefreshedAt", "changedAt",
 ];
 
 /** Fields a `memberChanged` event can name. */
 const REPORTED_FIELDS = MEMBER_UPDATE_COLUMNS.filter(
-  (field) => !["contentHash", "sourceUpdatedAt", "lastRefreshedAt", "changedAt", "nextTransitionOn"].includes(field),
+  (field) => !["contentHash", "listHashes", "sourceUpdatedAt", "lastRefreshedAt", "changedAt", "nextTransitionOn"].includes(field),
 );
 
 interface Planned {
@@ -52,6 +53,8 @@ interface Planned {
  * UPDATE of `lastRefreshedAt`. Every statement covers the whole batch, never one row.
  */
 export class MemberWriter {
+  private readonly references = new ReferenceCache();
+
   constructor(
     private readonly rules: SyncRuleBook,
     private readonly clock: Clock,
@@ -106,55 +109,47 @@ export class MemberWriter {
   }
 
   private async writeChanged(manager: EntityManager, changed: Planned[], now: Date): Promise<MemberChangeEvent[]> {
-    const existingKeys = changed.filter((planned) => planned.before).map((planned) => planned.rows.content.memberKey);
-    const [oldCommunities, oldGroups] = existingKeys.length
-      ? await Promise.all([
-          findWhereIn(manager, CommunityMembershipEntity, "memberKey", existingKeys),
-          findWhereIn(manager, SecurityGroupMembershipEntity, "memberKey", existingKeys),
-        ])
-      : [[], []];
+    const plans: ListPlan[] = changed.map(({ rows, derived, before }) => ({
+      memberKey: rows.content.memberKey,
+      existing: before !== undefined,
+      storedHashes: before?.listHashes ?? "",
+      lists: childListsOf(rows, derived),
+    }));
+    const dirty = dirtyLists(plans);
+    // Only what changed is read back, and only to say what was removed.
+    const oldCommunities = await readChangedRows(manager, dirty, "communities");
+    const oldGroups = await readChangedRows(manager, dirty, "groups");
 
-    await syncCommunities(manager, changed.flatMap((planned) => planned.rows.communities), now);
-    await syncGroups(manager, changed.flatMap((planned) => planned.rows.groups), now);
+    await syncCommunities(manager, changed.flatMap((planned) => planned.rows.communities), now, this.references);
+    await syncGroups(manager, changed.flatMap((planned) => planned.rows.groups), now, this.references);
 
-    const memberRows = changed.map(({ rows, derived, before }) => ({
+    const memberRows = changed.map(({ rows, derived, before }, index) => ({
       ...rows.content,
       isMember: derived.isMember,
       status: derived.status,
       nextTransitionOn: derived.nextTransitionOn,
       contentHash: rows.hash,
+      listHashes: listHashes(plans[index]!.lists),
       lastRefreshedAt: now,
       changedAt: now,
       createdAt: before?.createdAt ?? now,
     }));
     await insertMany(manager, MemberEntity, memberRows, { update: MEMBER_UPDATE_COLUMNS, keys: ["memberKey"] });
+    await replaceChildLists(manager, dirty);
 
-    for (const entity of [MemberPhoneEntity, MemberSocialLinkEntity, MemberDemographicEntity, CommunityMembershipEntity, SecurityGroupMembershipEntity]) {
-      await deleteWhereIn(manager, entity, "memberKey", existingKeys);
-    }
-    const newGroupMemberships = changed.flatMap(({ rows, derived }) => [
-      ...rows.groupMemberships,
-      ...systemMemberships(rows.content.memberKey, derived),
-    ]);
-    await insertMany(manager, MemberPhoneEntity, changed.flatMap((planned) => planned.rows.phones));
-    await insertMany(manager, MemberSocialLinkEntity, changed.flatMap((planned) => planned.rows.socialLinks));
-    await insertMany(manager, MemberDemographicEntity, changed.flatMap((planned) => planned.rows.demographics));
-    await insertMany(manager, CommunityMembershipEntity, changed.flatMap((planned) => planned.rows.communityMemberships));
-    await insertMany(manager, SecurityGroupMembershipEntity, newGroupMemberships);
-
-    const byMember = <T extends { memberKey: string }>(rows: T[]) => {
-      const map = new Map<string, T[]>();
-      for (const row of rows) map.set(row.memberKey, [...(map.get(row.memberKey) ?? []), row]);
-      return map;
-    };
-    const oldCommunitiesByMember = byMember(oldCommunities);
-    const oldGroupsByMember = byMember(oldGroups);
-    const newGroupsByMember = byMember(newGroupMemberships);
+    const changedList = (name: "communities" | "groups") => new Set(dirty.get(name)!.map((entry) => entry.plan.memberKey));
+    const communitiesChanged = changedList("communities");
+    const groupsChanged = changedList("groups");
     return changed.map(({ rows, before }, index) => {
       const key = rows.content.memberKey;
       const after = memberRows[index]!;
-      const communities = diffMemberships(oldCommunitiesByMember.get(key) ?? [], rows.communityMemberships, (row) => row.communityKey);
-      const groups = diffMemberships(oldGroupsByMember.get(key) ?? [], newGroupsByMember.get(key) ?? [], (row) => row.groupKey);
+      const lists = plans[index]!.lists;
+      const communities = communitiesChanged.has(key)
+        ? diffMemberships((oldCommunities.get(key) ?? []) as CommunityMembershipEntity[], lists.communities as CommunityMembershipEntity[], (row) => row.communityKey)
+        : { added: [], removed: [] };
+      const groups = groupsChanged.has(key)
+        ? diffMemberships((oldGroups.get(key) ?? []) as SecurityGroupMembershipEntity[], lists.groups as SecurityGroupMembershipEntity[], (row) => row.groupKey)
+        : { added: [], removed: [] };
       return {
         memberKey: key,
         kind: before ? "UPDATED" : "CREATED",
@@ -196,6 +191,7 @@ export class MemberWriter {
       isActive: false,
       isMember: false,
       contentHash: "",
+      listHashes: "",
       changedAt: now,
       lastRefreshedAt: now,
     });
@@ -228,6 +224,16 @@ function sameDerivation(before: MemberEntity, derived: Derived): boolean {
     before.status === derived.status &&
     (before.nextTransitionOn ?? null) === derived.nextTransitionOn
   );
+}
+
+function childListsOf(rows: MemberRows, derived: Derived): ChildLists {
+  return {
+    phones: rows.phones,
+    socialLinks: rows.socialLinks,
+    demographics: rows.demographics,
+    communities: rows.communityMemberships,
+    groups: [...rows.groupMemberships, ...systemMemberships(rows.content.memberKey, derived)],
+  };
 }
 
 /** The derived system memberships, at reserved positions so the sweep can rewrite them alone. */

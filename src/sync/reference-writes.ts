@@ -3,6 +3,32 @@ import { findWhereIn, insertMany } from "../db/bulk-writes";
 import { CommunityEntity, SecurityGroupEntity } from "../db/entities";
 import type { CommunityRow, GroupRow } from "./member-rows";
 
+/**
+ * Communities and groups this process has read back from the database, by key, with what they
+ * held. Nearly every batch names the same few hundred communities; when they are known and
+ * unchanged there is nothing to read or write. Only rows seen committed are remembered (never
+ * ones this transaction wrote, which a rollback could undo), and none is ever deleted, so a
+ * remembered row always exists.
+ */
+export class ReferenceCache {
+  private readonly seen = new Map<string, string>();
+
+  constructor(private readonly capacity = 20_000) {}
+
+  isCurrent(kind: string, key: string, signature: string): boolean {
+    return this.seen.get(`${kind}:${key}`) === signature;
+  }
+
+  remember(kind: string, key: string, signature: string): void {
+    if (this.seen.size >= this.capacity) this.seen.clear();
+    this.seen.set(`${kind}:${key}`, signature);
+  }
+}
+
+const communitySignature = (row: CommunityRow) => JSON.stringify([row.name, row.type, row.subType, row.parentKey]);
+const groupSignature = (row: { name: string; amsType: string | null; grantsMemberStatus: boolean; isStaff: boolean; isAdmin: boolean }) =>
+  JSON.stringify([row.name, row.amsType, row.grantsMemberStatus, row.isStaff, row.isAdmin]);
+
 /** Last one wins within a batch (members refreshed later carry the newer name). */
 function unique<T>(rows: T[], keyOf: (row: T) => string): T[] {
   return [...new Map(rows.map((row) => [keyOf(row), row])).values()].sort((a, b) =>
@@ -15,8 +41,10 @@ function unique<T>(rows: T[], keyOf: (row: T) => string): T[] {
  * changed; untouched ones are not written, so concurrent refreshes rarely lock the same rows.
  * Keys are handled in sorted order so two transactions lock them in the same order.
  */
-export async function syncCommunities(manager: EntityManager, rows: CommunityRow[], now: Date): Promise<void> {
-  const wanted = unique(rows, (row) => row.communityKey);
+export async function syncCommunities(manager: EntityManager, rows: CommunityRow[], now: Date, cache: ReferenceCache): Promise<void> {
+  const wanted = unique(rows, (row) => row.communityKey).filter(
+    (row) => !cache.isCurrent("community", row.communityKey, communitySignature(row)),
+  );
   if (wanted.length === 0) return;
   const current = new Map(
     (await findWhereIn(manager, CommunityEntity, "communityKey", wanted.map((row) => row.communityKey))).map((row) => [
@@ -24,6 +52,7 @@ export async function syncCommunities(manager: EntityManager, rows: CommunityRow
       row,
     ]),
   );
+  for (const row of current.values()) cache.remember("community", row.communityKey, communitySignature(row));
   const fresh = wanted.filter((row) => !current.has(row.communityKey));
   const stale = wanted.filter((row) => {
     const existing = current.get(row.communityKey);
@@ -51,8 +80,8 @@ export async function syncCommunities(manager: EntityManager, rows: CommunityRow
 }
 
 /** The same for security groups, including their configured flags. */
-export async function syncGroups(manager: EntityManager, rows: GroupRow[], now: Date): Promise<void> {
-  const wanted = unique(rows, (row) => row.groupKey);
+export async function syncGroups(manager: EntityManager, rows: GroupRow[], now: Date, cache: ReferenceCache): Promise<void> {
+  const wanted = unique(rows, (row) => row.groupKey).filter((row) => !cache.isCurrent("group", row.groupKey, groupSignature(row)));
   if (wanted.length === 0) return;
   const current = new Map(
     (await findWhereIn(manager, SecurityGroupEntity, "groupKey", wanted.map((row) => row.groupKey))).map((row) => [
@@ -60,6 +89,7 @@ export async function syncGroups(manager: EntityManager, rows: GroupRow[], now: 
       row,
     ]),
   );
+  for (const row of current.values()) cache.remember("group", row.groupKey, groupSignature(row));
   const fresh = wanted.filter((row) => !current.has(row.groupKey));
   const stale = wanted.filter((row) => {
     const existing = current.get(row.groupKey);

@@ -72,31 +72,32 @@ export class RefreshQueue {
   ): Promise<number> {
     const now = this.clock.now();
     let linked = 0;
-    for (const part of chunks([...new Set(keys)], 400)) {
+    for (const part of chunks([...new Set(keys)], 1_000)) {
       await this.upsertRows(manager, part, reason, now, listedAt);
       if (runId === null) {
         linked += part.length;
         continue;
       }
-      const leased = await manager
-        .createQueryBuilder(RefreshQueueEntity, "q")
-        .select("q.memberKey", "memberKey")
-        .where("q.memberKey IN (:...part) AND q.leaseExpiresAt > :now", { part, now })
-        .getRawMany<{ memberKey: string }>();
-      const held = new Set(leased.map((row) => row.memberKey));
-      const already = await manager
-        .createQueryBuilder(RefreshQueueRunEntity, "l")
-        .where("l.runId = :runId AND l.memberKey IN (:...part)", { runId, part })
-        .getCount();
-      await insertMany(
-        manager,
-        RefreshQueueRunEntity,
-        part.map((memberKey) => ({ memberKey, runId, afterLease: held.has(memberKey) })),
-        { ignore: true },
-      );
-      linked += part.length - already;
+      linked += await this.linkToRun(manager, part, runId, now);
     }
     return linked;
+  }
+
+  /**
+   * Links queued members to a run in one statement; a member a worker holds right now waits for
+   * the next refresh (after_lease). Returns how many links are new.
+   */
+  private async linkToRun(manager: EntityManager, keys: string[], runId: string, now: Date): Promise<number> {
+    const mysql = manager.connection.driver.options.type !== "sqljs";
+    const parameters: Record<string, unknown> = { runId, now, yes: true, no: false };
+    keys.forEach((key, index) => (parameters[`k${index}`] = key));
+    const sql =
+      `${mysql ? "INSERT IGNORE" : "INSERT OR IGNORE"} INTO refresh_queue_runs (member_key, run_id, after_lease) ` +
+      "SELECT member_key, :runId, CASE WHEN lease_expires_at > :now THEN :yes ELSE :no END FROM refresh_queue " +
+      `WHERE member_key IN (${keys.map((_, index) => `:k${index}`).join(", ")})`;
+    const [query, values] = manager.connection.driver.escapeQueryWithParameters(sql, parameters);
+    const result = await manager.queryRunner!.query(query, values, true);
+    return result.affected ?? 0;
   }
 
   /** One multi-row upsert; the merge rules are SQL so concurrent enqueuers cannot lose one. */
@@ -177,40 +178,54 @@ export class RefreshQueue {
   }
 
   /**
-   * Of `keys`, those `owner` still holds, locked until the transaction ends. A worker whose
-   * lease ran out (it was too slow) must not write over whoever holds the member now.
+   * Of `keys`, those `owner` still holds, locked until the transaction ends, each with whether a
+   * change arrived meanwhile. A worker whose lease ran out (it was too slow) must not write over
+   * whoever holds the member now.
    */
-  async lockOwned(manager: EntityManager, dialect: "mysql" | "sqlite", owner: string, keys: readonly string[]): Promise<Set<string>> {
-    if (keys.length === 0) return new Set();
+  async lockOwned(
+    manager: EntityManager,
+    dialect: "mysql" | "sqlite",
+    owner: string,
+    keys: readonly string[],
+  ): Promise<Map<string, { requeue: boolean }>> {
+    if (keys.length === 0) return new Map();
     const query = manager
       .createQueryBuilder(RefreshQueueEntity, "q")
-      .select(["q.memberKey"])
+      .select(["q.memberKey", "q.requeue"])
       .where("q.memberKey IN (:...keys) AND q.leaseOwner = :owner", { keys, owner });
     if (dialect === "mysql") query.setLock("pessimistic_write");
-    return new Set((await query.getMany()).map((row) => row.memberKey));
+    return new Map((await query.getMany()).map((row) => [row.memberKey, { requeue: row.requeue }]));
   }
 
   /**
-   * Done with `outcomes` (all held by `owner`): rows leave the queue (or, if a change arrived
-   * meanwhile, wait once more), and the runs they belonged to are credited.
+   * Done with `outcomes` (all held by `owner`): rows leave the queue, or, where a change arrived
+   * meanwhile (`requeued`), wait once more; the runs they belonged to are credited.
    */
-  async complete(manager: EntityManager, owner: string, outcomes: Map<string, "refreshed" | "unchanged">): Promise<RunCredits> {
+  async complete(
+    manager: EntityManager,
+    owner: string,
+    outcomes: Map<string, "refreshed" | "unchanged">,
+    requeued: ReadonlySet<string> = new Set(),
+  ): Promise<RunCredits> {
     const keys = [...outcomes.keys()];
     const credits: RunCredits = new Map();
     if (keys.length === 0) return credits;
-    const now = this.clock.now();
-    for (const part of chunks(keys, 400)) {
+    const done = keys.filter((key) => !requeued.has(key));
+    const again = keys.filter((key) => requeued.has(key));
+    for (const part of chunks(done, 1_000)) {
       await manager
         .createQueryBuilder()
         .delete()
         .from(RefreshQueueEntity)
-        .where("memberKey IN (:...part) AND leaseOwner = :owner AND requeue = :no", { part, owner, no: false })
+        .where("memberKey IN (:...part) AND leaseOwner = :owner", { part, owner })
         .execute();
+    }
+    if (again.length > 0) {
       await manager
         .createQueryBuilder()
         .update(RefreshQueueEntity)
-        .set({ leaseOwner: null, leaseExpiresAt: null, requeue: false, attempts: 0, nextAttemptAt: now, lastError: null, lastErrorCode: null })
-        .where("memberKey IN (:...part) AND leaseOwner = :owner", { part, owner })
+        .set({ leaseOwner: null, leaseExpiresAt: null, requeue: false, attempts: 0, nextAttemptAt: this.clock.now(), lastError: null, lastErrorCode: null })
+        .where("memberKey IN (:...again) AND leaseOwner = :owner", { again, owner })
         .execute();
     }
     for (const [runId, memberKey] of await this.takeRunLinks(manager, keys)) {
@@ -316,17 +331,20 @@ export class RefreshQueue {
    */
   private async takeRunLinks(manager: EntityManager, keys: string[], all = false): Promise<Array<[string, string]>> {
     const links: Array<[string, string]> = [];
-    for (const part of chunks(keys, 400)) {
-      const query = manager
+    for (const part of chunks(keys, 1_000)) {
+      const rows = await manager
         .createQueryBuilder(RefreshQueueRunEntity, "l")
-        .where("l.memberKey IN (:...part)", { part });
-      if (!all) query.andWhere("l.afterLease = :no", { no: false });
-      const rows = await query.getMany();
-      links.push(...rows.map((row): [string, string] => [row.runId, row.memberKey]));
-      const remove = manager.createQueryBuilder().delete().from(RefreshQueueRunEntity).where("memberKey IN (:...part)", { part });
-      if (!all) remove.andWhere("afterLease = :no", { no: false });
-      await remove.execute();
-      if (!all) {
+        .where("l.memberKey IN (:...part)", { part })
+        .getMany();
+      const answered = rows.filter((row) => all || !row.afterLease);
+      links.push(...answered.map((row): [string, string] => [row.runId, row.memberKey]));
+      if (answered.length > 0) {
+        const remove = manager.createQueryBuilder().delete().from(RefreshQueueRunEntity).where("memberKey IN (:...part)", { part });
+        if (!all) remove.andWhere("afterLease = :no", { no: false });
+        await remove.execute();
+      }
+      if (!all && answered.length < rows.length) {
+        // The waiting links now wait for the refresh that follows.
         await manager
           .createQueryBuilder()
           .update(RefreshQueueRunEntity)

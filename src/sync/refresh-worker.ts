@@ -163,7 +163,8 @@ export class RefreshWorker {
         records.filter((record) => owned.has(record.memberKey)),
         gone.filter((key) => owned.has(key)),
       );
-      const completed = await queue.complete(manager, this.owner, result.outcomes);
+      const requeued = new Set([...owned].filter(([, row]) => row.requeue).map(([key]) => key));
+      const completed = await queue.complete(manager, this.owner, result.outcomes, requeued);
       const ownFailures = failures.filter((failure) => owned.has(failure.memberKey));
       const failed = await queue.fail(manager, this.owner, ownFailures, attempts);
       const credits = mergeCredits(completed, failed.credits);

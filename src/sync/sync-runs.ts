@@ -51,7 +51,7 @@ export class SyncRuns {
       unchanged: 0,
       failed: 0,
     });
-    await this.transactions.run((manager) => manager.insert(SyncRunEntity, run));
+    await this.transactions.autocommit((manager) => manager.insert(SyncRunEntity, run));
     const snapshot = toSnapshot(run);
     this.events.runChanged(snapshot);
     return snapshot;
@@ -85,13 +85,13 @@ export class SyncRuns {
 
   /** Discovery is over: from now on the run ends as soon as its queue share is empty. */
   async endDiscovery(runId: string): Promise<void> {
-    await this.transactions.run((manager) => manager.update(SyncRunEntity, { id: runId }, { discovering: false }));
+    await this.transactions.autocommit((manager) => manager.update(SyncRunEntity, { id: runId }, { discovering: false }));
     await this.settle([runId]);
   }
 
   /** A run that could not do its work at all (e.g. the AMS refused the poll). */
   async failRun(runId: string, detail: string): Promise<void> {
-    await this.transactions.run((manager) =>
+    await this.transactions.autocommit((manager) =>
       manager.update(
         SyncRunEntity,
         { id: runId, status: "RUNNING" },
@@ -105,7 +105,8 @@ export class SyncRuns {
   async settle(runIds: Iterable<string>): Promise<void> {
     const ids = [...new Set(runIds)];
     if (ids.length === 0) return;
-    await this.transactions.run(async (manager) => {
+    // One conditional UPDATE per run, each atomic on its own: no transaction needed.
+    await this.transactions.autocommit(async (manager) => {
       for (const runId of ids) {
         const remaining = manager
           .createQueryBuilder()

@@ -1,5 +1,5 @@
 import { type MigrationInterface, type QueryRunner, Table, TableColumn, TableIndex } from "typeorm";
-import { day, flag, instant, key, longText, varchar } from "./table-columns";
+import { day, flag, instant, key, longText, requiredText, varchar } from "./table-columns";
 
 const count = (name: string) => ({ name, type: "integer", default: 0 });
 const runId = (name: string, isPrimary = false) => ({ name, type: "varchar", length: "36", isPrimary });
@@ -96,6 +96,7 @@ export class SyncEngine1795392100000 implements MigrationInterface {
       }),
     );
     await queryRunner.addColumn("members", new TableColumn(day("next_transition_on")));
+    await queryRunner.addColumn("members", new TableColumn(requiredText("list_hashes", 120, "")));
     await queryRunner.createIndex(
       "members",
       new TableIndex({ name: "idx_members_next_transition", columnNames: ["next_transition_on"] }),
@@ -124,6 +125,7 @@ export class SyncEngine1795392100000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DELETE FROM security_groups WHERE kind = 'SYSTEM'`);
     await queryRunner.dropIndex("members", "idx_members_next_transition");
+    await queryRunner.dropColumn("members", "list_hashes");
     await queryRunner.dropColumn("members", "next_transition_on");
     for (const table of ["sync_cursors", "sync_runs", "refresh_failures", "refresh_queue_runs", "refresh_queue"]) {
       await queryRunner.dropTable(table);

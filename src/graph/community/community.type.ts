@@ -2,7 +2,7 @@ import { Field, ID, ObjectType } from "type-graphql";
 import { connectionTypes } from "../pagination/connection.types";
 import { DateScalar, DateTimeScalar } from "../scalars";
 
-@ObjectType({ description: "A committee, chapter, special-interest group, … as the AMS lists it." })
+@ObjectType({ simpleResolvers: true, description: "A committee, chapter, special-interest group, … as the AMS lists it." })
 export class Community {
   @Field(() => ID) key!: string;
   @Field() name!: string;
@@ -14,7 +14,7 @@ export class Community {
   @Field(() => DateTimeScalar, { nullable: true }) sourceUpdatedAt!: Date | null;
 }
 
-@ObjectType({ description: "A member's place in a community: role and term." })
+@ObjectType({ simpleResolvers: true, description: "A member's place in a community: role and term." })
 export class CommunityMembership {
   memberKey!: string;
   communityKey!: string;

@@ -2,7 +2,7 @@ import { Field, ID, ObjectType } from "type-graphql";
 import { connectionTypes } from "../pagination/connection.types";
 import { DateTimeScalar } from "../scalars";
 
-@ObjectType({ description: "A meeting, course or conference from the AMS." })
+@ObjectType({ simpleResolvers: true, description: "A meeting, course or conference from the AMS." })
 export class Event {
   @Field(() => ID) key!: string;
   @Field() title!: string;

@@ -1,6 +1,7 @@
 import type { DataSource, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { CommunityMembershipEntity } from "../../db/entities/community-membership.entity";
 import { MemberEntity } from "../../db/entities/member.entity";
+import { RowReader } from "../../db/row-reader";
 import { SecurityGroupMembershipEntity } from "../../db/entities/security-group-membership.entity";
 import type { PageArgs } from "../pagination/page.args";
 import { decodeCursor, encodeCursor } from "../pagination/cursor";
@@ -77,6 +78,10 @@ export async function pageMembers(
   const query = base();
   if (page.after) whereAfter(query, SORT, decodeCursor(MEMBER_LIST, page.after, SORT.length));
   SORT.forEach((column) => query.addOrderBy(column, "ASC"));
-  const rows = await query.take(page.first + 1).getMany();
+  // Raw rows and the driver's column conversion: a page of hundreds of members is read often.
+  const reader = new RowReader(dataSource);
+  query.select(reader.shape(MemberEntity).select("m"));
+  const raw = await query.limit(page.first + 1).getRawMany<Record<string, unknown>>();
+  const rows = raw.map((row) => reader.hydrate(MemberEntity, "m", row));
   return toPage(rows, page.first, page.after, memberCursor, (row) => row, () => base().getCount());
 }

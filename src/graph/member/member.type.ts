@@ -19,13 +19,13 @@ registerEnumType(PhoneTypeEnum, { name: "PhoneType" });
 export const SocialNetworkEnum = enumOf(SOCIAL_NETWORKS);
 registerEnumType(SocialNetworkEnum, { name: "SocialNetwork" });
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Phone {
   @Field() number!: string;
   @Field(() => PhoneTypeEnum, { nullable: true }) type!: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Address {
   @Field(() => String, { nullable: true }) line1!: string | null;
   @Field(() => String, { nullable: true }) line2!: string | null;
@@ -36,13 +36,13 @@ export class Address {
   @Field(() => String, { nullable: true }) country!: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class SocialLink {
   @Field(() => SocialNetworkEnum) network!: string;
   @Field() url!: string;
 }
 
-@ObjectType({ description: "A custom search / network demographic." })
+@ObjectType({ simpleResolvers: true, description: "A custom search / network demographic." })
 export class Demographic {
   @Field() type!: string;
   @Field() value!: string;
@@ -51,7 +51,7 @@ export class Demographic {
   @Field() isFreeForm!: boolean;
 }
 
-@ObjectType({ description: "A person or organization as the AMS knows them, from the cache." })
+@ObjectType({ simpleResolvers: true, description: "A person or organization as the AMS knows them, from the cache." })
 export class Member {
   @Field(() => ID, { description: "The AMS's unique key; everything joins on it." }) key!: string;
   @Field(() => String, { nullable: true, description: "The AMS's display number." }) memberId!: string | null;

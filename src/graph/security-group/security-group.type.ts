@@ -10,7 +10,7 @@ registerEnumType(SecurityGroupKind, {
   description: "SYSTEM: Public, Authenticated, IsMember, Staff, Admin. AMS: defined by the AMS or a member type.",
 });
 
-@ObjectType({ description: "A group that decides access." })
+@ObjectType({ simpleResolvers: true, description: "A group that decides access." })
 export class SecurityGroup {
   @Field(() => ID) key!: string;
   @Field() name!: string;
@@ -23,7 +23,7 @@ export class SecurityGroup {
   @Field(() => DateTimeScalar) lastRefreshedAt!: Date;
 }
 
-@ObjectType({ description: "A member's membership of a security group." })
+@ObjectType({ simpleResolvers: true, description: "A member's membership of a security group." })
 export class SecurityGroupMembership {
   memberKey!: string;
   groupKey!: string;

@@ -34,14 +34,14 @@ export class ExchangeSsoTokenInput {
   nonce?: string | null;
 }
 
-@ObjectType({ description: "A signed-in session: send accessToken as `Authorization: Bearer …` or in graphql-ws connectionParams." })
+@ObjectType({ simpleResolvers: true, description: "A signed-in session: send accessToken as `Authorization: Bearer …` or in graphql-ws connectionParams." })
 export class Session {
   @Field() accessToken!: string;
   @Field(() => DateTimeScalar) expiresAt!: Date;
   memberKey!: string;
 }
 
-@ObjectType({ description: "Who the current credentials say you are." })
+@ObjectType({ simpleResolvers: true, description: "Who the current credentials say you are." })
 export class Me {
   @Field(() => [Role]) roles!: Role[];
   @Field(() => String, { description: "session, api-key or anonymous" }) kind!: string;

@@ -23,7 +23,7 @@ registerEnumType(SyncRunStatus, {
 export const MemberChangeKind = enumOf(["CREATED", "UPDATED", "DISABLED"] as const);
 registerEnumType(MemberChangeKind, { name: "MemberChangeKind" });
 
-@ObjectType({ description: "One sync run and its counts." })
+@ObjectType({ simpleResolvers: true, description: "One sync run and its counts." })
 export class SyncRun {
   @Field(() => ID) id!: string;
   @Field(() => SyncRunKind) kind!: string;
@@ -38,7 +38,7 @@ export class SyncRun {
   @Field(() => Int, { description: "Members that ended in the dead letters." }) failed!: number;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class SyncCursor {
   @Field({ description: "members or events" }) stream!: string;
   @Field(() => String, { nullable: true, description: "The newest AMS change time read (ISO-8601)." }) cursor!: string | null;
@@ -47,7 +47,7 @@ export class SyncCursor {
   @Field(() => String, { nullable: true }) lastError!: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class SyncStatus {
   @Field(() => Int, { description: "Members waiting in the refresh queue." }) pendingRefreshCount!: number;
   @Field(() => Int, { description: "Members in the dead letters (see refreshFailures)." }) deadLetterCount!: number;
@@ -56,13 +56,13 @@ export class SyncStatus {
   @Field(() => [SyncRun], { description: "Runs in progress, newest first." }) running!: SyncRun[];
 }
 
-@ObjectType({ description: "The refresh queue's size as it moves." })
+@ObjectType({ simpleResolvers: true, description: "The refresh queue's size as it moves." })
 export class RefreshQueueState {
   @Field(() => Int) pendingCount!: number;
   @Field(() => Int) deadLetterCount!: number;
 }
 
-@ObjectType({ description: "A member whose refresh failed every attempt; retry with retryRefreshFailures." })
+@ObjectType({ simpleResolvers: true, description: "A member whose refresh failed every attempt; retry with retryRefreshFailures." })
 export class RefreshFailure {
   @Field(() => ID) memberKey!: string;
   @Field() reason!: string;
@@ -73,13 +73,13 @@ export class RefreshFailure {
   @Field(() => DateTimeScalar) failedAt!: Date;
 }
 
-@ObjectType({ description: "A membership a change names." })
+@ObjectType({ simpleResolvers: true, description: "A membership a change names." })
 export class MembershipChange {
   @Field(() => ID, { description: "The community or security group key." }) key!: string;
   @Field(() => String, { nullable: true }) role!: string | null;
 }
 
-@ObjectType({ description: "What one refresh changed for one member." })
+@ObjectType({ simpleResolvers: true, description: "What one refresh changed for one member." })
 export class MemberChange {
   @Field(() => ID) key!: string;
   @Field(() => MemberChangeKind) kind!: string;
@@ -91,7 +91,7 @@ export class MemberChange {
   @Field(() => DateTimeScalar) at!: Date;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class RefreshMemberPayload {
   @Field(() => SyncRun) run!: SyncRun;
   @Field(() => Member, { nullable: true, description: "The member as cached now (with wait: true, after the refresh)." })

@@ -3,6 +3,7 @@ import path from "node:path";
 import { gqlData } from "../../test/support/graphql-client";
 import type { BenchConfig } from "../support/bench-config";
 import { type ChildHandle, startChild } from "../support/child-rpc";
+import { PRODUCTION_RUNTIME } from "../support/production-runtime";
 import { loadDemoMembers } from "../write-path/write-path.scenario";
 import type { LoadRequest, LoadResult } from "./load-generator.child";
 import { BENCH_ADMIN_KEY, PAGE_QUERY, PAGE_SIZE } from "./page.query";
@@ -39,7 +40,8 @@ export async function runReadPath(config: BenchConfig, log: (line: string) => vo
   const generator = await startChild(path.join(HERE, "load-generator.child.js"));
   try {
     for (const name of ["amsgate", "baseline"] as const) {
-      const child = await startChild(SERVER_MODULES[name]);
+      // Both servers run as amsgate does in production.
+      const child = await startChild(SERVER_MODULES[name], PRODUCTION_RUNTIME);
       const { url } = await child.call<{ url: string }>("start", { databaseUrl: config.databaseUrl, adminKey: BENCH_ADMIN_KEY });
       servers.set(name, { child, url });
     }

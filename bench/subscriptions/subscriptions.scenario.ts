@@ -3,6 +3,7 @@ import { BENCH_ADMIN_KEY } from "../read-path/page.query";
 import type { BenchConfig } from "../support/bench-config";
 import { freshSchema } from "../support/bench-database";
 import { type ChildHandle, startChild } from "../support/child-rpc";
+import { PRODUCTION_RUNTIME } from "../support/production-runtime";
 import { percentile, sortedCopy } from "../support/stats";
 
 interface Memory {
@@ -47,7 +48,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function runSubscriptions(config: BenchConfig, log: (line: string) => void): Promise<SubscriptionResult> {
   const { subscribers, events, intervalMs, repetitions } = config.subscriptions;
   await freshSchema(config.databaseUrl);
-  const server = await startChild(path.join(HERE, "..", "support", "amsgate-server.child.js"), { execArgv: ["--expose-gc"] });
+  const server = await startChild(path.join(HERE, "..", "support", "amsgate-server.child.js"), {
+    execArgv: ["--expose-gc", ...PRODUCTION_RUNTIME.execArgv],
+    env: PRODUCTION_RUNTIME.env,
+  });
   let clients: ChildHandle | undefined;
   try {
     const { url } = await server.call<{ url: string }>("start", { databaseUrl: config.databaseUrl, adminKey: BENCH_ADMIN_KEY });

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { BenchConfig } from "../support/bench-config";
 import { assertSameCounts, freshSchema } from "../support/bench-database";
 import { startChild } from "../support/child-rpc";
+import { PRODUCTION_RUNTIME } from "../support/production-runtime";
 import type { AmsgateLoadRequest, AmsgateLoadResult, GenerateResult, RawLoadRequest, RawLoadResult } from "./write-path.types";
 
 type LoadResult = AmsgateLoadResult | RawLoadResult;
@@ -75,7 +76,7 @@ function assertSameRows(members: number, round: Map<WriteVariant, LoadResult>): 
 
 async function loadOnce(config: BenchConfig, variant: WriteVariant, members: number, file: string): Promise<LoadResult> {
   const raw = variant === "raw";
-  const child = await startChild(path.join(HERE, raw ? "raw-load.child.js" : "amsgate-load.child.js"));
+  const child = await startChild(path.join(HERE, raw ? "raw-load.child.js" : "amsgate-load.child.js"), PRODUCTION_RUNTIME);
   try {
     if (raw) {
       const request: RawLoadRequest = { databaseUrl: config.databaseUrl, seed: config.seed, members, recordFile: file, changed: config.write.changed };
@@ -103,7 +104,7 @@ function describe(result: LoadResult): string {
 /** Loads `members` demo members through amsgate's real refresh into a fresh schema (setup for other scenarios). */
 export async function loadDemoMembers(config: BenchConfig, members: number): Promise<AmsgateLoadResult> {
   await freshSchema(config.databaseUrl);
-  const child = await startChild(path.join(HERE, "amsgate-load.child.js"));
+  const child = await startChild(path.join(HERE, "amsgate-load.child.js"), PRODUCTION_RUNTIME);
   try {
     const request: AmsgateLoadRequest = { databaseUrl: config.databaseUrl, seed: config.seed, members, recordFile: null, changed: 0 };
     return await child.call<AmsgateLoadResult>("load", request, LOAD_TIMEOUT_MS);

@@ -6,7 +6,12 @@ interface Shape {
   columns: ColumnMetadata[];
   /** `alias.col AS alias__col`, so joined tables never clash. */
   select: (alias: string) => string;
+  /** Per column: its property, and whether the driver must convert the raw value. */
+  fields: Array<{ property: string; name: string; column: ColumnMetadata; convert: boolean }>;
 }
+
+/** Column types whose raw values need the driver's conversion; text and numbers come back as they are. */
+const CONVERTED = new Set<unknown>(["boolean", "bool", Boolean, "datetime", Date, "date", "json", "simple-json", "simple-array", "time"]);
 
 /**
  * Reads entity rows with plain SQL and turns each column into its entity value with the driver's
@@ -30,6 +35,12 @@ export class RowReader {
       shape = {
         table: this.escape(metadata.tableName),
         columns,
+        fields: columns.map((column) => ({
+          property: column.propertyName,
+          name: column.databaseName,
+          column,
+          convert: CONVERTED.has(column.type) || column.transformer !== undefined,
+        })),
         select: (alias) =>
           columns.map((column) => `${alias}.${this.escape(column.databaseName)} AS ${this.escape(`${alias}__${column.databaseName}`)}`).join(", "),
       };
@@ -42,8 +53,9 @@ export class RowReader {
   hydrate<E extends ObjectLiteral>(entity: EntityTarget<E>, alias: string, row: Record<string, unknown>): E {
     const driver = this.dataSource.driver;
     const out: Record<string, unknown> = {};
-    for (const column of this.shape(entity).columns) {
-      out[column.propertyName] = driver.prepareHydratedValue(row[`${alias}__${column.databaseName}`], column);
+    for (const field of this.shape(entity).fields) {
+      const value = row[`${alias}__${field.name}`];
+      out[field.property] = field.convert ? driver.prepareHydratedValue(value, field.column) : value;
     }
     return out as E;
   }

@@ -99,9 +99,15 @@ export function createLoaders(dataSource: DataSource, scope: LoaderScope = {}): 
           `ORDER BY a.${columnOf(entity, "memberKey")}, a.${columnOf(entity, "position")}`;
         const rows = await reader.query(sql, [...keys]);
         const loader = parentLoader();
+        // A few dozen communities recur across a page's memberships: convert each one once.
+        const parentColumn = `p__${dataSource.getMetadata(parent).findColumnWithPropertyName(parentKey)!.databaseName}`;
+        const seen = new Set<string>();
         const children = rows.map((row) => {
-          const parentRow = reader.hydrate(parent, "p", row);
-          loader.prime(parentRow[parentKey] as string, parentRow);
+          const key = String(row[parentColumn]);
+          if (!seen.has(key)) {
+            seen.add(key);
+            loader.prime(key, reader.hydrate(parent, "p", row));
+          }
           return reader.hydrate(entity, "a", row);
         });
         return group(keys, children, "memberKey" as keyof E & string);

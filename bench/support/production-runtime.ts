@@ -1,10 +1,11 @@
 /**
  * How amsgate runs in production (`npm start` and the Dockerfile): NODE_ENV=production, which
- * puts graphql-js and express on their fast paths, and a larger V8 young generation, which cuts
- * the garbage collector's share of a busy request path by about a third. Measured processes
- * (amsgate and, for fairness, the baselines they are compared with) run the same way.
+ * puts graphql-js and express on their fast paths, and V8's default heap settings. Measured
+ * processes (amsgate and, for fairness, the baselines they are compared with) run the same way.
+ * `BENCH_NODE_FLAGS` adds node flags to all of them, to measure a tuning such as
+ * `--max-semi-space-size=64` (see BENCHMARKS.md).
  */
 export const PRODUCTION_RUNTIME = {
-  execArgv: ["--max-semi-space-size=64"],
+  execArgv: (process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter((flag) => flag !== ""),
   env: { NODE_ENV: "production" },
 };

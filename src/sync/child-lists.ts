@@ -32,13 +32,6 @@ const TABLES: Array<[ListName, EntityTarget<ObjectLiteral>, string]> = [
 const hashOf = (rows: ObjectLiteral[]) => createHash("sha256").update(JSON.stringify(rows)).digest("hex").slice(0, 16);
 const EMPTY = hashOf([]);
 
-/**
- * One short hash per list, kept on the member row (`list_hashes`): a refresh compares them to
- * learn which lists changed without reading any child row.
- */
-export function listHashes(lists: ChildLists): string {
-  return TABLES.map(([name, , label]) => `${label}=${hashOf(lists[name])}`).join(";");
-}
 
 function parse(text: string): Map<string, string> {
   return new Map(
@@ -56,6 +49,20 @@ export interface ListPlan {
   /** The hashes stored with the cached member ("" when unknown: everything is rewritten). */
   storedHashes: string;
   lists: ChildLists;
+  /** Each list's hash, by label, computed once. */
+  hashes: Map<string, string>;
+  /** `hashes` as stored on the member row once written. */
+  newHashes: string;
+}
+
+/**
+ * One short hash per list, kept on the member row (`list_hashes`): a refresh compares them to
+ * learn which lists changed without reading any child row.
+ */
+export function planLists(memberKey: string, existing: boolean, storedHashes: string, lists: ChildLists): ListPlan {
+  const hashes = new Map(TABLES.map(([name, , label]) => [label, hashOf(lists[name])]));
+  const newHashes = [...hashes].map(([label, hash]) => `${label}=${hash}`).join(";");
+  return { memberKey, existing, storedHashes, lists, hashes, newHashes };
 }
 
 /** Per table, the members whose list changed, and whether they had rows there before. */
@@ -67,7 +74,7 @@ export function dirtyLists(plans: ListPlan[]): DirtyLists {
     const stored = parse(plan.storedHashes);
     for (const [name, , label] of TABLES) {
       const before = plan.existing ? stored.get(label) : EMPTY;
-      if (before === hashOf(plan.lists[name])) continue;
+      if (before === plan.hashes.get(label)) continue;
       dirty.get(name)!.push({ plan, hadRows: plan.existing && before !== EMPTY });
     }
   }

@@ -15,7 +15,7 @@ import type { Clock } from "../time/clock";
 import { type Derived, deriveStatus, SYSTEM_POSITION_BASE } from "./derive-status";
 import { changedFields, diffMemberships, type MemberChangeEvent } from "./member-change";
 import { type MemberContent, type MemberRows, toMemberRows } from "./member-rows";
-import { type ChildLists, dirtyLists, type ListPlan, listHashes, readChangedRows, replaceChildLists } from "./child-lists";
+import { type ChildLists, dirtyLists, planLists, readChangedRows, replaceChildLists } from "./child-lists";
 import { ReferenceCache, syncCommunities, syncGroups } from "./reference-writes";
 import type { SyncRuleBook } from "./sync-rules";
 
@@ -109,12 +109,9 @@ export class MemberWriter {
   }
 
   private async writeChanged(manager: EntityManager, changed: Planned[], now: Date): Promise<MemberChangeEvent[]> {
-    const plans: ListPlan[] = changed.map(({ rows, derived, before }) => ({
-      memberKey: rows.content.memberKey,
-      existing: before !== undefined,
-      storedHashes: before?.listHashes ?? "",
-      lists: childListsOf(rows, derived),
-    }));
+    const plans = changed.map(({ rows, derived, before }) =>
+      planLists(rows.content.memberKey, before !== undefined, before?.listHashes ?? "", childListsOf(rows, derived)),
+    );
     const dirty = dirtyLists(plans);
     // Only what changed is read back, and only to say what was removed.
     const oldCommunities = await readChangedRows(manager, dirty, "communities");
@@ -129,7 +126,7 @@ export class MemberWriter {
       status: derived.status,
       nextTransitionOn: derived.nextTransitionOn,
       contentHash: rows.hash,
-      listHashes: listHashes(plans[index]!.lists),
+      listHashes: plans[index]!.newHashes,
       lastRefreshedAt: now,
       changedAt: now,
       createdAt: before?.createdAt ?? now,

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
 import { after, afterEach, describe, it } from "node:test";
 import { CommunityMembershipEntity, MemberEntity, RefreshFailureEntity, RefreshQueueEntity, SyncRunEntity } from "../src/db/entities";
+import { createLogger } from "../src/observability/logger";
 import { RestSource } from "../src/sources/rest/rest.source";
 import type { MemberChangeEvent } from "../src/sync/member-change";
 import { SYNC_TOPICS } from "../src/sync/sync-events";
@@ -22,11 +24,18 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     for (const resource of open.splice(0).reverse()) await resource.close();
   });
 
-  async function setUp(ams: InMemoryAms, options: { env?: Record<string, string>; pageSize?: number; hooks?: Record<string, unknown> } = {}) {
+  async function setUp(
+    ams: InMemoryAms,
+    options: { env?: Record<string, string>; pageSize?: number; hooks?: Record<string, unknown>; logLines?: Array<Record<string, unknown>> } = {},
+  ) {
     const fake: FakeAms = await startFakeAms(ams, { pageSize: options.pageSize ?? 500, ...options.hooks });
     open.push(fake);
     const source = new RestSource(restSourceConfig(fake), { logger: QUIET });
-    const harness: SyncHarness = await startSyncHarness(source, { env: options.env });
+    const lines = options.logLines;
+    const logger = lines
+      ? createLogger("info", new Writable({ write: (chunk, _encoding, done) => done(void lines.push(JSON.parse(String(chunk)))) }))
+      : undefined;
+    const harness: SyncHarness = await startSyncHarness(source, { env: options.env, logger });
     open.push(harness);
     return { fake, harness };
   }
@@ -214,6 +223,33 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     await harness.engine.drainQueue();
     const [failure] = await harness.database.dataSource.getRepository(RefreshFailureEntity).find();
     assert.deepEqual([failure?.memberKey, failure?.attempts, failure?.errorCode], ["X1", 2, "CONTRACT_VIOLATION"]);
+  });
+
+  it("logs each run's end once, with its counts; a failed poll at warn with the reason", async () => {
+    const ams = new InMemoryAms();
+    ams.setMember("A", memberInfo("A"), "2026-11-01T00:00:00Z");
+    ams.setMember("B", memberInfo("B"), "2026-11-01T00:01:00Z");
+    const lines: Array<Record<string, unknown>> = [];
+    let listingFails = false;
+    const { harness } = await setUp(ams, {
+      logLines: lines,
+      hooks: { onChangedMembersPage: async () => { if (listingFails) throw new Error("simulated outage"); } },
+    });
+    const run = await harness.engine.poller.pollMembers("PERIODIC");
+    await harness.engine.drainQueue();
+    const ended = () => lines.filter((line) => line.msg === "sync run ended");
+    assert.equal(ended().length, 1);
+    assert.deepEqual(
+      { ...ended()[0], time: undefined },
+      { level: "info", time: undefined, service: "amsgate", runId: run!.id, kind: "PERIODIC", status: "SUCCEEDED", discovered: 2, queued: 2, refreshed: 2, unchanged: 0, failed: 0, durationMs: 0, msg: "sync run ended" },
+    );
+
+    listingFails = true;
+    harness.clock.advance(60_000);
+    const failed = await harness.engine.poller.pollMembers("PERIODIC");
+    assert.equal(ended().length, 2);
+    assert.deepEqual([ended()[1]!.runId, ended()[1]!.level, ended()[1]!.status], [failed!.id, "warn", "FAILED"]);
+    assert.match(String(ended()[1]!.detail), /changed-members answered 500/);
   });
 
   it("gives a batch back uncounted while the AMS is down, then refreshes it", async () => {

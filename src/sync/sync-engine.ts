@@ -58,7 +58,7 @@ export class SyncEngine {
     const locks = new AdvisoryLocks(database);
     this.rules = new SyncRuleBook(config.rules);
     this.events = new SyncEvents(deps.channel);
-    this.runs = new SyncRuns(dataSource, this.transactions, clock, this.events);
+    this.runs = new SyncRuns(dataSource, this.transactions, clock, this.events, logger);
     this.queue = new RefreshQueue(clock, config, deps.random);
     const cursors = new CursorStore(dataSource, this.transactions);
     const wake = () => this.scheduler.wake();

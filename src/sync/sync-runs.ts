@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource, EntityManager } from "typeorm";
 import type { TransactionRunner } from "../db/transaction-runner";
+import type { Logger } from "../observability/logger";
 import { RefreshQueueRunEntity, SyncRunEntity } from "../db/entities";
 import type { SyncRunKindValue } from "../db/entities/sync-run.entity";
 import type { Clock } from "../time/clock";
@@ -34,6 +35,7 @@ export class SyncRuns {
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
     private readonly events: SyncEvents,
+    private readonly logger: Logger,
   ) {}
 
   async start(kind: SyncRunKindValue, detail: string | null = null): Promise<SyncRunSnapshot> {
@@ -98,13 +100,18 @@ export class SyncRuns {
         { status: "FAILED", discovering: false, detail: detail.slice(0, 500), finishedAt: this.clock.now() },
       ),
     );
-    await this.publish([runId]);
+    const run = await this.get(runId);
+    if (run) {
+      this.events.runChanged(run);
+      this.logEnd(run);
+    }
   }
 
   /** Ends the runs whose work is done, then publishes each run's current state. */
   async settle(runIds: Iterable<string>): Promise<void> {
     const ids = [...new Set(runIds)];
     if (ids.length === 0) return;
+    const ended = new Set<string>();
     // One conditional UPDATE per run, each atomic on its own: no transaction needed.
     await this.transactions.autocommit(async (manager) => {
       for (const runId of ids) {
@@ -115,7 +122,7 @@ export class SyncRuns {
           .from(RefreshQueueRunEntity, "l")
           .where("l.run_id = :runId")
           .getQuery();
-        await manager
+        const result = await manager
           .createQueryBuilder()
           .update(SyncRunEntity)
           .set({
@@ -128,16 +135,24 @@ export class SyncRuns {
             no: false,
           })
           .execute();
+        if ((result.affected ?? 0) > 0) ended.add(runId);
       }
     });
-    await this.publish(ids);
+    for (const runId of ids) {
+      const run = await this.get(runId);
+      if (!run) continue;
+      this.events.runChanged(run);
+      if (ended.has(runId)) this.logEnd(run);
+    }
   }
 
-  async publish(runIds: string[]): Promise<void> {
-    for (const runId of runIds) {
-      const run = await this.get(runId);
-      if (run) this.events.runChanged(run);
-    }
+  /** One line per run, from the one process that ended it: what operators read in the logs. */
+  private logEnd(run: SyncRunSnapshot): void {
+    const { id, kind, status, discovered, queued, refreshed, unchanged, failed, startedAt, finishedAt } = run;
+    const durationMs = finishedAt ? Date.parse(finishedAt) - Date.parse(startedAt) : null;
+    const fields = { runId: id, kind, status, discovered, queued, refreshed, unchanged, failed, durationMs };
+    if (status === "SUCCEEDED") this.logger.info(fields, "sync run ended");
+    else this.logger.warn({ ...fields, detail: run.detail }, "sync run ended");
   }
 
   async get(runId: string): Promise<SyncRunSnapshot | undefined> {

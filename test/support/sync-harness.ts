@@ -2,7 +2,7 @@ import { type DatabaseConfig, loadConfig } from "../../src/config/config";
 import type { SyncConfig } from "../../src/config/sync.config";
 import { Database } from "../../src/db/data-source";
 import { TransactionRunner } from "../../src/db/transaction-runner";
-import { createLogger } from "../../src/observability/logger";
+import { createLogger, type Logger } from "../../src/observability/logger";
 import type { AmsSource } from "../../src/sources/ams-source";
 import { RefreshQueue } from "../../src/sync/refresh-queue";
 import { SyncEngine } from "../../src/sync/sync-engine";
@@ -44,6 +44,7 @@ export async function startSyncHarness(
     keepData?: boolean;
     channel?: EventChannel;
     database?: DatabaseConfig;
+    logger?: Logger;
   } = {},
 ): Promise<SyncHarness> {
   const databaseConfig = options.database ?? mysqlConfig();
@@ -63,7 +64,7 @@ export async function startSyncHarness(
     transactions: new TransactionRunner(database),
     source,
     clock,
-    logger: QUIET,
+    logger: options.logger ?? QUIET,
     channel,
     random: () => 0.5,
   });

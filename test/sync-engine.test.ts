@@ -244,6 +244,10 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
       { level: "info", time: undefined, service: "amsgate", runId: run!.id, kind: "PERIODIC", status: "SUCCEEDED", discovered: 2, queued: 2, refreshed: 2, unchanged: 0, failed: 0, durationMs: 0, msg: "sync run ended" },
     );
 
+    harness.clock.advance(30_000);
+    await harness.engine.poller.pollMembers("PERIODIC");
+    assert.equal(ended().length, 1, "a poll that finds nothing ends at debug, not info");
+
     listingFails = true;
     harness.clock.advance(60_000);
     const failed = await harness.engine.poller.pollMembers("PERIODIC");

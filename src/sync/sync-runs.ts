@@ -151,7 +151,10 @@ export class SyncRuns {
     const { id, kind, status, discovered, queued, refreshed, unchanged, failed, startedAt, finishedAt } = run;
     const durationMs = finishedAt ? Date.parse(finishedAt) - Date.parse(startedAt) : null;
     const fields = { runId: id, kind, status, discovered, queued, refreshed, unchanged, failed, durationMs };
-    if (status === "SUCCEEDED") this.logger.info(fields, "sync run ended");
+    // A poll that queued nothing (most refresh intervals; the overlap re-lists members already
+    // current) would drown the rest at info.
+    if (status === "SUCCEEDED" && queued + refreshed + unchanged === 0) this.logger.debug(fields, "sync run ended");
+    else if (status === "SUCCEEDED") this.logger.info(fields, "sync run ended");
     else this.logger.warn({ ...fields, detail: run.detail }, "sync run ended");
   }
 

@@ -32,7 +32,6 @@ const TABLES: Array<[ListName, EntityTarget<ObjectLiteral>, string]> = [
 const hashOf = (rows: ObjectLiteral[]) => createHash("sha256").update(JSON.stringify(rows)).digest("hex").slice(0, 16);
 const EMPTY = hashOf([]);
 
-
 function parse(text: string): Map<string, string> {
   return new Map(
     text

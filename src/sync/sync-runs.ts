@@ -93,7 +93,7 @@ export class SyncRuns {
 
   /** A run that could not do its work at all (e.g. the AMS refused the poll). */
   async failRun(runId: string, detail: string): Promise<void> {
-    await this.transactions.autocommit((manager) =>
+    const result = await this.transactions.autocommit((manager) =>
       manager.update(
         SyncRunEntity,
         { id: runId, status: "RUNNING" },
@@ -101,10 +101,9 @@ export class SyncRuns {
       ),
     );
     const run = await this.get(runId);
-    if (run) {
-      this.events.runChanged(run);
-      this.logEnd(run);
-    }
+    if (!run) return;
+    this.events.runChanged(run);
+    if ((result.affected ?? 0) > 0) this.logEnd(run);
   }
 
   /** Ends the runs whose work is done, then publishes each run's current state. */

@@ -256,6 +256,53 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     assert.match(String(ended()[1]!.detail), /changed-members answered 500/);
   });
 
+  it("gives a batch back for as long as the AMS's Retry-After asks, when that is longer than its own back-off", async () => {
+    const server = createServer((request, response) => {
+      if (request.url?.startsWith("/members")) {
+        response.writeHead(503, { "content-type": "application/json", "retry-after": "900" }).end(JSON.stringify({ error: "maintenance" }));
+      } else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    open.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const source = new RestSource({ url, apiKey: "k", timeoutMs: 2_000, retries: 2, retryBaseMs: 0 }, { logger: QUIET });
+    const harness = await startSyncHarness(source, { env: { REFRESH_BACKOFF_BASE: "1s" } });
+    open.push(harness);
+    await harness.engine.service.refreshMembers(["X1"]);
+    const [report] = await harness.engine.drainQueue();
+    assert.deepEqual([report?.claimed, report?.released], [1, 1]);
+    const [row] = await harness.database.dataSource.getRepository(RefreshQueueEntity).find();
+    assert.deepEqual([row?.attempts, row?.lastErrorCode], [0, "TEMPORARY"]);
+    assert.equal(row!.nextAttemptAt.getTime() - harness.clock.now().getTime(), 900_000);
+  });
+
+  it("skips scheduled polls while the AMS's Retry-After on a failed poll lasts", async () => {
+    let listings = 0;
+    let down = true;
+    const server = createServer((request, response) => {
+      if (!request.url?.startsWith("/changed-members")) return void response.writeHead(404).end();
+      listings += 1;
+      if (down) return void response.writeHead(503, { "retry-after": "600" }).end(JSON.stringify({ error: "maintenance" }));
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ changes: [], next: null }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    open.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const source = new RestSource({ url, apiKey: "k", timeoutMs: 2_000, retries: 2, retryBaseMs: 0 }, { logger: QUIET });
+    const harness = await startSyncHarness(source);
+    open.push(harness);
+
+    assert.equal((await harness.engine.poller.pollWhenDue())?.status, "FAILED");
+    assert.equal(listings, 1, "a 600 s Retry-After is not retried in-call");
+    down = false;
+    harness.clock.advance(599_000);
+    assert.equal(await harness.engine.poller.pollWhenDue(), undefined);
+    assert.equal(listings, 1, "no call to the AMS while it asked for a pause");
+    harness.clock.advance(1_000);
+    assert.equal((await harness.engine.poller.pollWhenDue())?.status, "SUCCEEDED");
+    assert.equal(listings, 2);
+  });
+
   it("gives a batch back uncounted while the AMS is down, then refreshes it", async () => {
     const ams = new InMemoryAms();
     ams.setMember("A", memberInfo("A"), "2026-11-01T00:00:00Z");

@@ -16,15 +16,18 @@ export class SourceError extends Error {
   constructor(
     readonly code: SourceErrorCode,
     message: string,
-    options: { cause?: unknown; memberKey?: string } = {},
+    options: { cause?: unknown; memberKey?: string; retryAfterMs?: number } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "SourceError";
     this.memberKey = options.memberKey;
+    this.retryAfterMs = options.retryAfterMs;
   }
 
   /** The member the error is about, when it is about one. */
   readonly memberKey: string | undefined;
+  /** How long the AMS asked us to wait before calling again (its `Retry-After`), when it said. */
+  readonly retryAfterMs: number | undefined;
 }
 
 /** The one place that decides whether an AMS call is worth repeating. */

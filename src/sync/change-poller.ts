@@ -5,6 +5,7 @@ import { MemberEntity } from "../db/entities";
 import type { TransactionRunner } from "../db/transaction-runner";
 import type { Logger } from "../observability/logger";
 import type { AmsSource, MemberChange } from "../sources/ams-source";
+import { SourceError } from "../sources/source.error";
 import type { Clock } from "../time/clock";
 import { parseAmsInstant } from "../sources/member-info/wire-dates";
 import type { CursorStore } from "./cursor-store";
@@ -55,7 +56,20 @@ export interface ChangePollerDeps {
  * skips. A poll that finds nothing leaves the cursor where it was.
  */
 export class ChangePoller {
+  /** Until when (ms) the AMS asked not to be polled (its Retry-After on a failed poll). */
+  private resumeAtMs = 0;
+
   constructor(private readonly deps: ChangePollerDeps) {}
+
+  /** The scheduled poll: skipped while a Retry-After from the AMS lasts. An admin's poll is not. */
+  async pollWhenDue(): Promise<SyncRunSnapshot | undefined> {
+    const waitMs = this.resumeAtMs - this.deps.clock.now().getTime();
+    if (waitMs > 0) {
+      this.deps.logger.debug({ waitMs }, "members poll skipped: the AMS asked for a pause");
+      return undefined;
+    }
+    return this.pollMembers("PERIODIC");
+  }
 
   /**
    * Polls once. FULL reads every member the AMS lists and re-queues every cached one too (so
@@ -75,6 +89,7 @@ export class ChangePoller {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         this.deps.logger.warn({ err: error, runId: run.id }, "members poll failed; the cursor stays");
+        if (error instanceof SourceError && error.retryAfterMs) this.resumeAtMs = this.deps.clock.now().getTime() + error.retryAfterMs;
         await this.deps.cursors.recordFailure("members", message, this.deps.clock.now());
         await this.deps.runs.failRun(run.id, message);
       }

@@ -101,10 +101,10 @@ export class RefreshWorker {
       return this.settle(claimed, { members: [], missing: [], invalid: [] }, failures);
     }
     if (error instanceof SourceError) {
-      this.deps.logger.warn({ code: error.code, message: error.message, members: keys.length }, "AMS unreachable; batch given back");
-      await this.deps.transactions.run((manager) =>
-        this.deps.queue.release(manager, this.owner, keys, this.deps.outageBackoffMs, error.message),
-      );
+      // The AMS may say how long it needs (Retry-After); never come back sooner than that.
+      const delayMs = Math.max(this.deps.outageBackoffMs, error.retryAfterMs ?? 0);
+      this.deps.logger.warn({ code: error.code, message: error.message, members: keys.length, delayMs }, "AMS unreachable; batch given back");
+      await this.deps.transactions.run((manager) => this.deps.queue.release(manager, this.owner, keys, delayMs, error.message));
       await this.deps.onQueueMoved();
       return { ...EMPTY, claimed: claimed.length, released: claimed.length };
     }

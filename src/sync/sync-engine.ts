@@ -99,7 +99,7 @@ export class SyncEngine {
       logger,
       work: async () => (await this.workers[next++ % this.workers.length]!.runOnce()).claimed,
       jobs: [
-        { name: "poll:members", intervalMs: config.refreshIntervalMs, run: () => this.poller.pollMembers("PERIODIC") },
+        { name: "poll:members", intervalMs: config.refreshIntervalMs, run: () => this.poller.pollWhenDue() },
         { name: "poll:events", intervalMs: config.eventRefreshIntervalMs, run: () => this.eventPoller.poll() },
         { name: "expiry-sweep", intervalMs: config.expirySweepIntervalMs, run: () => this.sweep.sweep() },
         { name: "maintenance", intervalMs: MAINTENANCE_INTERVAL_MS, run: () => this.maintenance.run() },

@@ -6,7 +6,7 @@ import type { RestSourceConfig } from "../../config/source.config";
 import { createLogger } from "../../observability/logger";
 import { readFixtureText } from "../fixture-files";
 import { SourceError, SourceErrorCode } from "../source.error";
-import { RestClient, retryDelayMs } from "./rest.client";
+import { amsBackoff, RestClient, retryAfterMs, retryDelayMs } from "./rest.client";
 
 const API_KEY = "sk-live-very-secret-key";
 
@@ -113,6 +113,40 @@ describe("RestClient", () => {
     assert.ok(lines.length >= 2, "each retry is logged");
     for (const line of lines) assert.doesNotMatch(line, /very-secret|[Bb]earer/);
     assert.doesNotMatch(`${error.message} ${String(error.cause)}`, /very-secret/);
+  });
+
+  it("reads Retry-After as seconds or an HTTP date, capped at an hour; ignores what it cannot read", () => {
+    const now = Date.parse("2026-11-23T12:00:00Z");
+    assert.equal(retryAfterMs("120", now), 120_000);
+    assert.equal(retryAfterMs(" 0 ", now), 0);
+    assert.equal(retryAfterMs("Mon, 23 Nov 2026 12:01:30 GMT", now), 90_000);
+    assert.equal(retryAfterMs("Mon, 23 Nov 2026 11:00:00 GMT", now), 0, "a date in the past means now");
+    assert.equal(retryAfterMs("999999", now), 3_600_000);
+    assert.equal(retryAfterMs(null, now), undefined);
+    assert.equal(retryAfterMs("soon", now), undefined);
+    assert.equal(retryAfterMs("-5", now), undefined);
+  });
+
+  it("waits at least what the AMS asked between in-call retries", () => {
+    const first = amsBackoff(500, 30_000, () => 0);
+    const asked = new SourceError(SourceErrorCode.TEMPORARY, "429", { retryAfterMs: 7_000 });
+    const silent = new SourceError(SourceErrorCode.TEMPORARY, "503");
+    const signal = new AbortController().signal;
+    assert.equal(first.next({ attempt: 1, signal, result: { error: asked } }).duration, 7_000);
+    const second = first.next({ attempt: 1, signal, result: { error: silent } });
+    assert.equal(second.duration, 250, "no Retry-After: the jittered exponential delay");
+    assert.equal(second.next({ attempt: 2, signal, result: { error: silent } }).duration, 500);
+  });
+
+  it("retries in-call after a short Retry-After, but hands a long one to the caller at once", async () => {
+    const retryAfter = (seconds: string) => () => new Response("{}", { status: 429, headers: { "retry-after": seconds } });
+    const short = replay([retryAfter("0"), json(200, { done: 1 })]);
+    assert.deepEqual((await new RestClient(config(), { logger: createLogger("silent"), fetch: short.fetch }).get("/members")).body, { done: 1 });
+    assert.equal(short.requests.length, 2);
+
+    const long = replay([retryAfter("600"), json(200, { done: 1 })]);
+    const error = await rejection(new RestClient(config(), { logger: createLogger("silent"), fetch: long.fetch }).get("/members"));
+    assert.deepEqual([error.code, error.retryAfterMs, long.requests.length], [SourceErrorCode.TEMPORARY, 600_000, 1]);
   });
 
   it("backs off exponentially from retryBaseMs, jittered by the injected randomness, capped", () => {

@@ -1,4 +1,4 @@
-import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from "cockatiel";
+import { handleWhen, type IBackoff, type IRetryBackoffContext, retry, type RetryPolicy } from "cockatiel";
 import type { RestSourceConfig } from "../../config/source.config";
 import type { Logger } from "../../observability/logger";
 import { isRetryable, SourceError, SourceErrorCode } from "../source.error";
@@ -9,6 +9,8 @@ export interface RestClientDeps {
   random?: () => number;
   /** Node's global fetch unless a test replays recorded answers. */
   fetch?: typeof fetch;
+  /** Reads `Retry-After` dates against it; `Date.now` by default. */
+  now?: () => number;
 }
 
 /** A successful answer: status and parsed JSON body (null when the body was empty). */
@@ -20,6 +22,10 @@ export interface RestAnswer {
 type Query = Record<string, string | null | undefined>;
 
 const BODY_SNIPPET_CHARS = 80;
+/** The longest in-call retry wait; a longer `Retry-After` goes back to the queue, which waits it out. */
+const MAX_IN_CALL_DELAY_MS = 30_000;
+/** A `Retry-After` is believed up to an hour: a bad clock or header must not park members for days. */
+const MAX_RETRY_AFTER_MS = 60 * 60_000;
 
 /**
  * The JSON source protocol's HTTP layer: bearer key, a timeout per request, and retries of
@@ -29,23 +35,21 @@ const BODY_SNIPPET_CHARS = 80;
 export class RestClient {
   private readonly policy: RetryPolicy;
   private readonly fetch: typeof fetch;
+  private readonly now: () => number;
 
   constructor(
     private readonly config: RestSourceConfig,
     deps: RestClientDeps,
   ) {
     this.fetch = deps.fetch ?? globalThis.fetch;
-    const random = deps.random ?? Math.random;
-    this.policy = retry(handleWhen(isRetryable), {
+    this.now = deps.now ?? Date.now;
+    const maxDelayMs = Math.max(config.retryBaseMs, MAX_IN_CALL_DELAY_MS);
+    // Whether to retry is isRetryable's call; an AMS asking for a longer pause than an in-call
+    // wait only changes when: the caller (the refresh queue) waits it out instead.
+    const retryNow = (error: Error) => isRetryable(error) && ((error as SourceError).retryAfterMs ?? 0) <= maxDelayMs;
+    this.policy = retry(handleWhen(retryNow), {
       maxAttempts: config.retries,
-      backoff: new ExponentialBackoff({
-        initialDelay: config.retryBaseMs,
-        maxDelay: Math.max(config.retryBaseMs, 30_000),
-        generator: (attempt: number | undefined, options) => [
-          retryDelayMs(options.initialDelay, attempt ?? 0, random, options.maxDelay),
-          (attempt ?? 0) + 1,
-        ],
-      }),
+      backoff: amsBackoff(config.retryBaseMs, maxDelayMs, deps.random ?? Math.random),
     });
     this.policy.onRetry((event) => {
       const error = "error" in event ? event.error : undefined;
@@ -84,7 +88,7 @@ export class RestClient {
     } catch (error) {
       throw transportError(call, error, signal, this.config.timeoutMs);
     }
-    const failure = classifyStatus(call, response.status, text);
+    const failure = classifyStatus(call, response.status, text, retryAfterMs(response.headers.get("retry-after"), this.now()));
     if (failure) throw failure;
     return { status: response.status, body: parseJson(call, response, text) };
   }
@@ -99,6 +103,30 @@ export function retryDelayMs(baseMs: number, attempt: number, random: () => numb
   return Math.floor(delay / 2 + (random() * delay) / 2);
 }
 
+/**
+ * Retry waits: `retryDelayMs` for the attempt, or longer when the failed answer carried a
+ * `Retry-After` (the policy only retries in-call when that fits under the cap).
+ */
+export function amsBackoff(baseMs: number, maxMs: number, random: () => number, attempt = 0) {
+  return {
+    next(context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
+      const error = "error" in context.result ? context.result.error : undefined;
+      const asked = error instanceof SourceError ? (error.retryAfterMs ?? 0) : 0;
+      return { duration: Math.max(retryDelayMs(baseMs, attempt, random, maxMs), asked), ...amsBackoff(baseMs, maxMs, random, attempt + 1) };
+    },
+  };
+}
+
+/** `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from now, capped; undefined if absent or unreadable. */
+export function retryAfterMs(header: string | null, nowMs: number): number | undefined {
+  if (header === null) return undefined;
+  const value = header.trim();
+  // Date.parse reads almost anything ("-5" is a year); only an HTTP date, which ends in GMT, counts.
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : /GMT$/i.test(value) ? Date.parse(value) - nowMs : Number.NaN;
+  if (Number.isNaN(ms)) return undefined;
+  return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
+}
+
 function transportError(call: string, error: unknown, signal: AbortSignal, timeoutMs: number): SourceError {
   if (signal.aborted) {
     return new SourceError(SourceErrorCode.TEMPORARY, `${call}: no answer within ${timeoutMs} ms`, { cause: error });
@@ -110,12 +138,12 @@ function transportError(call: string, error: unknown, signal: AbortSignal, timeo
 }
 
 /** Contract §1: 401/403 rejected, 404 not found, 429/5xx temporary; any other non-2xx is a contract breach. */
-export function classifyStatus(call: string, status: number, text: string): SourceError | undefined {
+export function classifyStatus(call: string, status: number, text: string, retryAfter?: number): SourceError | undefined {
   if (status >= 200 && status < 300) return undefined;
   const said = `${call} answered ${status}${snippet(text)}`;
   if (status === 401 || status === 403) return new SourceError(SourceErrorCode.AUTH_REJECTED, `${said}: credentials rejected`);
   if (status === 404) return new SourceError(SourceErrorCode.NOT_FOUND, said);
-  if (status === 429 || status >= 500) return new SourceError(SourceErrorCode.TEMPORARY, said);
+  if (status === 429 || status >= 500) return new SourceError(SourceErrorCode.TEMPORARY, said, { retryAfterMs: retryAfter });
   return new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${said}: expected 2xx`);
 }
 

@@ -30,15 +30,7 @@ export function demoIndexOfNumber(memberNumber: number): number {
   return memberNumber - FIRST_MEMBER_NUMBER;
 }
 
-interface Person {
-  prefix: string | null;
-  firstName: string | null;
-  middleName: string | null;
-  lastName: string | null;
-  informalName: string | null;
-  suffix: string | null;
-  designation: string | null;
-}
+type Person = Pick<MemberRecord, "prefix" | "firstName" | "middleName" | "lastName" | "informalName" | "suffix" | "designation">;
 
 /**
  * Member `index` of the association `seed`, generated on its own: faker is re-seeded with

@@ -5,7 +5,7 @@ import { GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { type ConnectionSession, createContext, type GraphServices } from "../graph/context";
-import { realTimers, type Timers } from "../sync/sync-scheduler";
+import { realTimers, type Timers } from "../time/timers";
 import type { Clock } from "../time/clock";
 import type { RequestAuthenticator } from "../auth/request-authenticator";
 import type { Viewer } from "../auth/viewer";

@@ -18,7 +18,7 @@ import { createContext, type GraphContext, type GraphServices } from "../graph/c
 import { createErrorFormatter } from "../graph/errors";
 import { GraphError } from "../graph/graph.error";
 import type { Logger } from "../observability/logger";
-import type { Timers } from "../sync/sync-scheduler";
+import type { Timers } from "../time/timers";
 import type { Clock } from "../time/clock";
 import { createGraphqlWsServer } from "./graphql-ws.server";
 import { healthRoutes } from "./health.routes";

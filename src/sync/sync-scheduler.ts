@@ -1,20 +1,5 @@
 import type { Logger } from "../observability/logger";
-
-/** Timers the scheduler uses; tests pass their own and never wait for real time. */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realTimers: Timers = {
-  setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    // Timers alone must not keep a stopping process alive.
-    handle.unref?.();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+import type { Timers } from "../time/timers";
 
 export interface ScheduledJob {
   name: string;

@@ -1,4 +1,4 @@
-import type { Timers } from "../../src/sync/sync-scheduler";
+import type { Timers } from "../../src/time/timers";
 import type { ManualClock } from "../../src/time/clock";
 
 /** Timers that fire only when the test moves the clock: no real waiting. */

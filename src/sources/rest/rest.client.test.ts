@@ -134,8 +134,8 @@ describe("RestClient", () => {
     const signal = new AbortController().signal;
     assert.equal(first.next({ attempt: 1, signal, result: { error: asked } }).duration, 7_000);
     const second = first.next({ attempt: 1, signal, result: { error: silent } });
-    assert.equal(second.duration, 250, "no Retry-After: the jittered exponential delay");
-    assert.equal(second.next({ attempt: 2, signal, result: { error: silent } }).duration, 500);
+    assert.equal(second.duration, 400, "no Retry-After: the jittered exponential delay");
+    assert.equal(second.next({ attempt: 2, signal, result: { error: silent } }).duration, 800);
   });
 
   it("retries in-call after a short Retry-After, but hands a long one to the caller at once", async () => {
@@ -150,8 +150,8 @@ describe("RestClient", () => {
   });
 
   it("backs off exponentially from retryBaseMs, jittered by the injected randomness, capped", () => {
-    assert.deepEqual([0, 1, 2, 3].map((attempt) => retryDelayMs(500, attempt, () => 0, 30_000)), [250, 500, 1_000, 2_000]);
-    assert.deepEqual([0, 1, 2].map((attempt) => retryDelayMs(500, attempt, () => 0.999_999, 30_000)), [499, 999, 1_999]);
+    assert.deepEqual([0, 1, 2, 3].map((attempt) => retryDelayMs(500, attempt, () => 0, 30_000)), [400, 800, 1_600, 3_200]);
+    assert.deepEqual([0, 1, 2].map((attempt) => retryDelayMs(500, attempt, () => 0.999_999, 30_000)), [600, 1_200, 2_400]);
     assert.equal(retryDelayMs(500, 20, () => 1, 30_000), 30_000);
     assert.equal(retryDelayMs(0, 5, () => 0.5, 30_000), 0, "retryBaseMs 0 never waits");
   });

@@ -1,3 +1,4 @@
+import { backoffDelayMs } from "../../time/backoff";
 import { handleWhen, type IBackoff, type IRetryBackoffContext, retry, type RetryPolicy } from "cockatiel";
 import type { RestSourceConfig } from "../../config/source.config";
 import type { Logger } from "../../observability/logger";
@@ -94,13 +95,9 @@ export class RestClient {
   }
 }
 
-/**
- * The wait before retry `attempt` (0 = first): base × 2^attempt, capped, with half jitter (between
- * half and all of it) from the injected randomness so many clients do not retry in step.
- */
+/** The wait before retry `attempt` (0 = first): the one back-off, from the injected randomness. */
 export function retryDelayMs(baseMs: number, attempt: number, random: () => number, maxMs: number): number {
-  const delay = Math.min(maxMs, baseMs * 2 ** attempt);
-  return Math.floor(delay / 2 + (random() * delay) / 2);
+  return backoffDelayMs(attempt + 1, { baseMs, maxMs }, random);
 }
 
 /**

@@ -16,8 +16,8 @@ import type { CredentialLimiters } from "./sso/credentials/credentials.method";
 import { SessionTokens } from "./sso/session/session-tokens";
 import { SsoExchangeService } from "./sso/sso-exchange.service";
 import { createSsoHandlers } from "./sso/sso-handlers";
-import { SyncEngine } from "./sync/sync-engine";
-import type { Timers } from "./sync/sync-scheduler";
+import { createSync, type Sync } from "./sync/create-sync";
+import type { Timers } from "./time/timers";
 import { type Clock, SystemClock } from "./time/clock";
 
 export { GRAPHQL_PATH };
@@ -41,7 +41,7 @@ export interface App {
   readonly logger: Logger;
   readonly database: Database;
   readonly httpServer: Server;
-  readonly sync: SyncEngine;
+  readonly sync: Sync;
   readonly sessions: SessionTokens;
   /** Listens on `port` (default: the configured one; 0 picks a free port), then starts sync. */
   start(port?: number, host?: string): Promise<{ url: string; port: number }>;
@@ -59,7 +59,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
 
   const bus = createPubSubBundle(config.redisUrl, logger);
   const source = overrides.source ?? createSource(config.source, { clock, logger, random: overrides.random });
-  const sync = new SyncEngine({
+  const sync = createSync({
     config: config.sync,
     database,
     transactions,

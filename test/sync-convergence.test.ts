@@ -38,8 +38,8 @@ describe("the REST source against the demo AMS converges to the in-process demo'
     const source = createSource(config.source, { clock, logger: QUIET });
     const harness = await startSyncHarness(source, { clock });
     try {
-      await harness.engine.poller.pollMembers("PERIODIC");
-      await harness.engine.eventPoller.poll();
+      await harness.engine.internals.poller.pollMembers("PERIODIC");
+      await harness.engine.internals.eventPoller.poll();
       await harness.engine.drainQueue();
       reference = await dumpCache(harness.database.dataSource);
     } finally {
@@ -71,8 +71,8 @@ describe("the REST source against the demo AMS converges to the in-process demo'
     let polls = 0;
     const queue = harness.database.dataSource.getRepository(RefreshQueueEntity);
     for (let round = 0; round < 60; round += 1) {
-      const members = await harness.engine.poller.pollMembers("PERIODIC");
-      const events = await harness.engine.eventPoller.poll();
+      const members = await harness.engine.internals.poller.pollMembers("PERIODIC");
+      const events = await harness.engine.internals.eventPoller.poll();
       polls += 1;
       await harness.engine.drainQueue();
       const settled = members?.status !== "FAILED" && events?.status !== "FAILED" && (await queue.count()) === 0;

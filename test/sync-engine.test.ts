@@ -10,6 +10,7 @@ import type { MemberChangeEvent } from "../src/sync/member-change";
 import { SYNC_TOPICS } from "../src/sync/sync-events";
 import { InMemoryAms, memberInfo, restSourceConfig, startFakeAms, type FakeAms } from "./support/in-memory-ams";
 import { QUIET, startSyncHarness, type SyncHarness } from "./support/sync-harness";
+import { memberRecord as memberRecordOf } from "./support/records";
 
 const committee = (key: string, role: string) => ({
   GroupKey: key,
@@ -62,12 +63,12 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
       },
     });
     harness = created;
-    await harness.engine.poller.pollMembers("PERIODIC");
+    await harness.engine.internals.poller.pollMembers("PERIODIC");
     await harness.engine.drainQueue();
     assert.equal((await members(harness).findOneByOrFail({ memberKey: "A" })).title, "before", "A was refreshed before it changed");
     assert.equal((await members(harness).findOneByOrFail({ memberKey: "D" })).title, "after");
     harness.clock.advance(15 * 60_000);
-    await harness.engine.poller.pollMembers("PERIODIC");
+    await harness.engine.internals.poller.pollMembers("PERIODIC");
     await harness.engine.drainQueue();
     assert.equal((await members(harness).findOneByOrFail({ memberKey: "A" })).title, "after", "the next poll picked A up");
   });
@@ -77,14 +78,14 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     ams.setMember("A", memberInfo("A"), "2026-11-20T08:00:00Z");
     const { harness } = await setUp(ams);
     const cursor = async () => (await harness.engine.service.status()).cursors.find((row) => row.stream === "members");
-    const first = await harness.engine.poller.pollMembers("PERIODIC");
+    const first = await harness.engine.internals.poller.pollMembers("PERIODIC");
     assert.deepEqual([first?.kind, first?.discovered, first?.queued], ["PERIODIC", 1, 1]);
     assert.equal((await cursor())?.cursor, "2026-11-20T08:00:00.000Z");
     const pending = await harness.database.dataSource.getRepository(RefreshQueueEntity).count();
     assert.equal(pending, 1, "queued in the same transaction that moved the cursor");
     await harness.engine.drainQueue();
     harness.clock.advance(3 * 24 * 60 * 60_000);
-    const quiet = await harness.engine.poller.pollMembers("PERIODIC");
+    const quiet = await harness.engine.internals.poller.pollMembers("PERIODIC");
     // The overlap lists A again; the cache already holds that version, so nothing is queued.
     assert.deepEqual([quiet?.discovered, quiet?.queued], [1, 0]);
     assert.equal((await cursor())?.cursor, "2026-11-20T08:00:00.000Z", "a poll that finds nothing leaves the cursor");
@@ -135,7 +136,7 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
       env: { REFRESH_MAX_ATTEMPTS: "3", REFRESH_BACKOFF_BASE: "10s" },
       hooks: { beforeMembers: async (requested: string[]) => void (poisonFetches += requested.includes("POISON") ? 1 : 0) },
     });
-    const run = await harness.engine.poller.pollMembers("PERIODIC");
+    const run = await harness.engine.internals.poller.pollMembers("PERIODIC");
     await harness.engine.drainQueue();
     assert.equal(await members(harness).count(), 3, "the good members did not wait for the bad one");
     for (let attempt = 2; attempt <= 3; attempt += 1) {
@@ -149,7 +150,7 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     const [failure] = await harness.database.dataSource.getRepository(RefreshFailureEntity).find();
     assert.deepEqual([failure?.memberKey, failure?.attempts, failure?.errorCode], ["POISON", 3, "CONTRACT_VIOLATION"]);
     assert.match(failure!.lastError!, /FirstName/);
-    const finished = await harness.engine.runs.get(run!.id);
+    const finished = await harness.engine.internals.ledger.get(run!.id);
     assert.deepEqual([finished?.status, finished?.refreshed, finished?.failed], ["PARTIAL", 3, 1]);
 
     ams.setMember("POISON", memberInfo("POISON", { FirstName: "Fixed" }), "2026-11-02T00:00:00Z");
@@ -157,7 +158,7 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     await harness.engine.drainQueue();
     assert.equal((await members(harness).findOneByOrFail({ memberKey: "POISON" })).firstName, "Fixed");
     assert.equal(await harness.database.dataSource.getRepository(RefreshFailureEntity).count(), 0);
-    assert.equal((await harness.engine.runs.get(retry.id))?.status, "SUCCEEDED");
+    assert.equal((await harness.engine.internals.ledger.get(retry.id))?.status, "SUCCEEDED");
   });
 
   it("removes a committee the AMS no longer lists, and flips isMember when a membership lapses with no AMS change", async () => {
@@ -174,20 +175,20 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
         changes.push(next.value as MemberChangeEvent);
       }
     })();
-    await harness.engine.poller.pollMembers("PERIODIC");
+    await harness.engine.internals.poller.pollMembers("PERIODIC");
     await harness.engine.drainQueue();
     const memberships = () => harness.database.dataSource.getRepository(CommunityMembershipEntity).findBy({ memberKey: "M" });
     assert.deepEqual((await memberships()).map((row) => row.communityKey).sort(), ["AUD", "FIN"]);
 
     ams.setMember("M", memberInfo("M", details, { CommunityGroups: [committee("AUD", "Member")] }), "2026-11-23T12:30:00Z");
     harness.clock.advance(60 * 60_000);
-    await harness.engine.poller.pollMembers("PERIODIC");
+    await harness.engine.internals.poller.pollMembers("PERIODIC");
     await harness.engine.drainQueue();
     assert.deepEqual((await memberships()).map((row) => row.communityKey), ["AUD"]);
 
     assert.equal((await members(harness).findOneByOrFail({ memberKey: "M" })).isMember, true);
     harness.clock.set("2026-11-25T09:00:00Z");
-    const swept = await harness.engine.sweep.sweep();
+    const swept = await harness.engine.internals.sweep.sweep();
     assert.deepEqual(swept, { examined: 1, changed: 1 });
     const lapsed = await members(harness).findOneByOrFail({ memberKey: "M" });
     assert.deepEqual([lapsed.isMember, lapsed.status], [false, "EXPIRED"]);
@@ -235,7 +236,7 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
       logLines: lines,
       hooks: { onChangedMembersPage: async () => { if (listingFails) throw new Error("simulated outage"); } },
     });
-    const run = await harness.engine.poller.pollMembers("PERIODIC");
+    const run = await harness.engine.internals.poller.pollMembers("PERIODIC");
     await harness.engine.drainQueue();
     const ended = () => lines.filter((line) => line.msg === "sync run ended");
     assert.equal(ended().length, 1);
@@ -245,12 +246,12 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     );
 
     harness.clock.advance(30_000);
-    await harness.engine.poller.pollMembers("PERIODIC");
+    await harness.engine.internals.poller.pollMembers("PERIODIC");
     assert.equal(ended().length, 1, "a poll that finds nothing ends at debug, not info");
 
     listingFails = true;
     harness.clock.advance(60_000);
-    const failed = await harness.engine.poller.pollMembers("PERIODIC");
+    const failed = await harness.engine.internals.poller.pollMembers("PERIODIC");
     assert.equal(ended().length, 2);
     assert.deepEqual([ended()[1]!.runId, ended()[1]!.level, ended()[1]!.status], [failed!.id, "warn", "FAILED"]);
     assert.match(String(ended()[1]!.detail), /changed-members answered 500/);
@@ -292,14 +293,14 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     const harness = await startSyncHarness(source);
     open.push(harness);
 
-    assert.equal((await harness.engine.poller.pollWhenDue())?.status, "FAILED");
+    assert.equal((await harness.engine.internals.poller.pollWhenDue())?.status, "FAILED");
     assert.equal(listings, 1, "a 600 s Retry-After is not retried in-call");
     down = false;
     harness.clock.advance(599_000);
-    assert.equal(await harness.engine.poller.pollWhenDue(), undefined);
+    assert.equal(await harness.engine.internals.poller.pollWhenDue(), undefined);
     assert.equal(listings, 1, "no call to the AMS while it asked for a pause");
     harness.clock.advance(1_000);
-    assert.equal((await harness.engine.poller.pollWhenDue())?.status, "SUCCEEDED");
+    assert.equal((await harness.engine.internals.poller.pollWhenDue())?.status, "SUCCEEDED");
     assert.equal(listings, 2);
   });
 
@@ -319,6 +320,33 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     harness.clock.advance(60_000);
     await harness.engine.drainQueue();
     assert.equal(await members(harness).count(), 1);
+  });
+
+  it("writes records handed in whole through the intake, one refused record failing alone", async () => {
+    const { harness } = await setUp(new InMemoryAms());
+    const { intake, ledger } = harness.engine.internals;
+    const changes: MemberChangeEvent[] = [];
+    const iterator = harness.channel.subscribe(SYNC_TOPICS.member)[Symbol.asyncIterator]();
+    const reading = (async () => {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) changes.push(next.value as MemberChangeEvent);
+    })();
+    const run = await ledger.start("MANUAL", "pushed");
+    const good = memberRecordOf("PUSH1");
+    // Longer than any column takes: the cache refuses it.
+    const bad = { ...memberRecordOf("PUSH2"), lastName: "x".repeat(5_000) };
+    const results = await intake.writeRecords({ runId: run.id, records: [good, bad] });
+    await ledger.endDiscovery(run.id);
+    assert.deepEqual(results.find((result) => result.memberKey === "PUSH1"), { memberKey: "PUSH1", outcome: "refreshed" });
+    assert.match((results.find((result) => result.memberKey === "PUSH2") as { error: string }).error, /cache refused/);
+    assert.deepEqual((await members(harness).find()).map((member) => member.memberKey), ["PUSH1"]);
+    const again = await intake.writeRecords({ runId: run.id, records: [good] });
+    assert.deepEqual(again, [{ memberKey: "PUSH1", outcome: "unchanged" }], "the same record twice changes nothing");
+    const ended = await ledger.get(run.id);
+    assert.deepEqual([ended?.status, ended?.discovered, ended?.refreshed, ended?.unchanged, ended?.failed], ["PARTIAL", 3, 1, 1, 1]);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await iterator.return?.();
+    await reading;
+    assert.deepEqual(changes.map((change) => [change.memberKey, change.kind]), [["PUSH1", "CREATED"]]);
   });
 });
 

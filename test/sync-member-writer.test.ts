@@ -76,13 +76,24 @@ describe("member writes on MariaDB", () => {
   it("replaces every child list: a committee the AMS no longer lists is removed", async () => {
     const result = await write([memberRecord("W1", { phones: [], communities: [committee("FIN", "Member")] })]);
     const change = result.changes[0]!;
-    assert.deepEqual(change.communitiesRemoved, [{ key: "FIN", role: "Chair" }, { key: "AUD", role: "Member" }]);
-    assert.deepEqual(change.communitiesAdded, [{ key: "FIN", role: "Member" }]);
+    assert.deepEqual(change.communitiesRemoved, [{ key: "AUD", role: "Member" }]);
+    assert.deepEqual(change.communitiesAdded, []);
+    assert.deepEqual(change.communitiesChanged, [{ key: "FIN", role: "Member" }], "a new role in a community kept is a change, not a leave and a join");
     assert.deepEqual(change.securityGroupsRemoved, [{ key: "PORTAL", role: null }]);
     const memberships = await repo(CommunityMembershipEntity).findBy({ memberKey: "W1" });
     assert.deepEqual(memberships.map((row) => [row.communityKey, row.role]), [["FIN", "Member"]]);
     assert.equal(await repo(MemberPhoneEntity).countBy({ memberKey: "W1" }), 0);
     assert.equal(await repo(CommunityEntity).countBy({ communityKey: "AUD" }), 1, "communities are kept for others");
+  });
+
+  it("announces a membership whose term moved once, as changed, never as both added and removed", async () => {
+    await write([memberRecord("W7", { communities: [committee("FIN", "Member", { endDate: "2027-06-30" })] })]);
+    const result = await write([memberRecord("W7", { communities: [committee("FIN", "Member", { endDate: "2028-06-30" })] })]);
+    const change = result.changes[0]!;
+    assert.deepEqual(
+      [change.communitiesAdded, change.communitiesRemoved, change.communitiesChanged],
+      [[], [], [{ key: "FIN", role: "Member" }]],
+    );
   });
 
   it("rewrites only the lists that changed, and everything when the stored list hashes are unknown", async () => {

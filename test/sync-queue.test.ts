@@ -3,6 +3,9 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import { RefreshFailureEntity, RefreshQueueEntity, RefreshQueueRunEntity, SyncRunEntity } from "../src/db/entities";
 import { TransactionRunner } from "../src/db/transaction-runner";
 import type { AmsSource } from "../src/sources/ams-source";
+import { RefreshFailureCode } from "../src/sync/refresh-policy";
+import type { RefreshReason } from "../src/sync/refresh-queue";
+import type { RefreshOutcome } from "../src/sync/run-ledger";
 import { startSyncHarness, type SyncHarness } from "./support/sync-harness";
 
 /** The queue never calls the AMS; a source that would fail loudly proves it. */
@@ -34,8 +37,21 @@ describe("the refresh queue on MariaDB", () => {
   });
 
   const rows = () => harness.database.dataSource.getRepository(RefreshQueueEntity).find({ order: { memberKey: "ASC" } });
-  const enqueue = (keys: string[], reason: "PERIODIC" | "MANUAL" | "LOGIN", runId: string | null = null) =>
-    transactions.run((manager) => harness.queue.enqueue(manager, keys, reason, runId));
+  /** Through the intake when there is a run; straight into the queue otherwise. Returns the keys newly queued for the run. */
+  const enqueue = (keys: string[], reason: RefreshReason, runId: string | null = null) =>
+    transactions.run(async (manager) => {
+      if (runId !== null) return harness.engine.internals.intake.add(manager, { reason, runId, keys });
+      await harness.queue.enqueue(manager, keys, reason);
+      return new Set(keys).size;
+    });
+  const claim = async (owner: string, limit: number) =>
+    (await transactions.run((manager) => harness.queue.claim(manager, transactions.dialect, owner, limit))).claimed;
+  /** Settles refreshed members as a worker does: queue rows and run links in one transaction. */
+  const complete = (owner: string, outcomes: Map<string, "refreshed" | "unchanged">, requeued: Set<string> = new Set()) =>
+    transactions.run(async (manager) => {
+      await harness.queue.complete(manager, owner, [...outcomes.keys()], requeued);
+      return harness.engine.internals.ledger.recordOutcomes(manager, outcomes);
+    });
 
   it("coalesces a second change of a member into its pending row, keeping the higher priority", async () => {
     assert.equal(await enqueue(["A", "B"], "PERIODIC"), 2);
@@ -54,13 +70,13 @@ describe("the refresh queue on MariaDB", () => {
   it("claims highest priority first, leases what it claims, and gives a crashed worker's rows to another", async () => {
     await enqueue(["P1", "P2"], "PERIODIC");
     await enqueue(["L1"], "LOGIN");
-    const first = await harness.queue.claim(transactions, "worker-1", 2);
+    const first = await claim("worker-1", 2);
     assert.deepEqual(first.map((row) => row.memberKey), ["L1", "P1"]);
-    const second = await harness.queue.claim(transactions, "worker-2", 5);
+    const second = await claim("worker-2", 5);
     assert.deepEqual(second.map((row) => row.memberKey), ["P2"], "leased rows are not claimed again");
-    assert.deepEqual(await harness.queue.claim(transactions, "worker-3", 5), []);
+    assert.deepEqual(await claim("worker-3", 5), []);
     harness.clock.advance(60_001);
-    const recovered = await harness.queue.claim(transactions, "worker-3", 5);
+    const recovered = await claim("worker-3", 5);
     assert.deepEqual(recovered.map((row) => row.memberKey).sort(), ["L1", "P1", "P2"]);
     assert.ok(recovered.every((row) => row.attempts === 2), "a lost lease still counts as an attempt");
   });
@@ -69,7 +85,7 @@ describe("the refresh queue on MariaDB", () => {
     const keys = Array.from({ length: 60 }, (_, index) => `K${String(index).padStart(2, "0")}`);
     await enqueue(keys, "PERIODIC");
     const claims = await Promise.all(
-      ["w1", "w2", "w3", "w4"].map((owner) => harness.queue.claim(transactions, owner, 20)),
+      ["w1", "w2", "w3", "w4"].map((owner) => claim(owner, 20)),
     );
     const claimed = claims.flatMap((claim) => claim.map((row) => row.memberKey));
     assert.equal(new Set(claimed).size, claimed.length, "no member claimed twice");
@@ -77,32 +93,32 @@ describe("the refresh queue on MariaDB", () => {
   });
 
   it("backs off exponentially, then dead-letters after maxAttempts and credits the run as failed", async () => {
-    const run = await harness.engine.runs.start("MANUAL");
+    const run = await harness.engine.internals.ledger.start("MANUAL");
     await enqueue(["POISON"], "MANUAL", run.id);
-    await harness.engine.runs.endDiscovery(run.id);
+    await harness.engine.internals.ledger.endDiscovery(run.id);
     const started = harness.clock.now().getTime();
     const delays: number[] = [];
     for (let attempt = 1; attempt <= 3; attempt += 1) {
-      const [claimed] = await harness.queue.claim(transactions, "w", 1);
+      const [claimed] = await claim("w", 1);
       assert.equal(claimed?.attempts, attempt);
-      const result = await transactions.run(async (manager) => {
-        const outcome = await harness.queue.fail(
+      const deadLettered = await transactions.run(async (manager) => {
+        const dead = await harness.queue.fail(
           manager,
           "w",
-          [{ memberKey: "POISON", errorCode: "CONTRACT_VIOLATION", message: "bad record" }],
+          [{ memberKey: "POISON", failure: { kind: "member", code: RefreshFailureCode.CONTRACT_VIOLATION, message: "bad record" } }],
           new Map([["POISON", attempt]]),
         );
-        await harness.engine.runs.credit(manager, outcome.credits);
-        return outcome;
+        await harness.engine.internals.ledger.recordOutcomes(manager, new Map(dead.map((key) => [key, "failed" as RefreshOutcome])));
+        return dead;
       });
       const [row] = await rows();
       if (attempt < 3) {
-        assert.deepEqual(result.deadLettered, []);
+        assert.deepEqual(deadLettered, []);
         delays.push(row!.nextAttemptAt.getTime() - harness.clock.now().getTime());
-        assert.deepEqual(await harness.queue.claim(transactions, "w", 1), [], "not due before its back-off");
+        assert.deepEqual(await claim("w", 1), [], "not due before its back-off");
         harness.clock.set(row!.nextAttemptAt);
       } else {
-        assert.deepEqual(result.deadLettered, ["POISON"]);
+        assert.deepEqual(deadLettered, ["POISON"]);
         assert.equal(row, undefined, "gone from the queue");
       }
     }
@@ -110,38 +126,81 @@ describe("the refresh queue on MariaDB", () => {
     assert.ok(harness.clock.now().getTime() - started >= 3_000);
     const failure = await harness.database.dataSource.getRepository(RefreshFailureEntity).findOneByOrFail({ memberKey: "POISON" });
     assert.deepEqual([failure.attempts, failure.errorCode, failure.lastError], [3, "CONTRACT_VIOLATION", "bad record"]);
-    await harness.engine.runs.settle([run.id]);
-    const finished = await harness.engine.runs.get(run.id);
+    await harness.engine.internals.ledger.settle([run.id]);
+    const finished = await harness.engine.internals.ledger.get(run.id);
     assert.deepEqual([finished?.status, finished?.failed], ["FAILED", 1]);
   });
 
   it("refreshes once more a member changed while a worker held it", async () => {
-    const first = await harness.engine.runs.start("PERIODIC");
+    const first = await harness.engine.internals.ledger.start("PERIODIC");
     await enqueue(["M"], "PERIODIC", first.id);
-    await harness.queue.claim(transactions, "w", 1);
-    const second = await harness.engine.runs.start("PERIODIC");
+    await claim("w", 1);
+    const second = await harness.engine.internals.ledger.start("PERIODIC");
     await enqueue(["M"], "PERIODIC", second.id);
-    const credits = await transactions.run(async (manager) => {
+    const credited = await transactions.run(async (manager) => {
       const owned = await harness.queue.lockOwned(manager, transactions.dialect, "w", ["M"]);
       assert.deepEqual([...owned], [["M", { requeue: true }]], "the change while leased is recorded");
-      return harness.queue.complete(manager, "w", new Map([["M", "refreshed" as const]]), new Set(["M"]));
+      await harness.queue.complete(manager, "w", ["M"], new Set(["M"]));
+      return harness.engine.internals.ledger.recordOutcomes(manager, new Map([["M", "refreshed" as const]]));
     });
-    assert.deepEqual([...credits.keys()], [first.id], "only the run that was waiting for this refresh is credited");
+    assert.deepEqual(credited, [first.id], "only the run that was waiting for this refresh is credited");
     const [row] = await rows();
     assert.deepEqual([row?.leaseOwner, row?.attempts, row?.requeue], [null, 0, false]);
-    const [again] = await harness.queue.claim(transactions, "w", 1);
+    const [again] = await claim("w", 1);
     assert.equal(again?.memberKey, "M");
-    const later = await transactions.run((manager) => harness.queue.complete(manager, "w", new Map([["M", "unchanged" as const]])));
-    assert.deepEqual([...later.entries()], [[second.id, { refreshed: 0, unchanged: 1, failed: 0 }]]);
+    const later = await complete("w", new Map([["M", "unchanged" as const]]));
+    assert.deepEqual(later, [second.id]);
+    const counted = await harness.engine.internals.ledger.get(second.id);
+    assert.deepEqual([counted?.refreshed, counted?.unchanged, counted?.failed], [0, 1, 0]);
     assert.deepEqual(await rows(), []);
   });
 
   it("gives rows back uncounted when the whole AMS was unreachable", async () => {
     await enqueue(["X"], "PERIODIC");
-    await harness.queue.claim(transactions, "w", 1);
-    await transactions.run((manager) => harness.queue.release(manager, "w", ["X"], 30_000, "AMS down"));
+    await claim("w", 1);
+    await transactions.run((manager) =>
+      harness.queue.fail(manager, "w", [{ memberKey: "X", failure: { kind: "outage", code: RefreshFailureCode.TEMPORARY, message: "AMS down", retryAfterMs: 30_000 } }], new Map([["X", 1]])),
+    );
     const [row] = await rows();
     assert.deepEqual([row?.attempts, row?.leaseOwner, row?.lastErrorCode], [0, null, "TEMPORARY"]);
     assert.equal(row!.nextAttemptAt.getTime(), harness.clock.now().getTime() + 30_000);
+  });
+
+  it("counts every lost lease as an attempt and dead-letters a member no worker ever finishes", async () => {
+    const run = await harness.engine.internals.ledger.start("MANUAL");
+    await enqueue(["SLOW"], "MANUAL", run.id);
+    await harness.engine.internals.ledger.endDiscovery(run.id);
+    // Three workers in turn take the member and never settle it (each dies, or the AMS outlasts the lease).
+    for (let claimNo = 1; claimNo <= 3; claimNo += 1) {
+      const [claimed] = await claim(`w${claimNo}`, 1);
+      assert.deepEqual([claimed?.memberKey, claimed?.attempts], ["SLOW", claimNo]);
+      harness.clock.advance(60_001);
+    }
+    assert.deepEqual(await claim("w4", 1), [], "out of attempts: not handed out again");
+    assert.deepEqual(await rows(), []);
+    const failure = await harness.database.dataSource.getRepository(RefreshFailureEntity).findOneByOrFail({ memberKey: "SLOW" });
+    assert.deepEqual([failure.errorCode, failure.attempts], ["LEASE_LOST", 3]);
+  });
+
+  it("marks a row reclaimed after a lost lease, while attempts remain", async () => {
+    await enqueue(["R"], "PERIODIC");
+    await claim("w1", 1);
+    harness.clock.advance(60_001);
+    const [again] = await claim("w2", 1);
+    assert.equal(again?.attempts, 2);
+    const [row] = await rows();
+    assert.deepEqual([row?.leaseOwner, row?.lastErrorCode], ["w2", "LEASE_LOST"]);
+  });
+
+  it("renews only leases its owner still holds", async () => {
+    await enqueue(["A", "B"], "PERIODIC");
+    await claim("w1", 1);
+    await claim("w2", 1);
+    harness.clock.advance(30_000);
+    const renewed = await transactions.run((manager) => harness.queue.renew(manager, "w1", ["A", "B"]));
+    assert.equal(renewed, 1);
+    harness.clock.advance(30_001);
+    const reclaimed = await claim("w3", 5);
+    assert.deepEqual(reclaimed.map((row) => row.memberKey), ["B"], "A's renewed lease still holds; B's ran out");
   });
 });

@@ -39,7 +39,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * run change takes to subscribers; `detail` carries the sequence number and publish instant.
  */
 async function publish(request: { firstSeq: number; count: number; intervalMs: number }): Promise<number> {
-  const events = app!.sync.events;
+  const events = app!.sync.internals.events;
   for (let n = 0; n < request.count; n += 1) {
     const seq = request.firstSeq + n;
     const now = new Date();

@@ -7,7 +7,7 @@ import { createLogger } from "../../src/observability/logger";
 import type { AmsSource } from "../../src/sources/ams-source";
 import { DemoAssociation } from "../../src/sources/demo/demo-association";
 import { DemoSource } from "../../src/sources/demo/demo.source";
-import { SyncEngine } from "../../src/sync/sync-engine";
+import { createSync, type Sync } from "../../src/sync/create-sync";
 import { SystemClock } from "../../src/time/clock";
 import { QueryCounter } from "../../test/support/query-counter";
 import { countRows, type TableCounts } from "../support/bench-database";
@@ -23,7 +23,7 @@ import type { AmsgateLoadRequest, AmsgateLoadResult, PhaseResult } from "./write
 let cleanup: () => Promise<void> = async () => undefined;
 
 /**
- * One amsgate load in its own process: the real SyncEngine (ChangePoller, RefreshQueue,
+ * One amsgate load in its own process: the real sync (ChangePoller, RefreshQueue,
  * RefreshWorker, MemberWriter) on MariaDB, fed by the demo source (records generated as they are
  * fetched) or by the same records pre-generated. Statements are counted with the tests'
  * QueryCounter; this process's memory is sampled throughout.
@@ -47,7 +47,7 @@ async function load(request: AmsgateLoadRequest): Promise<AmsgateLoadResult> {
   const inner: AmsSource = records ? new ReplaySource(association, records) : new DemoSource(association);
   const source = new TimedSource(inner);
   const bus = createPubSubBundle(null, logger);
-  const engine = new SyncEngine({
+  const engine = createSync({
     config: config.sync,
     database,
     transactions: new TransactionRunner(database),
@@ -86,7 +86,7 @@ async function load(request: AmsgateLoadRequest): Promise<AmsgateLoadResult> {
 }
 
 async function phase(
-  engine: SyncEngine,
+  engine: Sync,
   source: TimedSource,
   counter: QueryCounter,
   workers: number,

@@ -1,4 +1,4 @@
-import type { SyncEngine } from "../../src/sync/sync-engine";
+import type { Sync } from "../../src/sync/create-sync";
 import type { SyncRunSnapshot } from "../../src/sync/sync-events";
 
 export interface RefreshOutcome {
@@ -19,12 +19,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * scheduler does (workers start on the first queued page, while the poll goes on), but without
  * the scheduler's other jobs (event poll, expiry sweep) so only member refresh is timed.
  */
-export async function driveRefresh(engine: SyncEngine, workers: number, kind: "PERIODIC" | "FULL"): Promise<RefreshOutcome> {
+export async function driveRefresh(engine: Sync, workers: number, kind: "PERIODIC" | "FULL"): Promise<RefreshOutcome> {
   const started = performance.now();
   let polling = true;
   let pollMs = 0;
   let batches = 0;
-  const poll = engine.poller.pollMembers(kind).finally(() => {
+  const poll = engine.internals.poller.pollMembers(kind).finally(() => {
     polling = false;
     pollMs = performance.now() - started;
   });
@@ -32,7 +32,7 @@ export async function driveRefresh(engine: SyncEngine, workers: number, kind: "P
     for (;;) {
       // Read before claiming: an empty claim after the poll ended means the queue is done.
       const pollOver = !polling;
-      const report = await engine.worker(index).runOnce();
+      const report = await engine.internals.worker(index).runOnce();
       if (report.claimed > 0) batches += 1;
       else if (pollOver) return;
       else await sleep(IDLE_MS);
@@ -41,6 +41,6 @@ export async function driveRefresh(engine: SyncEngine, workers: number, kind: "P
   const [polled] = await Promise.all([poll, ...Array.from({ length: workers }, (_, index) => drain(index))]);
   const totalMs = performance.now() - started;
   if (!polled) throw new Error("another process held the members poll lock");
-  const run = (await engine.runs.get(polled.id)) ?? polled;
+  const run = (await engine.internals.ledger.get(polled.id)) ?? polled;
   return { run, totalMs, pollMs, batches };
 }

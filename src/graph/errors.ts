@@ -76,6 +76,8 @@ function fromSyncError(error: SyncError): Mapped {
       return { code: ClientErrorCode.BAD_USER_INPUT, message: error.message };
     case SyncErrorCode.DISABLED:
       return { code: ClientErrorCode.SERVICE_UNAVAILABLE, message: error.message };
+    case SyncErrorCode.SOURCE_UNAVAILABLE:
+      return { code: ClientErrorCode.SOURCE_UNAVAILABLE, message: error.message };
     default:
       return assertNever(error.code);
   }

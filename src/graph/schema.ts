@@ -7,7 +7,7 @@ import { MemberResolver } from "./member/member.resolver";
 import { DateTimeScalar } from "./scalars";
 import { SecurityGroupMembershipResolver, SecurityGroupResolver } from "./security-group/security-group.resolver";
 import { MeResolver, SessionResolver } from "./sso/sso.resolver";
-import { MemberChangeResolver, RefreshFailureResolver, SyncResolver } from "./sync/sync.resolver";
+import { MemberChangeResolver, RefreshFailureResolver, RefreshMemberPayloadResolver, SyncResolver } from "./sync/sync.resolver";
 import { authChecker } from "./auth-checker";
 
 export const RESOLVERS = [
@@ -20,6 +20,7 @@ export const RESOLVERS = [
   SyncResolver,
   RefreshFailureResolver,
   MemberChangeResolver,
+  RefreshMemberPayloadResolver,
   SessionResolver,
   MeResolver,
 ] as const;

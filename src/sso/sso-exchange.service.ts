@@ -79,8 +79,11 @@ export class SsoExchangeService {
       );
       return known;
     }
-    await sync.refreshMember(memberKey, { wait: true, reason: "LOGIN", waitMs: this.deps.loginRefreshWaitMs });
+    const run = await sync.refreshMember(memberKey, { wait: true, reason: "LOGIN", waitMs: this.deps.loginRefreshWaitMs });
     const refreshed = await findMember(dataSource, memberKey);
+    if (!refreshed && run.blocked) {
+      throw new SsoError(SsoErrorCode.PROVIDER_UNAVAILABLE, "The AMS is unavailable, so this sign-on cannot be checked; try again later");
+    }
     if (!refreshed) throw new SsoError(SsoErrorCode.MEMBER_NOT_FOUND, "No member matches this sign-on");
     if (refreshed.status === "DISABLED") throw new SsoError(SsoErrorCode.MEMBER_DISABLED, "This member may not sign in");
     return refreshed;

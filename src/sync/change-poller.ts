@@ -1,25 +1,22 @@
 import type { DataSource, EntityManager } from "typeorm";
-import { findWhereIn } from "../db/bulk-writes";
 import type { AdvisoryLocks } from "../db/advisory-lock";
+import { findWhereIn } from "../db/bulk-writes";
 import { MemberEntity } from "../db/entities";
 import type { TransactionRunner } from "../db/transaction-runner";
 import type { Logger } from "../observability/logger";
 import type { AmsSource, MemberChange } from "../sources/ams-source";
 import { SourceError } from "../sources/source.error";
 import type { Clock } from "../time/clock";
-import { parseAmsInstant } from "../sources/member-info/wire-dates";
+import { instantMs, pollAsRun, type PollFinish, readSinceCursor } from "./cursor-poll";
 import type { CursorStore } from "./cursor-store";
-import type { RefreshQueue } from "./refresh-queue";
-import type { SyncRuns } from "./sync-runs";
+import type { RefreshIntake } from "./refresh-intake";
+import type { RunLedger } from "./run-ledger";
 import type { SyncRunSnapshot } from "./sync-events";
 
-/** Milliseconds of an AMS change time; NaN when it is not one. */
-export function instantMs(text: string): number {
-  return parseAmsInstant(text)?.getTime() ?? Number.NaN;
-}
+export { instantMs };
 
 /** Each listed member's newest change time (NaN when the AMS gave none that parses). */
-function newestListed(page: MemberChange[]): Map<string, number> {
+function newestListed(page: readonly MemberChange[]): Map<string, number> {
   const listed = new Map<string, number>();
   for (const change of page) {
     const at = instantMs(change.lastUpdated);
@@ -33,27 +30,31 @@ function datesOf(listed: Map<string, number>): Map<string, Date> {
   return new Map([...listed].filter(([, at]) => !Number.isNaN(at)).map(([key, at]) => [key, new Date(at)]));
 }
 
+function newestOnPage(page: readonly MemberChange[]): number {
+  let newest = Number.NaN;
+  for (const change of page) {
+    const at = instantMs(change.lastUpdated);
+    if (!Number.isNaN(at) && (Number.isNaN(newest) || at > newest)) newest = at;
+  }
+  return newest;
+}
+
 export interface ChangePollerDeps {
   source: AmsSource;
   dataSource: DataSource;
   transactions: TransactionRunner;
   locks: AdvisoryLocks;
-  queue: RefreshQueue;
-  runs: SyncRuns;
+  intake: RefreshIntake;
+  ledger: RunLedger;
   cursors: CursorStore;
   clock: Clock;
   logger: Logger;
   cursorOverlapMs: number;
-  /** Called after work is queued, so idle workers start at once. */
-  onQueued: () => void;
 }
 
 /**
- * Periodic Refresh (DESIGN §4.1): asks the AMS what changed since the cursor (inclusive, less
- * a small overlap for clock skew) and queues it. Pages are queued as they arrive, so a full
- * load never sits in memory; the last page is queued in the same transaction that advances
- * the cursor, and the cursor never moves before every page is queued: a crash replays, never
- * skips. A poll that finds nothing leaves the cursor where it was.
+ * Periodic Refresh (DESIGN §4.1): asks the AMS what changed since the cursor and hands it to
+ * the intake, page by page, the last page in the transaction that advances the cursor.
  */
 export class ChangePoller {
   /** Until when (ms) the AMS asked not to be polled (its Retry-After on a failed poll). */
@@ -79,64 +80,37 @@ export class ChangePoller {
     kind: "PERIODIC" | "FULL",
     onStarted: (run: SyncRunSnapshot) => void = () => undefined,
   ): Promise<SyncRunSnapshot | undefined> {
-    return this.deps.locks.tryWith("poll:members", async () => {
-      const run = await this.deps.runs.start(kind);
-      onStarted(run);
-      try {
-        await this.readChanges(run.id, kind);
-        if (kind === "FULL") await this.queueCachedMembers(run.id);
-        await this.deps.runs.endDiscovery(run.id);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.deps.logger.warn({ err: error, runId: run.id }, "members poll failed; the cursor stays");
+    return pollAsRun(this.deps, {
+      stream: "members",
+      kind,
+      onStarted,
+      discover: async (runId) => {
+        await readSinceCursor<MemberChange[]>({
+          cursors: this.deps.cursors,
+          stream: "members",
+          clock: this.deps.clock,
+          overlapMs: this.deps.cursorOverlapMs,
+          fromStart: kind === "FULL",
+          pages: (since) => this.deps.source.changedMembers(since),
+          newestMs: newestOnPage,
+          write: (page, finish) => this.queuePage(runId, kind, page ?? [], finish),
+        });
+        if (kind === "FULL") await this.queueCachedMembers(runId);
+      },
+      onFailure: (error) => {
         if (error instanceof SourceError && error.retryAfterMs) this.resumeAtMs = this.deps.clock.now().getTime() + error.retryAfterMs;
-        await this.deps.cursors.recordFailure("members", message, this.deps.clock.now());
-        await this.deps.runs.failRun(run.id, message);
-      }
-      return (await this.deps.runs.get(run.id)) ?? run;
+      },
     });
   }
 
-  private async readChanges(runId: string, kind: "PERIODIC" | "FULL"): Promise<void> {
-    const { source, cursors, clock, cursorOverlapMs } = this.deps;
-    const startedAt = clock.now();
-    const stored = (await cursors.get("members"))?.cursor ?? null;
-    const storedMs = stored === null ? Number.NaN : instantMs(stored);
-    const since = kind === "FULL" || Number.isNaN(storedMs) ? null : new Date(storedMs - cursorOverlapMs);
-    let newestMs = storedMs;
-    let held: MemberChange[] | null = null;
-    for await (const page of source.changedMembers(since)) {
-      if (held !== null) await this.queuePage(runId, kind, held, null);
-      for (const change of page) {
-        const at = instantMs(change.lastUpdated);
-        if (!Number.isNaN(at) && (Number.isNaN(newestMs) || at > newestMs)) newestMs = at;
-      }
-      held = page;
-    }
-    // An AMS may list changes in any order, and a change can land behind the page being read.
-    // So the cursor never passes the poll's start: the next poll, overlap and all, re-reads
-    // everything that changed while this one was paging.
-    const capped = Math.min(newestMs, startedAt.getTime());
-    const advanced = !Number.isNaN(capped) && capped !== storedMs ? new Date(capped).toISOString() : null;
-    await this.queuePage(runId, kind, held ?? [], { cursor: advanced, polledAt: clock.now() });
-  }
-
-  private async queuePage(
-    runId: string,
-    kind: "PERIODIC" | "FULL",
-    page: MemberChange[],
-    finish: { cursor: string | null; polledAt: Date } | null,
-  ): Promise<void> {
+  private async queuePage(runId: string, kind: "PERIODIC" | "FULL", page: MemberChange[], finish: PollFinish | null): Promise<void> {
     await this.deps.transactions.run(async (manager) => {
       const listedAt = newestListed(page);
       const keys = kind === "FULL" ? [...listedAt.keys()] : await this.notYetCached(manager, listedAt);
-      if (page.length > 0) {
-        const queued = keys.length > 0 ? await this.deps.queue.enqueue(manager, keys, kind, runId, datesOf(listedAt)) : 0;
-        await this.deps.runs.addDiscovered(manager, runId, page.length, queued);
-      }
+      if (page.length > 0) await this.deps.intake.add(manager, { reason: kind, runId, keys, discovered: page.length, listedAt: datesOf(listedAt) });
       if (finish) await this.deps.cursors.recordPoll(manager, "members", finish.cursor, finish.polledAt);
     });
-    if (page.length > 0) this.deps.onQueued();
+    if (page.length > 0) this.deps.intake.queued();
   }
 
   /**
@@ -154,25 +128,19 @@ export class ChangePoller {
   }
 
   /** Every cached key, a page at a time, so members the AMS no longer lists are refreshed too. */
-  private async queueCachedMembers(runId: string): Promise<void> {
-    let after = "";
-    for (;;) {
-      const rows = await this.deps.dataSource
-        .getRepository(MemberEntity)
-        .createQueryBuilder("m")
-        .select("m.memberKey", "memberKey")
-        .where("m.memberKey > :after", { after })
-        .orderBy("m.memberKey", "ASC")
-        .limit(1_000)
-        .getRawMany<{ memberKey: string }>();
-      if (rows.length === 0) return;
-      const keys = rows.map((row) => row.memberKey);
-      await this.deps.transactions.run(async (manager) => {
-        const queued = await this.deps.queue.enqueue(manager, keys, "FULL", runId);
-        await this.deps.runs.addDiscovered(manager, runId, 0, queued);
-      });
-      this.deps.onQueued();
-      after = keys.at(-1)!;
-    }
+  private queueCachedMembers(runId: string): Promise<void> {
+    return this.deps.intake.submitPaged({ reason: "FULL", runId }, (after) => this.cachedKeysAfter(after), { discovered: false });
+  }
+
+  private async cachedKeysAfter(after: string): Promise<string[]> {
+    const rows = await this.deps.dataSource
+      .getRepository(MemberEntity)
+      .createQueryBuilder("m")
+      .select("m.memberKey", "memberKey")
+      .where("m.memberKey > :after", { after })
+      .orderBy("m.memberKey", "ASC")
+      .limit(1_000)
+      .getRawMany<{ memberKey: string }>();
+    return rows.map((row) => row.memberKey);
   }
 }

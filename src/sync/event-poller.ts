@@ -6,20 +6,21 @@ import type { TransactionRunner } from "../db/transaction-runner";
 import type { Logger } from "../observability/logger";
 import type { AmsSource, ChangedEventsPage } from "../sources/ams-source";
 import type { Clock } from "../time/clock";
-import { instantMs } from "./change-poller";
+import { instantMs, pollAsRun, type PollFinish, readSinceCursor } from "./cursor-poll";
 import type { CursorStore } from "./cursor-store";
+import type { RunLedger } from "./run-ledger";
 import type { SyncRunSnapshot } from "./sync-events";
-import type { SyncRuns } from "./sync-runs";
 
 const EVENT_COLUMNS: Array<keyof EventEntity & string> = [
   "title", "description", "startsAt", "endsAt", "timeZone", "location", "url", "productCode", "category",
   "isMembersOnly", "isDeleted", "sourceUpdatedAt", "lastRefreshedAt",
 ];
 
+const NO_EVENTS: ChangedEventsPage = { events: [], invalid: [], newestUpdate: null };
+
 /**
  * Events on their own interval and cursor (DESIGN §4.7). Events are few and whole, so each page
- * is written directly (no queue); as with members, the last page and the cursor advance share
- * one transaction, and a failed poll leaves the cursor where it was.
+ * is written directly (no queue); the cursor is read and advanced as for members.
  */
 export class EventPoller {
   constructor(
@@ -27,7 +28,7 @@ export class EventPoller {
       source: AmsSource;
       transactions: TransactionRunner;
       locks: AdvisoryLocks;
-      runs: SyncRuns;
+      ledger: RunLedger;
       cursors: CursorStore;
       clock: Clock;
       logger: Logger;
@@ -35,44 +36,26 @@ export class EventPoller {
     },
   ) {}
 
-  async poll(onStarted: (run: SyncRunSnapshot) => void = () => undefined): Promise<SyncRunSnapshot | undefined> {
-    return this.deps.locks.tryWith("poll:events", async () => {
-      const run = await this.deps.runs.start("EVENTS");
-      onStarted(run);
-      try {
-        await this.readChanges(run.id);
-        await this.deps.runs.endDiscovery(run.id);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.deps.logger.warn({ err: error, runId: run.id }, "events poll failed; the cursor stays");
-        await this.deps.cursors.recordFailure("events", message, this.deps.clock.now());
-        await this.deps.runs.failRun(run.id, message);
-      }
-      return (await this.deps.runs.get(run.id)) ?? run;
+  poll(onStarted: (run: SyncRunSnapshot) => void = () => undefined): Promise<SyncRunSnapshot | undefined> {
+    return pollAsRun(this.deps, {
+      stream: "events",
+      kind: "EVENTS",
+      onStarted,
+      discover: (runId) =>
+        readSinceCursor<ChangedEventsPage>({
+          cursors: this.deps.cursors,
+          stream: "events",
+          clock: this.deps.clock,
+          overlapMs: this.deps.cursorOverlapMs,
+          fromStart: false,
+          pages: (since) => this.deps.source.changedEvents(since),
+          newestMs: (page) => (page.newestUpdate === null ? Number.NaN : instantMs(page.newestUpdate)),
+          write: (page, finish) => this.write(runId, page ?? NO_EVENTS, finish),
+        }),
     });
   }
 
-  private async readChanges(runId: string): Promise<void> {
-    const startedAt = this.deps.clock.now();
-    const stored = (await this.deps.cursors.get("events"))?.cursor ?? null;
-    const storedMs = stored === null ? Number.NaN : instantMs(stored);
-    const since = Number.isNaN(storedMs) ? null : new Date(storedMs - this.deps.cursorOverlapMs);
-    let newestMs = storedMs;
-    let held: ChangedEventsPage | null = null;
-    for await (const page of this.deps.source.changedEvents(since)) {
-      if (held !== null) await this.write(runId, held, null);
-      const pageNewest = page.newestUpdate === null ? Number.NaN : instantMs(page.newestUpdate);
-      if (!Number.isNaN(pageNewest) && (Number.isNaN(newestMs) || pageNewest > newestMs)) newestMs = pageNewest;
-      held = page;
-    }
-    // As for members: never past the poll's start, so changes landing mid-poll are read next time.
-    const capped = Math.min(newestMs, startedAt.getTime());
-    const advanced = !Number.isNaN(capped) && capped !== storedMs ? new Date(capped).toISOString() : null;
-    await this.write(runId, held ?? { events: [], invalid: [], newestUpdate: null }, advanced ?? undefined);
-  }
-
-  /** `cursor`: undefined for a middle page; null or a value for the last one. */
-  private async write(runId: string, page: ChangedEventsPage, cursor: string | null | undefined): Promise<void> {
+  private async write(runId: string, page: ChangedEventsPage, finish: PollFinish | null): Promise<void> {
     for (const entry of page.invalid) {
       this.deps.logger.warn({ eventKey: entry.eventKey, code: entry.error.code, message: entry.error.message }, "event skipped");
     }
@@ -91,9 +74,9 @@ export class EventPoller {
         { update: EVENT_COLUMNS, keys: ["eventKey"] },
       );
       const counts = { refreshed: page.events.length, unchanged: 0, failed: page.invalid.length };
-      await this.deps.runs.addDiscovered(manager, runId, page.events.length + page.invalid.length, 0);
-      await this.deps.runs.credit(manager, new Map([[runId, counts]]));
-      if (cursor !== undefined) await this.deps.cursors.recordPoll(manager, "events", cursor, now);
+      await this.deps.ledger.addDiscovered(manager, runId, page.events.length + page.invalid.length, 0);
+      await this.deps.ledger.addCounts(manager, new Map([[runId, counts]]));
+      if (finish) await this.deps.cursors.recordPoll(manager, "events", finish.cursor, finish.polledAt);
     });
   }
 }

@@ -4,10 +4,10 @@ import { MemberEntity, SecurityGroupEntity, SecurityGroupMembershipEntity } from
 import type { TransactionRunner } from "../db/transaction-runner";
 import type { Clock } from "../time/clock";
 import { deriveStatus, SYSTEM_POSITION_BASE } from "./derive-status";
-import { diffMemberships, type MemberChangeEvent } from "./member-change";
+import { diffMemberships, isEmptyDiff, type MemberChangeEvent } from "./member-change";
 import { systemMemberships } from "./member-writer";
 import type { SyncEvents, SyncRunSnapshot } from "./sync-events";
-import type { SyncRuns } from "./sync-runs";
+import type { RunLedger } from "./run-ledger";
 import type { SyncRuleBook } from "./sync-rules";
 
 const CHUNK = 500;
@@ -25,7 +25,7 @@ export class ExpirySweep {
     private readonly rules: SyncRuleBook,
     private readonly clock: Clock,
     private readonly events: SyncEvents,
-    private readonly runs: SyncRuns,
+    private readonly runs: RunLedger,
   ) {}
 
   /**
@@ -65,7 +65,7 @@ export class ExpirySweep {
       const changes = await this.rederive(manager, due, this.clock.today());
       await this.runs.addDiscovered(manager, runId, due.length, 0);
       const counts = { refreshed: changes.length, unchanged: due.length - changes.length, failed: 0 };
-      await this.runs.credit(manager, new Map([[runId, counts]]));
+      await this.runs.addCounts(manager, new Map([[runId, counts]]));
       return changes;
     });
   }
@@ -103,7 +103,7 @@ export class ExpirySweep {
       const newSystem = systemMemberships(member.memberKey, derived);
       const groupDiff = diffMemberships(oldSystem, newSystem, (row) => row.groupKey);
       const statusChanged = member.isMember !== derived.isMember || member.status !== derived.status;
-      if (!statusChanged && groupDiff.added.length === 0 && groupDiff.removed.length === 0) {
+      if (!statusChanged && isEmptyDiff(groupDiff)) {
         await manager.update(MemberEntity, member.memberKey, { nextTransitionOn: derived.nextTransitionOn });
         continue;
       }
@@ -131,8 +131,10 @@ export class ExpirySweep {
         ],
         communitiesAdded: [],
         communitiesRemoved: [],
+        communitiesChanged: [],
         securityGroupsAdded: groupDiff.added,
         securityGroupsRemoved: groupDiff.removed,
+        securityGroupsChanged: groupDiff.changed,
         at: now.toISOString(),
       });
     }

@@ -143,10 +143,10 @@ export class MemberWriter {
       const lists = plans[index]!.lists;
       const communities = communitiesChanged.has(key)
         ? diffMemberships((oldCommunities.get(key) ?? []) as CommunityMembershipEntity[], lists.communities as CommunityMembershipEntity[], (row) => row.communityKey)
-        : { added: [], removed: [] };
+        : { added: [], removed: [], changed: [] };
       const groups = groupsChanged.has(key)
         ? diffMemberships((oldGroups.get(key) ?? []) as SecurityGroupMembershipEntity[], lists.groups as SecurityGroupMembershipEntity[], (row) => row.groupKey)
-        : { added: [], removed: [] };
+        : { added: [], removed: [], changed: [] };
       return {
         memberKey: key,
         kind: before ? "UPDATED" : "CREATED",
@@ -155,8 +155,10 @@ export class MemberWriter {
           : REPORTED_FIELDS.filter((field) => after[field as keyof typeof after] !== null && after[field as keyof typeof after] !== ""),
         communitiesAdded: communities.added,
         communitiesRemoved: communities.removed,
+        communitiesChanged: communities.changed,
         securityGroupsAdded: groups.added,
         securityGroupsRemoved: groups.removed,
+        securityGroupsChanged: groups.changed,
         at: now.toISOString(),
       } satisfies MemberChangeEvent;
     });
@@ -198,7 +200,9 @@ export class MemberWriter {
       changedFields: ["isActive", "status", ...(existing.get(key)!.isMember ? ["isMember"] : [])],
       communitiesAdded: [],
       communitiesRemoved: [],
+      communitiesChanged: [],
       securityGroupsAdded: [],
+      securityGroupsChanged: [],
       securityGroupsRemoved: systemRows.filter((row) => row.memberKey === key).map((row) => ({ key: row.groupKey, role: row.role })),
       at: now.toISOString(),
     }));
@@ -210,8 +214,8 @@ function worthTelling(change: MemberChangeEvent): boolean {
   return (
     change.kind !== "UPDATED" ||
     change.changedFields.length > 0 ||
-    change.communitiesAdded.length + change.communitiesRemoved.length > 0 ||
-    change.securityGroupsAdded.length + change.securityGroupsRemoved.length > 0
+    change.communitiesAdded.length + change.communitiesRemoved.length + change.communitiesChanged.length > 0 ||
+    change.securityGroupsAdded.length + change.securityGroupsRemoved.length + change.securityGroupsChanged.length > 0
   );
 }
 

@@ -1,8 +1,8 @@
 import type { EntityManager } from "typeorm";
 import { chunks, insertMany } from "../db/bulk-writes";
-import { RefreshFailureEntity, RefreshQueueEntity, RefreshQueueRunEntity } from "../db/entities";
-import type { TransactionRunner } from "../db/transaction-runner";
+import { RefreshFailureEntity, RefreshQueueEntity } from "../db/entities";
 import type { Clock } from "../time/clock";
+import { decideRefreshFailure, type RefreshDecision, type RefreshFailure, RefreshFailureCode, type RefreshPolicySettings } from "./refresh-policy";
 
 /**
  * Why a member is queued; the priority decides who goes first (DESIGN §4.2: login > manual >
@@ -22,32 +22,42 @@ export type RefreshReason = keyof typeof REFRESH_PRIORITY;
 
 export interface QueueSettings {
   leaseMs: number;
-  maxAttempts: number;
-  backoffBaseMs: number;
-  backoffMaxMs: number;
+  policy: RefreshPolicySettings;
 }
 
 export interface ClaimedRow {
   memberKey: string;
+  /** Attempts counted, this claim included. */
   attempts: number;
   /** The newest AMS change time listed for this member, if a poll listed one. */
   listedAt: Date | null;
 }
 
-/** What one batch did to each sync run's counts. */
-export type RunCredits = Map<string, { refreshed: number; unchanged: number; failed: number }>;
+/** A claim's result: rows leased to the claimer, and rows whose lost leases used up their attempts. */
+export interface Claim {
+  claimed: ClaimedRow[];
+  deadLettered: string[];
+}
 
-export interface FailedKey {
+/** A failure of one member the caller holds. */
+export interface MemberFailure {
   memberKey: string;
-  errorCode: string;
-  message: string;
+  failure: RefreshFailure;
+}
+
+interface DueRow {
+  memberKey: string;
+  attempts: number;
+  listedAt: Date | null;
+  /** A lease was set and ran out: whoever held the row never settled it. */
+  leaseLost: boolean;
 }
 
 /**
  * The durable refresh queue (DESIGN §4.2). Rows coalesce per member key; claims take a lease
- * (MySQL: FOR UPDATE SKIP LOCKED, so workers in any process never take the same member);
- * completion, back-off and dead-lettering happen inside the caller's write transaction, so a
- * crash leaves either the old state or the new one, never half.
+ * (MySQL: FOR UPDATE SKIP LOCKED, so workers in any process never take the same member).
+ * Every change happens inside the caller's write transaction, so a crash leaves either the old
+ * state or the new one, never half; what a failure means is decided by the refresh policy.
  */
 export class RefreshQueue {
   constructor(
@@ -57,47 +67,19 @@ export class RefreshQueue {
   ) {}
 
   /**
-   * Queues `keys` for `runId` inside the caller's transaction. A key already queued keeps one
-   * row: the higher priority wins, a backed-off row becomes due now, a row a worker holds is
-   * flagged to be refreshed once more after that worker finishes, and the newest AMS change
-   * time listed for it is kept. Returns how many of the keys were newly put in `runId`'s share
-   * (a key queued twice for one run counts once).
+   * Queues `keys` inside the caller's transaction, one multi-row upsert per thousand keys. A key
+   * already queued keeps one row: the higher priority wins, a backed-off row becomes due now, a
+   * row a worker holds is flagged to be refreshed once more after that worker finishes, and the
+   * newest AMS change time listed for it is kept.
    */
   async enqueue(
     manager: EntityManager,
     keys: readonly string[],
     reason: RefreshReason,
-    runId: string | null,
     listedAt: ReadonlyMap<string, Date> = new Map(),
-  ): Promise<number> {
+  ): Promise<void> {
     const now = this.clock.now();
-    let linked = 0;
-    for (const part of chunks([...new Set(keys)], 1_000)) {
-      await this.upsertRows(manager, part, reason, now, listedAt);
-      if (runId === null) {
-        linked += part.length;
-        continue;
-      }
-      linked += await this.linkToRun(manager, part, runId, now);
-    }
-    return linked;
-  }
-
-  /**
-   * Links queued members to a run in one statement; a member a worker holds right now waits for
-   * the next refresh (after_lease). Returns how many links are new.
-   */
-  private async linkToRun(manager: EntityManager, keys: string[], runId: string, now: Date): Promise<number> {
-    const mysql = manager.connection.driver.options.type !== "sqljs";
-    const parameters: Record<string, unknown> = { runId, now, yes: true, no: false };
-    keys.forEach((key, index) => (parameters[`k${index}`] = key));
-    const sql =
-      `${mysql ? "INSERT IGNORE" : "INSERT OR IGNORE"} INTO refresh_queue_runs (member_key, run_id, after_lease) ` +
-      "SELECT member_key, :runId, CASE WHEN lease_expires_at > :now THEN :yes ELSE :no END FROM refresh_queue " +
-      `WHERE member_key IN (${keys.map((_, index) => `:k${index}`).join(", ")})`;
-    const [query, values] = manager.connection.driver.escapeQueryWithParameters(sql, parameters);
-    const result = await manager.queryRunner!.query(query, values, true);
-    return result.affected ?? 0;
+    for (const part of chunks([...new Set(keys)], 1_000)) await this.upsertRows(manager, part, reason, now, listedAt);
   }
 
   /** One multi-row upsert; the merge rules are SQL so concurrent enqueuers cannot lose one. */
@@ -134,25 +116,35 @@ export class RefreshQueue {
     await manager.query(query, values);
   }
 
-  /** Leases up to `limit` due rows to `owner`, highest priority first. */
-  async claim(transactions: TransactionRunner, owner: string, limit: number): Promise<ClaimedRow[]> {
-    return transactions.run(async (manager) => {
-      const now = this.clock.now();
-      const rows = await this.selectDue(manager, transactions.dialect, now, limit);
-      if (rows.length === 0) return [];
-      const keys = rows.map((row) => row.memberKey);
+  /**
+   * Leases up to `limit` due rows to `owner`, highest priority first, inside the caller's
+   * transaction. A row whose previous lease ran out counts that lost claim as an attempt, so a
+   * member that no worker ever finishes (a crash it causes, an AMS slower than the lease) ends
+   * in the dead letters after `maxAttempts` instead of being claimed forever.
+   */
+  async claim(manager: EntityManager, dialect: "mysql" | "sqlite", owner: string, limit: number): Promise<Claim> {
+    const now = this.clock.now();
+    const due = await this.selectDue(manager, dialect, now, limit);
+    const dead: Array<{ memberKey: string; decision: RefreshDecision }> = [];
+    const take: DueRow[] = [];
+    for (const row of due) {
+      const decision = row.leaseLost ? this.decide({ kind: "lease-lost" }, row.attempts) : undefined;
+      if (decision?.action === "dead-letter") dead.push({ memberKey: row.memberKey, decision });
+      else take.push(row);
+    }
+    const deadLettered = await this.deadLetter(manager, null, dead);
+    const lease = { leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + this.settings.leaseMs), attempts: () => "attempts + 1" };
+    for (const [lost, rows] of [[false, take.filter((row) => !row.leaseLost)], [true, take.filter((row) => row.leaseLost)]] as const) {
+      if (rows.length === 0) continue;
+      const lastError = lost ? { lastErrorCode: RefreshFailureCode.LEASE_LOST, lastError: "the previous claim's lease ran out before it finished" } : {};
       await manager
         .createQueryBuilder()
         .update(RefreshQueueEntity)
-        .set({
-          leaseOwner: owner,
-          leaseExpiresAt: new Date(now.getTime() + this.settings.leaseMs),
-          attempts: () => "attempts + 1",
-        })
-        .where("memberKey IN (:...keys)", { keys })
+        .set({ ...lease, ...lastError })
+        .where("memberKey IN (:...keys)", { keys: rows.map((row) => row.memberKey) })
         .execute();
-      return rows.map((row) => ({ ...row, attempts: row.attempts + 1 }));
-    });
+    }
+    return { claimed: take.map(({ memberKey, attempts, listedAt }) => ({ memberKey, attempts: attempts + 1, listedAt })), deadLettered };
   }
 
   /**
@@ -160,21 +152,39 @@ export class RefreshQueue {
    * and a sort, which would lock every due row, not just the ones handed out) and skip rows other
    * workers hold. SQLite serves one process whose transactions are already serialized.
    */
-  private async selectDue(manager: EntityManager, dialect: "mysql" | "sqlite", now: Date, limit: number): Promise<ClaimedRow[]> {
+  private async selectDue(manager: EntityManager, dialect: "mysql" | "sqlite", now: Date, limit: number): Promise<DueRow[]> {
     const where = "next_attempt_at <= :now AND (lease_expires_at IS NULL OR lease_expires_at <= :now)";
     const order = "ORDER BY priority ASC, next_attempt_at ASC";
+    const columns = "member_key, attempts, source_updated_at, lease_expires_at";
     const sql =
       dialect === "mysql"
-        ? `SELECT member_key, attempts, source_updated_at FROM refresh_queue FORCE INDEX (idx_refresh_queue_claim) WHERE ${where} ${order} LIMIT ${Math.trunc(limit)} FOR UPDATE SKIP LOCKED`
-        : `SELECT member_key, attempts, source_updated_at FROM refresh_queue WHERE ${where} ${order} LIMIT ${Math.trunc(limit)}`;
+        ? `SELECT ${columns} FROM refresh_queue FORCE INDEX (idx_refresh_queue_claim) WHERE ${where} ${order} LIMIT ${Math.trunc(limit)} FOR UPDATE SKIP LOCKED`
+        : `SELECT ${columns} FROM refresh_queue WHERE ${where} ${order} LIMIT ${Math.trunc(limit)}`;
     const [query, parameters] = manager.connection.driver.escapeQueryWithParameters(sql, { now });
-    const rows: Array<{ member_key: string; attempts: number | string; source_updated_at: Date | string | null }> =
+    const rows: Array<{ member_key: string; attempts: number | string; source_updated_at: Date | string | null; lease_expires_at: unknown }> =
       await manager.query(query, parameters);
     return rows.map((row) => ({
       memberKey: row.member_key,
       attempts: Number(row.attempts),
       listedAt: row.source_updated_at === null ? null : toInstant(row.source_updated_at),
+      leaseLost: row.lease_expires_at !== null,
     }));
+  }
+
+  /** Extends the leases `owner` still holds on `keys`: the AMS is still answering for them. */
+  async renew(manager: EntityManager, owner: string, keys: readonly string[]): Promise<number> {
+    let renewed = 0;
+    const leaseExpiresAt = new Date(this.clock.now().getTime() + this.settings.leaseMs);
+    for (const part of chunks(keys, 1_000)) {
+      const result = await manager
+        .createQueryBuilder()
+        .update(RefreshQueueEntity)
+        .set({ leaseExpiresAt })
+        .where("memberKey IN (:...part) AND leaseOwner = :owner AND leaseExpiresAt > :now", { part, owner, now: this.clock.now() })
+        .execute();
+      renewed += result.affected ?? 0;
+    }
+    return renewed;
   }
 
   /**
@@ -198,18 +208,10 @@ export class RefreshQueue {
   }
 
   /**
-   * Done with `outcomes` (all held by `owner`): rows leave the queue, or, where a change arrived
-   * meanwhile (`requeued`), wait once more; the runs they belonged to are credited.
+   * Refreshed members (all held by `owner`) leave the queue, or, where a change arrived
+   * meanwhile (`requeued`), wait once more, due now.
    */
-  async complete(
-    manager: EntityManager,
-    owner: string,
-    outcomes: Map<string, "refreshed" | "unchanged">,
-    requeued: ReadonlySet<string> = new Set(),
-  ): Promise<RunCredits> {
-    const keys = [...outcomes.keys()];
-    const credits: RunCredits = new Map();
-    if (keys.length === 0) return credits;
+  async complete(manager: EntityManager, owner: string, keys: readonly string[], requeued: ReadonlySet<string> = new Set()): Promise<void> {
     const done = keys.filter((key) => !requeued.has(key));
     const again = keys.filter((key) => requeued.has(key));
     for (const part of chunks(done, 1_000)) {
@@ -220,87 +222,47 @@ export class RefreshQueue {
         .where("memberKey IN (:...part) AND leaseOwner = :owner", { part, owner })
         .execute();
     }
-    if (again.length > 0) {
+    for (const part of chunks(again, 1_000)) {
       await manager
         .createQueryBuilder()
         .update(RefreshQueueEntity)
         .set({ leaseOwner: null, leaseExpiresAt: null, requeue: false, attempts: 0, nextAttemptAt: this.clock.now(), lastError: null, lastErrorCode: null })
-        .where("memberKey IN (:...again) AND leaseOwner = :owner", { again, owner })
+        .where("memberKey IN (:...part) AND leaseOwner = :owner", { part, owner })
         .execute();
     }
-    for (const [runId, memberKey] of await this.takeRunLinks(manager, keys)) {
-      const credit = credits.get(runId) ?? { refreshed: 0, unchanged: 0, failed: 0 };
-      credit[outcomes.get(memberKey)!] += 1;
-      credits.set(runId, credit);
-    }
-    return credits;
   }
 
   /**
-   * Failed refreshes: each backs off exponentially (with jitter), and after `maxAttempts` moves
-   * to refresh_failures, visible and retryable. Its runs count it as failed.
+   * Failed refreshes of members `owner` holds, each settled as the refresh policy decides: back
+   * off, hold uncounted, or move to refresh_failures. Returns the keys dead-lettered.
    */
-  async fail(manager: EntityManager, owner: string, failures: FailedKey[], attempts: Map<string, number>): Promise<{ deadLettered: string[]; credits: RunCredits }> {
-    const now = this.clock.now();
-    const dead = failures.filter((failure) => (attempts.get(failure.memberKey) ?? 0) >= this.settings.maxAttempts);
-    const retrying = failures.filter((failure) => !dead.includes(failure));
-    for (const failure of retrying) {
-      const delayMs = this.backoffMs(attempts.get(failure.memberKey) ?? 1);
-      await manager.update(
-        RefreshQueueEntity,
-        { memberKey: failure.memberKey, leaseOwner: owner },
-        {
-          leaseOwner: null,
-          leaseExpiresAt: null,
-          nextAttemptAt: new Date(now.getTime() + delayMs),
-          lastErrorCode: failure.errorCode,
-          lastError: failure.message.slice(0, 2_000),
-        },
-      );
+  async fail(manager: EntityManager, owner: string, failures: readonly MemberFailure[], attempts: ReadonlyMap<string, number>): Promise<string[]> {
+    const decided = failures.map((entry) => ({ memberKey: entry.memberKey, decision: this.decide(entry.failure, attempts.get(entry.memberKey) ?? 1) }));
+    for (const { memberKey, decision } of decided) {
+      if (decision.action === "back-off") await this.reschedule(manager, owner, [memberKey], decision.at, decision.code, decision.message, false);
     }
-    const credits: RunCredits = new Map();
-    if (dead.length === 0) return { deadLettered: [], credits };
-    const deadKeys = dead.map((failure) => failure.memberKey);
-    const rows = await manager
-      .createQueryBuilder(RefreshQueueEntity, "q")
-      .where("q.memberKey IN (:...deadKeys)", { deadKeys })
-      .getMany();
-    const byKey = new Map(rows.map((row) => [row.memberKey, row]));
-    await insertMany(
-      manager,
-      RefreshFailureEntity,
-      dead.map((failure) => ({
-        memberKey: failure.memberKey,
-        reason: byKey.get(failure.memberKey)?.reason ?? "PERIODIC",
-        attempts: attempts.get(failure.memberKey) ?? this.settings.maxAttempts,
-        errorCode: failure.errorCode,
-        lastError: failure.message.slice(0, 2_000),
-        enqueuedAt: byKey.get(failure.memberKey)?.enqueuedAt ?? now,
-        failedAt: now,
-      })),
-      { update: ["reason", "attempts", "errorCode", "lastError", "failedAt"], keys: ["memberKey"] },
-    );
-    await manager
-      .createQueryBuilder()
-      .delete()
-      .from(RefreshQueueEntity)
-      .where("memberKey IN (:...deadKeys) AND leaseOwner = :owner", { deadKeys, owner })
-      .execute();
-    for (const [runId] of await this.takeRunLinks(manager, deadKeys, true)) {
-      const credit = credits.get(runId) ?? { refreshed: 0, unchanged: 0, failed: 0 };
-      credit.failed += 1;
-      credits.set(runId, credit);
+    const held = decided.filter((entry) => entry.decision.action === "hold");
+    for (const group of groupBy(held, (entry) => JSON.stringify(entry.decision))) {
+      const decision = group[0]!.decision as Extract<RefreshDecision, { action: "hold" }>;
+      await this.reschedule(manager, owner, group.map((entry) => entry.memberKey), decision.until, decision.code, decision.message, true);
     }
-    return { deadLettered: deadKeys, credits };
+    return this.deadLetter(manager, owner, decided.filter((entry) => entry.decision.action === "dead-letter"));
   }
 
-  /**
-   * Gives rows back without counting the attempt: the AMS as a whole was unreachable, which
-   * says nothing about these members. They wait `delayMs` so an outage is not hammered.
-   */
-  async release(manager: EntityManager, owner: string, keys: readonly string[], delayMs: number, message: string): Promise<void> {
-    if (keys.length === 0) return;
-    const nextAttemptAt = new Date(this.clock.now().getTime() + delayMs);
+  private decide(failure: RefreshFailure, attempts: number): RefreshDecision {
+    return decideRefreshFailure(failure, { attempts, now: this.clock.now(), settings: this.settings.policy, random: this.random });
+  }
+
+  /** Gives rows back to wait until `at`; `uncounted` takes back the attempt their claim counted. */
+  private async reschedule(
+    manager: EntityManager,
+    owner: string,
+    keys: readonly string[],
+    at: Date,
+    code: RefreshFailureCode,
+    message: string,
+    uncounted: boolean,
+  ): Promise<void> {
     for (const part of chunks(keys, 400)) {
       await manager
         .createQueryBuilder()
@@ -308,9 +270,9 @@ export class RefreshQueue {
         .set({
           leaseOwner: null,
           leaseExpiresAt: null,
-          nextAttemptAt,
-          attempts: () => "CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END",
-          lastErrorCode: "TEMPORARY",
+          nextAttemptAt: at,
+          ...(uncounted ? { attempts: () => "CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END" } : {}),
+          lastErrorCode: code,
           lastError: message.slice(0, 2_000),
         })
         .where("memberKey IN (:...part) AND leaseOwner = :owner", { part, owner })
@@ -318,43 +280,45 @@ export class RefreshQueue {
     }
   }
 
-  /** Back-off for the n-th failed attempt: base × 2^(n-1), capped, ±20 % jitter. */
-  backoffMs(attempt: number): number {
-    const exponential = this.settings.backoffBaseMs * 2 ** Math.max(0, attempt - 1);
-    const capped = Math.min(this.settings.backoffMaxMs, exponential);
-    return Math.round(capped * (0.8 + 0.4 * this.random()));
+  /** Moves rows to refresh_failures (`owner` null: rows the caller has locked, whoever leased them). */
+  private async deadLetter(
+    manager: EntityManager,
+    owner: string | null,
+    entries: ReadonlyArray<{ memberKey: string; decision: RefreshDecision }>,
+  ): Promise<string[]> {
+    if (entries.length === 0) return [];
+    const now = this.clock.now();
+    const deadKeys = entries.map((entry) => entry.memberKey);
+    const rows = await manager.createQueryBuilder(RefreshQueueEntity, "q").where("q.memberKey IN (:...deadKeys)", { deadKeys }).getMany();
+    const byKey = new Map(rows.map((row) => [row.memberKey, row]));
+    await insertMany(
+      manager,
+      RefreshFailureEntity,
+      entries.map(({ memberKey, decision }) => {
+        const dead = decision as Extract<RefreshDecision, { action: "dead-letter" }>;
+        return {
+          memberKey,
+          reason: byKey.get(memberKey)?.reason ?? "PERIODIC",
+          attempts: byKey.get(memberKey)?.attempts ?? this.settings.policy.maxAttempts,
+          errorCode: dead.code,
+          lastError: dead.message.slice(0, 2_000),
+          enqueuedAt: byKey.get(memberKey)?.enqueuedAt ?? now,
+          failedAt: now,
+        };
+      }),
+      { update: ["reason", "attempts", "errorCode", "lastError", "failedAt"], keys: ["memberKey"] },
+    );
+    const remove = manager.createQueryBuilder().delete().from(RefreshQueueEntity).where("memberKey IN (:...deadKeys)", { deadKeys });
+    if (owner !== null) remove.andWhere("leaseOwner = :owner", { owner });
+    await remove.execute();
+    return deadKeys;
   }
+}
 
-  /**
-   * Removes and returns the run links the current refresh answers. Links made while the row
-   * was leased wait for the next refresh; `all` takes them too (the member is leaving the queue).
-   */
-  private async takeRunLinks(manager: EntityManager, keys: string[], all = false): Promise<Array<[string, string]>> {
-    const links: Array<[string, string]> = [];
-    for (const part of chunks(keys, 1_000)) {
-      const rows = await manager
-        .createQueryBuilder(RefreshQueueRunEntity, "l")
-        .where("l.memberKey IN (:...part)", { part })
-        .getMany();
-      const answered = rows.filter((row) => all || !row.afterLease);
-      links.push(...answered.map((row): [string, string] => [row.runId, row.memberKey]));
-      if (answered.length > 0) {
-        const remove = manager.createQueryBuilder().delete().from(RefreshQueueRunEntity).where("memberKey IN (:...part)", { part });
-        if (!all) remove.andWhere("afterLease = :no", { no: false });
-        await remove.execute();
-      }
-      if (!all && answered.length < rows.length) {
-        // The waiting links now wait for the refresh that follows.
-        await manager
-          .createQueryBuilder()
-          .update(RefreshQueueRunEntity)
-          .set({ afterLease: false })
-          .where("memberKey IN (:...part)", { part })
-          .execute();
-      }
-    }
-    return links;
-  }
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item]);
+  return [...groups.values()];
 }
 
 /** A datetime as a raw query returns it: a Date from MySQL, UTC text from SQLite. */

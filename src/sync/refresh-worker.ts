@@ -4,23 +4,26 @@ import type { Logger } from "../observability/logger";
 import type { AmsSource, FetchedMembers } from "../sources/ams-source";
 import type { MemberRecord } from "../sources/member-record";
 import { SourceError, SourceErrorCode } from "../sources/source.error";
+import type { Timers } from "../time/timers";
 import type { MemberChangeEvent } from "./member-change";
-import type { MemberWriter, WriteResult } from "./member-writer";
-import type { ClaimedRow, FailedKey, RefreshQueue, RunCredits } from "./refresh-queue";
+import type { MemberWriter, WriteOutcome } from "./member-writer";
+import { classifyBatchError, failureCodeOf, RefreshFailureCode } from "./refresh-policy";
+import type { ClaimedRow, MemberFailure, RefreshQueue } from "./refresh-queue";
+import type { RefreshOutcome, RunLedger } from "./run-ledger";
 import type { SyncEvents } from "./sync-events";
-import type { SyncRuns } from "./sync-runs";
 
 export interface RefreshWorkerDeps {
   source: AmsSource;
   transactions: TransactionRunner;
   queue: RefreshQueue;
   writer: MemberWriter;
-  runs: SyncRuns;
+  ledger: RunLedger;
   events: SyncEvents;
   logger: Logger;
+  timers: Timers;
   batchSize: number;
-  /** Wait before retrying rows given back because the whole AMS was unreachable. */
-  outageBackoffMs: number;
+  /** How often a worker extends its leases while the AMS is still answering. */
+  leaseRenewalMs: number;
   /** Publishes the queue's size after a batch. */
   onQueueMoved: () => Promise<void>;
 }
@@ -36,11 +39,21 @@ export interface BatchReport {
 
 const EMPTY: BatchReport = { claimed: 0, refreshed: 0, unchanged: 0, failed: 0, released: 0 };
 
+interface Written {
+  outcomes: Map<string, WriteOutcome>;
+  changes: MemberChangeEvent[];
+  runIds: string[];
+  failed: number;
+  released: number;
+  /** Runs whose members were given back to wait out an outage, and why. */
+  blocked: { runIds: string[]; code: string; message: string } | null;
+}
+
 /**
- * Member Refresh (DESIGN §4.3): claims a batch, fetches it from the AMS, writes it and settles
- * the queue rows in one transaction. A malformed record fails alone; a batch the AMS cannot
- * answer is split until the member at fault is found; an AMS that answers nothing at all gives
- * the batch back uncounted, to wait out the outage.
+ * Member Refresh (DESIGN §4.3): claims a batch, fetches it from the AMS (renewing the leases
+ * while it answers), writes it and settles the queue rows in one transaction. A malformed record
+ * fails alone; a batch the AMS cannot answer is split until the member at fault is found; what
+ * each failure means is the refresh policy's to decide.
  */
 export class RefreshWorker {
   constructor(
@@ -49,19 +62,64 @@ export class RefreshWorker {
   ) {}
 
   async runOnce(): Promise<BatchReport> {
-    const { queue, transactions, batchSize } = this.deps;
-    const claimed = await queue.claim(transactions, this.owner, batchSize);
-    if (claimed.length === 0) return EMPTY;
+    const { claimed, deadLettered } = await this.claim();
+    if (claimed.length === 0) return { ...EMPTY, claimed: deadLettered };
     const keys = claimed.map((row) => row.memberKey);
     let fetched: FetchedMembers;
     try {
-      fetched = await this.fetchIsolating(keys);
+      fetched = await this.whileRenewing(keys, () => this.fetchIsolating(keys));
     } catch (error) {
       return this.giveBack(claimed, error);
     }
     const report = await this.settle(claimed, fetched);
     await this.deps.onQueueMoved();
     return report;
+  }
+
+  /** Claims a batch; rows whose lost leases used up their attempts are dead-lettered instead. */
+  private async claim(): Promise<{ claimed: ClaimedRow[]; deadLettered: number }> {
+    const { queue, transactions, ledger, batchSize } = this.deps;
+    const { claim, runIds } = await transactions.run(async (manager) => {
+      const claim = await queue.claim(manager, transactions.dialect, this.owner, batchSize);
+      const runIds = await ledger.recordOutcomes(manager, new Map(claim.deadLettered.map((key) => [key, "failed" as const])));
+      return { claim, runIds };
+    });
+    if (claim.deadLettered.length > 0) {
+      this.deps.logger.warn({ members: claim.deadLettered.length }, "members dead-lettered: their leases kept running out");
+      await ledger.settle(runIds);
+      await this.deps.onQueueMoved();
+    }
+    return { claimed: claim.claimed, deadLettered: claim.deadLettered.length };
+  }
+
+  /** Runs `work`, extending this worker's leases on `keys` until it settles. */
+  private async whileRenewing<T>(keys: string[], work: () => Promise<T>): Promise<T> {
+    const { timers, leaseRenewalMs } = this.deps;
+    let handle: unknown;
+    let done = false;
+    const arm = () => {
+      handle = timers.setTimeout(() => {
+        void this.renew(keys).finally(() => {
+          if (!done) arm();
+        });
+      }, leaseRenewalMs);
+    };
+    arm();
+    try {
+      return await work();
+    } finally {
+      done = true;
+      timers.clearTimeout(handle);
+    }
+  }
+
+  private async renew(keys: string[]): Promise<void> {
+    try {
+      await this.deps.transactions.autocommit((manager) => this.deps.queue.renew(manager, this.owner, keys));
+    } catch (error) {
+      // A renewal that fails costs at worst the lease; the write still checks ownership.
+      this.deps.logger.warn({ err: error }, "lease renewal failed");
+    }
   }
 
   /** Fetches in source-sized chunks, bisecting a failing chunk to find the member at fault. */
@@ -93,111 +151,118 @@ export class RefreshWorker {
     }
   }
 
+  /** The whole batch failed: the policy says whether that counts against its members. */
   private async giveBack(claimed: ClaimedRow[], error: unknown): Promise<BatchReport> {
-    const keys = claimed.map((row) => row.memberKey);
-    if (error instanceof SourceError && error.code === SourceErrorCode.CONTRACT_VIOLATION) {
-      // The AMS answered, but not in a form we can read: that counts against these members.
-      const failures = keys.map((memberKey) => ({ memberKey, errorCode: error.code, message: error.message }));
-      return this.settle(claimed, { members: [], missing: [], invalid: [] }, failures);
+    const failure = classifyBatchError(error);
+    const failures = claimed.map((row): MemberFailure => ({ memberKey: row.memberKey, failure }));
+    if (failure.kind === "outage") {
+      this.deps.logger.warn({ code: failure.code, message: failure.message, members: claimed.length }, "AMS unreachable; batch given back");
+    } else if (failure.code === RefreshFailureCode.INTERNAL) {
+      this.deps.logger.error({ err: error }, "member refresh failed unexpectedly");
     }
-    if (error instanceof SourceError) {
-      // The AMS may say how long it needs (Retry-After); never come back sooner than that.
-      const delayMs = Math.max(this.deps.outageBackoffMs, error.retryAfterMs ?? 0);
-      this.deps.logger.warn({ code: error.code, message: error.message, members: keys.length, delayMs }, "AMS unreachable; batch given back");
-      await this.deps.transactions.run((manager) => this.deps.queue.release(manager, this.owner, keys, delayMs, error.message));
-      await this.deps.onQueueMoved();
-      return { ...EMPTY, claimed: claimed.length, released: claimed.length };
-    }
-    // Not an AMS answer at all: a fault in our code. Count it, so a record that triggers it
-    // ends in the dead letters rather than looping forever.
-    this.deps.logger.error({ err: error }, "member refresh failed unexpectedly");
-    const failures = keys.map((memberKey) => ({ memberKey, errorCode: "INTERNAL", message: "unexpected error while refreshing" }));
-    return this.settle(claimed, { members: [], missing: [], invalid: [] }, failures);
+    const report = await this.settle(claimed, { members: [], missing: [], invalid: [] }, failures);
+    await this.deps.onQueueMoved();
+    return report;
   }
 
-  private async settle(claimed: ClaimedRow[], fetched: FetchedMembers, extraFailures: FailedKey[] = []): Promise<BatchReport> {
+  private async settle(claimed: ClaimedRow[], fetched: FetchedMembers, extraFailures: MemberFailure[] = []): Promise<BatchReport> {
     const attempts = new Map(claimed.map((row) => [row.memberKey, row.attempts]));
-    const answered = new Set([
-      ...fetched.members.map((record) => record.memberKey),
-      ...fetched.missing,
-      ...fetched.invalid.map((entry) => entry.memberKey),
-      ...extraFailures.map((failure) => failure.memberKey),
-    ]);
-    const failures: FailedKey[] = [
-      ...extraFailures,
-      ...fetched.invalid.map((entry) => ({ memberKey: entry.memberKey, errorCode: entry.error.code, message: entry.error.message })),
-      ...claimed
-        .filter((row) => !answered.has(row.memberKey))
-        .map((row) => ({ memberKey: row.memberKey, errorCode: SourceErrorCode.CONTRACT_VIOLATION, message: "the AMS returned neither the member nor its absence" })),
-    ];
+    const failures = [...extraFailures, ...this.fetchFailures(claimed, fetched, extraFailures)];
     const listedAt = new Map(claimed.map((row) => [row.memberKey, row.listedAt]));
     // The AMS's change time for a record that carries none: the one its poll listed.
     const records = dedupe(fetched.members.filter((record) => attempts.has(record.memberKey))).map((record) =>
       record.sourceUpdatedAt === null && listedAt.get(record.memberKey) ? { ...record, sourceUpdatedAt: listedAt.get(record.memberKey)! } : record,
     );
     const gone = fetched.missing.filter((key) => attempts.has(key));
-    let written = await this.writeAll(records, gone, failures, attempts).catch(async (error: unknown) => {
+    let written = await this.writeAll(records, gone, failures, attempts).catch((error: unknown) => {
       this.deps.logger.warn({ err: error }, "batch write failed; writing members one by one");
       return undefined;
     });
-    if (written === undefined) written = await this.writeOneByOne(records, gone, failures, attempts);
-    this.publish(written.changes);
-    await this.deps.runs.settle(written.credits.keys());
+    written ??= await this.writeOneByOne(records, gone, failures, attempts);
+    for (const change of written.changes) this.deps.events.memberChanged(change);
+    await this.deps.ledger.settle(written.runIds);
+    if (written.blocked) await this.deps.ledger.announceBlocked(written.blocked.runIds, written.blocked);
+    const outcomes = [...written.outcomes.values()];
     return {
       claimed: claimed.length,
-      refreshed: [...written.outcomes.values()].filter((outcome) => outcome === "refreshed").length,
-      unchanged: [...written.outcomes.values()].filter((outcome) => outcome === "unchanged").length,
+      refreshed: outcomes.filter((outcome) => outcome === "refreshed").length,
+      unchanged: outcomes.filter((outcome) => outcome === "unchanged").length,
       failed: written.failed,
-      released: 0,
+      released: written.released,
     };
   }
 
-  /** One transaction: keep only members still leased to us, write them, settle their rows. */
-  private writeAll(records: MemberRecord[], gone: string[], failures: FailedKey[], attempts: Map<string, number>) {
-    const { transactions, queue, writer, runs } = this.deps;
+  /** Members the AMS answered with a bad record, or did not answer for at all. */
+  private fetchFailures(claimed: ClaimedRow[], fetched: FetchedMembers, extra: MemberFailure[]): MemberFailure[] {
+    const answered = new Set([
+      ...fetched.members.map((record) => record.memberKey),
+      ...fetched.missing,
+      ...fetched.invalid.map((entry) => entry.memberKey),
+      ...extra.map((entry) => entry.memberKey),
+    ]);
+    const invalid = fetched.invalid.map((entry): MemberFailure => ({
+      memberKey: entry.memberKey,
+      failure: { kind: "member", code: failureCodeOf(entry.error), message: entry.error.message },
+    }));
+    const unanswered = claimed
+      .filter((row) => !answered.has(row.memberKey))
+      .map((row): MemberFailure => ({
+        memberKey: row.memberKey,
+        failure: { kind: "member", code: RefreshFailureCode.CONTRACT_VIOLATION, message: "the AMS returned neither the member nor its absence" },
+      }));
+    return [...invalid, ...unanswered];
+  }
+
+  /** One transaction: keep only members still leased to us, write them, settle their rows and runs. */
+  private writeAll(records: MemberRecord[], gone: string[], failures: MemberFailure[], attempts: Map<string, number>): Promise<Written> {
+    const { transactions, queue, writer, ledger } = this.deps;
     return transactions.run(async (manager: EntityManager) => {
-      const keys = [...records.map((record) => record.memberKey), ...gone, ...failures.map((failure) => failure.memberKey)];
+      const keys = [...records.map((record) => record.memberKey), ...gone, ...failures.map((entry) => entry.memberKey)];
       const owned = await queue.lockOwned(manager, transactions.dialect, this.owner, keys);
-      const result: WriteResult = await writer.write(
+      const result = await writer.write(
         manager,
         records.filter((record) => owned.has(record.memberKey)),
         gone.filter((key) => owned.has(key)),
       );
       const requeued = new Set([...owned].filter(([, row]) => row.requeue).map(([key]) => key));
-      const completed = await queue.complete(manager, this.owner, result.outcomes, requeued);
-      const ownFailures = failures.filter((failure) => owned.has(failure.memberKey));
-      const failed = await queue.fail(manager, this.owner, ownFailures, attempts);
-      const credits = mergeCredits(completed, failed.credits);
-      await runs.credit(manager, credits);
-      return { outcomes: result.outcomes, changes: result.changes, credits, failed: ownFailures.length };
+      await queue.complete(manager, this.owner, [...result.outcomes.keys()], requeued);
+      const ownFailures = failures.filter((entry) => owned.has(entry.memberKey));
+      const dead = await queue.fail(manager, this.owner, ownFailures, attempts);
+      const outcomes = new Map<string, RefreshOutcome>([...result.outcomes, ...dead.map((key) => [key, "failed"] as const)]);
+      const runIds = await ledger.recordOutcomes(manager, outcomes);
+      const held = ownFailures.filter((entry) => entry.failure.kind === "outage");
+      const outage = held[0]?.failure as Extract<MemberFailure["failure"], { kind: "outage" }> | undefined;
+      const blocked = outage
+        ? { runIds: await ledger.runsWaitingOn(manager, held.map((entry) => entry.memberKey)), code: outage.code, message: outage.message }
+        : null;
+      return { outcomes: result.outcomes, changes: result.changes, runIds, failed: ownFailures.length - held.length, released: held.length, blocked };
     });
   }
 
   /** After a batch write failed: each member in its own transaction, so one bad row fails alone. */
-  private async writeOneByOne(records: MemberRecord[], gone: string[], failures: FailedKey[], attempts: Map<string, number>) {
-    const total = { outcomes: new Map<string, "refreshed" | "unchanged">(), changes: [] as MemberChangeEvent[], credits: new Map() as RunCredits, failed: 0 };
-    const add = (part: { outcomes: Map<string, "refreshed" | "unchanged">; changes: MemberChangeEvent[]; credits: RunCredits; failed: number }) => {
+  private async writeOneByOne(records: MemberRecord[], gone: string[], failures: MemberFailure[], attempts: Map<string, number>): Promise<Written> {
+    const total: Written = { outcomes: new Map(), changes: [], runIds: [], failed: 0, released: 0, blocked: null };
+    const add = (part: Written) => {
       part.outcomes.forEach((outcome, key) => total.outcomes.set(key, outcome));
       total.changes.push(...part.changes);
-      total.credits = mergeCredits(total.credits, part.credits);
+      total.runIds.push(...part.runIds);
       total.failed += part.failed;
+      total.released += part.released;
+      total.blocked ??= part.blocked;
     };
     add(await this.writeAll([], [], failures, attempts));
-    for (const single of [...records.map((record) => ({ records: [record], gone: [] as string[] })), ...gone.map((key) => ({ records: [], gone: [key] }))]) {
+    const singles = [...records.map((record) => ({ records: [record], gone: [] as string[] })), ...gone.map((key) => ({ records: [], gone: [key] }))];
+    for (const single of singles) {
       const key = single.records[0]?.memberKey ?? single.gone[0]!;
       try {
         add(await this.writeAll(single.records, single.gone, [], attempts));
       } catch (error) {
         this.deps.logger.warn({ err: error, memberKey: key }, "member could not be written");
         const message = `the cache refused this member: ${error instanceof Error ? error.message : String(error)}`;
-        add(await this.writeAll([], [], [{ memberKey: key, errorCode: "WRITE_REJECTED", message }], attempts));
+        add(await this.writeAll([], [], [{ memberKey: key, failure: { kind: "member", code: RefreshFailureCode.WRITE_REJECTED, message } }], attempts));
       }
     }
     return total;
-  }
-
-  private publish(changes: MemberChangeEvent[]): void {
-    for (const change of changes) this.deps.events.memberChanged(change);
   }
 }
 
@@ -217,15 +282,4 @@ function merge(parts: FetchedMembers[]): FetchedMembers {
 /** An AMS that repeats a record in one answer: the last copy wins. */
 function dedupe(records: MemberRecord[]): MemberRecord[] {
   return [...new Map(records.map((record) => [record.memberKey, record])).values()];
-}
-
-function mergeCredits(a: RunCredits, b: RunCredits): RunCredits {
-  const out: RunCredits = new Map();
-  for (const source of [a, b]) {
-    for (const [runId, credit] of source) {
-      const sum = out.get(runId) ?? { refreshed: 0, unchanged: 0, failed: 0 };
-      out.set(runId, { refreshed: sum.refreshed + credit.refreshed, unchanged: sum.unchanged + credit.unchanged, failed: sum.failed + credit.failed });
-    }
-  }
-  return out;
 }

@@ -13,6 +13,11 @@ export interface SyncRunSnapshot {
   refreshed: number;
   unchanged: number;
   failed: number;
+  /**
+   * Set on a published snapshot (never stored) when the run's members are waiting out an AMS
+   * outage: whoever waits for the run learns at once instead of at the end of its wait.
+   */
+  blocked?: { code: string; message: string } | null;
 }
 
 export interface QueueState {
@@ -50,8 +55,8 @@ export class SyncEvents {
   }
 
   /**
-   * Resolves with the run once it is no longer RUNNING (seen from any process), or with
-   * undefined after `timeoutMs`. `current` closes the race with a run that finished before
+   * Resolves with the run once it is no longer RUNNING or is blocked by an AMS outage (seen
+   * from any process), or with undefined after `timeoutMs`. `current` closes the race with a run that finished before
    * the subscription started.
    */
   async waitForRun(
@@ -72,7 +77,7 @@ export class SyncEvents {
         const next = await iterator.next();
         if (next.done) return undefined;
         const run = next.value as SyncRunSnapshot;
-        if (run.id === runId && run.status !== "RUNNING") return run;
+        if (run.id === runId && (run.status !== "RUNNING" || run.blocked)) return run;
       }
     })();
     try {

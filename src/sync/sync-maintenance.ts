@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import { SyncRunEntity } from "../db/entities";
 import type { TransactionRunner } from "../db/transaction-runner";
 import type { Clock } from "../time/clock";
-import type { SyncRuns } from "./sync-runs";
+import type { RunLedger } from "./run-ledger";
 
 /** A discovery still open after this long was cut off by a crash. */
 const ABANDONED_DISCOVERY_MS = 6 * 60 * 60_000;
@@ -16,7 +16,7 @@ export class SyncMaintenance {
   constructor(
     private readonly dataSource: DataSource,
     private readonly transactions: TransactionRunner,
-    private readonly runs: SyncRuns,
+    private readonly runs: RunLedger,
     private readonly clock: Clock,
     private readonly retentionMs: number,
   ) {}

@@ -6,6 +6,8 @@ export enum SyncErrorCode {
   INVALID_REQUEST = "INVALID_REQUEST",
   /** This process does not run sync (SYNC_ENABLED=false) and cannot start work. */
   DISABLED = "DISABLED",
+  /** The AMS did not answer the refresh; it stays queued and is retried after the outage. */
+  SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE",
 }
 
 export class SyncError extends Error {

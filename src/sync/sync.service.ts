@@ -1,16 +1,15 @@
 import type { DataSource } from "typeorm";
-import { chunks } from "../db/bulk-writes";
 import { CommunityEntity, CommunityMembershipEntity, RefreshFailureEntity, RefreshQueueEntity, SyncRunEntity } from "../db/entities";
 import type { SyncRunKindValue } from "../db/entities/sync-run.entity";
-import type { TransactionRunner } from "../db/transaction-runner";
+import type { Timers } from "../time/timers";
 import type { ChangePoller } from "./change-poller";
-import type { Timers } from "./sync-scheduler";
 import type { CursorStore } from "./cursor-store";
 import type { EventPoller } from "./event-poller";
-import type { RefreshQueue, RefreshReason } from "./refresh-queue";
+import type { RefreshIntake } from "./refresh-intake";
+import type { RefreshReason } from "./refresh-queue";
+import { type RunLedger, toSnapshot } from "./run-ledger";
 import { SyncError, SyncErrorCode } from "./sync.error";
 import type { QueueState, SyncEvents, SyncRunSnapshot } from "./sync-events";
-import { type SyncRuns, toSnapshot } from "./sync-runs";
 
 /** Shortest gap between two publications of the queue's size. */
 const QUEUE_PUBLISH_INTERVAL_MS = 250;
@@ -21,16 +20,13 @@ const MAX_KEY_LENGTH = 100;
 
 export interface SyncServiceDeps {
   dataSource: DataSource;
-  transactions: TransactionRunner;
-  queue: RefreshQueue;
-  runs: SyncRuns;
+  intake: RefreshIntake;
+  runs: RunLedger;
   cursors: CursorStore;
   poller: ChangePoller;
   eventPoller: EventPoller;
   events: SyncEvents;
   waitTimeoutMs: number;
-  /** Wakes this process's idle workers. */
-  wake: () => void;
   timers: Timers;
 }
 
@@ -97,42 +93,34 @@ export class SyncService {
   async retryRefreshFailures(keys: string[] | null): Promise<SyncRunSnapshot> {
     const run = await this.deps.runs.start("RETRY", keys ? `${keys.length} members` : "all failures");
     const wanted = keys ? validKeys(keys) : null;
-    let after = "";
-    for (;;) {
-      const query = this.deps.dataSource
-        .getRepository(RefreshFailureEntity)
-        .createQueryBuilder("f")
-        .select("f.memberKey", "memberKey")
-        .where("f.memberKey > :after", { after })
-        .orderBy("f.memberKey", "ASC")
-        .limit(500);
-      if (wanted) query.andWhere("f.memberKey IN (:...wanted)", { wanted });
-      const page = (await query.getRawMany<{ memberKey: string }>()).map((row) => row.memberKey);
-      if (page.length === 0) break;
-      await this.deps.transactions.run(async (manager) => {
-        const queued = await this.deps.queue.enqueue(manager, page, "RETRY", run.id);
-        await this.deps.runs.addDiscovered(manager, run.id, page.length, queued);
-        await manager.createQueryBuilder().delete().from(RefreshFailureEntity).where("memberKey IN (:...page)", { page }).execute();
-      });
-      after = page.at(-1)!;
-    }
-    await this.deps.runs.endDiscovery(run.id);
-    this.deps.wake();
-    void this.publishQueueState();
-    return (await this.deps.runs.get(run.id)) ?? run;
+    await this.deps.intake.submitPaged({ reason: "RETRY", runId: run.id }, (after) => this.failuresAfter(after, wanted), {
+      discovered: true,
+      alongside: (manager, page) => manager.createQueryBuilder().delete().from(RefreshFailureEntity).where("memberKey IN (:...page)", { page }).execute().then(() => undefined),
+    });
+    return this.endIntake(run);
+  }
+
+  private async failuresAfter(after: string, wanted: string[] | null): Promise<string[]> {
+    const query = this.deps.dataSource
+      .getRepository(RefreshFailureEntity)
+      .createQueryBuilder("f")
+      .select("f.memberKey", "memberKey")
+      .where("f.memberKey > :after", { after })
+      .orderBy("f.memberKey", "ASC")
+      .limit(500);
+    if (wanted) query.andWhere("f.memberKey IN (:...wanted)", { wanted });
+    return (await query.getRawMany<{ memberKey: string }>()).map((row) => row.memberKey);
   }
 
   async status(): Promise<SyncStatus> {
     const cursors = await this.deps.cursors.all();
-    const running = await this.deps.dataSource
-      .getRepository(SyncRunEntity)
-      .find({ where: { status: "RUNNING" }, order: { startedAt: "DESC" }, take: 50 });
+    const running = await this.deps.runs.running();
     const members = cursors.find((cursor) => cursor.stream === "members");
     return {
       ...(await this.queueState()),
       lastSuccessfulPollAt: members?.lastSuccessfulPollAt ?? null,
       cursors,
-      running: running.map(toSnapshot),
+      running,
     };
   }
 
@@ -189,14 +177,13 @@ export class SyncService {
 
   private async queueKeys(kind: SyncRunKindValue, reason: RefreshReason, keys: string[], detail: string | null): Promise<SyncRunSnapshot> {
     const run = await this.deps.runs.start(kind, detail);
-    for (const part of chunks([...new Set(keys)], 1_000)) {
-      await this.deps.transactions.run(async (manager) => {
-        const queued = await this.deps.queue.enqueue(manager, part, reason, run.id);
-        await this.deps.runs.addDiscovered(manager, run.id, part.length, queued);
-      });
-    }
+    await this.deps.intake.submit({ reason, runId: run.id, keys });
+    return this.endIntake(run);
+  }
+
+  /** A run whose keys are all queued: it ends as soon as they are refreshed. */
+  private async endIntake(run: SyncRunSnapshot): Promise<SyncRunSnapshot> {
     await this.deps.runs.endDiscovery(run.id);
-    this.deps.wake();
     void this.publishQueueState();
     return (await this.deps.runs.get(run.id)) ?? run;
   }

@@ -5,7 +5,7 @@ import { TransactionRunner } from "../../src/db/transaction-runner";
 import { createLogger, type Logger } from "../../src/observability/logger";
 import type { AmsSource } from "../../src/sources/ams-source";
 import { RefreshQueue } from "../../src/sync/refresh-queue";
-import { SyncEngine } from "../../src/sync/sync-engine";
+import { createSync, type Sync } from "../../src/sync/create-sync";
 import type { EventChannel } from "../../src/sync/sync-events";
 import { ManualClock } from "../../src/time/clock";
 import { createPubSub } from "@graphql-yoga/subscription";
@@ -28,7 +28,7 @@ export function testSyncConfig(env: Record<string, string> = {}): SyncConfig {
 
 export interface SyncHarness {
   database: Database;
-  engine: SyncEngine;
+  engine: Sync;
   clock: ManualClock;
   channel: EventChannel;
   queue: RefreshQueue;
@@ -58,7 +58,7 @@ export async function startSyncHarness(
     subscribe: (topic) => pubSub.subscribe(topic),
   };
   const config = testSyncConfig(options.env);
-  const engine = new SyncEngine({
+  const engine = createSync({
     config,
     database,
     transactions: new TransactionRunner(database),
@@ -73,7 +73,7 @@ export async function startSyncHarness(
     engine,
     clock,
     channel,
-    queue: engine.queue,
+    queue: engine.internals.queue,
     close: async () => {
       await engine.stop();
       await database.close();

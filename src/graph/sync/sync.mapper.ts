@@ -41,7 +41,9 @@ export const toMemberChange = (change: MemberChangeEvent): MemberChange =>
     changedFields: change.changedFields,
     communitiesAdded: change.communitiesAdded,
     communitiesRemoved: change.communitiesRemoved,
+    communitiesChanged: change.communitiesChanged ?? [],
     securityGroupsAdded: change.securityGroupsAdded,
     securityGroupsRemoved: change.securityGroupsRemoved,
+    securityGroupsChanged: change.securityGroupsChanged ?? [],
     at: new Date(change.at),
   });

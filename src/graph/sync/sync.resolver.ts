@@ -14,10 +14,11 @@ import {
   Root,
   Subscription,
 } from "type-graphql";
-import { toSnapshot } from "../../sync/sync-runs";
+import { toSnapshot } from "../../sync/run-ledger";
 import type { MemberChangeEvent } from "../../sync/member-change";
 import { SYNC_TOPICS, type QueueState, type SyncRunSnapshot } from "../../sync/sync-events";
 import { MAX_KEYS_PER_REQUEST } from "../../sync/sync.service";
+import { SyncError, SyncErrorCode } from "../../sync/sync.error";
 import type { GraphContext } from "../context";
 import { toMember } from "../member/member.mapper";
 import { Member } from "../member/member.type";
@@ -92,8 +93,7 @@ export class SyncResolver {
   ): Promise<RefreshMemberPayload> {
     const run = await ctx.services.sync.refreshMember(key, { wait });
     ctx.loaders.member.clear(key);
-    const entity = await ctx.loaders.member.load(key);
-    return Object.assign(new RefreshMemberPayload(), { run: toSyncRun(run), member: entity ? toMember(entity) : null });
+    return Object.assign(new RefreshMemberPayload(), { run: toSyncRun(run), memberKey: key, blocked: wait ? (run.blocked ?? null) : null });
   }
 
   @Authorized(Role.ADMIN)
@@ -168,6 +168,19 @@ export class RefreshFailureResolver {
   @FieldResolver(() => Member, { nullable: true, description: "The member as cached, if it ever was." })
   async member(@Root() failure: RefreshFailure, @Ctx() ctx: GraphContext): Promise<Member | null> {
     const entity = await ctx.loaders.member.load(failure.memberKey);
+    return entity ? toMember(entity) : null;
+  }
+}
+
+@Resolver(() => RefreshMemberPayload)
+export class RefreshMemberPayloadResolver {
+  @FieldResolver(() => Member, { nullable: true, description: "The member as cached now (with wait: true, after the refresh)." })
+  async member(@Root() payload: RefreshMemberPayload, @Ctx() ctx: GraphContext): Promise<Member | null> {
+    // The run is still answered; the member field says the refresh could not happen.
+    if (payload.blocked) {
+      throw new SyncError(SyncErrorCode.SOURCE_UNAVAILABLE, `The AMS is unavailable (${payload.blocked.message}); the refresh stays queued and is retried`);
+    }
+    const entity = await ctx.loaders.member.load(payload.memberKey);
     return entity ? toMember(entity) : null;
   }
 }

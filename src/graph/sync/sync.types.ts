@@ -86,16 +86,22 @@ export class MemberChange {
   @Field(() => [String]) changedFields!: string[];
   @Field(() => [MembershipChange]) communitiesAdded!: MembershipChange[];
   @Field(() => [MembershipChange]) communitiesRemoved!: MembershipChange[];
+  @Field(() => [MembershipChange], { description: "Communities still held, with a new role or term." })
+  communitiesChanged!: MembershipChange[];
   @Field(() => [MembershipChange]) securityGroupsAdded!: MembershipChange[];
   @Field(() => [MembershipChange]) securityGroupsRemoved!: MembershipChange[];
+  @Field(() => [MembershipChange], { description: "Security groups still held, with a new role or term." })
+  securityGroupsChanged!: MembershipChange[];
   @Field(() => DateTimeScalar) at!: Date;
 }
 
 @ObjectType({ simpleResolvers: true })
 export class RefreshMemberPayload {
   @Field(() => SyncRun) run!: SyncRun;
-  @Field(() => Member, { nullable: true, description: "The member as cached now (with wait: true, after the refresh)." })
-  member!: Member | null;
+  /** Whose refresh this is; `member` reads it through the request's loaders. */
+  memberKey!: string;
+  /** Set when the AMS was unavailable for the refresh: `member` answers SOURCE_UNAVAILABLE. */
+  blocked!: { code: string; message: string } | null;
 }
 
 export const { Connection: SyncRunConnection } = connectionTypes(SyncRun, "SyncRun");

@@ -1,0 +1,151 @@
+import type { EntityManager } from "typeorm";
+import { chunks } from "../db/bulk-writes";
+import type { TransactionRunner } from "../db/transaction-runner";
+import type { MemberRecord } from "../sources/member-record";
+import type { MemberWriter, WriteOutcome, WriteResult } from "./member-writer";
+import type { RefreshQueue, RefreshReason } from "./refresh-queue";
+import type { RunLedger } from "./run-ledger";
+import type { SyncEvents } from "./sync-events";
+
+/** Keys handed to the queue for one run. */
+export interface IntakeRequest {
+  reason: RefreshReason;
+  runId: string;
+  keys: readonly string[];
+  /** How many changes the trigger saw (a poll lists more than it queues); `keys.length` by default. */
+  discovered?: number;
+  /** The AMS's change time per key, where a poll listed one. */
+  listedAt?: ReadonlyMap<string, Date>;
+}
+
+/** Work a trigger does in the same transaction as each part of its intake. */
+export type Alongside = (manager: EntityManager, keys: string[]) => Promise<void>;
+
+/** Whole records handed in (a push, an import): written now, not fetched. */
+export interface RecordsRequest {
+  runId: string;
+  records: readonly MemberRecord[];
+}
+
+/** How each handed-in record went: written (refreshed or unchanged), or refused with why. */
+export type RecordResult = { memberKey: string; outcome: WriteOutcome } | { memberKey: string; error: string };
+
+/** Largest number of keys one intake transaction takes (one multi-row statement each). */
+const PART = 1_000;
+
+/**
+ * The one way into the refresh queue (DESIGN §1). Every trigger (the change poll, admin
+ * mutations, a retry of dead letters, a full resync, a sign-on, a push) hands its keys here:
+ * they coalesce into the queue in one multi-row statement per part and are linked to the run in
+ * the same transaction, so a run never waits for a member that was not queued, nor misses one
+ * that was. Idle workers are woken and the queue's size is published after each submission.
+ */
+export class RefreshIntake {
+  constructor(
+    private readonly deps: {
+      queue: RefreshQueue;
+      ledger: RunLedger;
+      transactions: TransactionRunner;
+      writer: MemberWriter;
+      events: SyncEvents;
+      /** Called after keys were committed to the queue. */
+      onQueued: () => void;
+    },
+  ) {}
+
+  /**
+   * Queues inside the caller's transaction (the poller advances its cursor in the same one);
+   * the caller calls `queued()` after it commits. Returns how many keys are new to the run.
+   */
+  async add(manager: EntityManager, request: IntakeRequest): Promise<number> {
+    const keys = [...new Set(request.keys)];
+    let linked = 0;
+    for (const part of chunks(keys, PART)) {
+      await this.deps.queue.enqueue(manager, part, request.reason, request.listedAt);
+      linked += await this.deps.ledger.link(manager, part, request.runId);
+    }
+    await this.deps.ledger.addDiscovered(manager, request.runId, request.discovered ?? keys.length, linked);
+    return linked;
+  }
+
+  /** Queues in transactions of its own, a part at a time; `alongside` runs in each one. */
+  async submit(request: IntakeRequest, alongside?: Alongside): Promise<void> {
+    const keys = [...new Set(request.keys)];
+    const parts = keys.length === 0 ? [[]] : chunks(keys, PART);
+    for (const [index, part] of parts.entries()) {
+      // Whatever the trigger saw beyond its keys is counted once, with the first part.
+      const discovered = request.discovered === undefined ? part.length : index === 0 ? request.discovered : 0;
+      await this.deps.transactions.run(async (manager) => {
+        await this.add(manager, { ...request, keys: part, discovered });
+        if (part.length > 0) await alongside?.(manager, part);
+      });
+    }
+    if (keys.length > 0) this.deps.onQueued();
+  }
+
+  /**
+   * Queues every key a keyset reader yields (`page(after)` returns the keys after `after`, in
+   * order, empty at the end), a page per transaction: a full resync of the cache, a retry of
+   * every dead letter. Memory stays flat however many keys there are.
+   */
+  async submitPaged(
+    request: Omit<IntakeRequest, "keys" | "discovered">,
+    page: (after: string) => Promise<string[]>,
+    options: { discovered: boolean; alongside?: Alongside } = { discovered: true },
+  ): Promise<void> {
+    for (let after = "", keys = await page(after); keys.length > 0; after = keys.at(-1)!, keys = await page(after)) {
+      await this.submit({ ...request, keys, discovered: options.discovered ? keys.length : 0 }, options.alongside);
+    }
+  }
+
+  /**
+   * Writes whole records through the member writer (the same replace-set, content hash and
+   * derived status as a refresh), counted on the run, committed before this resolves. A batch
+   * the cache refuses is retried record by record, so one bad record fails alone.
+   */
+  async writeRecords(request: RecordsRequest): Promise<RecordResult[]> {
+    const records = [...new Map(request.records.map((record) => [record.memberKey, record])).values()];
+    if (records.length === 0) return [];
+    const whole = await this.writeBatch(request.runId, records).catch(() => undefined);
+    const results: RecordResult[] = [];
+    const changes: WriteResult["changes"] = [];
+    if (whole) {
+      whole.outcomes.forEach((outcome, memberKey) => results.push({ memberKey, outcome }));
+      changes.push(...whole.changes);
+    } else {
+      for (const record of records) {
+        try {
+          const single = await this.writeBatch(request.runId, [record]);
+          single.outcomes.forEach((outcome, memberKey) => results.push({ memberKey, outcome }));
+          changes.push(...single.changes);
+        } catch (error) {
+          results.push({ memberKey: record.memberKey, error: `the cache refused this member: ${error instanceof Error ? error.message : String(error)}` });
+        }
+      }
+      const refused = results.filter((result) => "error" in result).length;
+      await this.deps.transactions.run(async (manager) => {
+        await this.deps.ledger.addDiscovered(manager, request.runId, refused, 0);
+        await this.deps.ledger.addCounts(manager, new Map([[request.runId, { refreshed: 0, unchanged: 0, failed: refused }]]));
+      });
+    }
+    for (const change of changes) this.deps.events.memberChanged(change);
+    await this.deps.ledger.settle([request.runId]);
+    return results;
+  }
+
+  private writeBatch(runId: string, records: MemberRecord[]): Promise<WriteResult> {
+    return this.deps.transactions.run(async (manager) => {
+      const result = await this.deps.writer.write(manager, records, []);
+      const outcomes = [...result.outcomes.values()];
+      const refreshed = outcomes.filter((outcome) => outcome === "refreshed").length;
+      await this.deps.ledger.addDiscovered(manager, runId, records.length, 0);
+      await this.deps.ledger.addCounts(manager, new Map([[runId, { refreshed, unchanged: outcomes.length - refreshed, failed: 0 }]]));
+      return result;
+    });
+  }
+
+  /** Tells the workers that `add` committed work. */
+  queued(): void {
+    this.deps.onQueued();
+  }
+}

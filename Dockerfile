@@ -5,6 +5,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ormconfig.ts ./
 COPY src ./src
+# Starters beside the gateway, compiled to dist/scripts: demo-ams.js (the demo AMS over HTTP,
+# as docker-compose.yml runs it), source-check.js and sso-mint-token.js.
 COPY scripts ./scripts
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 

@@ -71,7 +71,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     random: overrides.random,
   });
   const sessions = new SessionTokens(config.session, clock);
-  const { handlers, personify } = createSsoHandlers(config, {
+  const handlers = createSsoHandlers(config, {
     source,
     transactions,
     clock,
@@ -93,7 +93,6 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     sync: sync.service,
     sso,
     sessions,
-    personify,
   };
 
   const schema = await buildGraphSchema({ pubSub: bus.pubSub });

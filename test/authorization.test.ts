@@ -144,4 +144,12 @@ describe("who may see what (DESIGN §5), over HTTP and over WebSocket", () => {
     });
     assert.match(JSON.stringify(refused), /FORBIDDEN/);
   });
+
+  it("personifyLoginUrl on a gateway without Personify is bad input, naming the method", async () => {
+    const answer = await gql(harness.url, `{ personifyLoginUrl(returnUrl: "https://members.example.org/") }`);
+    assert.equal(answer.data, null);
+    assert.deepEqual(answer.errors?.map((error) => [error.message, error.extensions]), [
+      ["PERSONIFY sign-on is not configured", { code: "BAD_USER_INPUT" }],
+    ]);
+  });
 });

@@ -39,6 +39,20 @@ describe("operations", () => {
     assert.equal(anonymous.status, 200);
   });
 
+  it("says why a credential was refused: malformed, or not good", async () => {
+    const ask = async (authorization: string) => {
+      const response = await fetch(harness.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization },
+        body: JSON.stringify({ query: "{ events { totalCount } }" }),
+      });
+      const body = (await response.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> };
+      return [response.status, body.errors?.map((error) => [error.extensions?.code, error.message])];
+    };
+    assert.deepEqual(await ask("Basic dXNlcjpwYXNz"), [401, [["UNAUTHENTICATED", 'Not signed in: authorization must be "Bearer <credential>"']]]);
+    assert.deepEqual(await ask("Bearer not-a-key"), [401, [["UNAUTHENTICATED", "Not signed in: the credential is not valid or has expired"]]]);
+  });
+
   it("refuses hostile queries before running them", async () => {
     const deep = `{ members { edges { node { communities { community { members { edges { node { member { communities { community { members { edges { node { role } } } } } } } } } } } } } } }`;
     const response = await gql(harness.url, deep, {}, ADMIN_KEY);

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { GraphError, GraphErrorCode } from "../graph/graph.error";
+import { AuthError, AuthErrorCode } from "./auth.error";
 import { ANONYMOUS, API_KEY_VIEWER, type Viewer } from "./viewer";
 
 /** Turns a bearer credential into a viewer; sessions plug in here (see `sso/`). */
@@ -25,18 +25,19 @@ export class RequestAuthenticator {
     this.adminKeyDigests = adminApiKeys.map(digest);
   }
 
+  /** The viewer for an authorization value; throws {@link AuthError} when it is malformed or not good. */
   async viewerFor(authorization: unknown): Promise<Viewer> {
     if (authorization === undefined || authorization === null || authorization === "") return ANONYMOUS;
-    if (typeof authorization !== "string") throw this.refused("authorization must be a string");
+    if (typeof authorization !== "string") throw refused(AuthErrorCode.MALFORMED_CREDENTIALS, "authorization must be a string");
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match) throw this.refused('authorization must be "Bearer <credential>"');
+    if (!match) throw refused(AuthErrorCode.MALFORMED_CREDENTIALS, 'authorization must be "Bearer <credential>"');
     const credential = match[1]!;
     if (this.isAdminKey(credential)) return API_KEY_VIEWER;
     for (const verifier of this.verifiers) {
       const viewer = await verifier.verify(credential);
       if (viewer) return viewer;
     }
-    throw this.refused("the credential is not valid or has expired");
+    throw refused(AuthErrorCode.INVALID_CREDENTIALS, "the credential is not valid or has expired");
   }
 
   /** Compares digests in constant time, and always against every key, so timing tells nothing. */
@@ -46,8 +47,8 @@ export class RequestAuthenticator {
     for (const key of this.adminKeyDigests) found = timingSafeEqual(candidate, key) || found;
     return found;
   }
+}
 
-  private refused(reason: string): GraphError {
-    return new GraphError(GraphErrorCode.UNAUTHENTICATED, `Not signed in: ${reason}`);
-  }
+function refused(code: AuthErrorCode, reason: string): AuthError {
+  return new AuthError(code, `Not signed in: ${reason}`);
 }

@@ -2,7 +2,6 @@ import type { DataSource } from "typeorm";
 import type { Logger } from "../observability/logger";
 import type { SessionTokens } from "../sso/session/session-tokens";
 import type { SsoExchangeService } from "../sso/sso-exchange.service";
-import type { PersonifySsoMethod } from "../sso/personify/personify-sso.method";
 import type { SyncService } from "../sync/sync.service";
 import type { Clock } from "../time/clock";
 import { memberRestriction } from "./auth-checker";
@@ -17,7 +16,6 @@ export interface GraphServices {
   sync: SyncService;
   sso: SsoExchangeService;
   sessions: SessionTokens;
-  personify: PersonifySsoMethod | undefined;
 }
 
 /** A graphql-ws connection, for `renewSession` to extend in place. */

@@ -2,6 +2,7 @@ import type { GraphQLFormattedError } from "graphql";
 import { GraphQLError } from "graphql";
 import { ArgumentValidationError, AuthenticationError, AuthorizationError } from "type-graphql";
 import type { ValidationError } from "class-validator";
+import { AuthError, AuthErrorCode } from "../auth/auth.error";
 import type { Logger } from "../observability/logger";
 import { SourceError, SourceErrorCode } from "../sources/source.error";
 import { SsoError, SsoErrorCode } from "../sso/sso.error";
@@ -18,12 +19,11 @@ export enum ClientErrorCode {
   SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE",
   /** Too many attempts; `extensions.retryAfterSeconds` says when to try again. */
   RATE_LIMITED = "RATE_LIMITED",
-  /** This gateway process does not do that (e.g. sync is off here). */
-  SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE",
   INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR",
 }
 
-interface Mapped {
+/** What a client is told about one error. */
+export interface Mapped {
   code: string;
   message: string;
   extensions?: Record<string, unknown>;
@@ -38,8 +38,21 @@ function fromGraphError(error: GraphError): Mapped {
     case GraphErrorCode.BAD_USER_INPUT:
     case GraphErrorCode.UNAUTHENTICATED:
     case GraphErrorCode.FORBIDDEN:
-    case GraphErrorCode.NOT_FOUND:
       return { code: error.code, message: error.message };
+    default:
+      return assertNever(error.code);
+  }
+}
+
+/**
+ * Refused credentials, for the GraphQL boundary and for the HTTP answer built when the
+ * context cannot be (see `http/`). The message never echoes the credential.
+ */
+export function fromAuthError(error: AuthError): Mapped {
+  switch (error.code) {
+    case AuthErrorCode.MALFORMED_CREDENTIALS:
+    case AuthErrorCode.INVALID_CREDENTIALS:
+      return { code: ClientErrorCode.UNAUTHENTICATED, message: error.message };
     default:
       return assertNever(error.code);
   }
@@ -74,8 +87,6 @@ function fromSyncError(error: SyncError): Mapped {
       return { code: ClientErrorCode.NOT_FOUND, message: error.message };
     case SyncErrorCode.INVALID_REQUEST:
       return { code: ClientErrorCode.BAD_USER_INPUT, message: error.message };
-    case SyncErrorCode.DISABLED:
-      return { code: ClientErrorCode.SERVICE_UNAVAILABLE, message: error.message };
     case SyncErrorCode.SOURCE_UNAVAILABLE:
       return { code: ClientErrorCode.SOURCE_UNAVAILABLE, message: error.message };
     default:
@@ -92,8 +103,6 @@ function fromSourceError(error: SourceError): Mapped {
       return { code: ClientErrorCode.SOURCE_UNAVAILABLE, message: "The AMS could not answer; try again later" };
     case SourceErrorCode.NOT_FOUND:
       return { code: ClientErrorCode.NOT_FOUND, message: error.message };
-    case SourceErrorCode.UNSUPPORTED:
-      return { code: ClientErrorCode.BAD_USER_INPUT, message: error.message };
     default:
       return assertNever(error.code);
   }
@@ -113,6 +122,7 @@ function describeValidation(errors: ValidationError[], prefix = ""): string[] {
  */
 function mapKnown(error: unknown): Mapped | undefined {
   if (error instanceof GraphError) return fromGraphError(error);
+  if (error instanceof AuthError) return fromAuthError(error);
   if (error instanceof SsoError) return fromSsoError(error);
   if (error instanceof SyncError) return fromSyncError(error);
   if (error instanceof SourceError) return fromSourceError(error);

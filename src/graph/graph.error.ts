@@ -6,8 +6,6 @@ export enum GraphErrorCode {
   UNAUTHENTICATED = "UNAUTHENTICATED",
   /** Valid credentials that may not do this. */
   FORBIDDEN = "FORBIDDEN",
-  /** The named thing does not exist. */
-  NOT_FOUND = "NOT_FOUND",
 }
 
 export class GraphError extends Error {

@@ -11,12 +11,12 @@ import { expressMiddleware } from "@as-integrations/express5";
 import cors from "cors";
 import express from "express";
 import { GraphQLError, type GraphQLSchema } from "graphql";
+import { AuthError } from "../auth/auth.error";
 import type { RequestAuthenticator } from "../auth/request-authenticator";
 import type { AppConfig } from "../config/config";
 import { createArmor } from "../graph/armor";
 import { createContext, type GraphContext, type GraphServices } from "../graph/context";
-import { createErrorFormatter } from "../graph/errors";
-import { GraphError } from "../graph/graph.error";
+import { ClientErrorCode, createErrorFormatter, fromAuthError } from "../graph/errors";
 import type { Logger } from "../observability/logger";
 import type { Timers } from "../time/timers";
 import type { Clock } from "../time/clock";
@@ -112,6 +112,6 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 
 /** Credentials refused while building the context: 401 with the usual error shape. */
 function toHttpError(error: unknown): GraphQLError {
-  const message = error instanceof GraphError ? error.message : "Not signed in";
-  return new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
+  const { code, message } = error instanceof AuthError ? fromAuthError(error) : { code: ClientErrorCode.UNAUTHENTICATED, message: "Not signed in" };
+  return new GraphQLError(message, { extensions: { code, http: { status: 401 } } });
 }

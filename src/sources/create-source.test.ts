@@ -6,7 +6,7 @@ import { createSource } from "./create-source";
 import type { IntervalTimers } from "./demo/change-simulator";
 import { DemoSource } from "./demo/demo.source";
 import { RestSource } from "./rest/rest.source";
-import { seededRandom } from "./scripted-random";
+import { seededRandom } from "../../test/support/scripted-random";
 
 const logger = createLogger("silent");
 const clock = new ManualClock("2026-11-01T12:00:00Z");

@@ -8,8 +8,6 @@ export enum SourceErrorCode {
   NOT_FOUND = "NOT_FOUND",
   /** A body that does not parse or lacks a required field: wrong for that record only. */
   CONTRACT_VIOLATION = "CONTRACT_VIOLATION",
-  /** The source cannot do this at all (e.g. no SSO resolution on this AMS). */
-  UNSUPPORTED = "UNSUPPORTED",
 }
 
 export class SourceError extends Error {

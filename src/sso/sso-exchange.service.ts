@@ -35,6 +35,18 @@ export class SsoExchangeService {
     return [...this.handlers.keys()];
   }
 
+  /**
+   * The login redirect of `method`, for methods that sign on through one (see
+   * `SsoMethodHandler.buildLoginUrl`); `SsoError(METHOD_DISABLED)` when the method is not
+   * configured or builds no redirect.
+   */
+  async buildLoginUrl(method: SsoMethod, returnUrl: string): Promise<string> {
+    const handler = this.handlers.get(method);
+    if (!handler) throw new SsoError(SsoErrorCode.METHOD_DISABLED, `${method} sign-on is not configured`);
+    if (!handler.buildLoginUrl) throw new SsoError(SsoErrorCode.METHOD_DISABLED, `${method} sign-on does not use a login redirect`);
+    return handler.buildLoginUrl(returnUrl);
+  }
+
   async exchange(input: SsoExchangeInput, request: SsoRequestInfo): Promise<ExchangeResult> {
     try {
       const handler = this.handlers.get(input.method);

@@ -11,25 +11,18 @@ import { PresharedKeyMethod } from "./preshared-key/preshared-key.method";
 import type { SsoMethodHandler } from "./sso-method";
 import { WebServiceMethod } from "./web-service/web-service.method";
 
-export interface SsoHandlers {
-  handlers: SsoMethodHandler[];
-  /** Present when PERSONIFY is configured: it also builds the login redirect. */
-  personify: PersonifySsoMethod | undefined;
-}
-
 /** One handler per configured method; a method without its settings is simply absent. */
 export function createSsoHandlers(
   config: AppConfig,
   deps: { source: AmsSource; transactions: TransactionRunner; clock: Clock; logger: Logger; limiters?: CredentialLimiters },
-): SsoHandlers {
+): SsoMethodHandler[] {
   const { clock, logger } = deps;
   const handlers: SsoMethodHandler[] = [];
   if (config.sso.presharedKey) {
     const replayGuard = new DatabaseReplayGuard(deps.transactions, clock, "psk");
     handlers.push(new PresharedKeyMethod(config.sso.presharedKey, { clock, replayGuard, logger }));
   }
-  const personify = config.sso.personify ? new PersonifySsoMethod(config.sso.personify, { clock, logger }) : undefined;
-  if (personify) handlers.push(personify);
+  if (config.sso.personify) handlers.push(new PersonifySsoMethod(config.sso.personify, { clock, logger }));
   if (config.sso.oidc) handlers.push(new OidcMethod(config.sso.oidc, { clock, logger }));
   if (config.session.credentialsEnabled && deps.source.authenticate) {
     const limits = {
@@ -40,5 +33,5 @@ export function createSsoHandlers(
     handlers.push(new CredentialsMethod(deps.source, deps.limiters ?? memoryLimiters(limits), logger));
   }
   if (config.session.webServiceEnabled && deps.source.resolveSsoToken) handlers.push(new WebServiceMethod(deps.source));
-  return { handlers, personify };
+  return handlers;
 }

@@ -26,4 +26,10 @@ export interface SsoRequestInfo {
 export interface SsoMethodHandler {
   readonly method: SsoMethod;
   resolve(input: SsoExchangeInput, request: SsoRequestInfo): Promise<{ memberKey: string }>;
+  /**
+   * Where to send a browser to sign on with this method so that it comes back to `returnUrl`
+   * carrying the proof `resolve` takes. Only methods whose provider signs on through a redirect
+   * offer it. Throws `SsoError` (a return URL not allowed, the provider unavailable).
+   */
+  buildLoginUrl?(returnUrl: string): Promise<string>;
 }

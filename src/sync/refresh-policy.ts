@@ -11,7 +11,6 @@ export enum RefreshFailureCode {
   AUTH_REJECTED = "AUTH_REJECTED",
   NOT_FOUND = "NOT_FOUND",
   CONTRACT_VIOLATION = "CONTRACT_VIOLATION",
-  UNSUPPORTED = "UNSUPPORTED",
   /** The cache refused the record (a constraint, a value too long for its column). */
   WRITE_REJECTED = "WRITE_REJECTED",
   /** A fault in amsgate itself while refreshing this member. */
@@ -25,7 +24,6 @@ const FROM_SOURCE: Record<SourceErrorCode, RefreshFailureCode> = {
   [SourceErrorCode.AUTH_REJECTED]: RefreshFailureCode.AUTH_REJECTED,
   [SourceErrorCode.NOT_FOUND]: RefreshFailureCode.NOT_FOUND,
   [SourceErrorCode.CONTRACT_VIOLATION]: RefreshFailureCode.CONTRACT_VIOLATION,
-  [SourceErrorCode.UNSUPPORTED]: RefreshFailureCode.UNSUPPORTED,
 };
 
 /** What went wrong with one queued member, or with a whole batch. */

@@ -4,8 +4,6 @@ export enum SyncErrorCode {
   NOT_FOUND = "NOT_FOUND",
   /** The request itself is wrong (no keys, too many keys, a key too long). */
   INVALID_REQUEST = "INVALID_REQUEST",
-  /** This process does not run sync (SYNC_ENABLED=false) and cannot start work. */
-  DISABLED = "DISABLED",
   /** The AMS did not answer the refresh; it stays queued and is retried after the outage. */
   SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE",
 }

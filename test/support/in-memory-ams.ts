@@ -21,6 +21,13 @@ export class InMemoryAms implements AmsDataset {
   /** Activities written back, once per idempotency key. */
   readonly activities: ActivityWriteBack[] = [];
 
+  /** Forgets every member and event (logins and SSO tokens stay). */
+  clear(): this {
+    this.members.clear();
+    this.events.clear();
+    return this;
+  }
+
   /** Sets or replaces a member's MemberInfo (any value) and the LastUpdated its change is listed with. */
   setMember(memberKey: string, info: unknown, lastUpdated: Instant): this {
     this.members.set(memberKey, { info, lastUpdated: toDate(lastUpdated) });

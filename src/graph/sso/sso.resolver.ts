@@ -89,8 +89,7 @@ export class MeResolver {
     description: "The Personify login URL that returns the browser to returnUrl (which must be an allowed origin).",
   })
   async personifyLoginUrl(@Arg("returnUrl") returnUrl: string, @Ctx() ctx: GraphContext): Promise<string> {
-    if (!ctx.services.personify) throw new GraphError(GraphErrorCode.BAD_USER_INPUT, "PERSONIFY sign-on is not configured");
-    return ctx.services.personify.buildLoginUrl(returnUrl);
+    return ctx.services.sso.buildLoginUrl(SsoMethod.PERSONIFY, returnUrl);
   }
 }
 

@@ -1,10 +1,11 @@
 import { parseAmsInstant } from "../member-info/wire-dates";
 import type { AmsDataset } from "./ams-dataset";
 
-/** What a route answers: a status and a JSON body (or none). */
+/** What a route answers: a status, a JSON body (or none) and any extra headers (e.g. Retry-After). */
 export interface Reply {
   status: number;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 /** Everything a route may use; the server builds one per request. */

@@ -4,7 +4,7 @@ import { InMemoryAms, memberInfo, startFakeAms, type FakeAms } from "../../../te
 import { ManualClock } from "../../time/clock";
 import { fromMemberInfo } from "../member-info/member-info.mapper";
 import { SourceError, SourceErrorCode } from "../source.error";
-import { scriptedRandom } from "../scripted-random";
+import { scriptedRandom } from "../../../test/support/scripted-random";
 import { MALFORMATIONS } from "./ams-http.routes";
 import { DemoAssociation } from "./demo-association";
 import { DemoAmsDataset } from "./demo-dataset";

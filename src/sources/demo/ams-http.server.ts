@@ -40,6 +40,11 @@ export interface AmsHttpServerOptions {
   beforeMembers?: (keys: string[]) => Promise<void> | void;
   /** Test hook: runs before each `/changed-members` page (0 = first), e.g. to change data mid-listing. */
   onChangedMembersPage?: (pageIndex: number) => Promise<void> | void;
+  /**
+   * Test hook: sees every request first, before the key is checked; a reply it returns is sent
+   * as it is (a scripted 503, 401, or 429 with Retry-After), undefined lets the request through.
+   */
+  intercept?: (request: { method: string; path: string }) => Reply | undefined;
 }
 
 /** What the server did, for tests and logs. */
@@ -129,6 +134,8 @@ export class AmsHttpServer {
   }
 
   private async reply(request: IncomingMessage, url: URL): Promise<Reply | "hang"> {
+    const scripted = this.options.intercept?.({ method: request.method ?? "GET", path: url.pathname });
+    if (scripted !== undefined) return scripted;
     if (!this.authorized(request)) {
       this.stats.unauthorized += 1;
       return { status: 401, body: { error: "unauthorized", message: "The API key is missing or not valid." } };
@@ -196,7 +203,11 @@ export class AmsHttpServer {
 
 function send(response: ServerResponse, reply: Reply): void {
   const text = reply.body === undefined ? "" : JSON.stringify(reply.body);
-  response.writeHead(reply.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+  response.writeHead(reply.status, {
+    ...reply.headers,
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
   response.end(text);
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ManualClock } from "../../time/clock";
-import { scriptedRandom, seededRandom } from "../scripted-random";
+import { scriptedRandom, seededRandom } from "../../../test/support/scripted-random";
 import { ChangeSimulator, type IntervalTimers, type SimulatedChangeKind } from "./change-simulator";
 import { DemoAssociation } from "./demo-association";
 import { applyDemoEdit, SIMULATED_CHANGE_KINDS } from "./demo-edits";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readFixtureJson } from "../fixture-files";
+import { readFixtureJson } from "../../../test/support/fixture-files";
 import { SourceError, SourceErrorCode } from "../source.error";
 import { fromAmsEvent, peekEventKey, toAmsEvent } from "./ams-event.mapper";
 

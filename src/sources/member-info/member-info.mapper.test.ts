@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readFixtureJson } from "../fixture-files";
+import { readFixtureJson } from "../../../test/support/fixture-files";
 import type { MemberRecord } from "../member-record";
 import { SourceError, SourceErrorCode } from "../source.error";
 import { fromMemberInfo, peekMemberKey, toMemberInfo, toPhoneType } from "./member-info.mapper";

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import type { RestSourceConfig } from "../../config/source.config";
 import { createLogger } from "../../observability/logger";
-import { readFixtureText } from "../fixture-files";
+import { readFixtureText } from "../../../test/support/fixture-files";
 import { SourceError, SourceErrorCode } from "../source.error";
 import { amsBackoff, RestClient, retryAfterMs, retryDelayMs } from "./rest.client";
 

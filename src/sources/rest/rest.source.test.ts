@@ -9,10 +9,10 @@ import type { RestSourceConfig } from "../../config/source.config";
 import { DemoAssociation } from "../demo/demo-association";
 import { DemoAmsDataset } from "../demo/demo-dataset";
 import { DemoSource } from "../demo/demo.source";
-import { readFixtureJson } from "../fixture-files";
+import { readFixtureJson } from "../../../test/support/fixture-files";
 import type { MemberRecord } from "../member-record";
 import { SourceError, SourceErrorCode } from "../source.error";
-import { scriptedRandom, seededRandom } from "../scripted-random";
+import { scriptedRandom, seededRandom } from "../../../test/support/scripted-random";
 import { RestSource } from "./rest.source";
 
 const logger = createLogger("silent");

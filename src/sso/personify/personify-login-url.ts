@@ -1,7 +1,7 @@
 import type { PersonifySsoConfig } from "../../config/sso.config";
 import type { Clock } from "../../time/clock";
 import { SsoError, SsoErrorCode } from "../sso.error";
-import { PersonifyCallError, type PersonifySoapClient, resultText } from "./personify-soap.client";
+import { PersonifyCallError, type PersonifySoapClient, resultText } from "../../sources/personify/personify-soap.client";
 
 const MAX_RETURN_URL_LENGTH = 2048;
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { FakePersonify, type FakePersonifyStyle } from "../../../test/support/fake-personify";
+import { readFixtureText } from "../../../test/support/fixture-files";
 import type { PersonifySsoConfig } from "../../config/sso.config";
 import { createLogger } from "../../observability/logger";
 import { ManualClock } from "../../time/clock";
@@ -181,5 +182,28 @@ describe("PersonifySsoMethod", () => {
     const logged = lines.join("\n");
     assert.ok(!logged.includes("WRONG-PASSWORD") && !logged.includes(fake.vendorBlock), "no vendor secrets in logs");
     assert.match(logged, /"faultCode":"soap:Server"/);
+  });
+});
+
+describe("PersonifySsoMethod on recorded answers", () => {
+  const VENDOR = { vendorUsername: "amsgate-vendor", vendorPassword: "F00DFACE0123456789ABCDEF00000001", vendorBlock: "00112233445566778899AABBCCDDEEFF" };
+  const fixture = (name: string) => readFixtureText(`personify/__fixtures__/${name}`);
+  let fake: FakePersonify;
+
+  before(async () => {
+    fake = await FakePersonify.start(VENDOR);
+  });
+  after(() => fake.close());
+
+  it("signs a member in from the recorded answers alone", async () => {
+    for (const name of ["customer-token-decrypt", "sso-customer-token-is-valid", "timss-customer-identifier-get"]) {
+      fake.failNext({ kind: "raw", body: fixture(`${name}.response.xml`) });
+    }
+    const method = new PersonifySsoMethod(
+      { serviceUrl: fake.url, loginUrl: "https://sso.example.org/SSO/login.aspx", vendorId: "V", ...VENDOR, returnUrlOrigins: [], timeoutMs: 2_000 },
+      { clock: new ManualClock("2026-03-01T00:00:00Z") },
+    );
+    assert.deepEqual(await method.resolve({ method: SsoMethod.PERSONIFY, token: "CT" }, { clientAddress: "::1" }), { memberKey: "000012345" });
+    assert.equal(fake.calls[2]?.parameters.customerToken, "7E2A91C4D05B38F6A1C9E7D3B5F20486", "the new token is used after the check");
   });
 });

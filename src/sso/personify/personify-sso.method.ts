@@ -4,8 +4,8 @@ import type { Clock } from "../../time/clock";
 import { SsoMethod, type SsoExchangeInput, type SsoMethodHandler, type SsoRequestInfo } from "../sso-method";
 import { SsoError, SsoErrorCode } from "../sso.error";
 import { buildPersonifyLoginUrl } from "./personify-login-url";
-import { PersonifyCallError, type PersonifyOperation, PersonifySoapClient, resultText } from "./personify-soap.client";
-import type { XmlElement } from "./personify-soap.xml";
+import { PersonifyCallError, type PersonifyOperation, PersonifySoapClient, resultText } from "../../sources/personify/personify-soap.client";
+import type { XmlElement } from "../../sources/personify/personify-soap.xml";
 
 export interface PersonifySsoMethodDependencies {
   clock: Clock;

@@ -1,11 +1,11 @@
-import { loadDemoAmsConfig } from "../../config/config";
-import { ConfigError } from "../../config/config.error";
-import { createLogger } from "../../observability/logger";
-import { SystemClock } from "../../time/clock";
-import { AmsHttpServer } from "./ams-http.server";
-import { ChangeSimulator } from "./change-simulator";
-import { DemoAssociation } from "./demo-association";
-import { DemoAmsDataset } from "./demo-dataset";
+import { loadDemoAmsConfig } from "../src/config/config";
+import { ConfigError } from "../src/config/config.error";
+import { createLogger } from "../src/observability/logger";
+import { SystemClock } from "../src/time/clock";
+import { AmsHttpServer } from "../src/sources/demo/ams-http.server";
+import { ChangeSimulator } from "../src/sources/demo/change-simulator";
+import { DemoAssociation } from "../src/sources/demo/demo-association";
+import { DemoAmsDataset } from "../src/sources/demo/demo-dataset";
 
 /**
  * `npm run demo-ams`: the simulated association served over the JSON source protocol, with its

@@ -1,27 +1,10 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { FakePersonify, type FakePersonifyMishap } from "../../../test/support/fake-personify";
-import { ManualClock } from "../../time/clock";
-import { SsoMethod } from "../sso-method";
+import { readFixtureText } from "../../../test/support/fixture-files";
 import { PersonifyCallError, type PersonifyFailureKind, PersonifySoapClient, resultText } from "./personify-soap.client";
-import { PersonifySsoMethod } from "./personify-sso.method";
 
-// Fixtures stay in the source tree, never copied into the build: walk up from the compiled file,
-// then from the working directory, to the folder that holds them.
-const FIXTURES = [__dirname, process.cwd()]
-  .flatMap((start) => ancestors(path.resolve(start)))
-  .map((dir) => path.join(dir, "src", "sso", "personify", "__fixtures__"))
-  .find((candidate) => existsSync(candidate));
-
-function ancestors(dir: string): string[] {
-  return path.dirname(dir) === dir ? [dir] : [dir, ...ancestors(path.dirname(dir))];
-}
-const fixture = (name: string) => {
-  assert.ok(FIXTURES, "the __fixtures__ folder is found");
-  return readFileSync(path.join(FIXTURES, name), "utf8");
-};
+const fixture = (name: string) => readFixtureText(`personify/__fixtures__/${name}`);
 
 const VENDOR = { vendorUsername: "amsgate-vendor", vendorPassword: "F00DFACE0123456789ABCDEF00000001", vendorBlock: "00112233445566778899AABBCCDDEEFF" };
 
@@ -75,18 +58,6 @@ describe("PersonifySoapClient", () => {
       const result = (await call()) as Parameters<typeof resultText>[0];
       assert.equal(resultText(result, element), expected, name);
     }
-  });
-
-  it("signs a member in from the recorded answers alone", async () => {
-    for (const name of ["customer-token-decrypt", "sso-customer-token-is-valid", "timss-customer-identifier-get"]) {
-      fake.failNext({ kind: "raw", body: fixture(`${name}.response.xml`) });
-    }
-    const method = new PersonifySsoMethod(
-      { serviceUrl: fake.url, loginUrl: "https://sso.example.org/SSO/login.aspx", vendorId: "V", ...VENDOR, returnUrlOrigins: [], timeoutMs: 2_000 },
-      { clock: new ManualClock("2026-03-01T00:00:00Z") },
-    );
-    assert.deepEqual(await method.resolve({ method: SsoMethod.PERSONIFY, token: "CT" }, { clientAddress: "::1" }), { memberKey: "000012345" });
-    assert.equal(fake.calls[2]?.parameters.customerToken, "7E2A91C4D05B38F6A1C9E7D3B5F20486", "the new token is used after the check");
   });
 
   it("fails a call whose Errors list is not empty, keeping the errors", async () => {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 
-const MAIN = path.join(__dirname, "demo-ams.main.js");
+const MAIN = path.resolve(__dirname, "../scripts/demo-ams.js");
 const API_KEY = "demo-ams-test-key";
 
 function startDemoAms(env: Record<string, string>) {
@@ -22,7 +22,7 @@ function startDemoAms(env: Record<string, string>) {
   return { child, lines, exited, listening };
 }
 
-describe("demo-ams main", () => {
+describe("demo-ams starter (scripts/demo-ams.ts)", () => {
   it("serves the demo association on the configured port and stops cleanly on SIGTERM", async () => {
     const run = startDemoAms({ AMS_API_KEY: API_KEY, DEMO_AMS_PORT: "0", DEMO_MEMBERS: "40", DEMO_CHANGE_INTERVAL: "0", LOG_LEVEL: "info" });
     try {

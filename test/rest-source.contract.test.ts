@@ -1,0 +1,4 @@
+import { createRestSourceHarness } from "./support/rest-source.harness";
+import { sourceContract } from "./support/source-contract";
+
+sourceContract("rest", createRestSourceHarness);

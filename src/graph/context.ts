@@ -5,7 +5,7 @@ import type { SsoExchangeService } from "../sso/sso-exchange.service";
 import type { PersonifySsoMethod } from "../sso/personify/personify-sso.method";
 import type { SyncService } from "../sync/sync.service";
 import type { Clock } from "../time/clock";
-import { memberRestriction } from "./auth-checker";
+import { memberRestriction } from "./visibility";
 import { createLoaders, type Loaders } from "./loaders";
 import type { Viewer } from "../auth/viewer";
 

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
-import { DIRECTORY_ROLES } from "../auth-checker";
+import { DIRECTORY_ROLES } from "../visibility";
 import type { GraphContext } from "../context";
 import { mapPage } from "../pagination/map-page";
 import { PageArgs } from "../pagination/page.args";

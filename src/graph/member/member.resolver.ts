@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root, UseMiddleware } from "type-graphql";
-import { canListMember, ContactField, DIRECTORY_ROLES, memberRestriction } from "../auth-checker";
+import { canListMember, DIRECTORY_ROLES, memberRestriction } from "../visibility";
 import { isActiveOn, toCommunityMembership } from "../community/community.mapper";
 import { CommunityMembership } from "../community/community.type";
 import type { GraphContext } from "../context";
@@ -9,6 +9,7 @@ import { PageArgs } from "../pagination/page.args";
 import { DateScalar } from "../scalars";
 import { toSecurityGroupMembership } from "../security-group/security-group.mapper";
 import { SecurityGroupMembership } from "../security-group/security-group.type";
+import { ContactField } from "./contact-field.middleware";
 import { MemberFilter } from "./member-filter.input";
 import { toDemographic, toMember, toPhone, toSocialLink } from "./member.mapper";
 import { pageMembers } from "./member.queries";

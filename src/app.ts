@@ -94,6 +94,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     sso,
     sessions,
     personify,
+    directory: config.directory,
   };
 
   const schema = await buildGraphSchema({ pubSub: bus.pubSub });

@@ -43,7 +43,11 @@ export class CommunityResolver {
     return (await ctx.loaders.communityChildren.load(community.key)).map(toCommunity);
   }
 
-  @FieldResolver(() => CommunityMembershipConnection, { description: "Memberships ordered by member name." })
+  @FieldResolver(() => CommunityMembershipConnection, {
+    description:
+      "Memberships ordered by member name. Members list the rosters of communities they currently belong to and of the " +
+      "types the gateway opens to all members; otherwise only their own term. Staff and admins list every roster.",
+  })
   async members(
     @Root() community: Community,
     @Args() args: RosterArgs,

@@ -7,6 +7,7 @@ import type { PageArgs } from "../pagination/page.args";
 import { decodeCursor, encodeCursor } from "../pagination/cursor";
 import { type PageOf, toPage } from "../pagination/connection.types";
 import { likeContains, whereAfter } from "../pagination/keyset";
+import type { MemberVisibility } from "../visibility";
 import type { MemberFilter } from "./member-filter.input";
 
 export const MEMBER_LIST = "members";
@@ -61,18 +62,18 @@ export function applyMemberFilter(
 }
 
 /**
- * One page of members ordered by last name, first name, key: one statement for the page and,
- * only when asked, one for the count.
+ * One page of the members the viewer may list, ordered by last name, first name, key: one
+ * statement for the page and, only when asked, one for the count.
  */
 export async function pageMembers(
   dataSource: DataSource,
   filter: MemberFilter | null | undefined,
   page: PageArgs,
-  restrict?: (query: SelectQueryBuilder<ObjectLiteral>) => void,
+  visibility: MemberVisibility,
 ): Promise<PageOf<MemberEntity>> {
   const base = () => {
     const query = applyMemberFilter(dataSource.getRepository(MemberEntity).createQueryBuilder("m"), filter);
-    restrict?.(query as unknown as SelectQueryBuilder<ObjectLiteral>);
+    visibility.restrictMembers(query as unknown as SelectQueryBuilder<ObjectLiteral>);
     return query;
   };
   const query = base();

@@ -13,8 +13,9 @@ type Roster = { totalCount: number; edges: Array<{ node: { member: { key: string
 const ROSTER = "members { totalCount edges { node { member { key displayName companyName title } } } }";
 
 /**
- * Rosters follow the directory rule whichever path reaches them: a session without member status
- * sees only itself; a member sees the rosters of its own communities and of the open community types.
+ * Rosters, filters and search follow the directory rule whichever path reaches them: a session
+ * without member status sees only itself; a member sees the rosters of its own communities and of
+ * the open community types; search matches only fields the caller may read.
  */
 // MariaDB over HTTP and WebSocket; the embedded SQLite database over HTTP, since the rules are SQL.
 const SETUPS = [
@@ -99,6 +100,12 @@ for (const { database, transports } of SETUPS) describe(`who may see which membe
     assert.equal(roster.totalCount, roster.edges.length, `${communityKey}: totalCount agrees with the page`);
     return keysOf(roster);
   };
+  const directory = async (transport: Transport, who: string, filter: Record<string, unknown>) => {
+    const answer = await data(transport, who, `query($filter: MemberFilter) { members(filter: $filter) { totalCount edges { node { key } } } }`, { filter });
+    const keys = answer.members.edges.map((edge: { node: { key: string } }) => edge.node.key);
+    assert.equal(answer.members.totalCount, keys.length, `${JSON.stringify(filter)}: totalCount agrees with the page`);
+    return keys;
+  };
 
   for (const transport of transports) {
     describe(`over ${transport}`, () => {
@@ -145,6 +152,25 @@ for (const { database, transports } of SETUPS) describe(`who may see which membe
           assert.deepEqual(await rosterOf(transport, who, "OTHER"), ["B", "X"], who);
           assert.deepEqual(await rosterOf(transport, who, "CHAP"), ["B", "OPT", "X"], who);
         }
+      });
+
+      it("members(filter: { communityKey }) follows the community's roster rule", async () => {
+        assert.deepEqual(await directory(transport, "member", { communityKey: "OTHER" }), []);
+        assert.deepEqual(await directory(transport, "member", { communityKey: "SIGT" }), []);
+        assert.deepEqual(await directory(transport, "member", { communityKey: "CHAP" }), ["B", "X"]);
+        assert.deepEqual(await directory(transport, "member", { communityKey: "COM" }), ["A", "B", "LAPSED"]);
+        assert.deepEqual(await directory(transport, "staff", { communityKey: "OTHER" }), ["B", "X"]);
+      });
+
+      it("search matches email only where the caller may read it", async () => {
+        assert.deepEqual(await directory(transport, "member", { search: "bea.baker@example.org" }), [], "another member's exact email");
+        assert.deepEqual(await directory(transport, "member", { search: "example.org" }), ["A"], "a domain: only the member's own email");
+        assert.deepEqual(await directory(transport, "member", { search: "other.net" }), []);
+        assert.deepEqual(await directory(transport, "member", { search: "ann.able@example.org" }), ["A"], "your own email");
+        assert.deepEqual(await directory(transport, "member", { search: "baker" }), ["B"], "names still match");
+        assert.deepEqual(await directory(transport, "member", { search: "bakery" }), ["B"], "company still matches");
+        assert.deepEqual(await directory(transport, "staff", { search: "bea.baker@example.org" }), ["B"]);
+        assert.deepEqual(await directory(transport, "admin", { search: "example.org" }), ["A", "B", "LAPSED", "OPT", "STAFFER"]);
       });
     });
   }

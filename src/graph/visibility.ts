@@ -7,8 +7,8 @@ import { isActiveOn } from "./community/community.mapper";
 
 /**
  * Who may see which member (DESIGN §5), decided here and nowhere else. Every path that yields
- * members (the directory, `member(key)`, security-group and community rosters, nested fields,
- * subscriptions) asks these rules, in SQL where it lists and pages.
+ * members (the directory, `member(key)`, security-group and community rosters, filters, search,
+ * nested fields, subscriptions) asks these rules, in SQL where it lists and pages.
  *
  * - The directory is for MEMBER, STAFF and ADMIN. A signed-in caller without member status reads
  *   no other member on any path; everyone always reads their own record.
@@ -18,6 +18,7 @@ import { isActiveOn } from "./community/community.mapper";
  *   community, or when the community's type is open (`COMMUNITY_OPEN_ROSTER_TYPES`); staff and
  *   admins list every roster. Security-group rosters follow the row rule alone.
  * - Contact fields (email, phones, address, demographics): the member themself, staff, admins.
+ *   Search and filters match only what the caller may read, so they cannot reveal hidden values.
  * - Events: members-only events for members, staff and admins.
  */
 
@@ -60,6 +61,9 @@ export function canListMember(viewer: Viewer, member: ListableMember): boolean {
   if (seesEveryone(viewer) || isSelf(viewer, member.memberKey)) return true;
   return readsDirectory(viewer) && !member.excludeFromDirectory && member.status !== "DISABLED";
 }
+
+/** Fields anyone who reads the directory may search; email is added where the viewer may read it. */
+const SEARCHABLE = ["m.firstName", "m.lastName", "m.informalName", "m.companyName"];
 
 /**
  * The rules for one operation, bound to its viewer (read at each use: a WebSocket renewal can
@@ -137,6 +141,15 @@ export class MemberVisibility {
           (this.hasOpenType(community) ||
             termsOf(self).some((own) => own.communityKey === term.communityKey && isActiveOn(own, today)))),
     };
+  }
+
+  /** Search targets on `m`: email reads as NULL (matching nothing) where the viewer may not read it. */
+  searchableColumns(query: Query): string[] {
+    const viewer = this.viewerOf();
+    if (seesEveryone(viewer)) return [...SEARCHABLE, "m.email"];
+    if (viewer.memberKey === null) return SEARCHABLE;
+    query.setParameter("visSelf", viewer.memberKey);
+    return [...SEARCHABLE, "(CASE WHEN m.memberKey = :visSelf THEN m.email END)"];
   }
 
   /** `alias` is the viewer's own row; never true for callers without a member record. */

@@ -6,7 +6,7 @@ import type { Clock } from "../time/clock";
 import { CredentialsMethod, type CredentialLimiters, memoryLimiters } from "./credentials/credentials.method";
 import { OidcMethod } from "./oidc/oidc.method";
 import { PersonifySsoMethod } from "./personify/personify-sso.method";
-import { DatabaseReplayGuard } from "./preshared-key/database-replay.guard";
+import { DatabaseReplayGuard } from "./replay/database-replay.guard";
 import { PresharedKeyMethod } from "./preshared-key/preshared-key.method";
 import type { SsoMethodHandler } from "./sso-method";
 import { WebServiceMethod } from "./web-service/web-service.method";

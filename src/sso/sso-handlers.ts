@@ -30,7 +30,10 @@ export function createSsoHandlers(
   }
   const personify = config.sso.personify ? new PersonifySsoMethod(config.sso.personify, { clock, logger }) : undefined;
   if (personify) handlers.push(personify);
-  if (config.sso.oidc) handlers.push(new OidcMethod(config.sso.oidc, { clock, logger }));
+  if (config.sso.oidc) {
+    const replayGuard = new DatabaseReplayGuard(deps.transactions, clock, "oidc");
+    handlers.push(new OidcMethod(config.sso.oidc, { clock, replayGuard, logger }));
+  }
   if (config.session.credentialsEnabled && deps.source.authenticate) {
     const limits = {
       maxFailuresPerUsername: config.session.maxFailuresPerUsername,

@@ -129,6 +129,17 @@ describe("exchangeSsoToken with every method, against real peers on port 0", () 
       assert.equal((await refusal({ method: "PRESHARED_KEY", token: good })).reason, "REPLAYED_TOKEN");
     });
 
+    it("judges rosters nested in the answer for the caller, who is not signed in yet", async () => {
+      const query = `mutation($input: ExchangeSsoTokenInput!) {
+        exchangeSsoToken(input: $input) { member { key securityGroups { group { key members { totalCount } } } } }
+      }`;
+      const answer = await gql(harness.url, query, { input: { method: "PRESHARED_KEY", token: psk("K1") } });
+      assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+      const groups = answer.data!.exchangeSsoToken.member.securityGroups;
+      assert.ok(groups.some((membership: any) => membership.group.key === "Authenticated"), "the member's own groups are there");
+      assert.deepEqual(groups.map((membership: any) => membership.group.members.totalCount), groups.map(() => 0));
+    });
+
     it("refreshes an unknown member before answering, then admits them", async () => {
       ams.setMember("K2", memberInfo("K2", { EmailAddress: "k2@example.org", MemberExpiresOn: "2027-06-30" }), "2026-01-01T00:00:00Z");
       const before = await gqlData<any>(harness.url, `{ member(key: "K2") { key } }`, {}, ADMIN_KEY);

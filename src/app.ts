@@ -93,6 +93,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     sync: sync.service,
     sso,
     sessions,
+    directory: config.directory,
   };
 
   const schema = await buildGraphSchema({ pubSub: bus.pubSub });

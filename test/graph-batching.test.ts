@@ -3,9 +3,10 @@ import { after, before, describe, it } from "node:test";
 import { gqlData } from "./support/graphql-client";
 import { seedCommunities, seedGroups, seedMembers, type MemberSeed } from "./support/fixtures";
 import { ADMIN_KEY, startTestApp, type TestApp } from "./support/test-app";
+import { Role } from "../src/auth/viewer";
 
-const NESTED = `query Page($first: Int!) {
-  members(first: $first) {
+const NESTED = `query Page($first: Int!, $filter: MemberFilter) {
+  members(first: $first, filter: $filter) {
     edges { node {
       phones { number }
       communities { role community { name } }
@@ -33,6 +34,8 @@ function seeds(count: number): MemberSeed[] {
 
 describe("nested fields are batched per request", () => {
   let harness: TestApp;
+  /** A member's session: the directory and roster rules are in force. */
+  let memberToken: string;
 
   before(async () => {
     harness = await startTestApp();
@@ -43,17 +46,18 @@ describe("nested fields are batched per request", () => {
     );
     await seedGroups(dataSource, [0, 1, 2].map((index) => ({ groupKey: `G${index}`, name: `Group ${index}` })));
     await seedMembers(dataSource, seeds(220));
+    memberToken = (await harness.app.sessions.issue("M0000", [Role.AUTHENTICATED, Role.MEMBER])).accessToken;
   });
 
   after(() => harness.stop());
 
-  async function statementsFor(first: number) {
+  async function statementsFor(first: number, token = ADMIN_KEY, filter: Record<string, unknown> | null = null) {
     const { result, statements } = await harness.queries.measure(() =>
       gqlData<{ members: { edges: Array<{ node: { phones: unknown[]; communities: Array<{ community: { name: string } }> } }> } }>(
         harness.url,
         NESTED,
-        { first },
-        ADMIN_KEY,
+        { first, filter },
+        token,
       ),
     );
     return { edges: result.members.edges, statements };
@@ -89,6 +93,38 @@ describe("nested fields are batched per request", () => {
       assert.ok(edge.node.members.totalCount > 3);
     }
     // communities page, one windowed roster statement, one grouped count, one member batch.
+    assert.equal(statements.length, 4, statements.join("\n"));
+  });
+
+  it("keeps the cost constant for a member: the directory rules are in the SQL", async () => {
+    const counts: number[] = [];
+    for (const first of [1, 20, 200]) {
+      // Phones are contact fields (null for others), so only the member-visible parts are checked.
+      const { edges, statements } = await statementsFor(first, memberToken, { search: "last" });
+      assert.equal(edges.length, first);
+      // Member i is on C(i % 7) and C((i + 3) % 7); M0000 sees the terms in its own C0 and C3.
+      const visible = edges.map((_, index) => [index % 7, (index + 3) % 7].filter((community) => community === 0 || community === 3).length);
+      assert.deepEqual(edges.map((edge) => edge.node.communities.length), visible);
+      counts.push(statements.length);
+    }
+    assert.deepEqual(new Set(counts).size, 1, `statements per page size: ${counts.join(", ")}`);
+    assert.ok(counts[0]! <= 6, `expected at most 6 statements, saw ${counts[0]}`);
+
+    const query = `{ communities(first: 7) { edges { node { key members(first: 3) { totalCount edges { node { role member { lastName } } } } } } } }`;
+    const { result, statements } = await harness.queries.measure(() =>
+      gqlData<{ communities: { edges: Array<{ node: { key: string; members: { totalCount: number; edges: unknown[] } } }> } }>(
+        harness.url,
+        query,
+        {},
+        memberToken,
+      ),
+    );
+    // M0000 is on C0 and C3: those rosters are open to it, the other five are not.
+    for (const edge of result.communities.edges) {
+      const own = edge.node.key === "C0" || edge.node.key === "C3";
+      assert.equal(edge.node.members.edges.length, own ? 3 : 0, edge.node.key);
+      assert.ok(own ? edge.node.members.totalCount > 3 : edge.node.members.totalCount === 0, edge.node.key);
+    }
     assert.equal(statements.length, 4, statements.join("\n"));
   });
 });

@@ -26,6 +26,8 @@ describe("exchangeSsoToken with every method, against real peers on port 0", () 
   let personify: FakePersonify;
   let oidc: FakeOidcProvider;
   let harness: TestApp;
+  /** The gateway's environment; a second gateway process on the same database reuses it. */
+  let env: Record<string, string>;
 
   const exchange = (input: Record<string, unknown>) => gql(harness.url, EXCHANGE, { input });
   const refusal = async (input: Record<string, unknown>) => {
@@ -53,30 +55,31 @@ describe("exchangeSsoToken with every method, against real peers on port 0", () 
         done();
       },
     });
+    env = {
+      AMS_SOURCE: "rest",
+      AMS_URL: fakeAms.url,
+      AMS_API_KEY: fakeAms.apiKey,
+      AMS_RETRY_BASE: "0",
+      SYNC_ENABLED: "true",
+      REFRESH_INTERVAL: "1h",
+      SYNC_ADMIN_GROUPS: "Admins",
+      SSO_PRESHARED_KEYS: `site:${PSK_HEX}`,
+      PERSONIFY_SSO_URL: personify.url,
+      PERSONIFY_LOGIN_URL: "https://sso.example.org/SSO/login.aspx",
+      PERSONIFY_VENDOR_ID: "AMSGATE",
+      PERSONIFY_VENDOR_USERNAME: personify.vendorUsername,
+      PERSONIFY_VENDOR_PASSWORD: personify.vendorPassword,
+      PERSONIFY_VENDOR_BLOCK: personify.vendorBlock,
+      PERSONIFY_RETURN_URL_ORIGINS: "https://members.example.org",
+      OIDC_ISSUER: oidc.issuer,
+      OIDC_AUDIENCE: "amsgate-app",
+      SSO_CREDENTIALS_ENABLED: "true",
+      SSO_WEB_SERVICE_ENABLED: "true",
+      SSO_MAX_FAILURES_PER_USERNAME: "3",
+      SESSION_TTL: "10m",
+    };
     harness = await startTestApp({
-      env: {
-        AMS_SOURCE: "rest",
-        AMS_URL: fakeAms.url,
-        AMS_API_KEY: fakeAms.apiKey,
-        AMS_RETRY_BASE: "0",
-        SYNC_ENABLED: "true",
-        REFRESH_INTERVAL: "1h",
-        SYNC_ADMIN_GROUPS: "Admins",
-        SSO_PRESHARED_KEYS: `site:${PSK_HEX}`,
-        PERSONIFY_SSO_URL: personify.url,
-        PERSONIFY_LOGIN_URL: "https://sso.example.org/SSO/login.aspx",
-        PERSONIFY_VENDOR_ID: "AMSGATE",
-        PERSONIFY_VENDOR_USERNAME: personify.vendorUsername,
-        PERSONIFY_VENDOR_PASSWORD: personify.vendorPassword,
-        PERSONIFY_VENDOR_BLOCK: personify.vendorBlock,
-        PERSONIFY_RETURN_URL_ORIGINS: "https://members.example.org",
-        OIDC_ISSUER: oidc.issuer,
-        OIDC_AUDIENCE: "amsgate-app",
-        SSO_CREDENTIALS_ENABLED: "true",
-        SSO_WEB_SERVICE_ENABLED: "true",
-        SSO_MAX_FAILURES_PER_USERNAME: "3",
-        SESSION_TTL: "10m",
-      },
+      env,
       overrides: { clock, sessionTimers: timers, logger: createLogger("info", sink) },
     });
     // The first poll (at start) loads what the AMS has.
@@ -124,6 +127,17 @@ describe("exchangeSsoToken with every method, against real peers on port 0", () 
       }
       assert.equal((await exchange({ method: "PRESHARED_KEY", token: good })).errors, undefined);
       assert.equal((await refusal({ method: "PRESHARED_KEY", token: good })).reason, "REPLAYED_TOKEN");
+    });
+
+    it("judges rosters nested in the answer for the caller, who is not signed in yet", async () => {
+      const query = `mutation($input: ExchangeSsoTokenInput!) {
+        exchangeSsoToken(input: $input) { member { key securityGroups { group { key members { totalCount } } } } }
+      }`;
+      const answer = await gql(harness.url, query, { input: { method: "PRESHARED_KEY", token: psk("K1") } });
+      assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+      const groups = answer.data!.exchangeSsoToken.member.securityGroups;
+      assert.ok(groups.some((membership: any) => membership.group.key === "Authenticated"), "the member's own groups are there");
+      assert.deepEqual(groups.map((membership: any) => membership.group.members.totalCount), groups.map(() => 0));
     });
 
     it("refreshes an unknown member before answering, then admits them", async () => {
@@ -218,6 +232,41 @@ describe("exchangeSsoToken with every method, against real peers on port 0", () 
         const refused = await refusal({ method: "OIDC", ...input });
         assert.equal(refused.code, "UNAUTHENTICATED", JSON.stringify(refused));
       }
+    });
+
+    it("accepts an ID token once, in any gateway process, and remembers it until it expires", async () => {
+      const nowSeconds = Math.floor(clock.now().getTime() / 1000);
+      const token = await oidc.sign(claims({ jti: "id-token-once", nonce: "n-once" }));
+      const first = await exchange({ method: "OIDC", token, nonce: "n-once" });
+      assert.equal(first.errors, undefined, JSON.stringify(first.errors));
+      assert.deepEqual(await refusal({ method: "OIDC", token, nonce: "n-once" }), {
+        code: "UNAUTHENTICATED",
+        reason: "REPLAYED_TOKEN",
+        message: "The ID token has already been used; sign in again.",
+      });
+      // Another process sharing the database: the database, not this process's memory, decides.
+      const other = await startTestApp({ env: { ...env, SYNC_ENABLED: "false" }, keepData: true, overrides: { clock } });
+      try {
+        const answer = await gql(other.url, EXCHANGE, { input: { method: "OIDC", token, nonce: "n-once" } });
+        assert.equal((answer.errors?.[0]?.extensions as { reason?: string } | undefined)?.reason, "REPLAYED_TOKEN", JSON.stringify(answer));
+      } finally {
+        await other.stop();
+      }
+      // Remembered until the token is refused as expired anyway: exp plus the clock tolerance (30s).
+      const rows: Array<{ expires_at: Date }> = await harness.app.database.dataSource.query(
+        "SELECT expires_at FROM sso_used_tokens WHERE token_id LIKE 'oidc:%'",
+      );
+      const expiries = rows.map((row) => new Date(row.expires_at).getTime());
+      assert.ok(expiries.includes((nowSeconds + 300 + 30) * 1000), JSON.stringify(rows));
+    });
+
+    it("without a jti, the same issuer, subject, iat and nonce are the same ID token", async () => {
+      const plain = claims({ nonce: "n-plain" });
+      assert.equal((await exchange({ method: "OIDC", token: await oidc.sign(plain), nonce: "n-plain" })).errors, undefined);
+      // Signed again, the same claims are still the same sign-on.
+      assert.equal((await refusal({ method: "OIDC", token: await oidc.sign(plain), nonce: "n-plain" })).reason, "REPLAYED_TOKEN");
+      const later = { ...plain, iat: plain.iat + 1 };
+      assert.equal((await exchange({ method: "OIDC", token: await oidc.sign(later), nonce: "n-plain" })).errors, undefined);
     });
   });
 

@@ -3,6 +3,7 @@ import path from "node:path";
 import { ConfigError } from "./config.error";
 import { isValidTimeZone } from "../time/clock";
 import { EnvReader } from "./env-readers";
+import { type DirectoryConfig, readDirectoryConfig } from "./directory.config";
 import { readSyncConfig, type SyncConfig } from "./sync.config";
 import { readSsoConfig, redactSsoConfig, type SsoConfig } from "./sso.config";
 import { readSessionConfig, type SessionConfig } from "./session.config";
@@ -52,6 +53,8 @@ export interface AppConfig {
   sso: SsoConfig;
   /** Sessions, and the sign-on methods that lean on the AMS source. */
   session: SessionConfig;
+  /** Who may list which rosters. */
+  directory: DirectoryConfig;
   /** Carries pub/sub between gateway processes; unset keeps pub/sub in-process. */
   redisUrl: string | null;
   /** Express "trust proxy": hops of X-Forwarded-For to believe for the client address. */
@@ -89,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sync: readSyncConfig(read, source.kind),
     sso: readSsoConfig(read),
     session: readSessionConfig(read, nodeEnv === "production"),
+    directory: readDirectoryConfig(read),
     redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"])?.toString() ?? null,
     trustProxy: read.int("TRUST_PROXY", 0, 0, 10),
   };

@@ -1,12 +1,13 @@
 import type { DataSource } from "typeorm";
+import type { DirectoryConfig } from "../config/directory.config";
 import type { Logger } from "../observability/logger";
 import type { SessionTokens } from "../sso/session/session-tokens";
 import type { SsoExchangeService } from "../sso/sso-exchange.service";
 import type { SyncService } from "../sync/sync.service";
 import type { Clock } from "../time/clock";
-import { memberRestriction } from "./auth-checker";
 import { createLoaders, type Loaders } from "./loaders";
 import type { Viewer } from "../auth/viewer";
+import { MemberVisibility } from "./visibility";
 
 /** What resolvers may reach beyond loaders: built once by the app, shared by every request. */
 export interface GraphServices {
@@ -16,6 +17,8 @@ export interface GraphServices {
   sync: SyncService;
   sso: SsoExchangeService;
   sessions: SessionTokens;
+  /** Which rosters are open to every member. */
+  directory: DirectoryConfig;
 }
 
 /** A graphql-ws connection, for `renewSession` to extend in place. */
@@ -36,6 +39,8 @@ export interface RequestOrigin {
 export interface GraphContext {
   requestId: string;
   readonly viewer: Viewer;
+  /** Who may see which member, for this operation's (current) viewer. */
+  readonly visibility: MemberVisibility;
   loaders: Loaders;
   services: GraphServices;
   origin: RequestOrigin;
@@ -47,13 +52,16 @@ export interface GraphContext {
 }
 
 export function createContext(services: GraphServices, viewer: Viewer, requestId: string, origin: RequestOrigin): GraphContext {
-  const newLoaders = () => createLoaders(services.dataSource, { restrictMembers: memberRestriction(viewer) });
+  // On a WebSocket the connection's viewer can be renewed mid-flight; every operation sees the current one.
+  const current = () => origin.connection?.viewer ?? viewer;
+  const visibility = new MemberVisibility(current, services.directory, () => services.clock.today());
+  const newLoaders = () => createLoaders(services.dataSource, visibility);
   return {
     requestId,
-    // On a WebSocket the connection's viewer can be renewed mid-flight; every operation sees the current one.
     get viewer() {
-      return origin.connection?.viewer ?? viewer;
+      return current();
     },
+    visibility,
     loaders: newLoaders(),
     services,
     origin,

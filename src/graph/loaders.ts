@@ -12,10 +12,12 @@ import {
   SecurityGroupEntity,
   SecurityGroupMembershipEntity,
 } from "../db/entities";
-import { createRosterLoaders, type MemberRestriction, type RosterLoaders } from "./pagination/roster.loader";
+import { createRosterLoaders, type RosterLoaders } from "./pagination/roster.loader";
+import type { MembershipNarrowing, MemberVisibility } from "./visibility";
 
 /** One batched read per kind per tick; created per request so nothing leaks between viewers. */
 export interface Loaders {
+  /** A member this viewer may list, else null: every field that yields a member reads it here. */
   member: DataLoader<string, MemberEntity | null>;
   phonesByMember: DataLoader<string, MemberPhoneEntity[]>;
   socialLinksByMember: DataLoader<string, MemberSocialLinkEntity[]>;
@@ -33,12 +35,8 @@ export interface Loaders {
 /** Large pages still make one statement each; MySQL and SQLite both take this many parameters. */
 const MAX_BATCH = 1_000;
 
-export interface LoaderScope {
-  /** Applied to every roster, so a viewer never pages through members it may not list. */
-  restrictMembers?: MemberRestriction;
-}
-
-export function createLoaders(dataSource: DataSource, scope: LoaderScope = {}): Loaders {
+/** Loaders for one operation; `visibility` narrows every member and roster to what its viewer may see. */
+export function createLoaders(dataSource: DataSource, visibility: MemberVisibility): Loaders {
   const reader = new RowReader(dataSource);
   const columnOf = (entity: EntityTarget<ObjectLiteral>, property: string) =>
     reader.escape(dataSource.getMetadata(entity).findColumnWithPropertyName(property)!.databaseName);
@@ -57,10 +55,11 @@ export function createLoaders(dataSource: DataSource, scope: LoaderScope = {}): 
     return (await reader.query(sql, [...keys])).map((row) => reader.hydrate(entity, "a", row));
   };
 
-  const one = <E extends ObjectLiteral>(entity: EntityTarget<E>, keyField: keyof E & string) =>
+  const one = <E extends ObjectLiteral>(entity: EntityTarget<E>, keyField: keyof E & string, keep: (row: E) => boolean = () => true) =>
     new DataLoader<string, E | null>(
       async (keys) => {
-        const byKey = new Map((await select(entity, keyField, keys, [])).map((row) => [row[keyField] as string, row]));
+        const rows = (await select(entity, keyField, keys, [])).filter(keep);
+        const byKey = new Map(rows.map((row) => [row[keyField] as string, row]));
         return keys.map((key) => byKey.get(key) ?? null);
       },
       { maxBatchSize: MAX_BATCH },
@@ -79,7 +78,8 @@ export function createLoaders(dataSource: DataSource, scope: LoaderScope = {}): 
 
   /**
    * A member's memberships with their community (or group) in the same statement, priming the
-   * parent loader, so `communities { community { name } }` costs one statement, not two.
+   * parent loader, so `communities { community { name } }` costs one statement, not two. A
+   * `narrowing` hides rows, judging them with the rows of `alsoRead` read in the same statement.
    */
   const withParent = <E extends ObjectLiteral, P extends ObjectLiteral>(
     entity: EntityTarget<E>,
@@ -87,47 +87,68 @@ export function createLoaders(dataSource: DataSource, scope: LoaderScope = {}): 
     joinField: keyof E & string,
     parentKey: keyof P & string,
     parentLoader: () => DataLoader<string, P | null>,
+    narrowing: () => MembershipNarrowing<E, P> | undefined = () => undefined,
   ) =>
     new DataLoader<string, E[]>(
       async (keys) => {
+        const narrow = narrowing();
+        const read = [...keys, ...(narrow?.alsoRead ?? []).filter((key) => !keys.includes(key))];
         const child = reader.shape(entity);
         const owner = reader.shape(parent);
         const sql =
           `SELECT ${child.select("a")}, ${owner.select("p")} FROM ${child.table} a ` +
           `JOIN ${owner.table} p ON p.${columnOf(parent, parentKey)} = a.${columnOf(entity, joinField)} ` +
-          `WHERE a.${columnOf(entity, "memberKey")} IN (${reader.placeholders(keys.length)}) ` +
+          `WHERE a.${columnOf(entity, "memberKey")} IN (${reader.placeholders(read.length)}) ` +
           `ORDER BY a.${columnOf(entity, "memberKey")}, a.${columnOf(entity, "position")}`;
-        const rows = await reader.query(sql, [...keys]);
+        const rows = await reader.query(sql, read);
         const loader = parentLoader();
         // A few dozen communities recur across a page's memberships: convert each one once.
         const parentColumn = `p__${dataSource.getMetadata(parent).findColumnWithPropertyName(parentKey)!.databaseName}`;
-        const seen = new Set<string>();
+        const parents = new Map<string, P>();
         const children = rows.map((row) => {
           const key = String(row[parentColumn]);
-          if (!seen.has(key)) {
-            seen.add(key);
-            loader.prime(key, reader.hydrate(parent, "p", row));
+          if (!parents.has(key)) {
+            parents.set(key, reader.hydrate(parent, "p", row));
+            loader.prime(key, parents.get(key)!);
           }
           return reader.hydrate(entity, "a", row);
         });
-        return group(keys, children, "memberKey" as keyof E & string);
+        const byMember = group(read, children, "memberKey" as keyof E & string);
+        if (!narrow) return byMember.slice(0, keys.length);
+        const rowsOf = new Map(read.map((key, index) => [key, byMember[index]!]));
+        const termsOf = (memberKey: string) => rowsOf.get(memberKey) ?? [];
+        return keys.map((key) =>
+          termsOf(key).filter((row) => narrow.keep(row, parents.get(String(row[joinField]))!, termsOf)),
+        );
       },
       { maxBatchSize: MAX_BATCH },
     );
 
   const byPosition = ["memberKey", "position"];
   const loaders: Loaders = {
-    member: one(MemberEntity, "memberKey"),
+    member: one(MemberEntity, "memberKey", (row) => visibility.canList(row)),
     phonesByMember: many(MemberPhoneEntity, "memberKey", byPosition),
     socialLinksByMember: many(MemberSocialLinkEntity, "memberKey", byPosition),
     demographicsByMember: many(MemberDemographicEntity, "memberKey", byPosition),
-    communityMembershipsByMember: withParent(CommunityMembershipEntity, CommunityEntity, "communityKey", "communityKey", () => loaders.community),
+    communityMembershipsByMember: withParent(
+      CommunityMembershipEntity,
+      CommunityEntity,
+      "communityKey",
+      "communityKey",
+      () => loaders.community,
+      () => visibility.communityTermRule<CommunityMembershipEntity, CommunityEntity>(),
+    ),
     securityGroupMembershipsByMember: withParent(SecurityGroupMembershipEntity, SecurityGroupEntity, "groupKey", "groupKey", () => loaders.securityGroup),
     community: one(CommunityEntity, "communityKey"),
     communityChildren: many(CommunityEntity, "parentKey", ["name", "communityKey"]),
-    communityRoster: createRosterLoaders(dataSource, CommunityMembershipEntity, "communityKey", scope.restrictMembers),
+    communityRoster: createRosterLoaders(dataSource, CommunityMembershipEntity, "communityKey", (query) => {
+      visibility.restrictMembers(query);
+      visibility.restrictCommunityRoster(query, "r");
+    }),
     securityGroup: one(SecurityGroupEntity, "groupKey"),
-    securityGroupRoster: createRosterLoaders(dataSource, SecurityGroupMembershipEntity, "groupKey", scope.restrictMembers),
+    securityGroupRoster: createRosterLoaders(dataSource, SecurityGroupMembershipEntity, "groupKey", (query) =>
+      visibility.restrictMembers(query),
+    ),
     event: one(EventEntity, "eventKey"),
   };
   return loaders;

@@ -6,7 +6,7 @@ import type { Clock } from "../time/clock";
 import { CredentialsMethod, type CredentialLimiters, memoryLimiters } from "./credentials/credentials.method";
 import { OidcMethod } from "./oidc/oidc.method";
 import { PersonifySsoMethod } from "./personify/personify-sso.method";
-import { DatabaseReplayGuard } from "./preshared-key/database-replay.guard";
+import { DatabaseReplayGuard } from "./replay/database-replay.guard";
 import { PresharedKeyMethod } from "./preshared-key/preshared-key.method";
 import type { SsoMethodHandler } from "./sso-method";
 import { WebServiceMethod } from "./web-service/web-service.method";
@@ -23,7 +23,10 @@ export function createSsoHandlers(
     handlers.push(new PresharedKeyMethod(config.sso.presharedKey, { clock, replayGuard, logger }));
   }
   if (config.sso.personify) handlers.push(new PersonifySsoMethod(config.sso.personify, { clock, logger }));
-  if (config.sso.oidc) handlers.push(new OidcMethod(config.sso.oidc, { clock, logger }));
+  if (config.sso.oidc) {
+    const replayGuard = new DatabaseReplayGuard(deps.transactions, clock, "oidc");
+    handlers.push(new OidcMethod(config.sso.oidc, { clock, replayGuard, logger }));
+  }
   if (config.session.credentialsEnabled && deps.source.authenticate) {
     const limits = {
       maxFailuresPerUsername: config.session.maxFailuresPerUsername,

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
-import { DIRECTORY_ROLES } from "../auth-checker";
+import { DIRECTORY_ROLES } from "../visibility";
 import type { GraphContext } from "../context";
 import { mapPage } from "../pagination/map-page";
 import { PageArgs } from "../pagination/page.args";
@@ -43,7 +43,11 @@ export class CommunityResolver {
     return (await ctx.loaders.communityChildren.load(community.key)).map(toCommunity);
   }
 
-  @FieldResolver(() => CommunityMembershipConnection, { description: "Memberships ordered by member name." })
+  @FieldResolver(() => CommunityMembershipConnection, {
+    description:
+      "Memberships ordered by member name. Members list the rosters of communities they currently belong to and of the " +
+      "types the gateway opens to all members; otherwise only their own term. Staff and admins list every roster.",
+  })
   async members(
     @Root() community: Community,
     @Args() args: RosterArgs,

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, ID, Query, Resolver } from "type-graphql";
 import type { SelectQueryBuilder } from "typeorm";
 import type { EventEntity } from "../../db/entities/event.entity";
-import { canSeeMembersOnlyEvents } from "../auth-checker";
+import { canSeeMembersOnlyEvents } from "../visibility";
 import type { GraphContext } from "../context";
 import type { PageOf } from "../pagination/connection.types";
 import { mapPage } from "../pagination/map-page";

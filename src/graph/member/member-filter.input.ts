@@ -7,7 +7,9 @@ import { MemberStatus } from "./member.type";
 export class MemberFilter {
   @Field(() => String, {
     nullable: true,
-    description: "Words that must each appear in the name, nickname, email or company (case-insensitive).",
+    description:
+      "Words that must each appear in the name, nickname, company or email (case-insensitive). Email is searched only " +
+      "where you may read it: your own, or everyone's for staff and admins.",
   })
   @IsOptional()
   @MaxLength(200)
@@ -24,7 +26,7 @@ export class MemberFilter {
 
   @Field(() => Boolean, { nullable: true }) isMember?: boolean | null;
 
-  @Field(() => ID, { nullable: true, description: "Listed in this community." })
+  @Field(() => ID, { nullable: true, description: "Listed in this community, when you may list its roster (see Community.members)." })
   @IsOptional()
   @MaxLength(100)
   communityKey?: string | null;

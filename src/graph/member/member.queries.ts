@@ -7,6 +7,7 @@ import type { PageArgs } from "../pagination/page.args";
 import { decodeCursor, encodeCursor } from "../pagination/cursor";
 import { type PageOf, toPage } from "../pagination/connection.types";
 import { likeContains, whereAfter } from "../pagination/keyset";
+import type { MemberVisibility } from "../visibility";
 import type { MemberFilter } from "./member-filter.input";
 
 export const MEMBER_LIST = "members";
@@ -15,15 +16,21 @@ const SORT = ["m.lastName", "m.firstName", "m.memberKey"];
 export const memberCursor = (row: MemberEntity): string =>
   encodeCursor(MEMBER_LIST, [row.lastName, row.firstName, row.memberKey]);
 
-/** Applies a member filter; shared by the page and its count so they always agree. */
+/**
+ * Applies a member filter; shared by the page and its count so they always agree. Every condition
+ * matches only what the viewer may read: search skips hidden contact fields, and a community
+ * filter matches only a roster the viewer may list.
+ */
 export function applyMemberFilter(
   query: SelectQueryBuilder<MemberEntity>,
   filter: MemberFilter | null | undefined,
+  visibility: MemberVisibility,
 ): SelectQueryBuilder<MemberEntity> {
   if (!filter) return query;
+  const untyped = query as unknown as SelectQueryBuilder<ObjectLiteral>;
   const words = (filter.search ?? "").split(/\s+/).filter((word) => word !== "").slice(0, 8);
+  const columns = words.length > 0 ? visibility.searchableColumns(untyped) : [];
   words.forEach((word, index) => {
-    const columns = ["m.firstName", "m.lastName", "m.informalName", "m.email", "m.companyName"];
     const any = columns.map((column) => `${column} LIKE :word${index} ESCAPE '!'`).join(" OR ");
     query.andWhere(`(${any})`, { [`word${index}`]: likeContains(word) });
   });
@@ -41,9 +48,9 @@ export function applyMemberFilter(
       .subQuery()
       .select("1")
       .from(CommunityMembershipEntity, "cm")
-      .where("cm.memberKey = m.memberKey AND cm.communityKey = :communityKey")
-      .getQuery();
-    query.andWhere(`EXISTS ${listed}`, { communityKey: filter.communityKey });
+      .where("cm.memberKey = m.memberKey AND cm.communityKey = :communityKey");
+    visibility.restrictCommunityRoster(listed, "cm");
+    query.andWhere(`EXISTS ${listed.getQuery()}`, { communityKey: filter.communityKey });
   }
   if (filter.securityGroupKey) {
     const grouped = query
@@ -61,18 +68,18 @@ export function applyMemberFilter(
 }
 
 /**
- * One page of members ordered by last name, first name, key: one statement for the page and,
- * only when asked, one for the count.
+ * One page of the members the viewer may list, ordered by last name, first name, key: one
+ * statement for the page and, only when asked, one for the count.
  */
 export async function pageMembers(
   dataSource: DataSource,
   filter: MemberFilter | null | undefined,
   page: PageArgs,
-  restrict?: (query: SelectQueryBuilder<ObjectLiteral>) => void,
+  visibility: MemberVisibility,
 ): Promise<PageOf<MemberEntity>> {
   const base = () => {
-    const query = applyMemberFilter(dataSource.getRepository(MemberEntity).createQueryBuilder("m"), filter);
-    restrict?.(query as unknown as SelectQueryBuilder<ObjectLiteral>);
+    const query = applyMemberFilter(dataSource.getRepository(MemberEntity).createQueryBuilder("m"), filter, visibility);
+    visibility.restrictMembers(query as unknown as SelectQueryBuilder<ObjectLiteral>);
     return query;
   };
   const query = base();

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root, UseMiddleware } from "type-graphql";
-import { canListMember, ContactField, DIRECTORY_ROLES, memberRestriction } from "../auth-checker";
+import { DIRECTORY_ROLES } from "../visibility";
 import { isActiveOn, toCommunityMembership } from "../community/community.mapper";
 import { CommunityMembership } from "../community/community.type";
 import type { GraphContext } from "../context";
@@ -9,6 +9,7 @@ import { PageArgs } from "../pagination/page.args";
 import { DateScalar } from "../scalars";
 import { toSecurityGroupMembership } from "../security-group/security-group.mapper";
 import { SecurityGroupMembership } from "../security-group/security-group.type";
+import { ContactField } from "./contact-field.middleware";
 import { MemberFilter } from "./member-filter.input";
 import { toDemographic, toMember, toPhone, toSocialLink } from "./member.mapper";
 import { pageMembers } from "./member.queries";
@@ -23,7 +24,7 @@ export class MemberResolver {
   })
   async member(@Arg("key", () => ID) key: string, @Ctx() ctx: GraphContext): Promise<Member | null> {
     const entity = await ctx.loaders.member.load(key);
-    return entity && canListMember(ctx.viewer, entity) ? toMember(entity) : null;
+    return entity ? toMember(entity) : null;
   }
 
   @Authorized(...DIRECTORY_ROLES)
@@ -35,7 +36,7 @@ export class MemberResolver {
     @Arg("filter", () => MemberFilter, { nullable: true }) filter: MemberFilter | null,
     @Ctx() ctx: GraphContext,
   ): Promise<PageOf<Member>> {
-    const result = await pageMembers(ctx.services.dataSource, filter, page, memberRestriction(ctx.viewer));
+    const result = await pageMembers(ctx.services.dataSource, filter, page, ctx.visibility);
     for (const edge of result.edges) ctx.loaders.member.prime(edge.node.memberKey, edge.node);
     return mapPage(result, toMember);
   }
@@ -75,7 +76,10 @@ export class MemberResolver {
     return (await ctx.loaders.demographicsByMember.load(member.key)).map(toDemographic);
   }
 
-  @FieldResolver(() => [CommunityMembership], { description: "In the AMS's order; all terms unless activeOn is given." })
+  @FieldResolver(() => [CommunityMembership], {
+    description:
+      "In the AMS's order; all terms unless activeOn is given. Someone else's terms show only in communities whose roster you may list.",
+  })
   async communities(
     @Root() member: Member,
     @Arg("activeOn", () => DateScalar, { nullable: true, description: "Only terms running on this day." })

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
-import { DIRECTORY_ROLES } from "../auth-checker";
+import { DIRECTORY_ROLES } from "../visibility";
 import { SecurityGroupEntity } from "../../db/entities/security-group.entity";
 import { RosterArgs } from "../pagination/roster.args";
 import { isActiveOn } from "../community/community.mapper";

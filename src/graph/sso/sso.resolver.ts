@@ -1,10 +1,12 @@
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
 
+import { MemberEntity } from "../../db/entities/member.entity";
 import { SsoMethod } from "../../sso/sso-method";
 import type { GraphContext } from "../context";
 import { GraphError, GraphErrorCode } from "../graph.error";
 import { toMember } from "../member/member.mapper";
 import { Member } from "../member/member.type";
+import { canListMember } from "../visibility";
 import { ExchangeSsoTokenInput, Me, Session } from "./sso.types";
 
 @Resolver(() => Session)
@@ -53,9 +55,13 @@ export class SessionResolver {
 
   @FieldResolver(() => Member, { nullable: true, description: "The signed-in member, with contact fields and security groups." })
   async member(@Root() session: Session, @Ctx() ctx: GraphContext): Promise<Member | null> {
-    const entity = await ctx.loaders.member.load(session.memberKey);
-    if (!entity) return null;
+    // Judged for the new session, not the (usually anonymous) caller of exchangeSsoToken.
     const visibleTo = await ctx.services.sessions.verify(session.accessToken);
+    if (!visibleTo) return null;
+    const entity = await ctx.services.dataSource.getRepository(MemberEntity).findOneBy({ memberKey: session.memberKey });
+    if (!entity || !canListMember(visibleTo, entity)) return null;
+    // The member's own memberships lead back to it through the loader.
+    ctx.loaders.member.prime(entity.memberKey, entity);
     return Object.assign(toMember(entity), { visibleTo });
   }
 }

@@ -33,3 +33,16 @@ export function nonceMatches(expected: string, actual: unknown): boolean {
   const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
   return timingSafeEqual(digest(expected), digest(actual));
 }
+
+/**
+ * What makes an ID token single-use: its `jti` (unique per issuer), or, for providers that send
+ * none, the issuer, subject, issue time and nonce together. Hashed, so the stored id has a fixed
+ * length whatever the provider sends and holds no claim values.
+ */
+export function singleUseId(payload: JWTPayload): string {
+  const parts =
+    typeof payload.jti === "string" && payload.jti !== ""
+      ? ["jti", payload.iss, payload.jti]
+      : ["iss-sub-iat-nonce", payload.iss, payload.sub, payload.iat, payload.nonce];
+  return createHash("sha256").update(JSON.stringify(parts), "utf8").digest("hex");
+}

@@ -5,6 +5,7 @@ import { FakeOidcProvider } from "../../../test/support/fake-oidc";
 import type { OidcSsoConfig } from "../../config/sso.config";
 import { createLogger } from "../../observability/logger";
 import { ManualClock } from "../../time/clock";
+import { InMemoryReplayGuard, type ReplayGuard } from "../replay/replay.guard";
 import { SsoMethod } from "../sso-method";
 import { SsoError, SsoErrorCode } from "../sso.error";
 import { OidcMethod } from "./oidc.method";
@@ -29,7 +30,9 @@ describe("OidcMethod", () => {
   let provider: FakeOidcProvider;
   let clock: ManualClock;
   let lines: string[];
+  let tokenCount = 0;
   const nowSeconds = () => Math.floor(clock.now().getTime() / 1000);
+  // Each token its own jti, so tests that sign on repeatedly are not replays; replay tests say so.
   const claims = (overrides: JWTPayload = {}): JWTPayload => ({
     iss: provider.issuer,
     aud: CLIENT_ID,
@@ -37,9 +40,10 @@ describe("OidcMethod", () => {
     iat: nowSeconds(),
     exp: nowSeconds() + 300,
     nonce: NONCE,
+    jti: `id-${(tokenCount += 1)}`,
     ...overrides,
   });
-  const build = (overrides: Partial<OidcSsoConfig> = {}) =>
+  const build = (overrides: Partial<OidcSsoConfig> = {}, replayGuard: ReplayGuard = new InMemoryReplayGuard(clock)) =>
     new OidcMethod(
       {
         issuer: provider.issuer,
@@ -51,7 +55,7 @@ describe("OidcMethod", () => {
         timeoutMs: 2_000,
         ...overrides,
       },
-      { clock, logger: createLogger("info", { write: (line: string) => void lines.push(line) }), jwks: { cooldownMs: 0 } },
+      { clock, replayGuard, logger: createLogger("info", { write: (line: string) => void lines.push(line) }), jwks: { cooldownMs: 0 } },
     );
   const exchange = (method: OidcMethod, token: string, nonce: string | null = NONCE) =>
     method.resolve({ method: SsoMethod.OIDC, token, nonce }, REQUEST);
@@ -202,5 +206,50 @@ describe("OidcMethod", () => {
       await refused(exchange(build({ jwksUrl: undefined }), await provider.sign(claims())), SsoErrorCode.PROVIDER_UNAVAILABLE);
     }
     assert.ok(!provider.requests.some((path) => path.endsWith("/jwks")), "keys are not fetched from an unverified document");
+  });
+
+  describe("single use", () => {
+    it("accepts an ID token once, in every gateway process sharing the guard", async () => {
+      const shared = new InMemoryReplayGuard(clock);
+      const token = await provider.sign(claims({ jti: "one-time" }));
+      assert.deepEqual(await exchange(build({}, shared), token), { memberKey: "M-5150" });
+      const replayed = await refused(exchange(build({}, shared), token), SsoErrorCode.REPLAYED_TOKEN);
+      assert.equal(replayed.message, "The ID token has already been used; sign in again.");
+      assert.match(lines.join(""), /token already used/);
+      assert.deepEqual(await exchange(build({}, shared), await provider.sign(claims({ jti: "another" }))), { memberKey: "M-5150" });
+    });
+
+    it("without a jti, the same issuer, subject, iat and nonce are the same token", async () => {
+      const method = build();
+      const plain = claims({ jti: undefined });
+      assert.deepEqual(await exchange(method, await provider.sign(plain)), { memberKey: "M-5150" });
+      await refused(exchange(method, await provider.sign(plain)), SsoErrorCode.REPLAYED_TOKEN);
+      for (const changed of [{ iat: plain.iat! + 1 }, { sub: "M-2" }]) {
+        assert.ok(await exchange(method, await provider.sign({ ...plain, ...changed })), JSON.stringify(changed));
+      }
+      const otherNonce = { ...plain, nonce: "n-other" };
+      assert.ok(await exchange(method, await provider.sign(otherNonce), "n-other"));
+    });
+
+    it("remembers a token until it would be refused as expired anyway", async () => {
+      const claimed: Array<{ tokenId: string; expiresAt: Date }> = [];
+      const recording: ReplayGuard = { claim: async (tokenId, expiresAt) => (claimed.push({ tokenId, expiresAt }), true) };
+      await exchange(build({}, recording), await provider.sign(claims({ exp: nowSeconds() + 120 })));
+      assert.equal(claimed.length, 1);
+      assert.equal(claimed[0]!.expiresAt.getTime(), (nowSeconds() + 120 + 30) * 1000, "exp plus the 30s tolerance");
+      assert.match(claimed[0]!.tokenId, /^[0-9a-f]{64}$/, "a fixed-length digest, no claim values");
+    });
+
+    it("spends only tokens that pass every check", async () => {
+      const method = build();
+      const token = await provider.sign(claims());
+      await refused(exchange(method, token, "another-nonce"), SsoErrorCode.INVALID_TOKEN);
+      assert.deepEqual(await exchange(method, token), { memberKey: "M-5150" });
+    });
+
+    it("refuses, rather than risk a replay, when the guard cannot answer", async () => {
+      const broken: ReplayGuard = { claim: async () => Promise.reject(new Error("database down")) };
+      await refused(exchange(build({}, broken), await provider.sign(claims())), SsoErrorCode.PROVIDER_UNAVAILABLE);
+    });
   });
 });

@@ -2,13 +2,16 @@ import { errors, jwtVerify, type JWTPayload } from "jose";
 import type { OidcSsoConfig } from "../../config/sso.config";
 import type { Logger } from "../../observability/logger";
 import type { Clock } from "../../time/clock";
+import type { ReplayGuard } from "../replay/replay.guard";
 import { SsoMethod, type SsoExchangeInput, type SsoMethodHandler, type SsoRequestInfo } from "../sso-method";
 import { SsoError, SsoErrorCode } from "../sso.error";
-import { asMemberKey, claimAt, nonceMatches } from "./oidc-claims";
+import { asMemberKey, claimAt, nonceMatches, singleUseId } from "./oidc-claims";
 import { OidcDiscoveryError, OidcKeySet } from "./oidc-key-set";
 
 export interface OidcMethodDependencies {
   clock: Clock;
+  /** Spends each ID token once; shared by every gateway process (the database) in production. */
+  replayGuard: ReplayGuard;
   /** Refusals are logged with the reason, never the token. */
   logger?: Logger;
   /** Tuning of the JWKS cache; see {@link OidcKeySet}. Tests set a zero cooldown. */
@@ -18,6 +21,7 @@ export interface OidcMethodDependencies {
 const MAX_TOKEN_LENGTH = 16 * 1024;
 const INVALID = "The ID token is not valid.";
 const EXPIRED = "The ID token has expired; sign in again.";
+const REPLAYED = "The ID token has already been used; sign in again.";
 const UNAVAILABLE = "The identity provider could not be reached; try again shortly.";
 
 /**
@@ -25,8 +29,10 @@ const UNAVAILABLE = "The identity provider could not be reached; try again short
  * member key from `memberKeyClaim`. Checks the signature with an explicit algorithm allow-list
  * (asymmetric only, so neither `none` nor an HMAC keyed with a public key gets through), `iss`,
  * `aud` (and `azp` when there are several audiences), `exp`/`nbf` with the configured tolerance,
- * and the `nonce` the app sent. `SsoError`: `BAD_REQUEST` (no token or nonce), `INVALID_TOKEN`,
- * `EXPIRED_TOKEN`, `MEMBER_NOT_FOUND` (no usable member key claim), `PROVIDER_UNAVAILABLE`.
+ * and the `nonce` the app sent. A good token is then spent: accepted once within its lifetime (see
+ * {@link singleUseId}). `SsoError`: `BAD_REQUEST` (no token or nonce), `INVALID_TOKEN`,
+ * `EXPIRED_TOKEN`, `REPLAYED_TOKEN`, `MEMBER_NOT_FOUND` (no usable member key claim),
+ * `PROVIDER_UNAVAILABLE` (keys unreachable, or the replay guard could not answer).
  */
 export class OidcMethod implements SsoMethodHandler {
   readonly method = SsoMethod.OIDC;
@@ -54,7 +60,23 @@ export class OidcMethod implements SsoMethodHandler {
       this.log("info", { reason: "no usable member key claim", claim: this.config.memberKeyClaim }, request);
       throw new SsoError(SsoErrorCode.MEMBER_NOT_FOUND, "The ID token names no member.");
     }
+    await this.spend(payload, request);
     return { memberKey };
+  }
+
+  /** Claims the token's single-use id until the token would be refused as expired anyway. */
+  private async spend(payload: JWTPayload, request: SsoRequestInfo): Promise<void> {
+    const toleranceSeconds = Math.floor(this.config.clockToleranceMs / 1000);
+    const acceptUntil = new Date((payload.exp! + toleranceSeconds) * 1000);
+    let first: boolean;
+    try {
+      first = await this.deps.replayGuard.claim(singleUseId(payload), acceptUntil);
+    } catch (error) {
+      // Fail closed: without the guard's answer a replay cannot be ruled out.
+      this.deps.logger?.error({ err: error, method: this.method }, "replay guard failed; sign-on refused");
+      throw new SsoError(SsoErrorCode.PROVIDER_UNAVAILABLE, "Sign-on is unavailable right now; try again shortly.", { cause: error });
+    }
+    if (!first) throw this.refuse(SsoErrorCode.REPLAYED_TOKEN, "token already used", request);
   }
 
   private async verify(token: string, request: SsoRequestInfo): Promise<JWTPayload> {
@@ -97,7 +119,8 @@ export class OidcMethod implements SsoMethodHandler {
 
   private refuse(code: SsoErrorCode, reason: string, request: SsoRequestInfo, extra: Record<string, unknown> = {}): SsoError {
     this.log("info", { code, reason, ...extra }, request);
-    return new SsoError(code, code === SsoErrorCode.EXPIRED_TOKEN ? EXPIRED : INVALID);
+    const message = code === SsoErrorCode.EXPIRED_TOKEN ? EXPIRED : code === SsoErrorCode.REPLAYED_TOKEN ? REPLAYED : INVALID;
+    return new SsoError(code, message);
   }
 
   private log(level: "info" | "warn", fields: Record<string, unknown>, request: SsoRequestInfo): void {

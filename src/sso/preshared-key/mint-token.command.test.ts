@@ -8,7 +8,7 @@ import { SsoMethod } from "../sso-method";
 import { SsoError, SsoErrorCode } from "../sso.error";
 import { runMintTokenCommand } from "./mint-token.command";
 import { PresharedKeyMethod } from "./preshared-key.method";
-import { InMemoryReplayGuard } from "./replay.guard";
+import { InMemoryReplayGuard } from "../replay/replay.guard";
 
 const NEW_HEX = randomBytes(32).toString("hex");
 const OLD_HEX = randomBytes(32).toString("hex");

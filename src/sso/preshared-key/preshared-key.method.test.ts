@@ -8,7 +8,7 @@ import { SsoMethod } from "../sso-method";
 import { SsoError, SsoErrorCode } from "../sso.error";
 import { PresharedKeyMethod } from "./preshared-key.method";
 import { mintPresharedKeyToken } from "./preshared-key.mint";
-import { InMemoryReplayGuard, type ReplayGuard } from "./replay.guard";
+import { InMemoryReplayGuard, type ReplayGuard } from "../replay/replay.guard";
 
 const START = "2026-03-01T12:00:00.000Z";
 const CURRENT: PresharedKey = { id: "site-2026", secret: randomBytes(32) };

@@ -4,7 +4,7 @@ import type { Clock } from "../../time/clock";
 import { SsoMethod, type SsoExchangeInput, type SsoMethodHandler, type SsoRequestInfo } from "../sso-method";
 import { SsoError, SsoErrorCode } from "../sso.error";
 import { openPresharedKeyToken } from "./preshared-key.format";
-import type { ReplayGuard } from "./replay.guard";
+import type { ReplayGuard } from "../replay/replay.guard";
 
 export interface PresharedKeyMethodDependencies {
   clock: Clock;

@@ -1,0 +1,15 @@
+import type { MiddlewareFn } from "type-graphql";
+import type { Viewer } from "../../auth/viewer";
+import type { GraphContext } from "../context";
+import { canSeeContact } from "../visibility";
+
+/**
+ * Contact fields resolve to null for anyone but the member, staff and admins: "not yours to see",
+ * as opposed to an empty list. A member object fetched on behalf of a new session (sign-on
+ * answers) is judged for that session's viewer.
+ */
+export const ContactField: MiddlewareFn<GraphContext> = async ({ root, context }, next) => {
+  const member = root as { key?: string; visibleTo?: Viewer };
+  if (member.key === undefined || !canSeeContact(member.visibleTo ?? context.viewer, member.key)) return null;
+  return next();
+};

@@ -1,0 +1,189 @@
+import type { ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { Role, type Viewer } from "../auth/viewer";
+import type { DirectoryConfig } from "../config/directory.config";
+import { CommunityMembershipEntity } from "../db/entities/community-membership.entity";
+import { CommunityEntity } from "../db/entities/community.entity";
+import { isActiveOn } from "./community/community.mapper";
+
+/**
+ * Who may see which member (DESIGN §5), decided here and nowhere else. Every path that yields
+ * members (the directory, `member(key)`, security-group and community rosters, filters, search,
+ * nested fields, subscriptions) asks these rules, in SQL where it lists and pages.
+ *
+ * - The directory is for MEMBER, STAFF and ADMIN. A signed-in caller without member status reads
+ *   no other member on any path; everyone always reads their own record.
+ * - Rows: staff and admins list everyone; members list people who have not opted out of the
+ *   directory and are not disabled.
+ * - Community rosters: a member lists a community's roster while it holds a current term in that
+ *   community, or when the community's type is open (`COMMUNITY_OPEN_ROSTER_TYPES`); staff and
+ *   admins list every roster. Security-group rosters follow the row rule alone.
+ * - Contact fields (email, phones, address, demographics): the member themself, staff, admins.
+ *   Search and filters match only what the caller may read, so they cannot reveal hidden values.
+ * - Events: members-only events for members, staff and admins.
+ */
+
+/** The roles that may read the member directory, communities and security groups. */
+export const DIRECTORY_ROLES = [Role.MEMBER, Role.STAFF, Role.ADMIN];
+
+/** What the row rule reads of a member. */
+export interface ListableMember {
+  memberKey: string;
+  excludeFromDirectory: boolean;
+  status: string;
+}
+
+type Query = SelectQueryBuilder<ObjectLiteral>;
+
+/** Hides some of one member's membership rows; `termsOf` gives the rows read for `alsoRead`. */
+export interface MembershipNarrowing<Row, Parent> {
+  /** Members whose rows the judgement needs besides the ones asked for (the viewer's own). */
+  alsoRead: string[];
+  keep(row: Row, parent: Parent, termsOf: (memberKey: string) => Row[]): boolean;
+}
+
+type Term = { memberKey: string; communityKey: string; beginDate: string | null; endDate: string | null };
+type CommunityKind = { type: string | null; subType: string | null };
+
+const seesEveryone = (viewer: Viewer) => viewer.roles.has(Role.STAFF) || viewer.roles.has(Role.ADMIN);
+const readsDirectory = (viewer: Viewer) => DIRECTORY_ROLES.some((role) => viewer.roles.has(role));
+const isSelf = (viewer: Viewer, memberKey: string) => viewer.memberKey !== null && viewer.memberKey === memberKey;
+
+export function canSeeContact(viewer: Viewer, memberKey: string): boolean {
+  return seesEveryone(viewer) || isSelf(viewer, memberKey);
+}
+
+export function canSeeMembersOnlyEvents(viewer: Viewer): boolean {
+  return readsDirectory(viewer);
+}
+
+/** Whether a member row shows up for this viewer at all. */
+export function canListMember(viewer: Viewer, member: ListableMember): boolean {
+  if (seesEveryone(viewer) || isSelf(viewer, member.memberKey)) return true;
+  return readsDirectory(viewer) && !member.excludeFromDirectory && member.status !== "DISABLED";
+}
+
+/** Fields anyone who reads the directory may search; email is added where the viewer may read it. */
+const SEARCHABLE = ["m.firstName", "m.lastName", "m.informalName", "m.companyName"];
+
+/**
+ * The rules for one operation, bound to its viewer (read at each use: a WebSocket renewal can
+ * replace it mid-flight) and to the association's calendar day. The SQL methods work on the member
+ * alias `m` and set their own parameters, all named `vis…`.
+ */
+export class MemberVisibility {
+  constructor(
+    private readonly viewerOf: () => Viewer,
+    private readonly directory: DirectoryConfig,
+    private readonly today: () => string,
+  ) {}
+
+  canList(member: ListableMember): boolean {
+    return canListMember(this.viewerOf(), member);
+  }
+
+  /** The SQL twin of {@link canListMember}, for every list of members so pages and counts agree. */
+  restrictMembers(query: Query): void {
+    const viewer = this.viewerOf();
+    if (seesEveryone(viewer)) return;
+    const self = this.self(query, viewer, "m");
+    if (!readsDirectory(viewer)) {
+      query.andWhere(self);
+      return;
+    }
+    query.andWhere(`((m.excludeFromDirectory = :visListed AND m.status <> :visDisabled) OR ${self})`, {
+      visListed: false,
+      visDisabled: "DISABLED",
+    });
+  }
+
+  /**
+   * The community-roster rule on the community-membership alias `alias` (the row rule is
+   * {@link restrictMembers}, applied besides): the viewer's own rows, and whole rosters of the
+   * communities the viewer currently belongs to or whose type is open.
+   */
+  restrictCommunityRoster(query: Query, alias: string): void {
+    const viewer = this.viewerOf();
+    if (seesEveryone(viewer)) return;
+    if (viewer.memberKey === null) {
+      query.andWhere("1 = 0");
+      return;
+    }
+    const own = query
+      .subQuery()
+      .select("1")
+      .from(CommunityMembershipEntity, "visOwn")
+      .where(`visOwn.communityKey = ${alias}.communityKey AND visOwn.memberKey = :visSelf`)
+      // The SQL twin of isActiveOn: a term that has begun and not ended today.
+      .andWhere("(visOwn.beginDate IS NULL OR visOwn.beginDate <= :visToday) AND (visOwn.endDate IS NULL OR visOwn.endDate >= :visToday)")
+      .getQuery();
+    const open = this.openTypeCondition(query, alias);
+    const anyOf = [`${alias}.memberKey = :visSelf`, `EXISTS ${own}`, ...(open ? [open] : [])];
+    query.andWhere(`(${anyOf.join(" OR ")})`, { visSelf: viewer.memberKey, visToday: this.today() });
+  }
+
+  /**
+   * `Member.communities` lists one member's terms, the reverse of a roster: the same rule in
+   * memory, so a closed roster cannot be pieced together from profiles. Undefined when nothing
+   * is hidden: staff and admins see every term, and a caller with no member record reaches no
+   * member but the one a sign-on answer names.
+   */
+  communityTermRule<Row extends Term, Parent extends CommunityKind>(): MembershipNarrowing<Row, Parent> | undefined {
+    const viewer = this.viewerOf();
+    const self = viewer.memberKey;
+    if (seesEveryone(viewer) || self === null) return undefined;
+    const today = this.today();
+    const directory = readsDirectory(viewer);
+    return {
+      alsoRead: [self],
+      keep: (term, community, termsOf) =>
+        term.memberKey === self ||
+        (directory &&
+          (this.hasOpenType(community) ||
+            termsOf(self).some((own) => own.communityKey === term.communityKey && isActiveOn(own, today)))),
+    };
+  }
+
+  /** Search targets on `m`: email reads as NULL (matching nothing) where the viewer may not read it. */
+  searchableColumns(query: Query): string[] {
+    const viewer = this.viewerOf();
+    if (seesEveryone(viewer)) return [...SEARCHABLE, "m.email"];
+    if (viewer.memberKey === null) return SEARCHABLE;
+    query.setParameter("visSelf", viewer.memberKey);
+    return [...SEARCHABLE, "(CASE WHEN m.memberKey = :visSelf THEN m.email END)"];
+  }
+
+  /** `alias` is the viewer's own row; never true for callers without a member record. */
+  private self(query: Query, viewer: Viewer, alias: string): string {
+    if (viewer.memberKey === null) return "1 = 0";
+    query.setParameter("visSelf", viewer.memberKey);
+    return `${alias}.memberKey = :visSelf`;
+  }
+
+  /** The in-memory twin of {@link openTypeCondition}. */
+  private hasOpenType(community: CommunityKind): boolean {
+    const folded = (text: string | null) => (text ?? "").toLowerCase();
+    return this.directory.openRosterTypes.some(
+      (rule) => folded(rule.type) === folded(community.type) && (rule.subType === null || folded(rule.subType) === folded(community.subType)),
+    );
+  }
+
+  /** The community of row `alias` has an open type; undefined when none is configured. */
+  private openTypeCondition(query: Query, alias: string): string | undefined {
+    const rules = this.directory.openRosterTypes;
+    if (rules.length === 0) return undefined;
+    // Case-insensitive like the sync rules, and the same on MySQL and SQLite.
+    const matches = rules.map((rule, index) => {
+      query.setParameter(`visOpenType${index}`, rule.type.toLowerCase());
+      if (rule.subType === null) return `LOWER(visOpen.type) = :visOpenType${index}`;
+      query.setParameter(`visOpenSubType${index}`, rule.subType.toLowerCase());
+      return `(LOWER(visOpen.type) = :visOpenType${index} AND LOWER(visOpen.subType) = :visOpenSubType${index})`;
+    });
+    const open = query
+      .subQuery()
+      .select("1")
+      .from(CommunityEntity, "visOpen")
+      .where(`visOpen.communityKey = ${alias}.communityKey AND (${matches.join(" OR ")})`)
+      .getQuery();
+    return `EXISTS ${open}`;
+  }
+}

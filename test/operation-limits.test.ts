@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, mock } from "node:test";
 import { getIntrospectionQuery } from "graphql";
 import { Role } from "../src/auth/viewer";
 import { seedCommunities, seedGroups, seedMembers } from "./support/fixtures";
@@ -111,12 +111,15 @@ describe("operation limits, per role, the same over HTTP and WebSocket", () => {
     const huge = tokens(1_000_000);
     assert.ok(huge.length > 6_000_000);
     const { client, closed } = wsClient(harness.url);
+    const stderr = mock.method(console, "error", () => undefined);
     try {
       await assert.rejects(wsAnswer(client, huge));
       assert.equal((await closed()).code, 1009);
+      assert.equal(stderr.mock.callCount(), 0, "a client's mistake is a log line, not a stack trace on stderr");
       // The server is none the worse: the next connection is answered.
       assert.equal((await askOver("ws", harness.url, "{ __typename }")).data?.__typename, "Query");
     } finally {
+      stderr.mock.restore();
       await client.dispose();
     }
   });

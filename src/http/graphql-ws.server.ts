@@ -134,6 +134,16 @@ export function createGraphqlWsServer(options: WsServerOptions) {
     },
     wss,
   );
+  // ws has already closed the socket with the protocol's code (1009 for a message over
+  // maxPayload); graphql-ws would also print the client's mistake with a stack trace to stderr.
+  // Registered after graphql-ws's own listener, this one replaces it with a log line.
+  wss.on("connection", (socket) => {
+    socket.removeAllListeners("error");
+    socket.on("error", (error: Error & { code?: string }) => {
+      logger.info({ code: error.code, reason: error.message }, "websocket closed on a protocol error");
+    });
+  });
+
   return {
     /** Closes every socket (1001, going away) and stops accepting new ones. */
     async dispose(): Promise<void> {

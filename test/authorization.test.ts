@@ -16,7 +16,8 @@ describe("who may see what (DESIGN §5), over HTTP and over WebSocket", () => {
   const clients: Array<ReturnType<typeof wsClient>> = [];
 
   before(async () => {
-    harness = await startTestApp();
+    // Visibility must hold on every path, also the deep ones an operator may open past the default depth.
+    harness = await startTestApp({ env: { QUERY_MAX_DEPTH: "8" } });
     const dataSource = harness.app.database.dataSource;
     await seedCommunities(dataSource, [{ communityKey: "C1", name: "Finance Committee", type: "Committee" }]);
     await seedGroups(dataSource, [

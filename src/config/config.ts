@@ -25,12 +25,21 @@ export interface AdminKeysConfig {
   generated: boolean;
 }
 
-export interface GraphqlConfig {
+/** How large one GraphQL operation may be. */
+export interface QueryLimits {
   maxDepth: number;
   maxCost: number;
   maxAliases: number;
   maxTokens: number;
-  blockFieldSuggestions: boolean;
+}
+
+export interface GraphqlConfig {
+  /** Anonymous callers, members and staff. */
+  limits: QueryLimits;
+  /** Admin API keys and sessions of admins. */
+  adminLimits: QueryLimits;
+  /** Strip "Did you mean …" suggestions from every error message (production). */
+  hideSchemaDetails: boolean;
   introspection: boolean;
   /** Serve Apollo Sandbox at /graphql to browsers. */
   sandbox: boolean;
@@ -80,11 +89,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: read.durationMs("SHUTDOWN_GRACE", 10_000),
     timeZone: readTimeZone(read),
     graphql: {
-      maxDepth: read.int("QUERY_MAX_DEPTH", 14, 2, 100),
-      maxCost: read.int("QUERY_MAX_COST", 50_000, 100, 10_000_000),
-      maxAliases: read.int("QUERY_MAX_ALIASES", 30, 1, 1_000),
-      maxTokens: read.int("QUERY_MAX_TOKENS", 2_000, 100, 100_000),
-      blockFieldSuggestions: nodeEnv === "production",
+      limits: readQueryLimits(read, "QUERY_", { maxDepth: 6, maxCost: 10_000, maxAliases: 15, maxTokens: 1_000 }),
+      adminLimits: readQueryLimits(read, "QUERY_ADMIN_", { maxDepth: 10, maxCost: 200_000, maxAliases: 30, maxTokens: 5_000 }),
+      hideSchemaDetails: nodeEnv === "production",
       introspection: read.bool("GRAPHQL_INTROSPECTION", nodeEnv !== "production"),
       sandbox: read.bool("GRAPHQL_SANDBOX", nodeEnv !== "production"),
     },
@@ -102,6 +109,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
+}
+
+/** `<prefix>MAX_DEPTH`, `…MAX_COST`, `…MAX_ALIASES`, `…MAX_TOKENS`; the defaults are measured in README. */
+function readQueryLimits(read: EnvReader, prefix: string, defaults: QueryLimits): QueryLimits {
+  return {
+    maxDepth: read.int(`${prefix}MAX_DEPTH`, defaults.maxDepth, 2, 100),
+    maxCost: read.int(`${prefix}MAX_COST`, defaults.maxCost, 100, 10_000_000),
+    maxAliases: read.int(`${prefix}MAX_ALIASES`, defaults.maxAliases, 1, 1_000),
+    maxTokens: read.int(`${prefix}MAX_TOKENS`, defaults.maxTokens, 100, 100_000),
+  };
 }
 
 function readDatabase(read: EnvReader): DatabaseConfig {

@@ -11,6 +11,14 @@ import { GraphError, GraphErrorCode } from "./graph.error";
 
 /** The codes a client can see in `extensions.code`. */
 export enum ClientErrorCode {
+  /** The document is not GraphQL, or has more tokens than the caller may send (Apollo's code). */
+  GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED",
+  /** The document breaks a rule of GraphQL or one of the operation limits (Apollo's code). */
+  GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED",
+  /** The HTTP request itself is malformed, e.g. its body is not JSON (Apollo's code). */
+  BAD_REQUEST = "BAD_REQUEST",
+  /** The HTTP body is larger than the gateway reads (413). */
+  PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE",
   BAD_USER_INPUT = "BAD_USER_INPUT",
   UNAUTHENTICATED = "UNAUTHENTICATED",
   FORBIDDEN = "FORBIDDEN",
@@ -139,13 +147,36 @@ function mapKnown(error: unknown): Mapped | undefined {
   return undefined;
 }
 
+/** Apollo's `formatError` signature; graphql-ws calls it the same way. */
+export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+export interface ErrorFormatterOptions {
+  /** Strip graphql-js's "Did you mean …?" suggestions, which name fields, types and enum values. */
+  hideSchemaDetails: boolean;
+}
+
+/**
+ * graphql-js appends its suggestions as " Did you mean …?" (field, argument, type, input field
+ * and enum value names, in validation and in variable coercion alike); names never hold "?".
+ */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
 /**
  * The one error boundary of the graph, shared by HTTP (Apollo's `formatError`) and WebSocket
  * operations. Domain errors get their client code; GraphQL's own request errors keep theirs;
  * everything else is logged in full and reaches the client only as INTERNAL_SERVER_ERROR.
  */
-export function createErrorFormatter(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+export function createErrorFormatter(logger: Logger, options: ErrorFormatterOptions): ErrorFormatter {
+  const format = formatWith(logger);
+  if (!options.hideSchemaDetails) return format;
+  return (formatted, error) => {
+    const result = format(formatted, error);
+    return { ...result, message: result.message.replace(SUGGESTION, "") };
+  };
+}
+
+function formatWith(logger: Logger): ErrorFormatter {
+  return (formatted, error) => {
     const original = error instanceof GraphQLError ? error.originalError : error;
     const mapped = mapKnown(original ?? error);
     const base = { locations: formatted.locations, path: formatted.path };

@@ -1,17 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import { type GraphQLFormattedError, type GraphQLSchema, specifiedRules, type ValidationRule, validate } from "graphql";
-import { GraphQLError } from "graphql";
+import type { GraphQLError, GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { type ConnectionSession, createContext, type GraphServices } from "../graph/context";
+import type { ErrorFormatter } from "../graph/errors";
+import { MAX_REQUEST_BYTES, type OperationPolicy } from "../graph/operation-limits";
 import { realTimers, type Timers } from "../time/timers";
 import type { Clock } from "../time/clock";
 import type { RequestAuthenticator } from "../auth/request-authenticator";
 import type { Viewer } from "../auth/viewer";
 import type { Logger } from "../observability/logger";
-
-type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 
 export interface WsServerOptions {
   httpServer: Server;
@@ -20,7 +19,10 @@ export interface WsServerOptions {
   authenticator: RequestAuthenticator;
   services: GraphServices;
   formatError: ErrorFormatter;
-  validationRules: readonly ValidationRule[];
+  /** Parses and validates every operation with the limits of the connection's viewer. */
+  policy: OperationPolicy;
+  /** Keep internal error messages out of close reasons (production). */
+  hideInternals: boolean;
   logger: Logger;
   clock: Clock;
   timers?: Timers;
@@ -78,19 +80,32 @@ class SocketSession implements ConnectionSession {
 
 /**
  * graphql-ws on the same port and path as HTTP. Credentials are checked once at
- * `connection_init`; each operation gets its own context and loaders, the same query limits
- * and the same error formatting as HTTP.
+ * `connection_init`; each operation gets its own context and loaders, the same operation
+ * policy (size, tokens, validation rules of the viewer's tier) and the same error formatting
+ * as HTTP.
  */
 export function createGraphqlWsServer(options: WsServerOptions) {
-  const { logger } = options;
-  const wss = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const { logger, policy, schema } = options;
+  // A larger message closes the socket with 1009 before a byte of it is read as JSON.
+  const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: MAX_REQUEST_BYTES });
   const format = (errors: readonly GraphQLError[]) =>
     errors.map((error) => options.formatError(error.toJSON(), error));
 
   const server = useServer<Record<string, unknown>, ConnectionExtra>(
     {
-      schema: options.schema,
-      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...options.validationRules]),
+      schema,
+      isProd: options.hideInternals,
+      // Parsed and validated here rather than by graphql-ws, so that the limits are the
+      // viewer's (a renewed session may change them) and a syntax error is an error message,
+      // not a closed socket.
+      onSubscribe: (ctx, _id, payload) => {
+        const tier = policy.forViewer(ctx.extra.session!.viewer);
+        const document = tier.parse(payload.query);
+        if (Array.isArray(document)) return document;
+        const errors = tier.validate(schema, document);
+        if (errors.length > 0) return errors;
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+      },
       onConnect: async (ctx) => {
         try {
           const viewer = await options.authenticator.viewerFor(authorizationParam(ctx.connectionParams));
@@ -119,6 +134,15 @@ export function createGraphqlWsServer(options: WsServerOptions) {
     },
     wss,
   );
+  // ws has already closed the socket with the protocol's code (1009 for a message over
+  // maxPayload); graphql-ws would also print the client's mistake with a stack trace to stderr.
+  // Registered after graphql-ws's own listener, this one replaces it with a log line.
+  wss.on("connection", (socket) => {
+    socket.removeAllListeners("error");
+    socket.on("error", (error: Error & { code?: string }) => {
+      logger.info({ code: error.code, reason: error.message }, "websocket closed on a protocol error");
+    });
+  });
 
   return {
     /** Closes every socket (1001, going away) and stops accepting new ones. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -9,19 +9,21 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { expressMiddleware } from "@as-integrations/express5";
 import cors from "cors";
-import express from "express";
-import { GraphQLError, type GraphQLSchema } from "graphql";
+import express, { type RequestHandler, type Response } from "express";
+import type { GraphQLSchema } from "graphql";
 import { AuthError } from "../auth/auth.error";
 import type { RequestAuthenticator } from "../auth/request-authenticator";
+import type { Viewer } from "../auth/viewer";
 import type { AppConfig } from "../config/config";
-import { createArmor } from "../graph/armor";
 import { createContext, type GraphContext, type GraphServices } from "../graph/context";
-import { ClientErrorCode, createErrorFormatter, fromAuthError } from "../graph/errors";
+import { ClientErrorCode, createErrorFormatter, type ErrorFormatter, fromAuthError } from "../graph/errors";
+import { LimitTier, MAX_REQUEST_BYTES, OperationPolicy, type TierPolicy } from "../graph/operation-limits";
 import type { Logger } from "../observability/logger";
 import type { Timers } from "../time/timers";
 import type { Clock } from "../time/clock";
 import { createGraphqlWsServer } from "./graphql-ws.server";
 import { healthRoutes } from "./health.routes";
+import { jsonErrors, notFound, sendError } from "./json-errors";
 import { operationLogPlugin } from "./operation-log.plugin";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -38,14 +40,22 @@ export interface HttpAppOptions {
   isReady: () => Promise<boolean>;
 }
 
+/** Who asks, decided once per HTTP request before GraphQL sees it. */
+interface RequestLocals {
+  viewer: Viewer;
+  requestId: string;
+}
+
+const localsOf = (res: Response) => res.locals as RequestLocals;
+
 /**
  * The HTTP side: health routes, Apollo Server 5 on express 5 at /graphql, and graphql-ws on the
- * same server and path. One error formatter and one set of query limits serve both transports.
+ * same server and path. One error formatter and one operation policy serve both transports.
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<{ stop(): Promise<void> }> {
   const { config, httpServer, schema, authenticator, services, logger } = options;
-  const formatError = createErrorFormatter(logger);
-  const armor = createArmor(config.graphql);
+  const formatError = createErrorFormatter(logger, { hideSchemaDetails: config.graphql.hideSchemaDetails });
+  const policy = new OperationPolicy(config.graphql);
   const ws = createGraphqlWsServer({
     httpServer,
     path: GRAPHQL_PATH,
@@ -53,33 +63,29 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ stop(): 
     authenticator,
     services,
     formatError,
-    validationRules: armor.validationRules,
+    policy,
+    hideInternals: config.nodeEnv === "production",
     logger,
     clock: options.clock,
     timers: options.timers,
   });
-  const apollo = new ApolloServer<GraphContext>({
-    schema,
-    formatError,
-    includeStacktraceInErrorResponses: false,
-    allowBatchedHttpRequests: false,
-    // The app owns the signals and stops everything in order; Apollo must not race it.
-    stopOnTerminationSignals: false,
-    introspection: config.graphql.introspection,
-    validationRules: armor.validationRules,
-    plugins: [
-      // No cache hints are set; the plugin would still wrap every field resolution (measured in bench/).
-      ApolloServerPluginCacheControlDisabled(),
-      ...armor.plugins,
-      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
-      { serverWillStart: async () => ({ drainServer: () => ws.dispose() }) },
-      config.graphql.sandbox
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
-        : ApolloServerPluginLandingPageDisabled(),
-      operationLogPlugin(logger),
-    ],
-  });
-  await apollo.start();
+  // One Apollo server per tier: Apollo takes parse options and validation rules per server and
+  // caches validated documents per server, so a document admitted for an admin is never served
+  // from that cache to anyone else. The standard one owns draining HTTP and WebSocket.
+  const standard = await startApollo(options, policy.forTier(LimitTier.STANDARD), formatError, [
+    ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
+    { serverWillStart: async () => ({ drainServer: () => ws.dispose() }) },
+  ]);
+  const admin = await startApollo(options, policy.forTier(LimitTier.ADMIN), formatError, []);
+
+  const context = async ({ req, res }: { req: express.Request; res: Response }) => {
+    const { viewer, requestId } = localsOf(res);
+    return createContext(services, viewer, requestId, { clientAddress: req.ip ?? "unknown" });
+  };
+  const handlers: Record<LimitTier, RequestHandler> = {
+    [LimitTier.STANDARD]: expressMiddleware(standard, { context }),
+    [LimitTier.ADMIN]: expressMiddleware(admin, { context }),
+  };
 
   const app = express();
   app.disable("x-powered-by");
@@ -89,29 +95,73 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ stop(): 
   app.use(
     GRAPHQL_PATH,
     cors(),
-    express.json({ limit: "1mb" }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = headerValue(req.headers["x-request-id"]) ?? randomUUID();
-        res.setHeader("x-request-id", requestId);
-        const viewer = await authenticator.viewerFor(req.headers.authorization).catch((error: unknown) => {
-          throw toHttpError(error);
-        });
-        return createContext(services, viewer, requestId, { clientAddress: req.ip ?? "unknown" });
-      },
-    }),
+    express.json({ limit: MAX_REQUEST_BYTES }),
+    authenticate(authenticator),
+    (req, res, next) => handlers[policy.forViewer(localsOf(res).viewer).tier](req, res, next),
   );
+  app.use(notFound());
+  app.use(jsonErrors(logger, MAX_REQUEST_BYTES));
   httpServer.on("request", app);
-  return { stop: () => apollo.stop() };
+  return {
+    // The standard server drains first: it waits for requests in flight on either server.
+    stop: async () => {
+      await standard.stop();
+      await admin.stop();
+    },
+  };
+}
+
+async function startApollo(
+  options: HttpAppOptions,
+  tier: TierPolicy,
+  formatError: ErrorFormatter,
+  lifecycle: ApolloServerPlugin<GraphContext>[],
+): Promise<ApolloServer<GraphContext>> {
+  const { config, schema, logger } = options;
+  const apollo = new ApolloServer<GraphContext>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    // The app owns the signals and stops everything in order; Apollo must not race it.
+    stopOnTerminationSignals: false,
+    // The tier's rules refuse introspection when it is off, in the same words as over WebSocket.
+    introspection: true,
+    parseOptions: tier.parseOptions,
+    validationRules: [...tier.validationRules],
+    plugins: [
+      // No cache hints are set; the plugin would still wrap every field resolution (measured in bench/).
+      ApolloServerPluginCacheControlDisabled(),
+      ...lifecycle,
+      config.graphql.sandbox
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled(),
+      operationLogPlugin(logger),
+    ],
+  });
+  await apollo.start();
+  return apollo;
+}
+
+/** Decides who asks; a bad credential answers 401 in the usual error shape, never as anonymous. */
+function authenticate(authenticator: RequestAuthenticator): RequestHandler {
+  return async (req, res, next) => {
+    const requestId = headerValue(req.headers["x-request-id"]) ?? randomUUID();
+    res.setHeader("x-request-id", requestId);
+    let viewer: Viewer;
+    try {
+      viewer = await authenticator.viewerFor(req.headers.authorization);
+    } catch (error) {
+      // Every refused credential is UNAUTHENTICATED (see fromAuthError); the message says why.
+      const message = error instanceof AuthError ? fromAuthError(error).message : "Not signed in";
+      return sendError(res, 401, ClientErrorCode.UNAUTHENTICATED, message);
+    }
+    Object.assign(res.locals, { viewer, requestId } satisfies RequestLocals);
+    next();
+  };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   const text = Array.isArray(value) ? value[0] : value;
   return text && /^[\w.:-]{1,128}$/.test(text) ? text : undefined;
-}
-
-/** Credentials refused while building the context: 401 with the usual error shape. */
-function toHttpError(error: unknown): GraphQLError {
-  const { code, message } = error instanceof AuthError ? fromAuthError(error) : { code: ClientErrorCode.UNAUTHENTICATED, message: "Not signed in" };
-  return new GraphQLError(message, { extensions: { code, http: { status: 401 } } });
 }

@@ -83,3 +83,49 @@ export function wsExecute<T = Record<string, any>>(
     );
   });
 }
+
+/**
+ * Runs one operation over WebSocket and returns what the server answered: a result, or the
+ * errors of an `error` message (a refused operation). Rejects only when the socket closes.
+ */
+export function wsAnswer<T = Record<string, any>>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: T | null; errors?: GraphQLResponse["errors"] }> {
+  return new Promise((resolve, reject) => {
+    let result: { data?: T | null; errors?: GraphQLResponse["errors"] } | undefined;
+    client.subscribe<T>(
+      { query, variables },
+      {
+        next: (value) => {
+          result = value as typeof result;
+        },
+        error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error)),
+        complete: () => resolve(result ?? {}),
+      },
+    );
+  });
+}
+
+export type Transport = "http" | "ws";
+
+/**
+ * One operation over either transport (a WebSocket of its own, closed after), answered as
+ * `{ status, data, errors }`; `status` is the HTTP status, undefined over WebSocket.
+ */
+export async function askOver<T = Record<string, any>>(
+  transport: Transport,
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<{ status?: number; data?: T | null; errors?: GraphQLResponse["errors"] }> {
+  if (transport === "http") return gql<T>(url, query, variables, token);
+  const { client } = wsClient(url, token);
+  try {
+    return await wsAnswer<T>(client, query, variables);
+  } finally {
+    await client.dispose();
+  }
+}

@@ -51,4 +51,10 @@ describe("loadConfig", () => {
     assert.doesNotMatch(shown, new RegExp(LONG_KEY));
     assert.match(shown, /mysql:\/\/app:\*\*\*@db:3306\/amsgate/);
   });
+
+  it("refuses a refresh lease that cannot outlive one AMS answer", () => {
+    const env = { NODE_ENV: "test", AMS_SOURCE: "rest", AMS_URL: "http://127.0.0.1:1", AMS_API_KEY: "k", AMS_TIMEOUT: "30s" };
+    assert.throws(() => loadConfig({ ...env, REFRESH_LEASE: "10s" }), /REFRESH_LEASE \(10000 ms\) must be longer than the AMS timeout \(30000 ms\)/);
+    assert.equal(loadConfig({ ...env, REFRESH_LEASE: "31s" }).sync.leaseMs, 31_000);
+  });
 });

@@ -107,8 +107,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((signOn || config.session.credentialsEnabled || config.session.webServiceEnabled) && config.session.keys.length === 0) {
     read.problem("SESSION_SIGNING_KEYS is required in production when a sign-on method is enabled");
   }
+  checkLeaseOutlivesAmsCall(read, config);
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
+}
+
+/**
+ * A refresh lease must outlive one AMS answer: a worker that loses its lease while the AMS is
+ * still answering hands its members to another worker, which meets the same slow AMS, and so on.
+ */
+function checkLeaseOutlivesAmsCall(read: EnvReader, config: AppConfig): void {
+  const settings = Object.values(config.source).find((value): value is { timeoutMs: number } =>
+    typeof value === "object" && value !== null && typeof (value as { timeoutMs?: unknown }).timeoutMs === "number",
+  );
+  if (!settings || config.sync.leaseMs > settings.timeoutMs) return;
+  read.problem(`REFRESH_LEASE (${config.sync.leaseMs} ms) must be longer than the AMS timeout (${settings.timeoutMs} ms): a worker must outlive one AMS answer`);
 }
 
 /** `<prefix>MAX_DEPTH`, `…MAX_COST`, `…MAX_ALIASES`, `…MAX_TOKENS`; the defaults are measured in README. */

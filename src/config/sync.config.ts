@@ -20,6 +20,8 @@ export interface SyncConfig {
   backoffBaseMs: number;
   backoffMaxMs: number;
   leaseMs: number;
+  /** How long the leader (who polls and sweeps) holds its lease without renewing. */
+  leaderLeaseMs: number;
   /** How often an idle worker looks for work queued by other processes or due after backoff. */
   queuePollMs: number;
   expirySweepIntervalMs: number;
@@ -65,6 +67,7 @@ export function readSyncConfig(read: EnvReader, sourceKind: SourceKind): SyncCon
     backoffBaseMs: read.durationMs("REFRESH_BACKOFF_BASE", 30_000),
     backoffMaxMs: read.durationMs("REFRESH_BACKOFF_MAX", 60 * 60_000),
     leaseMs: read.durationMs("REFRESH_LEASE", 2 * 60_000, 100),
+    leaderLeaseMs: read.durationMs("LEADER_LEASE", 30_000, 1_000),
     queuePollMs: read.durationMs("REFRESH_QUEUE_POLL", 2_000, 10),
     expirySweepIntervalMs: read.durationMs("EXPIRY_SWEEP_INTERVAL", 60 * 60_000, 1_000),
     runRetentionMs: read.durationMs("SYNC_RUN_RETENTION", 7 * 24 * 60 * 60_000, 60_000),

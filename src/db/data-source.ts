@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createConnection } from "mysql2/promise";
 import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from "typeorm";
 import type { DatabaseConfig } from "../config/config";
@@ -72,6 +73,9 @@ export async function dataSourceOptions(
   };
 }
 
+/** Longest a starting process waits for another's migrations. */
+const MIGRATION_LOCK_WAIT_S = 300;
+
 /** A data source with its embedded-file flush, so shutdown never loses the last commits. */
 export class Database {
   private constructor(
@@ -85,10 +89,39 @@ export class Database {
     return new Database(new DataSource(options), config.kind, fileStore);
   }
 
-  /** Connects and applies every pending migration. */
+  /**
+   * Connects and applies every pending migration. On MySQL the migrations run under a named lock
+   * for the database, so processes starting together wait for the first one's migrations
+   * instead of racing it (MySQL cannot roll DDL back, so a lost race would leave half a schema).
+   */
   async open(): Promise<void> {
     await this.dataSource.initialize();
-    await this.dataSource.runMigrations({ transaction: this.kind === "mysql" ? "none" : "all" });
+    if (this.kind !== "mysql") {
+      await this.dataSource.runMigrations({ transaction: "all" });
+      return;
+    }
+    await this.withMigrationLock(() => this.dataSource.runMigrations({ transaction: "none" }));
+  }
+
+  private async withMigrationLock<T>(work: () => Promise<T>): Promise<T> {
+    // GET_LOCK belongs to a connection: hold one for the whole of the migrations.
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [scope] = (await runner.query("SELECT DATABASE() AS name")) as Array<{ name: string | null }>;
+      const lock = `amsgate:${createHash("sha256").update(scope?.name ?? "").digest("hex").slice(0, 16)}:migrations`;
+      const [row] = (await runner.query("SELECT GET_LOCK(?, ?) AS acquired", [lock, MIGRATION_LOCK_WAIT_S])) as Array<{ acquired: unknown }>;
+      if (Number(row?.acquired) !== 1) {
+        throw new Error(`another process held the migration lock for over ${MIGRATION_LOCK_WAIT_S} s; is a migration stuck?`);
+      }
+      try {
+        return await work();
+      } finally {
+        await runner.query("SELECT RELEASE_LOCK(?)", [lock]);
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   async close(): Promise<void> {

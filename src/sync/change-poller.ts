@@ -50,6 +50,8 @@ export interface ChangePollerDeps {
   clock: Clock;
   logger: Logger;
   cursorOverlapMs: number;
+  /** How often the AMS is polled, by whichever process leads. */
+  intervalMs: number;
 }
 
 /**
@@ -62,28 +64,38 @@ export class ChangePoller {
 
   constructor(private readonly deps: ChangePollerDeps) {}
 
-  /** The scheduled poll: skipped while a Retry-After from the AMS lasts. An admin's poll is not. */
+  /**
+   * The scheduled poll: once per interval across every process (the last poll's time is read
+   * from the shared cursor, so a new leader does not poll again what the old one just did), and
+   * skipped while a Retry-After from the AMS lasts. An admin's poll is neither.
+   */
   async pollWhenDue(): Promise<SyncRunSnapshot | undefined> {
-    const waitMs = this.resumeAtMs - this.deps.clock.now().getTime();
+    const nowMs = this.deps.clock.now().getTime();
+    const waitMs = this.resumeAtMs - nowMs;
     if (waitMs > 0) {
       this.deps.logger.debug({ waitMs }, "members poll skipped: the AMS asked for a pause");
       return undefined;
     }
+    const last = (await this.deps.cursors.get("members"))?.lastPolledAt?.getTime();
+    if (last !== undefined && nowMs - last < this.deps.intervalMs && nowMs >= last) return undefined;
     return this.pollMembers("PERIODIC");
   }
 
   /**
    * Polls once. FULL reads every member the AMS lists and re-queues every cached one too (so
-   * members gone from the AMS are found). Undefined when another process is polling.
+   * members gone from the AMS are found). Without `waitMs`, undefined when another process is
+   * polling; with it, the run queues behind that poll.
    */
   async pollMembers(
     kind: "PERIODIC" | "FULL",
     onStarted: (run: SyncRunSnapshot) => void = () => undefined,
+    waitMs?: number,
   ): Promise<SyncRunSnapshot | undefined> {
     return pollAsRun(this.deps, {
       stream: "members",
       kind,
       onStarted,
+      waitMs,
       discover: async (runId) => {
         await readSinceCursor<MemberChange[]>({
           cursors: this.deps.cursors,

@@ -22,8 +22,12 @@ import { SyncMaintenance } from "./sync-maintenance";
 import { SyncRuleBook } from "./sync-rules";
 import { SyncScheduler } from "./sync-scheduler";
 import { SyncService } from "./sync.service";
+import { LeaseStore } from "./lease-store";
+import { LEADER_LEASE, Leadership, processLease } from "./leadership";
 
 const MAINTENANCE_INTERVAL_MS = 60_000;
+/** Longest an admin's poll queues behind another process's poll before it fails, saying so. */
+const MANUAL_POLL_WAIT_MS = 10 * 60_000;
 
 export interface SyncDeps {
   config: SyncConfig;
@@ -49,6 +53,8 @@ export interface SyncInternals {
   readonly maintenance: SyncMaintenance;
   readonly rules: SyncRuleBook;
   readonly transactions: TransactionRunner;
+  readonly leadership: Leadership;
+  readonly leases: LeaseStore;
   worker(index: number): RefreshWorker;
 }
 
@@ -74,7 +80,14 @@ export function createSync(deps: SyncDeps): Sync {
   const locks = new AdvisoryLocks(database);
   const rules = new SyncRuleBook(config.rules);
   const events = new SyncEvents(deps.channel);
-  const ledger = new RunLedger(dataSource, transactions, clock, events, logger);
+  const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const leases = new LeaseStore(dataSource, transactions, clock);
+  const leadership = new Leadership(leases, instance, config.leaderLeaseMs, logger, () => clock.now().getTime());
+  const liveOwners = async (owners: string[]) => {
+    const live = await leases.live(owners.map(processLease));
+    return new Set(owners.filter((owner) => live.has(processLease(owner))));
+  };
+  const ledger = new RunLedger(dataSource, transactions, clock, events, logger, instance, liveOwners);
   const queue = new RefreshQueue(clock, queueSettings(config), deps.random);
   const cursors = new CursorStore(dataSource, transactions);
   let scheduler: SyncScheduler | undefined;
@@ -92,12 +105,16 @@ export function createSync(deps: SyncDeps): Sync {
     },
   });
   const pollDeps = { transactions, locks, ledger, cursors, clock, logger, cursorOverlapMs: config.cursorOverlapMs, source };
-  const poller = new ChangePoller({ ...pollDeps, dataSource, intake });
-  const eventPoller = new EventPoller(pollDeps);
-  service = new SyncService({ dataSource, intake, runs: ledger, cursors, poller, eventPoller, events, waitTimeoutMs: config.waitTimeoutMs, timers });
+  const poller = new ChangePoller({ ...pollDeps, dataSource, intake, intervalMs: config.refreshIntervalMs });
+  const eventPoller = new EventPoller({ ...pollDeps, intervalMs: config.eventRefreshIntervalMs });
+  service = new SyncService({
+    dataSource, intake, runs: ledger, cursors, poller, eventPoller, events, timers,
+    waitTimeoutMs: config.waitTimeoutMs,
+    pollWaitMs: MANUAL_POLL_WAIT_MS,
+    leader: async () => (await leases.holder(LEADER_LEASE))?.holder ?? null,
+  });
   const sweep = new ExpirySweep(dataSource, transactions, rules, clock, events, ledger);
   const maintenance = new SyncMaintenance(dataSource, transactions, ledger, clock, config.runRetentionMs);
-  const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const workers = Array.from({ length: config.concurrency }, (_, index) =>
     new RefreshWorker(
       {
@@ -111,6 +128,8 @@ export function createSync(deps: SyncDeps): Sync {
     ),
   );
   let next = 0;
+  const renewMs = Math.max(1, Math.floor(config.leaderLeaseMs / 3));
+  const leaderOnly = (job: () => Promise<unknown>) => async () => ((await leadership.leads(clock.now().getTime())) ? job() : undefined);
   scheduler = new SyncScheduler({
     workers: config.concurrency,
     idleMs: config.queuePollMs,
@@ -118,10 +137,13 @@ export function createSync(deps: SyncDeps): Sync {
     logger,
     work: async () => (await workers[next++ % workers.length]!.runOnce()).claimed,
     jobs: [
-      { name: "poll:members", intervalMs: config.refreshIntervalMs, run: () => poller.pollWhenDue() },
-      { name: "poll:events", intervalMs: config.eventRefreshIntervalMs, run: () => eventPoller.poll() },
-      { name: "expiry-sweep", intervalMs: config.expirySweepIntervalMs, run: () => sweep.sweep() },
-      { name: "maintenance", intervalMs: MAINTENANCE_INTERVAL_MS, run: () => maintenance.run() },
+      // The leader also fails, within one lease, the discoveries of processes that died.
+      { name: "leases", intervalMs: renewMs, run: async () => (await leadership.renew()) && (await ledger.failAbandoned()) },
+      // Leader-only jobs look often and act when due, so a new leader takes over within a renewal.
+      { name: "poll:members", intervalMs: Math.min(config.refreshIntervalMs, renewMs), run: leaderOnly(() => poller.pollWhenDue()) },
+      { name: "poll:events", intervalMs: Math.min(config.eventRefreshIntervalMs, renewMs), run: leaderOnly(() => eventPoller.pollWhenDue()) },
+      { name: "expiry-sweep", intervalMs: config.expirySweepIntervalMs, run: leaderOnly(() => sweep.sweep()) },
+      { name: "maintenance", intervalMs: MAINTENANCE_INTERVAL_MS, run: leaderOnly(() => maintenance.run()) },
     ],
   });
   let started = false;
@@ -136,6 +158,7 @@ export function createSync(deps: SyncDeps): Sync {
     async stop() {
       await scheduler!.stop();
       await service!.drain();
+      if (started) await leadership.stepDown().catch((error: unknown) => logger.warn({ err: error }, "could not hand the leases back"));
       await source.close?.();
     },
     async drainQueue(index = 0) {
@@ -146,7 +169,7 @@ export function createSync(deps: SyncDeps): Sync {
         reports.push(report);
       }
     },
-    internals: { events, queue, intake, ledger, poller, eventPoller, sweep, maintenance, rules, transactions, worker },
+    internals: { leadership, leases, events, queue, intake, ledger, poller, eventPoller, sweep, maintenance, rules, transactions, worker },
   };
 }
 

@@ -68,7 +68,9 @@ export interface PollRunDeps {
 /**
  * One poll as a run: under the stream's lock (so of all processes one polls at a time), a run
  * that is announced as soon as it exists, and a failure that leaves the cursor where it was and
- * is visible on the cursor and the run. Undefined when another poll of the stream holds the lock.
+ * is visible on the cursor and the run. A scheduled poll (no `waitMs`) is skipped, undefined,
+ * when another poll of the stream holds the lock; an admin's poll (`waitMs`) starts its run at
+ * once and queues behind the poll in progress, or fails saying it waited too long.
  */
 export async function pollAsRun(
   deps: PollRunDeps,
@@ -78,11 +80,11 @@ export async function pollAsRun(
     onStarted: (run: SyncRunSnapshot) => void;
     discover: (runId: string) => Promise<void>;
     onFailure?: (error: unknown) => void;
+    waitMs?: number;
   },
 ): Promise<SyncRunSnapshot | undefined> {
-  return deps.locks.tryWith(`poll:${poll.stream}`, async () => {
-    const run = await deps.ledger.start(poll.kind);
-    poll.onStarted(run);
+  const lock = `poll:${poll.stream}`;
+  const body = (run: SyncRunSnapshot) => async () => {
     try {
       await poll.discover(run.id);
       await deps.ledger.endDiscovery(run.id);
@@ -94,7 +96,22 @@ export async function pollAsRun(
       await deps.ledger.failRun(run.id, message);
     }
     return (await deps.ledger.get(run.id)) ?? run;
-  });
+  };
+  if (poll.waitMs === undefined) {
+    return deps.locks.tryWith(lock, async () => {
+      const run = await deps.ledger.start(poll.kind);
+      poll.onStarted(run);
+      return body(run)();
+    });
+  }
+  const run = await deps.ledger.start(poll.kind);
+  poll.onStarted(run);
+  const ran = await deps.locks.withWait(lock, poll.waitMs, body(run), () =>
+    deps.ledger.describe(run.id, `queued behind the ${poll.stream} poll in progress`),
+  );
+  if (ran) return ran;
+  await deps.ledger.failRun(run.id, `another ${poll.stream} poll held the lock for over ${Math.round(poll.waitMs / 1000)} s; try again later`);
+  return (await deps.ledger.get(run.id)) ?? run;
 }
 
 /** Milliseconds of an AMS change time; NaN when it is not one. */

@@ -33,14 +33,24 @@ export class EventPoller {
       clock: Clock;
       logger: Logger;
       cursorOverlapMs: number;
+      intervalMs: number;
     },
   ) {}
 
-  poll(onStarted: (run: SyncRunSnapshot) => void = () => undefined): Promise<SyncRunSnapshot | undefined> {
+  /** The scheduled poll: once per interval across every process, as for members. */
+  async pollWhenDue(): Promise<SyncRunSnapshot | undefined> {
+    const nowMs = this.deps.clock.now().getTime();
+    const last = (await this.deps.cursors.get("events"))?.lastPolledAt?.getTime();
+    if (last !== undefined && nowMs - last < this.deps.intervalMs && nowMs >= last) return undefined;
+    return this.poll();
+  }
+
+  poll(onStarted: (run: SyncRunSnapshot) => void = () => undefined, waitMs?: number): Promise<SyncRunSnapshot | undefined> {
     return pollAsRun(this.deps, {
       stream: "events",
       kind: "EVENTS",
       onStarted,
+      waitMs,
       discover: (runId) =>
         readSinceCursor<ChangedEventsPage>({
           cursors: this.deps.cursors,

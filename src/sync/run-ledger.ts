@@ -48,6 +48,10 @@ export class RunLedger {
     private readonly clock: Clock,
     private readonly events: SyncEvents,
     private readonly logger: Logger,
+    /** This process's instance: the owner of the runs it starts. */
+    private readonly owner: string | null = null,
+    /** Which owners are alive (their process lease holds); every owner when not told. */
+    private readonly liveOwners: (owners: string[]) => Promise<Set<string>> = async (owners) => new Set(owners),
   ) {}
 
   async start(kind: SyncRunKindValue, detail: string | null = null): Promise<SyncRunSnapshot> {
@@ -56,6 +60,7 @@ export class RunLedger {
       kind,
       status: "RUNNING",
       detail,
+      owner: this.owner,
       discovering: true,
       startedAt: this.clock.now(),
       finishedAt: null,
@@ -69,6 +74,13 @@ export class RunLedger {
     const snapshot = toSnapshot(run);
     this.events.runChanged(snapshot);
     return snapshot;
+  }
+
+  /** Replaces what a running run says about itself, and publishes it. */
+  async describe(runId: string, detail: string): Promise<void> {
+    await this.transactions.autocommit((manager) => manager.update(SyncRunEntity, { id: runId, status: "RUNNING" }, { detail: detail.slice(0, 500) }));
+    const run = await this.get(runId);
+    if (run?.status === "RUNNING") this.events.runChanged(run);
   }
 
   /** Counts work found, inside the transaction that queued it. */
@@ -265,12 +277,31 @@ export class RunLedger {
     else this.logger.warn({ ...fields, detail: run.detail }, "sync run ended");
   }
 
-  /** The runs still going, newest first. */
+  /**
+   * The runs still going, newest first: not those whose discovering process died (until the
+   * leader's maintenance fails them, they are going nowhere).
+   */
   async running(limit = 50): Promise<SyncRunSnapshot[]> {
     const rows = await this.dataSource
       .getRepository(SyncRunEntity)
       .find({ where: { status: "RUNNING" }, order: { startedAt: "DESC" }, take: limit });
-    return rows.map(toSnapshot);
+    const abandoned = await this.abandonedAmong(rows);
+    return rows.filter((row) => !abandoned.has(row.id)).map(toSnapshot);
+  }
+
+  /** Fails the runs whose process died while it was still discovering their work. */
+  async failAbandoned(): Promise<number> {
+    const rows = await this.dataSource.getRepository(SyncRunEntity).find({ where: { status: "RUNNING", discovering: true } });
+    const abandoned = await this.abandonedAmong(rows);
+    for (const runId of abandoned) await this.failRun(runId, "the process discovering this run stopped before it finished (its lease ran out)");
+    return abandoned.size;
+  }
+
+  private async abandonedAmong(rows: SyncRunEntity[]): Promise<Set<string>> {
+    const owned = rows.filter((row) => row.discovering && row.owner !== null);
+    if (owned.length === 0) return new Set();
+    const alive = await this.liveOwners([...new Set(owned.map((row) => row.owner!))]);
+    return new Set(owned.filter((row) => !alive.has(row.owner!)).map((row) => row.id));
   }
 
   async get(runId: string): Promise<SyncRunSnapshot | undefined> {

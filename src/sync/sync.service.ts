@@ -27,10 +27,16 @@ export interface SyncServiceDeps {
   eventPoller: EventPoller;
   events: SyncEvents;
   waitTimeoutMs: number;
+  /** Longest an admin's poll queues behind a poll in progress before it fails. */
+  pollWaitMs: number;
   timers: Timers;
+  /** Who leads (polls, sweeps), read from the shared lease. */
+  leader: () => Promise<string | null>;
 }
 
 export interface SyncStatus extends QueueState {
+  /** The process that polls and sweeps now; null while none holds the lease. */
+  leader: string | null;
   lastSuccessfulPollAt: Date | null;
   cursors: Array<{ stream: string; cursor: string | null; lastPolledAt: Date | null; lastSuccessfulPollAt: Date | null; lastError: string | null }>;
   running: SyncRunSnapshot[];
@@ -47,7 +53,24 @@ export class SyncService {
   private queueTimer: unknown;
   private queueDirty = false;
 
-  constructor(private readonly deps: SyncServiceDeps) {}
+  private readonly queueWatch: AsyncIterator<unknown>;
+
+  constructor(private readonly deps: SyncServiceDeps) {
+    // What subscribers last saw is what any process last published, not what this one did: a
+    // worker draining to 0 must say so even if it said 0 itself before another process queued.
+    this.queueWatch = deps.events.queueStates()[Symbol.asyncIterator]();
+    void this.watchQueue();
+  }
+
+  private async watchQueue(): Promise<void> {
+    try {
+      for (let next = await this.queueWatch.next(); !next.done; next = await this.queueWatch.next()) {
+        this.lastQueueState = next.value as QueueState;
+      }
+    } catch {
+      // The channel closed: nothing more to watch.
+    }
+  }
 
   /** Queues one member; with `wait`, returns once it is refreshed (or the wait times out). */
   async refreshMember(
@@ -78,15 +101,15 @@ export class SyncService {
   }
 
   runPeriodicRefresh(): Promise<SyncRunSnapshot> {
-    return this.startPoll("PERIODIC", (onStarted) => this.deps.poller.pollMembers("PERIODIC", onStarted));
+    return this.startPoll((onStarted) => this.deps.poller.pollMembers("PERIODIC", onStarted, this.deps.pollWaitMs));
   }
 
   fullResync(): Promise<SyncRunSnapshot> {
-    return this.startPoll("FULL", (onStarted) => this.deps.poller.pollMembers("FULL", onStarted));
+    return this.startPoll((onStarted) => this.deps.poller.pollMembers("FULL", onStarted, this.deps.pollWaitMs));
   }
 
   runEventRefresh(): Promise<SyncRunSnapshot> {
-    return this.startPoll("EVENTS", (onStarted) => this.deps.eventPoller.poll(onStarted));
+    return this.startPoll((onStarted) => this.deps.eventPoller.poll(onStarted, this.deps.pollWaitMs));
   }
 
   /** Moves dead letters (all, or the named ones) back into the queue. */
@@ -118,6 +141,7 @@ export class SyncService {
     const members = cursors.find((cursor) => cursor.stream === "members");
     return {
       ...(await this.queueState()),
+      leader: await this.deps.leader(),
       lastSuccessfulPollAt: members?.lastSuccessfulPollAt ?? null,
       cursors,
       running,
@@ -173,6 +197,7 @@ export class SyncService {
     if (this.queueTimer !== undefined) this.deps.timers.clearTimeout(this.queueTimer);
     this.queueTimer = undefined;
     await this.queuePublishing;
+    await this.queueWatch.return?.();
   }
 
   private async queueKeys(kind: SyncRunKindValue, reason: RefreshReason, keys: string[], detail: string | null): Promise<SyncRunSnapshot> {
@@ -190,27 +215,16 @@ export class SyncService {
 
   /**
    * Starts a poll and answers with its run as soon as the run exists; discovery goes on in the
-   * background. If another process is polling, answers with that process's run.
+   * background (behind another process's poll, if one is running).
    */
-  private startPoll(
-    kind: SyncRunKindValue,
-    poll: (onStarted: (run: SyncRunSnapshot) => void) => Promise<SyncRunSnapshot | undefined>,
-  ): Promise<SyncRunSnapshot> {
+  private startPoll(poll: (onStarted: (run: SyncRunSnapshot) => void) => Promise<SyncRunSnapshot | undefined>): Promise<SyncRunSnapshot> {
     return new Promise<SyncRunSnapshot>((resolve, reject) => {
       const task: Promise<void> = poll(resolve)
-        .then(async (run) => resolve(run ?? (await this.runningOf(kind))))
+        .then((run) => (run ? resolve(run) : reject(new SyncError(SyncErrorCode.INVALID_REQUEST, "the poll could not start"))))
         .catch(reject)
         .finally(() => this.background.delete(task));
       this.background.add(task);
     });
-  }
-
-  private async runningOf(kind: SyncRunKindValue): Promise<SyncRunSnapshot> {
-    const run = await this.deps.dataSource
-      .getRepository(SyncRunEntity)
-      .findOne({ where: { kind, status: "RUNNING" }, order: { startedAt: "DESC" } });
-    if (!run) throw new SyncError(SyncErrorCode.NOT_FOUND, `A ${kind.toLowerCase()} poll just ran elsewhere; query syncRuns for it`);
-    return toSnapshot(run);
   }
 }
 

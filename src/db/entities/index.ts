@@ -12,6 +12,7 @@ import { SecurityGroupMembershipEntity } from "./security-group-membership.entit
 import { SecurityGroupEntity } from "./security-group.entity";
 import { SsoUsedTokenEntity } from "./sso-used-token.entity";
 import { SyncCursorEntity } from "./sync-cursor.entity";
+import { SyncLeaseEntity } from "./sync-lease.entity";
 import { SyncRunEntity } from "./sync-run.entity";
 
 export {
@@ -29,6 +30,7 @@ export {
   SecurityGroupMembershipEntity,
   SsoUsedTokenEntity,
   SyncCursorEntity,
+  SyncLeaseEntity,
   SyncRunEntity,
 };
 
@@ -49,4 +51,5 @@ export const ENTITIES = [
   SyncRunEntity,
   SyncCursorEntity,
   SsoUsedTokenEntity,
+  SyncLeaseEntity,
 ];

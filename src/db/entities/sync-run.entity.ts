@@ -17,6 +17,8 @@ export class SyncRunEntity {
   @Column(text(16, false)) status!: SyncRunStatusValue;
   /** What the run was about (a community key, a member key) or why it failed. */
   @Column(text(500)) detail!: string | null;
+  /** The process discovering its work (its lease says whether it is still alive); null when unknown. */
+  @Column(text(100)) owner!: string | null;
   /** Still finding work; a run cannot complete before its discovery ends. */
   @Column(flag()) discovering!: boolean;
   @Column(instant()) startedAt!: Date;

@@ -60,6 +60,7 @@ export class SyncResolver {
       lastSuccessfulPollAt: status.lastSuccessfulPollAt,
       cursors: status.cursors.map((cursor) => toSyncCursor(cursor as never)),
       running: status.running.map(toSyncRun),
+      leader: status.leader,
     });
   }
 

@@ -54,6 +54,11 @@ export class SyncStatus {
   @Field(() => DateTimeScalar, { nullable: true }) lastSuccessfulPollAt!: Date | null;
   @Field(() => [SyncCursor]) cursors!: SyncCursor[];
   @Field(() => [SyncRun], { description: "Runs in progress, newest first." }) running!: SyncRun[];
+  @Field(() => String, {
+    nullable: true,
+    description: "The gateway process that polls the AMS and sweeps (host:pid:id); null while none holds the leader lease.",
+  })
+  leader!: string | null;
 }
 
 @ObjectType({ simpleResolvers: true, description: "The refresh queue's size as it moves." })

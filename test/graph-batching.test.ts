@@ -38,7 +38,8 @@ describe("nested fields are batched per request", () => {
   let memberToken: string;
 
   before(async () => {
-    harness = await startTestApp();
+    // The nested pages under test are deeper than a member's default depth limit (6).
+    harness = await startTestApp({ env: { QUERY_MAX_DEPTH: "10" } });
     const dataSource = harness.app.database.dataSource;
     await seedCommunities(
       dataSource,

@@ -348,6 +348,21 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     await reading;
     assert.deepEqual(changes.map((change) => [change.memberKey, change.kind]), [["PUSH1", "CREATED"]]);
   });
+
+  it("does not queue a recorded removal again when the overlap lists it once more", async () => {
+    const ams = new InMemoryAms();
+    ams.setMember("R1", memberInfo("R1"), "2026-11-20T00:00:00Z");
+    const { harness } = await setUp(ams);
+    await harness.engine.internals.poller.pollMembers("PERIODIC");
+    await harness.engine.drainQueue();
+    ams.removeMember("R1", "2026-11-22T00:00:00Z");
+    await harness.engine.internals.poller.pollMembers("PERIODIC");
+    await harness.engine.drainQueue();
+    assert.equal((await members(harness).findOneByOrFail({ memberKey: "R1" })).status, "DISABLED");
+    // The next poll reads from the cursor less the overlap, so it lists the removal again.
+    const again = await harness.engine.internals.poller.pollMembers("PERIODIC");
+    assert.deepEqual([again?.discovered, again?.queued], [1, 0], "listed again, but not queued again");
+  });
 });
 
 after(() => undefined);

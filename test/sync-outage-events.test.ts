@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
+import { RefreshQueueEntity } from "../src/db/entities";
 import { SYNC_TOPICS, type SyncRunSnapshot } from "../src/sync/sync-events";
 import type { AmsSource } from "../src/sources/ams-source";
 import { gql } from "./support/graphql-client";
@@ -86,5 +87,36 @@ describe("run events", () => {
     await reading;
     const ends = seen.filter((snapshot) => snapshot.id === run.id && snapshot.status !== "RUNNING");
     assert.deepEqual(ends.map((snapshot) => snapshot.status), ["SUCCEEDED"]);
+  });
+});
+
+describe("queue depth across processes", () => {
+  it("ends on the true size even when the process that drains said that size before", async () => {
+    const shared = await startSyncHarness(NO_SOURCE);
+    const other = await startSyncHarness(NO_SOURCE, { keepData: true, channel: shared.channel });
+    try {
+      const seen: number[] = [];
+      const iterator = shared.channel.subscribe(SYNC_TOPICS.queue)[Symbol.asyncIterator]();
+      const reading = (async () => {
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) seen.push((next.value as { pending: number }).pending);
+      })();
+      // The worker process announces an empty queue; then a graph-only process queues three.
+      await other.engine.service.publishQueueState();
+      await settled();
+      await shared.engine.service.refreshMembers(["Q1", "Q2", "Q3"]);
+      await shared.engine.service.publishQueueState();
+      await settled();
+      // The worker process empties the queue (as its last batch would) and publishes.
+      await other.database.dataSource.getRepository(RefreshQueueEntity).clear();
+      await other.engine.service.drain();
+      await other.engine.service.publishQueueState();
+      await settled();
+      await iterator.return?.();
+      await reading;
+      assert.equal(seen.at(-1), 0, `subscribers saw ${JSON.stringify(seen)}`);
+    } finally {
+      await other.close();
+      await shared.close();
+    }
   });
 });

@@ -87,9 +87,12 @@ describe("the refresh queue on MariaDB", () => {
     const claims = await Promise.all(
       ["w1", "w2", "w3", "w4"].map((owner) => claim(owner, 20)),
     );
-    const claimed = claims.flatMap((claim) => claim.map((row) => row.memberKey));
+    // SKIP LOCKED may pass over a row another claimer was only looking at; a later claim takes it.
+    const rest = await claim("w5", 60);
+    const claimed = [...claims, rest].flatMap((claim) => claim.map((row) => row.memberKey));
     assert.equal(new Set(claimed).size, claimed.length, "no member claimed twice");
     assert.equal(claimed.length, 60);
+    assert.ok(rest.length <= 4, `the concurrent claims took nearly all (${rest.length} left over)`);
   });
 
   it("backs off exponentially, then dead-letters after maxAttempts and credits the run as failed", async () => {

@@ -31,7 +31,8 @@ for (const { database, transports } of SETUPS) describe(`who may see which membe
   before(async () => {
     harness = await startTestApp({
       database,
-      env: { COMMUNITY_OPEN_ROSTER_TYPES: "chapter, Special Interest Group/Regional" },
+      // The nested roster paths under test are deeper than a member's default depth limit (6).
+      env: { COMMUNITY_OPEN_ROSTER_TYPES: "chapter, Special Interest Group/Regional", QUERY_MAX_DEPTH: "10" },
       overrides: { clock: new ManualClock("2026-11-23T12:00:00.000Z") },
     });
     const dataSource = harness.app.database.dataSource;

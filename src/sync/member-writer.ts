@@ -60,7 +60,11 @@ export class MemberWriter {
     private readonly clock: Clock,
   ) {}
 
-  async write(manager: EntityManager, records: MemberRecord[], gone: string[]): Promise<WriteResult> {
+  /**
+   * `goneListedAt`: the AMS change time a poll listed for a gone member; recorded on it, so the
+   * poll's overlap window does not queue the same removal again and again.
+   */
+  async write(manager: EntityManager, records: MemberRecord[], gone: string[], goneListedAt: ReadonlyMap<string, Date> = new Map()): Promise<WriteResult> {
     const now = this.clock.now();
     const today = this.clock.today();
     const keys = [...records.map((record) => record.memberKey), ...gone];
@@ -85,12 +89,27 @@ export class MemberWriter {
     }
     const disabled = await this.disableGone(manager, gone, existing, now);
     changes.push(...disabled);
+    await this.recordRemovalTimes(manager, gone, existing, goneListedAt);
     for (const key of unchanged) outcomes.set(key, "unchanged");
     for (const planned of changed) outcomes.set(planned.rows.content.memberKey, "refreshed");
     // Gone and never cached, or already disabled: nothing changed.
     const newlyDisabled = new Set(disabled.map((change) => change.memberKey));
     for (const key of gone) outcomes.set(key, newlyDisabled.has(key) ? "refreshed" : "unchanged");
     return { outcomes, changes };
+  }
+
+  private async recordRemovalTimes(
+    manager: EntityManager,
+    gone: string[],
+    existing: Map<string, MemberEntity>,
+    listedAt: ReadonlyMap<string, Date>,
+  ): Promise<void> {
+    for (const key of gone) {
+      const at = listedAt.get(key);
+      const cached = existing.get(key)?.sourceUpdatedAt;
+      if (!at || !existing.has(key) || (cached && cached >= at)) continue;
+      await manager.update(MemberEntity, key, { sourceUpdatedAt: at });
+    }
   }
 
   private derive(rows: MemberRows, record: MemberRecord, today: string): Derived {

@@ -174,11 +174,12 @@ export class RefreshWorker {
       record.sourceUpdatedAt === null && listedAt.get(record.memberKey) ? { ...record, sourceUpdatedAt: listedAt.get(record.memberKey)! } : record,
     );
     const gone = fetched.missing.filter((key) => attempts.has(key));
-    let written = await this.writeAll(records, gone, failures, attempts).catch((error: unknown) => {
+    const goneListedAt = new Map(gone.flatMap((key) => (listedAt.get(key) ? [[key, listedAt.get(key)!] as const] : [])));
+    let written = await this.writeAll(records, gone, failures, attempts, goneListedAt).catch((error: unknown) => {
       this.deps.logger.warn({ err: error }, "batch write failed; writing members one by one");
       return undefined;
     });
-    written ??= await this.writeOneByOne(records, gone, failures, attempts);
+    written ??= await this.writeOneByOne(records, gone, failures, attempts, goneListedAt);
     for (const change of written.changes) this.deps.events.memberChanged(change);
     await this.deps.ledger.settle(written.runIds);
     if (written.blocked) await this.deps.ledger.announceBlocked(written.blocked.runIds, written.blocked);
@@ -214,7 +215,13 @@ export class RefreshWorker {
   }
 
   /** One transaction: keep only members still leased to us, write them, settle their rows and runs. */
-  private writeAll(records: MemberRecord[], gone: string[], failures: MemberFailure[], attempts: Map<string, number>): Promise<Written> {
+  private writeAll(
+    records: MemberRecord[],
+    gone: string[],
+    failures: MemberFailure[],
+    attempts: Map<string, number>,
+    goneListedAt: ReadonlyMap<string, Date> = new Map(),
+  ): Promise<Written> {
     const { transactions, queue, writer, ledger } = this.deps;
     return transactions.run(async (manager: EntityManager) => {
       const keys = [...records.map((record) => record.memberKey), ...gone, ...failures.map((entry) => entry.memberKey)];
@@ -223,6 +230,7 @@ export class RefreshWorker {
         manager,
         records.filter((record) => owned.has(record.memberKey)),
         gone.filter((key) => owned.has(key)),
+        goneListedAt,
       );
       const requeued = new Set([...owned].filter(([, row]) => row.requeue).map(([key]) => key));
       await queue.complete(manager, this.owner, [...result.outcomes.keys()], requeued);
@@ -240,7 +248,13 @@ export class RefreshWorker {
   }
 
   /** After a batch write failed: each member in its own transaction, so one bad row fails alone. */
-  private async writeOneByOne(records: MemberRecord[], gone: string[], failures: MemberFailure[], attempts: Map<string, number>): Promise<Written> {
+  private async writeOneByOne(
+    records: MemberRecord[],
+    gone: string[],
+    failures: MemberFailure[],
+    attempts: Map<string, number>,
+    goneListedAt: ReadonlyMap<string, Date>,
+  ): Promise<Written> {
     const total: Written = { outcomes: new Map(), changes: [], runIds: [], failed: 0, released: 0, blocked: null };
     const add = (part: Written) => {
       part.outcomes.forEach((outcome, key) => total.outcomes.set(key, outcome));
@@ -255,7 +269,7 @@ export class RefreshWorker {
     for (const single of singles) {
       const key = single.records[0]?.memberKey ?? single.gone[0]!;
       try {
-        add(await this.writeAll(single.records, single.gone, [], attempts));
+        add(await this.writeAll(single.records, single.gone, [], attempts, goneListedAt));
       } catch (error) {
         this.deps.logger.warn({ err: error, memberKey: key }, "member could not be written");
         const message = `the cache refused this member: ${error instanceof Error ? error.message : String(error)}`;

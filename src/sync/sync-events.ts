@@ -50,6 +50,11 @@ export class SyncEvents {
     this.channel.publish(SYNC_TOPICS.queue, state);
   }
 
+  /** Every queue size published, by any process. */
+  queueStates(): AsyncIterable<unknown> {
+    return this.channel.subscribe(SYNC_TOPICS.queue);
+  }
+
   memberChanged(change: MemberChangeEvent): void {
     this.channel.publish(SYNC_TOPICS.member, change);
   }

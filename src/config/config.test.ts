@@ -25,6 +25,18 @@ describe("loadConfig", () => {
     });
   });
 
+  it("refuses a duration without a unit, naming the variable and suggesting one", () => {
+    assert.throws(() => loadConfig({ NODE_ENV: "test", REFRESH_INTERVAL: "1800", SESSION_TTL: "900" }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      const [interval, ttl] = ["REFRESH_INTERVAL", "SESSION_TTL"].map((name) => error.problems.find((problem) => problem.startsWith(name)));
+      assert.match(interval ?? "", /needs a unit/);
+      assert.match(interval ?? "", /"1800s"/);
+      assert.match(ttl ?? "", /"900s"/);
+      return true;
+    });
+    assert.equal(loadConfig({ NODE_ENV: "test", REFRESH_INTERVAL: "1800s" }).sync.refreshIntervalMs, 1_800_000);
+  });
+
   it("never echoes a secret in its complaints", () => {
     assert.throws(() => loadConfig({ ADMIN_API_KEYS: "short-secret" }), (error: unknown) => {
       assert.ok(error instanceof ConfigError);

@@ -99,7 +99,7 @@ describe("operations", () => {
 
 describe("the gateway process", () => {
   it("starts with main.ts and exits cleanly on SIGTERM", async () => {
-    const gateway = await startGateway({ PORT: "0", DATABASE_URL: TEST_DATABASE_URL, NODE_ENV: "production", ADMIN_API_KEYS: ADMIN_KEY });
+    const gateway = await startGateway({ PORT: "0", DATABASE_URL: TEST_DATABASE_URL, NODE_ENV: "production", AMS_SOURCE: "demo", ADMIN_API_KEYS: ADMIN_KEY });
     const response = await gql(gateway.url, "{ members { totalCount } }", {}, ADMIN_KEY);
     assert.equal(response.status, 200);
     gateway.child.kill("SIGTERM");
@@ -119,5 +119,21 @@ describe("the gateway process", () => {
     assert.equal(gateway.lines.filter((line) => line.includes(key)).length, 1, "printed exactly once");
 
     await assert.rejects(startGateway({ PORT: "not-a-port", SQLITE_FILE: sqlite }), /PORT must be a whole number/);
+  });
+
+  it("refuses to start in production on the defaults, naming what to set", async () => {
+    const sqlite = path.join(mkdtempSync(path.join(tmpdir(), "amsgate-main-")), "prod.sqlite");
+    const refusal = await startGateway({ PORT: "0", SQLITE_FILE: sqlite, NODE_ENV: "production" }).then(
+      async (gateway) => {
+        gateway.child.kill("SIGKILL");
+        await gateway.exited;
+        return undefined;
+      },
+      (error: Error) => error,
+    );
+    assert.ok(refusal, "production started on the demo defaults with no admin");
+    assert.match(refusal.message, /exited with 1/);
+    assert.match(refusal.message, /AMS_SOURCE is not set/);
+    assert.match(refusal.message, /ADMIN_API_KEYS is not set/);
   });
 });

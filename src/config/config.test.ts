@@ -4,6 +4,8 @@ import { ConfigError } from "./config.error";
 import { loadConfig, redactConfig } from "./config";
 
 const LONG_KEY = "k".repeat(32);
+const PSK = `site:${"a1".repeat(32)}`;
+const SIGNING = `s1:${"b2".repeat(32)}`;
 
 describe("loadConfig", () => {
   it("has working defaults: port 4000 and the embedded database", () => {
@@ -49,7 +51,7 @@ describe("loadConfig", () => {
     const development = loadConfig({ NODE_ENV: "development" });
     assert.equal(development.adminApiKeys.generated, true);
     assert.equal(development.adminApiKeys.keys.length, 1);
-    assert.equal(loadConfig({ NODE_ENV: "production" }).adminApiKeys.keys.length, 0);
+    assert.equal(loadConfig({ NODE_ENV: "production", AMS_SOURCE: "demo", SYNC_ADMIN_GROUPS: "Admins", SSO_PRESHARED_KEYS: PSK, SESSION_SIGNING_KEYS: SIGNING }).adminApiKeys.keys.length, 0);
     assert.deepEqual(loadConfig({ NODE_ENV: "development", ADMIN_API_KEYS: `${LONG_KEY}, ${LONG_KEY}x` }).adminApiKeys, {
       keys: [LONG_KEY, `${LONG_KEY}x`],
       generated: false,
@@ -62,5 +64,46 @@ describe("loadConfig", () => {
     assert.doesNotMatch(shown, /hunter2/);
     assert.doesNotMatch(shown, new RegExp(LONG_KEY));
     assert.match(shown, /mysql:\/\/app:\*\*\*@db:3306\/amsgate/);
+  });
+});
+
+describe("loadConfig in production", () => {
+  const refusal = (env: Record<string, string>): string[] => {
+    try {
+      loadConfig({ NODE_ENV: "production", ...env });
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      return error.problems;
+    }
+    assert.fail("production started on these settings");
+  };
+
+  it("refuses the defaults: no AMS chosen and no admin, both named at once", () => {
+    const problems = refusal({});
+    assert.ok(problems.some((problem) => /^AMS_SOURCE/.test(problem) && /AMS_SOURCE=rest/.test(problem) && /AMS_SOURCE=demo/.test(problem)), problems.join("\n"));
+    assert.ok(problems.some((problem) => /^ADMIN_API_KEYS/.test(problem) && /SYNC_ADMIN_GROUPS/.test(problem)), problems.join("\n"));
+  });
+
+  it("refuses an admin group that no sign-on method can reach", () => {
+    const problems = refusal({ AMS_SOURCE: "demo", SYNC_ADMIN_GROUPS: "Admins" });
+    assert.ok(problems.some((problem) => /^ADMIN_API_KEYS/.test(problem)), problems.join("\n"));
+  });
+
+  it("starts on a real source with an admin key", () => {
+    const config = loadConfig({ NODE_ENV: "production", AMS_SOURCE: "rest", AMS_URL: "https://ams.example.org", AMS_API_KEY: "k", ADMIN_API_KEYS: LONG_KEY });
+    assert.equal(config.source.kind, "rest");
+  });
+
+  it("starts on the demo when it is chosen explicitly", () => {
+    assert.equal(loadConfig({ NODE_ENV: "production", AMS_SOURCE: "demo", ADMIN_API_KEYS: LONG_KEY }).source.kind, "demo");
+  });
+
+  it("starts with an admin sign-on instead of an admin key", () => {
+    const config = loadConfig({ NODE_ENV: "production", AMS_SOURCE: "demo", SYNC_ADMIN_GROUPS: "Admins", SSO_PRESHARED_KEYS: PSK, SESSION_SIGNING_KEYS: SIGNING });
+    assert.deepEqual(config.sync.rules.adminGroups, ["Admins"]);
+  });
+
+  it("keeps the development defaults working", () => {
+    assert.equal(loadConfig({}).source.kind, "demo");
   });
 });

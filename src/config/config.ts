@@ -92,12 +92,39 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"])?.toString() ?? null,
     trustProxy: read.int("TRUST_PROXY", 0, 0, 10),
   };
-  const signOn = config.sso.presharedKey ?? config.sso.personify ?? config.sso.oidc;
-  if ((signOn || config.session.credentialsEnabled || config.session.webServiceEnabled) && config.session.keys.length === 0) {
+  const signOn = hasSignOnMethod(config);
+  if (signOn && config.session.keys.length === 0) {
     read.problem("SESSION_SIGNING_KEYS is required in production when a sign-on method is enabled");
   }
+  if (nodeEnv === "production") checkProductionStart(read, config, signOn);
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
+}
+
+function hasSignOnMethod(config: AppConfig): boolean {
+  const { sso, session } = config;
+  return Boolean(sso.presharedKey ?? sso.personify ?? sso.oidc) || session.credentialsEnabled || session.webServiceEnabled;
+}
+
+/**
+ * Production must not start by accident on what only suits a trial: the simulated association
+ * (chosen by default, so it must be asked for by name) or a gateway nobody can administer.
+ */
+function checkProductionStart(read: EnvReader, config: AppConfig, signOn: boolean): void {
+  if (read.raw("AMS_SOURCE") === undefined) {
+    read.problem(
+      "AMS_SOURCE is not set, and NODE_ENV=production does not default to the demo association: " +
+        "set AMS_SOURCE=rest with AMS_URL and AMS_API_KEY for a real AMS, or AMS_SOURCE=demo to serve the demo on purpose",
+    );
+  }
+  const adminSignOn = signOn && config.sync.rules.adminGroups.length > 0;
+  if (config.adminApiKeys.keys.length === 0 && !adminSignOn) {
+    read.problem(
+      "ADMIN_API_KEYS is not set, and NODE_ENV=production needs a way to administer the gateway: " +
+        "set ADMIN_API_KEYS (24+ characters each), or SYNC_ADMIN_GROUPS together with a sign-on method " +
+        "(SSO_PRESHARED_KEYS, PERSONIFY_*, OIDC_ISSUER/OIDC_AUDIENCE, SSO_CREDENTIALS_ENABLED or SSO_WEB_SERVICE_ENABLED)",
+    );
+  }
 }
 
 function readDatabase(read: EnvReader): DatabaseConfig {

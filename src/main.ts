@@ -1,13 +1,15 @@
 import { buildApp } from "./app";
 import { ConfigError } from "./config/config.error";
 import { loadConfig, redactConfig } from "./config/config";
+import { withEnvFile } from "./config/env-file";
 
-/** Reads configuration, builds the app, listens; stops cleanly on SIGTERM/SIGINT. */
+/** Reads configuration (the environment over `.env`), builds the app, listens; stops cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const { env, file: envFile } = withEnvFile(process.env, process.cwd());
+  const config = loadConfig(env);
   const app = await buildApp(config);
   const { url } = await app.start();
-  app.logger.info({ config: redactConfig(config) }, "configuration");
+  app.logger.info({ config: redactConfig(config), envFile: envFile ?? null }, "configuration");
   app.logger.info({ url }, `amsgate listening; GraphQL and Sandbox at ${url}`);
   if (config.adminApiKeys.generated) {
     // Printed once, to the terminal only, so a developer can paste it into Sandbox.

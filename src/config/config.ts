@@ -61,10 +61,10 @@ export interface AppConfig {
 const DEFAULT_SQLITE_FILE = path.join("data", "amsgate.sqlite");
 
 /**
- * Reads and validates the whole configuration once. Every bad variable is named in one
- * {@link ConfigError}; nothing else in the program reads `process.env`.
+ * Reads and validates the whole configuration once, from the environment `main` passes in (with
+ * `.env` beneath it: `withEnvFile`). Every bad variable is named in one {@link ConfigError}.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const read = new EnvReader(env);
   const nodeEnv = read.oneOf("NODE_ENV", NODE_ENVS, "development");
   const source = readSourceConfig(read);

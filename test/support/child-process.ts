@@ -15,8 +15,9 @@ export interface RunningGateway {
  * Starts the real gateway (`node dist/src/main.js`) and resolves once it logs that it listens,
  * or rejects when it exits first. Only event-driven waits: no sleeping.
  */
-export function startGateway(env: Record<string, string>, timeoutMs = 30_000): Promise<RunningGateway> {
+export function startGateway(env: Record<string, string>, timeoutMs = 30_000, cwd?: string): Promise<RunningGateway> {
   const child = spawn(process.execPath, [MAIN], {
+    cwd,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

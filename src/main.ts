@@ -1,6 +1,7 @@
 import { buildApp } from "./app";
 import { ConfigError } from "./config/config.error";
 import { loadConfig, redactConfig } from "./config/config";
+import { DatabaseError } from "./db/database.error";
 import { withEnvFile } from "./config/env-file";
 
 /** Reads configuration (the environment over `.env`), builds the app, listens; stops cleanly on SIGTERM/SIGINT. */
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof DatabaseError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`amsgate failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);

@@ -1,26 +1,21 @@
 import { buildApp } from "./app";
 import { ConfigError } from "./config/config.error";
 import { loadConfig, redactConfig } from "./config/config";
-import { DatabaseError } from "./db/database.error";
 import { withEnvFile } from "./config/env-file";
+import { DatabaseError } from "./db/database.error";
 
-/** Reads configuration (the environment over `.env`), builds the app, listens; stops cleanly on SIGTERM/SIGINT. */
+let stopping = false;
+
+/**
+ * Reads configuration (the environment over `.env`), builds the app, listens, waits for the
+ * database; stops cleanly on SIGTERM/SIGINT, also while still waiting.
+ */
 async function main(): Promise<void> {
   const { env, file: envFile } = withEnvFile(process.env, process.cwd());
   const config = loadConfig(env);
   const app = await buildApp(config);
-  const { url } = await app.start();
   app.logger.info({ config: redactConfig(config), envFile: envFile ?? null }, "configuration");
-  app.logger.info({ url }, `amsgate listening; GraphQL and Sandbox at ${url}`);
-  if (config.adminApiKeys.generated) {
-    // Printed once, to the terminal only, so a developer can paste it into Sandbox.
-    process.stdout.write(
-      `\nNo ADMIN_API_KEYS set: this run's admin key is\n\n  ${config.adminApiKeys.keys[0]}\n\n` +
-        `In Sandbox, add the header  Authorization: Bearer <that key>\n\n`,
-    );
-  }
 
-  let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -35,9 +30,21 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+
+  const { url } = await app.start();
+  app.logger.info({ url }, `amsgate listening; GraphQL and Sandbox at ${url}`);
+  if (config.adminApiKeys.generated) {
+    // Printed once, to the terminal only, so a developer can paste it into Sandbox.
+    process.stdout.write(
+      `\nNo ADMIN_API_KEYS set: this run's admin key is\n\n  ${config.adminApiKeys.keys[0]}\n\n` +
+        `In Sandbox, add the header  Authorization: Bearer <that key>\n\n`,
+    );
+  }
 }
 
 main().catch((error: unknown) => {
+  // A start cut short by a signal: the shutdown in progress exits.
+  if (stopping) return;
   if (error instanceof ConfigError || error instanceof DatabaseError) {
     process.stderr.write(`${error.message}\n`);
   } else {

@@ -18,6 +18,16 @@ export type DatabaseConfig =
   | { kind: "mysql"; url: string }
   | { kind: "sqlite"; file: string };
 
+/** How start-up waits for a database server that does not answer yet. */
+export interface DatabaseRetryConfig {
+  /** First wait after a failed attempt; waits grow exponentially (with jitter) from here. */
+  baseMs: number;
+  /** Longest single wait. */
+  maxMs: number;
+  /** Give up (exit 1) when the database has not answered for this long; 0 tries once. */
+  giveUpAfterMs: number;
+}
+
 export interface AdminKeysConfig {
   keys: string[];
   /** True when no key was configured and one was generated for this development run. */
@@ -40,6 +50,7 @@ export interface AppConfig {
   port: number;
   logLevel: LogLevel;
   database: DatabaseConfig;
+  databaseRetry: DatabaseRetryConfig;
   adminApiKeys: AdminKeysConfig;
   /** How long shutdown waits for open requests and sockets before closing them. */
   shutdownGraceMs: number;
@@ -73,6 +84,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     port: read.int("PORT", 4000, 0, 65535),
     logLevel: read.oneOf("LOG_LEVEL", LOG_LEVELS, nodeEnv === "test" ? "silent" : "info"),
     database: readDatabase(read),
+    databaseRetry: {
+      baseMs: read.durationMs("DATABASE_RETRY_BASE", 1_000, 1),
+      maxMs: read.durationMs("DATABASE_RETRY_MAX", 30_000, 1),
+      giveUpAfterMs: read.durationMs("DATABASE_RETRY_FOR", 5 * 60_000),
+    },
     adminApiKeys: readAdminKeys(read, nodeEnv),
     shutdownGraceMs: read.durationMs("SHUTDOWN_GRACE", 10_000),
     timeZone: readTimeZone(read),

@@ -20,8 +20,8 @@ import { GraphError } from "../graph/graph.error";
 import type { Logger } from "../observability/logger";
 import type { Timers } from "../sync/sync-scheduler";
 import type { Clock } from "../time/clock";
+import type { RequestListener } from "node:http";
 import { createGraphqlWsServer } from "./graphql-ws.server";
-import { healthRoutes } from "./health.routes";
 import { operationLogPlugin } from "./operation-log.plugin";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -35,14 +35,14 @@ export interface HttpAppOptions {
   logger: Logger;
   clock: Clock;
   timers?: Timers;
-  isReady: () => Promise<boolean>;
 }
 
 /**
- * The HTTP side: health routes, Apollo Server 5 on express 5 at /graphql, and graphql-ws on the
- * same server and path. One error formatter and one set of query limits serve both transports.
+ * The graph over HTTP: Apollo Server 5 on express 5 at /graphql, and graphql-ws on the same server
+ * and path. One error formatter and one set of query limits serve both transports. The caller
+ * mounts `handler` behind the health routes (see `createFrontDoor`), which answer from the start.
  */
-export async function createHttpApp(options: HttpAppOptions): Promise<{ stop(): Promise<void> }> {
+export async function createHttpApp(options: HttpAppOptions): Promise<{ handler: RequestListener; stop(): Promise<void> }> {
   const { config, httpServer, schema, authenticator, services, logger } = options;
   const formatError = createErrorFormatter(logger);
   const armor = createArmor(config.graphql);
@@ -85,7 +85,6 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ stop(): 
   app.disable("x-powered-by");
   // Behind a proxy, the client address comes from X-Forwarded-For (rate limits, logs).
   app.set("trust proxy", config.trustProxy);
-  app.use(healthRoutes({ isReady: options.isReady }, logger));
   app.use(
     GRAPHQL_PATH,
     cors(),
@@ -101,8 +100,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ stop(): 
       },
     }),
   );
-  httpServer.on("request", app);
-  return { stop: () => apollo.stop() };
+  return { handler: app, stop: () => apollo.stop() };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

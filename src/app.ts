@@ -41,9 +41,9 @@ export interface AppOverrides {
 export interface App {
   readonly config: AppConfig;
   readonly logger: Logger;
-  /** The following three exist once `start()` has resolved. */
-  readonly database: Database;
   readonly httpServer: Server;
+  /** `database`, `sync` and `sessions` exist once `start()` has resolved. */
+  readonly database: Database;
   readonly sync: SyncEngine;
   readonly sessions: SessionTokens;
   /**

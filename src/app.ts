@@ -1,13 +1,15 @@
 import "reflect-metadata";
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AppConfig } from "./config/config";
 import { RequestAuthenticator } from "./auth/request-authenticator";
-import { Database, type DataSourceExtras } from "./db/data-source";
+import type { Database, DataSourceExtras } from "./db/data-source";
+import { connectDatabase, databaseTarget } from "./db/database-connect";
 import { TransactionRunner } from "./db/transaction-runner";
 import type { GraphServices } from "./graph/context";
 import { createPubSubBundle } from "./graph/pubsub";
 import { buildGraphSchema } from "./graph/schema";
+import { createFrontDoor } from "./http/front-door";
 import { createHttpApp, GRAPHQL_PATH } from "./http/http-app";
 import { createLogger, type Logger } from "./observability/logger";
 import type { AmsSource } from "./sources/ams-source";
@@ -39,24 +41,124 @@ export interface AppOverrides {
 export interface App {
   readonly config: AppConfig;
   readonly logger: Logger;
-  readonly database: Database;
   readonly httpServer: Server;
+  /** `database`, `sync` and `sessions` exist once `start()` has resolved. */
+  readonly database: Database;
   readonly sync: Sync;
   readonly sessions: SessionTokens;
-  /** Listens on `port` (default: the configured one; 0 picks a free port), then starts sync. */
+  /**
+   * Listens on `port` (default: the configured one; 0 picks a free port) with `/healthz` and
+   * `/readyz` answering at once, then opens the database (waiting while it does not answer),
+   * builds the graph and starts sync. Resolves when the gateway is ready.
+   */
   start(port?: number, host?: string): Promise<{ url: string; port: number }>;
   /** Stops sync, drains HTTP and WebSocket connections, closes pub/sub and the database. */
   stop(): Promise<void>;
 }
 
-/** Builds everything but the listening socket: tests build it and listen on port 0. */
+/** What exists once the database is open. */
+interface Running {
+  database: Database;
+  sync: Sync;
+  sessions: SessionTokens;
+  stop(): Promise<void>;
+}
+
+/** Builds everything that needs no database; `start()` does the rest. Tests listen on port 0. */
 export async function buildApp(config: AppConfig, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? new SystemClock(config.timeZone);
-  const database = await Database.create(config.database, overrides.database);
-  await database.open();
-  const transactions = new TransactionRunner(database);
+  const httpServer = createServer();
+  const abort = new AbortController();
+  let stopping = false;
+  let waitingFor = "the database is being opened";
+  let running: Running | undefined;
+  const frontDoor = createFrontDoor(
+    {
+      async check() {
+        if (stopping) return { ready: false, reason: "shutting down" };
+        if (!running) return { ready: false, reason: waitingFor };
+        if (await running.database.isReady()) return { ready: true };
+        return { ready: false, reason: "the database is unreachable or not fully migrated" };
+      },
+    },
+    logger,
+  );
+  httpServer.on("request", frontDoor.listener);
+  const need = (): Running => {
+    if (!running) throw new Error("The app has not started: await start() first");
+    return running;
+  };
 
+  const open = async (): Promise<Running> => {
+    const database = await connectDatabase(config.database, {
+      retry: config.databaseRetry,
+      extras: overrides.database,
+      signal: abort.signal,
+      onRetry: ({ error, attempt, delayMs }) => {
+        waitingFor = `waiting for the database: ${error.code} (attempt ${attempt}; next in ${Math.ceil(delayMs / 1000)}s)`;
+        logger.warn({ database: databaseTarget(config.database), attempt, retryInMs: delayMs, reason: error.message }, "database unreachable; retrying");
+      },
+    });
+    if (stopping) {
+      await database.close();
+      throw new Error("Stopped while opening the database");
+    }
+    return wire(config, overrides, { database, logger, clock, httpServer, mount: frontDoor.mount });
+  };
+
+  return {
+    config,
+    logger,
+    httpServer,
+    get database() {
+      return need().database;
+    },
+    get sync() {
+      return need().sync;
+    },
+    get sessions() {
+      return need().sessions;
+    },
+    async start(port = config.port, host?: string) {
+      await listen(httpServer, port, host);
+      const address = httpServer.address() as AddressInfo;
+      logger.info({ port: address.port }, "health endpoints up; opening the database");
+      let opened: Running;
+      try {
+        opened = await open();
+      } catch (error) {
+        await closeServer(httpServer);
+        throw error;
+      }
+      if (stopping) {
+        // stop() came while the graph was being built and found nothing to stop: undo it here.
+        await opened.stop().catch(() => undefined);
+        throw new Error("Stopped while starting");
+      }
+      running = opened;
+      running.sync.start();
+      return { port: address.port, url: `http://${host ?? "localhost"}:${address.port}${GRAPHQL_PATH}` };
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      // A wait for the database is not awaited: start() ends it and closes what it opened.
+      abort.abort();
+      if (running) await running.stop();
+      else await closeServer(httpServer);
+    },
+  };
+}
+
+/** Everything that needs the open database: source, sync, sign-on, the graph over HTTP and WebSocket. */
+async function wire(
+  config: AppConfig,
+  overrides: AppOverrides,
+  deps: { database: Database; logger: Logger; clock: Clock; httpServer: Server; mount: (handler: RequestListener) => void },
+): Promise<Running> {
+  const { database, logger, clock, httpServer } = deps;
+  const transactions = new TransactionRunner(database);
   const bus = createPubSubBundle(config.redisUrl, logger);
   const source = overrides.source ?? createSource(config.source, { clock, logger, random: overrides.random });
   const sync = createSync({
@@ -98,8 +200,6 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
 
   const schema = await buildGraphSchema({ pubSub: bus.pubSub });
   const authenticator = new RequestAuthenticator(config.adminApiKeys.keys, [sessions]);
-  const httpServer = createServer();
-  let stopping = false;
   const http = await createHttpApp({
     config,
     httpServer,
@@ -109,31 +209,13 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     logger,
     clock,
     timers: overrides.sessionTimers,
-    isReady: async () => !stopping && (await database.isReady()),
   });
-
+  deps.mount(http.handler);
   return {
-    config,
-    logger,
     database,
-    httpServer,
     sync,
     sessions,
-    async start(port = config.port, host?: string) {
-      await new Promise<void>((resolve, reject) => {
-        httpServer.once("error", reject);
-        httpServer.listen(port, host, () => {
-          httpServer.off("error", reject);
-          resolve();
-        });
-      });
-      sync.start();
-      const address = httpServer.address() as AddressInfo;
-      return { port: address.port, url: `http://${host ?? "localhost"}:${address.port}${GRAPHQL_PATH}` };
-    },
     async stop() {
-      if (stopping) return;
-      stopping = true;
       // Work in flight finishes first; then the HTTP drain waits for requests in flight and
       // closes the sockets.
       await sync.stop();
@@ -142,4 +224,22 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
       await database.close();
     },
   };
+}
+
+function listen(server: Server, port: number, host: string | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

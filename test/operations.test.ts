@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -113,7 +113,7 @@ describe("operations", () => {
 
 describe("the gateway process", () => {
   it("starts with main.ts and exits cleanly on SIGTERM", async () => {
-    const gateway = await startGateway({ PORT: "0", DATABASE_URL: TEST_DATABASE_URL, NODE_ENV: "production", ADMIN_API_KEYS: ADMIN_KEY });
+    const gateway = await startGateway({ PORT: "0", DATABASE_URL: TEST_DATABASE_URL, NODE_ENV: "production", AMS_SOURCE: "demo", ADMIN_API_KEYS: ADMIN_KEY });
     const response = await gql(gateway.url, "{ members { totalCount } }", {}, ADMIN_KEY);
     assert.equal(response.status, 200);
     gateway.child.kill("SIGTERM");
@@ -133,5 +133,40 @@ describe("the gateway process", () => {
     assert.equal(gateway.lines.filter((line) => line.includes(key)).length, 1, "printed exactly once");
 
     await assert.rejects(startGateway({ PORT: "not-a-port", SQLITE_FILE: sqlite }), /PORT must be a whole number/);
+  });
+
+  it("reads .env from its working directory beneath the real environment, and refuses a malformed one", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "amsgate-dotenv-"));
+    const fileKey = "key-from-dotenv-0123456789abcdef";
+    writeFileSync(path.join(dir, ".env"), `# trial settings\nADMIN_API_KEYS=${fileKey}\nSQLITE_FILE=from-file.sqlite\nPORT=not-a-port\n`);
+    // PORT in the file would not start; the real environment's PORT=0 wins.
+    const gateway = await startGateway({ PORT: "0", NODE_ENV: "development" }, 30_000, dir);
+    try {
+      const answer = await gql(gateway.url, "{ syncStatus { pendingRefreshCount } }", {}, fileKey);
+      assert.equal(answer.errors, undefined, "the admin key from .env is honoured");
+      assert.ok(gateway.lines.every((line) => !line.includes("this run's admin key")), "no key generated: one was configured");
+    } finally {
+      gateway.child.kill("SIGTERM");
+      await gateway.exited;
+    }
+    assert.ok(existsSync(path.join(dir, "from-file.sqlite")), "SQLITE_FILE from .env, relative to the working directory");
+    writeFileSync(path.join(dir, ".env"), "ADMIN_API_KEYS key-without-equals\n");
+    await assert.rejects(startGateway({ PORT: "0", NODE_ENV: "development" }, 30_000, dir), /\.env line 1 is not NAME=value/);
+  });
+
+  it("refuses to start in production on the defaults, naming what to set", async () => {
+    const sqlite = path.join(mkdtempSync(path.join(tmpdir(), "amsgate-main-")), "prod.sqlite");
+    const refusal = await startGateway({ PORT: "0", SQLITE_FILE: sqlite, NODE_ENV: "production" }).then(
+      async (gateway) => {
+        gateway.child.kill("SIGKILL");
+        await gateway.exited;
+        return undefined;
+      },
+      (error: Error) => error,
+    );
+    assert.ok(refusal, "production started on the demo defaults with no admin");
+    assert.match(refusal.message, /exited with 1/);
+    assert.match(refusal.message, /AMS_SOURCE is not set/);
+    assert.match(refusal.message, /ADMIN_API_KEYS is not set/);
   });
 });

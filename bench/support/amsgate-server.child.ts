@@ -18,6 +18,7 @@ const counter = new QueryCounter();
 async function start(request: { databaseUrl: string; adminKey: string }): Promise<{ url: string }> {
   const config = loadConfig({
     NODE_ENV: "production",
+    AMS_SOURCE: "demo",
     DATABASE_URL: request.databaseUrl,
     ADMIN_API_KEYS: request.adminKey,
     SYNC_ENABLED: "false",

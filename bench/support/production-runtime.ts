@@ -9,3 +9,6 @@ export const PRODUCTION_RUNTIME = {
   execArgv: (process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter((flag) => flag !== ""),
   env: { NODE_ENV: "production" },
 };
+
+/** An admin key for bench processes that load production configuration but serve no admin. */
+export const BENCH_ADMIN_KEY = "bench-admin-key-not-served-0123456789";

@@ -11,6 +11,7 @@ import { createSync, type Sync } from "../../src/sync/create-sync";
 import { SystemClock } from "../../src/time/clock";
 import { QueryCounter } from "../../test/support/query-counter";
 import { countRows, type TableCounts } from "../support/bench-database";
+import { BENCH_ADMIN_KEY } from "../support/production-runtime";
 import { serveChild } from "../support/child-rpc";
 import { startMemorySampler } from "../support/memory-sampler";
 import { applyMemberEdits } from "./member-edits.plan";
@@ -31,6 +32,9 @@ let cleanup: () => Promise<void> = async () => undefined;
 async function load(request: AmsgateLoadRequest): Promise<AmsgateLoadResult> {
   const config = loadConfig({
     NODE_ENV: "production",
+    AMS_SOURCE: "demo",
+    // No HTTP here; production only insists that someone could administer it.
+    ADMIN_API_KEYS: BENCH_ADMIN_KEY,
     DATABASE_URL: request.databaseUrl,
     SYNC_ENABLED: "false",
     DEMO_CHANGE_INTERVAL: "0",

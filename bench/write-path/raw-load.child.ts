@@ -7,6 +7,7 @@ import { DemoSource } from "../../src/sources/demo/demo.source";
 import { SyncRuleBook } from "../../src/sync/sync-rules";
 import { SystemClock } from "../../src/time/clock";
 import { countRows, type TableCounts } from "../support/bench-database";
+import { BENCH_ADMIN_KEY } from "../support/production-runtime";
 import { serveChild } from "../support/child-rpc";
 import { startMemorySampler } from "../support/memory-sampler";
 import { type PlannedMember, planMember } from "./member-plan";
@@ -27,7 +28,7 @@ let cleanup: () => Promise<void> = async () => undefined;
  */
 async function load(request: RawLoadRequest): Promise<RawLoadResult> {
   const clock = new SystemClock("UTC");
-  const rules = new SyncRuleBook(loadConfig({ NODE_ENV: "production", SYNC_ENABLED: "false" }).sync.rules);
+  const rules = new SyncRuleBook(loadConfig({ NODE_ENV: "production", AMS_SOURCE: "demo", ADMIN_API_KEYS: BENCH_ADMIN_KEY, SYNC_ENABLED: "false" }).sync.rules);
   const pool = createPool({ uri: request.databaseUrl, connectionLimit: 1, timezone: "Z", charset: "utf8mb4_unicode_ci" });
   const records = await RecordFileReader.open(request.recordFile);
   cleanup = async () => {

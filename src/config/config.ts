@@ -19,6 +19,16 @@ export type DatabaseConfig =
   | { kind: "mysql"; url: string }
   | { kind: "sqlite"; file: string };
 
+/** How start-up waits for a database server that does not answer yet. */
+export interface DatabaseRetryConfig {
+  /** First wait after a failed attempt; waits grow exponentially (with jitter) from here. */
+  baseMs: number;
+  /** Longest single wait. */
+  maxMs: number;
+  /** Give up (exit 1) when the database has not answered for this long; 0 tries once. */
+  giveUpAfterMs: number;
+}
+
 export interface AdminKeysConfig {
   keys: string[];
   /** True when no key was configured and one was generated for this development run. */
@@ -50,6 +60,7 @@ export interface AppConfig {
   port: number;
   logLevel: LogLevel;
   database: DatabaseConfig;
+  databaseRetry: DatabaseRetryConfig;
   adminApiKeys: AdminKeysConfig;
   /** How long shutdown waits for open requests and sockets before closing them. */
   shutdownGraceMs: number;
@@ -73,10 +84,10 @@ export interface AppConfig {
 const DEFAULT_SQLITE_FILE = path.join("data", "amsgate.sqlite");
 
 /**
- * Reads and validates the whole configuration once. Every bad variable is named in one
- * {@link ConfigError}; nothing else in the program reads `process.env`.
+ * Reads and validates the whole configuration once, from the environment `main` passes in (with
+ * `.env` beneath it: `withEnvFile`). Every bad variable is named in one {@link ConfigError}.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const read = new EnvReader(env);
   const nodeEnv = read.oneOf("NODE_ENV", NODE_ENVS, "development");
   const source = readSourceConfig(read);
@@ -85,6 +96,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: read.int("PORT", 4000, 0, 65535),
     logLevel: read.oneOf("LOG_LEVEL", LOG_LEVELS, nodeEnv === "test" ? "silent" : "info"),
     database: readDatabase(read),
+    databaseRetry: {
+      baseMs: read.durationMs("DATABASE_RETRY_BASE", 1_000, 1),
+      maxMs: read.durationMs("DATABASE_RETRY_MAX", 30_000, 1),
+      giveUpAfterMs: read.durationMs("DATABASE_RETRY_FOR", 5 * 60_000),
+    },
     adminApiKeys: readAdminKeys(read, nodeEnv),
     shutdownGraceMs: read.durationMs("SHUTDOWN_GRACE", 10_000),
     timeZone: readTimeZone(read),
@@ -103,11 +119,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"])?.toString() ?? null,
     trustProxy: read.int("TRUST_PROXY", 0, 0, 10),
   };
-  const signOn = config.sso.presharedKey ?? config.sso.personify ?? config.sso.oidc;
-  if ((signOn || config.session.credentialsEnabled || config.session.webServiceEnabled) && config.session.keys.length === 0) {
+  const signOn = hasSignOnMethod(config);
+  if (signOn && config.session.keys.length === 0) {
     read.problem("SESSION_SIGNING_KEYS is required in production when a sign-on method is enabled");
   }
   checkLeaseOutlivesAmsCall(read, config);
+  if (nodeEnv === "production") checkProductionStart(read, config, signOn);
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
 }
@@ -132,6 +149,32 @@ function readQueryLimits(read: EnvReader, prefix: string, defaults: QueryLimits)
     maxAliases: read.int(`${prefix}MAX_ALIASES`, defaults.maxAliases, 1, 1_000),
     maxTokens: read.int(`${prefix}MAX_TOKENS`, defaults.maxTokens, 100, 100_000),
   };
+}
+
+function hasSignOnMethod(config: AppConfig): boolean {
+  const { sso, session } = config;
+  return Boolean(sso.presharedKey ?? sso.personify ?? sso.oidc) || session.credentialsEnabled || session.webServiceEnabled;
+}
+
+/**
+ * Production must not start by accident on what only suits a trial: the simulated association
+ * (chosen by default, so it must be asked for by name) or a gateway nobody can administer.
+ */
+function checkProductionStart(read: EnvReader, config: AppConfig, signOn: boolean): void {
+  if (read.raw("AMS_SOURCE") === undefined) {
+    read.problem(
+      "AMS_SOURCE is not set, and NODE_ENV=production does not default to the demo association: " +
+        "set AMS_SOURCE=rest with AMS_URL and AMS_API_KEY for a real AMS, or AMS_SOURCE=demo to serve the demo on purpose",
+    );
+  }
+  const adminSignOn = signOn && config.sync.rules.adminGroups.length > 0;
+  if (config.adminApiKeys.keys.length === 0 && !adminSignOn) {
+    read.problem(
+      "ADMIN_API_KEYS is not set, and NODE_ENV=production needs a way to administer the gateway: " +
+        "set ADMIN_API_KEYS (24+ characters each), or SYNC_ADMIN_GROUPS together with a sign-on method " +
+        "(SSO_PRESHARED_KEYS, PERSONIFY_*, OIDC_ISSUER/OIDC_AUDIENCE, SSO_CREDENTIALS_ENABLED or SSO_WEB_SERVICE_ENABLED)",
+    );
+  }
 }
 
 function readDatabase(read: EnvReader): DatabaseConfig {

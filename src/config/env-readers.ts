@@ -1,4 +1,4 @@
-import { parseDurationMs } from "./duration";
+import { isBareNumber, parseDurationMs } from "./duration";
 
 /**
  * Small typed readers over the raw environment. Each records a problem naming the variable
@@ -57,14 +57,23 @@ export class EnvReader {
     return fallback;
   }
 
-  /** A duration such as `15s`, `30m`, `24h`; `min` guards against values that would spin. */
+  /**
+   * A duration with its unit, such as `15s`, `30m`, `24h`; `min` guards against values that
+   * would spin. A bare number gets its own message: it is the easy mistake (`1800` meant as seconds).
+   */
   durationMs(name: string, fallbackMs: number, minMs = 0): number {
     const text = this.raw(name);
     if (text === undefined) return fallbackMs;
+    if (isBareNumber(text)) {
+      this.problems.push(
+        `${name} needs a unit (ms, s, m, h or d): write "${text}s" for seconds or "${text}ms" for milliseconds (got "${text}")`,
+      );
+      return fallbackMs;
+    }
     const value = parseDurationMs(text);
     if (value === undefined || value < minMs) {
       const floor = minMs > 0 ? ` of at least ${minMs}ms` : "";
-      this.problems.push(`${name} must be a duration${floor} such as 500ms, 15s, 30m or 24h (got "${text}")`);
+      this.problems.push(`${name} must be a duration${floor} with a unit (ms, s, m, h or d) such as 500ms, 15s, 30m or 24h (got "${text}")`);
       return fallbackMs;
     }
     return value;

@@ -5,12 +5,18 @@ import type { DatabaseConfig } from "../config/config";
 import { ENTITIES } from "./entities";
 import { MIGRATIONS } from "./migrations";
 import { SnakeNamingStrategy } from "./snake-naming.strategy";
+import { SqliteFileLock } from "./sqlite-file.lock";
 import { SqliteFileStore } from "./sqlite-file.store";
 
 export interface DataSourceExtras {
   /** Receives every statement; the tests count them. */
   logger?: TypeOrmLogger;
   poolSize?: number;
+  /**
+   * Hears that this process lost its SQLite file lock. Default: throw, ending the process, since
+   * going on would let two processes overwrite one file.
+   */
+  onSqliteLockLost?: (error: Error) => void;
 }
 
 /**
@@ -76,31 +82,47 @@ export async function dataSourceOptions(
 /** Longest a starting process waits for another's migrations. */
 const MIGRATION_LOCK_WAIT_S = 300;
 
-/** A data source with its embedded-file flush, so shutdown never loses the last commits. */
+/**
+ * A data source with its embedded-file flush, so shutdown never loses the last commits, and the
+ * embedded file's single-process lock.
+ */
 export class Database {
+  private fileLock: SqliteFileLock | undefined;
+
   private constructor(
     readonly dataSource: DataSource,
     readonly kind: DatabaseConfig["kind"],
     private readonly fileStore: SqliteFileStore | undefined,
+    private readonly onSqliteLockLost: (error: Error) => void,
   ) {}
 
   static async create(config: DatabaseConfig, extras: DataSourceExtras = {}): Promise<Database> {
     const { options, fileStore } = await dataSourceOptions(config, extras);
-    return new Database(new DataSource(options), config.kind, fileStore);
+    const onLost =
+      extras.onSqliteLockLost ??
+      ((error: Error) => {
+        throw error;
+      });
+    return new Database(new DataSource(options), config.kind, fileStore, onLost);
   }
 
   /**
-   * Connects and applies every pending migration. On MySQL the migrations run under a named lock
-   * for the database, so processes starting together wait for the first one's migrations
-   * instead of racing it (MySQL cannot roll DDL back, so a lost race would leave half a schema).
+   * Connects and applies every pending migration. The embedded file is locked first (sql.js
+   * reads it on connect), so a second process is refused before it reads or writes anything. On
+   * MySQL the migrations run under a named lock for the database, so processes starting together
+   * wait for the first one's migrations instead of racing it (MySQL cannot roll DDL back, so a
+   * lost race would leave half a schema).
    */
   async open(): Promise<void> {
-    await this.dataSource.initialize();
-    if (this.kind !== "mysql") {
-      await this.dataSource.runMigrations({ transaction: "all" });
-      return;
+    if (this.fileStore) this.fileLock = await SqliteFileLock.acquire(this.fileStore.file, this.onSqliteLockLost);
+    try {
+      await this.dataSource.initialize();
+      if (this.kind === "mysql") await this.withMigrationLock(() => this.dataSource.runMigrations({ transaction: "none" }));
+      else await this.dataSource.runMigrations({ transaction: "all" });
+    } catch (error) {
+      await this.close();
+      throw error;
     }
-    await this.withMigrationLock(() => this.dataSource.runMigrations({ transaction: "none" }));
   }
 
   private async withMigrationLock<T>(work: () => Promise<T>): Promise<T> {
@@ -127,6 +149,9 @@ export class Database {
   async close(): Promise<void> {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     this.fileStore?.flush();
+    const fileLock = this.fileLock;
+    this.fileLock = undefined;
+    await fileLock?.release();
   }
 
   /** Reachable, and no migration left to run. */

@@ -1,25 +1,33 @@
 import { Router } from "express";
 import type { Logger } from "../observability/logger";
 
-export interface Readiness {
-  /** Ready to take traffic: database reachable and migrated, and not shutting down. */
-  isReady(): Promise<boolean>;
+/** Ready to take traffic, or why not (safe to show: it names no host, user or secret). */
+export interface ReadinessState {
+  ready: boolean;
+  reason?: string;
 }
 
-/** `/healthz`: the process answers. `/readyz`: it can serve (503 otherwise, with the reason logged). */
+export interface Readiness {
+  /** Ready to take traffic: database reachable and migrated, and not starting or shutting down. */
+  check(): Promise<ReadinessState>;
+}
+
+/** `/healthz`: the process answers. `/readyz`: it can serve (503 otherwise, with the reason). */
 export function healthRoutes(readiness: Readiness, logger: Logger): Router {
   const router = Router();
   router.get("/healthz", (_request, response) => {
     response.json({ status: "ok" });
   });
   router.get("/readyz", async (_request, response) => {
-    let ready = false;
+    let state: ReadinessState;
     try {
-      ready = await readiness.isReady();
+      state = await readiness.check();
     } catch (error) {
       logger.warn({ err: error }, "readiness check failed");
+      state = { ready: false, reason: "the database check failed" };
     }
-    response.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable" });
+    if (state.ready) response.json({ status: "ready" });
+    else response.status(503).json({ status: "unavailable", reason: state.reason ?? "not ready" });
   });
   return router;
 }

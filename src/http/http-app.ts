@@ -21,8 +21,8 @@ import { LimitTier, MAX_REQUEST_BYTES, OperationPolicy, type TierPolicy } from "
 import type { Logger } from "../observability/logger";
 import type { Timers } from "../time/timers";
 import type { Clock } from "../time/clock";
+import type { RequestListener } from "node:http";
 import { createGraphqlWsServer } from "./graphql-ws.server";
-import { healthRoutes } from "./health.routes";
 import { jsonErrors, notFound, sendError } from "./json-errors";
 import { operationLogPlugin } from "./operation-log.plugin";
 
@@ -37,7 +37,6 @@ export interface HttpAppOptions {
   logger: Logger;
   clock: Clock;
   timers?: Timers;
-  isReady: () => Promise<boolean>;
 }
 
 /** Who asks, decided once per HTTP request before GraphQL sees it. */
@@ -49,10 +48,11 @@ interface RequestLocals {
 const localsOf = (res: Response) => res.locals as RequestLocals;
 
 /**
- * The HTTP side: health routes, Apollo Server 5 on express 5 at /graphql, and graphql-ws on the
- * same server and path. One error formatter and one operation policy serve both transports.
+ * The graph over HTTP: Apollo Server 5 on express 5 at /graphql, and graphql-ws on the same server
+ * and path. One error formatter and one operation policy serve both transports. The caller
+ * mounts `handler` behind the health routes (see `createFrontDoor`), which answer from the start.
  */
-export async function createHttpApp(options: HttpAppOptions): Promise<{ stop(): Promise<void> }> {
+export async function createHttpApp(options: HttpAppOptions): Promise<{ handler: RequestListener; stop(): Promise<void> }> {
   const { config, httpServer, schema, authenticator, services, logger } = options;
   const formatError = createErrorFormatter(logger, { hideSchemaDetails: config.graphql.hideSchemaDetails });
   const policy = new OperationPolicy(config.graphql);
@@ -91,7 +91,6 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ stop(): 
   app.disable("x-powered-by");
   // Behind a proxy, the client address comes from X-Forwarded-For (rate limits, logs).
   app.set("trust proxy", config.trustProxy);
-  app.use(healthRoutes({ isReady: options.isReady }, logger));
   app.use(
     GRAPHQL_PATH,
     cors(),
@@ -101,8 +100,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ stop(): 
   );
   app.use(notFound());
   app.use(jsonErrors(logger, MAX_REQUEST_BYTES));
-  httpServer.on("request", app);
   return {
+    handler: app,
     // The standard server drains first: it waits for requests in flight on either server.
     stop: async () => {
       await standard.stop();

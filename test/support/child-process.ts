@@ -11,37 +11,73 @@ export interface RunningGateway {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/**
- * Starts the real gateway (`node dist/src/main.js`) and resolves once it logs that it listens,
- * or rejects when it exits first. Only event-driven waits: no sleeping.
- */
-export function startGateway(env: Record<string, string>, timeoutMs = 30_000): Promise<RunningGateway> {
+export interface SpawnedGateway {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The first output line (stdout or stderr, past or future) matching; rejects on exit or after `timeoutMs`. */
+  line(pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+/** Starts `node dist/src/main.js` and collects its output; waits on lines, never on time. */
+export function spawnGateway(env: Record<string, string>, cwd?: string): SpawnedGateway {
   const child = spawn(process.execPath, [MAIN], {
+    cwd,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
+  const waiters = new Set<(line: string) => void>();
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
+  // 'close' comes once the process has exited and its output is read to the end.
+  const closed = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
   for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream }).on("line", (line) => lines.push(line));
+    createInterface({ input: stream }).on("line", (line) => {
+      lines.push(line);
+      for (const waiter of waiters) waiter(line);
+    });
   }
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`gateway did not start in ${timeoutMs} ms:\n${lines.join("\n")}`));
-    }, timeoutMs);
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      const match = /"url":"(http:[^"]+)"/.exec(line);
-      if (match && line.includes("listening")) {
+  const line = (pattern: RegExp, timeoutMs = 30_000) =>
+    new Promise<string>((resolve, reject) => {
+      const seen = lines.find((earlier) => pattern.test(earlier));
+      if (seen !== undefined) return resolve(seen);
+      const done = () => {
         clearTimeout(timer);
-        resolve({ child, url: match[1]!.replace("localhost", "127.0.0.1"), lines, exited });
-      }
+        waiters.delete(waiter);
+      };
+      const waiter = (next: string) => {
+        if (!pattern.test(next)) return;
+        done();
+        resolve(next);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no line matching ${pattern} in ${timeoutMs} ms:\n${lines.join("\n")}`));
+      }, timeoutMs);
+      waiters.add(waiter);
+      void closed.then((code) => {
+        if (!waiters.has(waiter)) return;
+        done();
+        reject(new Error(`gateway exited with ${code} before ${pattern}:\n${lines.join("\n")}`));
+      });
     });
-    void exited.then(({ code }) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway exited with ${code} before listening:\n${lines.join("\n")}`));
-    });
-  });
+  return { child, lines, exited, line };
+}
+
+/**
+ * Starts the real gateway (`node dist/src/main.js`) and resolves once it logs that it listens
+ * and is ready, or rejects when it exits first. Only event-driven waits: no sleeping.
+ */
+export async function startGateway(env: Record<string, string>, timeoutMs = 30_000, cwd?: string): Promise<RunningGateway> {
+  const gateway = spawnGateway(env, cwd);
+  try {
+    const ready = await gateway.line(/"url":"http:[^"]+".*listening|listening.*"url":"http:[^"]+"/, timeoutMs);
+    const url = /"url":"(http:[^"]+)"/.exec(ready)![1]!.replace("localhost", "127.0.0.1");
+    return { child: gateway.child, url, lines: gateway.lines, exited: gateway.exited };
+  } catch (error) {
+    gateway.child.kill("SIGKILL");
+    throw error;
+  }
 }

@@ -1,0 +1,68 @@
+import type { EntityMapping, PersonifyMapping } from "./personify.mapping";
+import { odataDateTime, odataLiteral, odataString } from "./personify-odata.wire";
+
+/** The configured organization, applied to entity sets mapped as `orgScoped`. */
+export interface OrgScope {
+  orgId: string | null;
+  orgUnitId: string | null;
+}
+
+/** Clauses joined with `and`, each in parentheses; null when there is none. */
+export function allOf(clauses: ReadonlyArray<string | null>): string | null {
+  const kept = clauses.filter((clause): clause is string => clause !== null && clause.trim() !== "");
+  if (kept.length === 0) return null;
+  return kept.length === 1 ? kept[0]! : kept.map((clause) => `(${clause})`).join(" and ");
+}
+
+/** `Field eq 'a' or Field eq 'b' …`: the batch lookup Personify's `$filter` supports (no `in`). */
+export function anyKey(field: string, keys: readonly string[]): string {
+  return keys.map((key) => `${field} eq ${odataString(key)}`).join(" or ");
+}
+
+/** `Field ge datetime'…'`: inclusive, as the sync cursor is read. */
+export function changedSince(field: string, since: Date): string {
+  return `${field} ge ${odataDateTime(since)}`;
+}
+
+/** What every query of an entity set carries: its fixed filter and, when it is org-scoped, the organization. */
+export function baseFilter(entity: EntityMapping, mapping: PersonifyMapping, org: OrgScope): string | null {
+  const clauses: Array<string | null> = [entity.filter];
+  if (entity.orgScoped) {
+    const { orgIdField, orgUnitIdField } = mapping.organization;
+    if (org.orgId !== null && orgIdField !== null) clauses.push(`${orgIdField} eq ${odataString(org.orgId)}`);
+    if (org.orgUnitId !== null && orgUnitIdField !== null) clauses.push(`${orgUnitIdField} eq ${odataString(org.orgUnitId)}`);
+  }
+  return allOf(clauses);
+}
+
+/** The sub-customer clause for the customers set (individuals and companies are sub-customer 0). */
+export function subCustomerClause(mapping: PersonifyMapping): string | null {
+  const field = mapping.customers.fields.subCustomerId;
+  return field === null ? null : `${field} eq ${odataLiteral(mapping.customers.subCustomerIdValue)}`;
+}
+
+/** The mapped property names among `fields` (unmapped ones are null and not asked for). */
+export function selected(fields: Record<string, string | null>): string[] {
+  return [...new Set(Object.values(fields).filter((field): field is string => field !== null))];
+}
+
+/**
+ * Splits keys into runs whose request stays within `maxKeys` keys and `maxUrlLength` characters
+ * (`urlFor` measures a run's URL). A key too long to fit even alone gets a run of its own; the
+ * server's answer to it (414 or 400) then fails only that run.
+ */
+export function chunkKeys(keys: readonly string[], maxKeys: number, maxUrlLength: number, urlFor: (keys: readonly string[]) => number): string[][] {
+  const runs: string[][] = [];
+  let current: string[] = [];
+  for (const key of keys) {
+    const candidate = [...current, key];
+    if (current.length > 0 && (candidate.length > maxKeys || urlFor(candidate) > maxUrlLength)) {
+      runs.push(current);
+      current = [key];
+    } else {
+      current = candidate;
+    }
+  }
+  if (current.length > 0) runs.push(current);
+  return runs;
+}

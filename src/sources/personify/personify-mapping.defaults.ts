@@ -11,7 +11,8 @@ export const DEFAULT_PERSONIFY_MAPPING: PersonifyMapping = {
   organization: { orgIdField: "OrganizationId", orgUnitIdField: "OrganizationUnitId" },
   customers: {
     entitySet: "Customers",
-    filter: null,
+    // Members are individuals and companies; committees (T) and other record types are customers too.
+    filter: "RecordType eq 'I' or RecordType eq 'C'",
     orgScoped: false,
     fields: {
       masterCustomerId: "MasterCustomerId",

@@ -5,7 +5,7 @@ import { SourceError, SourceErrorCode } from "../source.error";
 import type { EntityMapping, PersonifyMapping } from "./personify.mapping";
 import type { CustomerBundle, PersonifyMapper } from "./personify.mapper";
 import type { PersonifyODataClient } from "./personify-odata.client";
-import { allOf, anyKey, baseFilter, chunkKeys, type OrgScope, selected } from "./personify-odata.query";
+import { allOf, anyKey, baseClauses, chunkKeys, type OrgScope, selected } from "./personify-odata.query";
 import { odataLiteral } from "./personify-odata.wire";
 import type { PersonifyReaders } from "./personify-readers";
 import { keyText } from "./personify-values";
@@ -112,7 +112,8 @@ export class PersonifyMemberFetcher {
     }
     if (ids.size === 0) return new Map();
     const names = new Map<string, string>();
-    const customers = { ...this.mapping.customers, fields: { masterCustomerId, labelName } };
+    // A committee is a customer of its own record type, which the members' fixed filter leaves out.
+    const customers = { ...this.mapping.customers, filter: null, fields: { masterCustomerId, labelName } };
     for (const row of await this.rowsFor(customers, masterCustomerId, [...ids], [])) {
       try {
         const read = this.readers.committeeCustomers.read(row, `${customers.entitySet} row of a committee`);
@@ -126,9 +127,9 @@ export class PersonifyMemberFetcher {
 
   /** Every row of `entity` whose `keyField` is one of `keys`, in URL-bounded runs of keys. */
   private async rowsFor(entity: EntityMapping, keyField: string, keys: readonly string[], clauses: Array<string | null>): Promise<unknown[]> {
-    const base = allOf([baseFilter(entity, this.mapping, this.options.org), ...clauses]);
+    const base = [...baseClauses(entity, this.mapping, this.options.org), ...clauses];
     const select = selected(entity.fields);
-    const query = (run: readonly string[]) => ({ filter: allOf([base, anyKey(keyField, run)]), select });
+    const query = (run: readonly string[]) => ({ filter: allOf([...base, anyKey(keyField, run)]), select });
     const runs = chunkKeys(keys, this.options.keysPerRequest, this.options.maxUrlLength, (run) => this.client.urlLength(entity.entitySet, query(run)));
     const rows: unknown[] = [];
     for (const run of runs) {

@@ -112,7 +112,8 @@ export class PersonifyODataClient {
     if (this.settings.pageSize > 0) parts.push(`$top=${this.settings.pageSize}`);
     if (skip > 0) parts.push(`$skip=${skip}`);
     const url = new URL(entitySet, this.root);
-    return parts.length === 0 ? url.toString() : `${url.toString()}?${parts.join("&")}`;
+    // Normalized as fetch will send it (quotes become %27), so a measured length is the length sent.
+    return parts.length === 0 ? url.href : new URL(`${url.href}?${parts.join("&")}`).href;
   }
 
   /** A next link may be relative; it must stay on this service, or the credentials would travel elsewhere. */
@@ -190,8 +191,10 @@ export function classifyAnswer(call: string, response: Response, text: string, n
   return new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${said}${hint}`);
 }
 
+/** The start of a body; an HTML error page (IIS, a proxy) by its title. */
 function snippet(text: string): string {
-  const compact = text.replace(/\s+/g, " ").trim();
+  const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1];
+  const compact = (title ?? text).replace(/\s+/g, " ").trim();
   if (compact === "") return "";
   return `: "${compact.length > BODY_SNIPPET_CHARS ? `${compact.slice(0, BODY_SNIPPET_CHARS)}…` : compact}"`;
 }

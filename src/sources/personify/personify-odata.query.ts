@@ -25,14 +25,14 @@ export function changedSince(field: string, since: Date): string {
 }
 
 /** What every query of an entity set carries: its fixed filter and, when it is org-scoped, the organization. */
-export function baseFilter(entity: EntityMapping, mapping: PersonifyMapping, org: OrgScope): string | null {
-  const clauses: Array<string | null> = [entity.filter];
+export function baseClauses(entity: EntityMapping, mapping: PersonifyMapping, org: OrgScope): string[] {
+  const clauses = entity.filter === null ? [] : [entity.filter];
   if (entity.orgScoped) {
     const { orgIdField, orgUnitIdField } = mapping.organization;
     if (org.orgId !== null && orgIdField !== null) clauses.push(`${orgIdField} eq ${odataString(org.orgId)}`);
     if (org.orgUnitId !== null && orgUnitIdField !== null) clauses.push(`${orgUnitIdField} eq ${odataString(org.orgUnitId)}`);
   }
-  return allOf(clauses);
+  return clauses;
 }
 
 /** The sub-customer clause for the customers set (individuals and companies are sub-customer 0). */

@@ -6,7 +6,7 @@ import type { EntityMapping } from "./personify.mapping";
 import { PersonifyMapper } from "./personify.mapper";
 import { PersonifyMemberFetcher } from "./personify-member-fetch";
 import { PersonifyODataClient, type PersonifyODataDeps } from "./personify-odata.client";
-import { allOf, baseFilter, changedSince, type OrgScope } from "./personify-odata.query";
+import { allOf, baseClauses, changedSince, type OrgScope } from "./personify-odata.query";
 import { odataLiteral, parseODataDate } from "./personify-odata.wire";
 import { createReaders, type PersonifyReaders } from "./personify-readers";
 import { authenticateCustomer, PersonifySignOnClient } from "./personify-sso-operations";
@@ -75,7 +75,7 @@ export class PersonifySource implements AmsSource {
     for (const stream of streams) {
       const changed = since !== null && stream.updatedField !== null ? changedSince(stream.updatedField, since) : null;
       const sub = stream.subField === null ? null : `${stream.subField} eq ${odataLiteral(this.config.mapping.customers.subCustomerIdValue)}`;
-      const filter = allOf([baseFilter(stream.entity, this.config.mapping, this.org), sub, changed]);
+      const filter = allOf([...baseClauses(stream.entity, this.config.mapping, this.org), sub, changed]);
       const select = [stream.keyField, ...(stream.updatedField === null ? [] : [stream.updatedField])];
       for await (const rows of this.client.list(stream.entity.entitySet, { filter, select })) {
         const changes = this.readChanges(stream, rows);
@@ -92,7 +92,7 @@ export class PersonifySource implements AmsSource {
     const events = this.config.mapping.events;
     if (events === null) return;
     const updated = events.fields.updatedAt;
-    const filter = allOf([baseFilter(events, this.config.mapping, this.org), since !== null && updated !== null ? changedSince(updated, since) : null]);
+    const filter = allOf([...baseClauses(events, this.config.mapping, this.org), since !== null && updated !== null ? changedSince(updated, since) : null]);
     for await (const rows of this.client.list(events.entitySet, { filter, select: Object.values(events.fields).filter((f): f is string => f !== null) })) {
       const page: ChangedEventsPage = { events: [], invalid: [], newestUpdate: null };
       for (const row of rows) {

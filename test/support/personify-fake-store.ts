@@ -70,6 +70,8 @@ export const FAKE_PROPERTIES: Record<string, ReadonlySet<string>> = Object.fromE
 export class PersonifyFakeStore {
   readonly sets = new Map<string, Row[]>(Object.values(SETS).map((set) => [set, []]));
   org = { id: "ORG", unit: "UNIT" };
+  /** Members put so far: a new one needs no removal pass over every set (seeding 10,000 stays linear). */
+  private readonly memberIds = new Set<string>();
 
   rows(set: string): Row[] {
     return this.sets.get(set) ?? [];
@@ -77,7 +79,8 @@ export class PersonifyFakeStore {
 
   /** Replaces the customer and every row of its related sets. */
   putMember(member: FakeMember): this {
-    this.removeMember(member.id);
+    if (this.memberIds.has(member.id)) this.removeMember(member.id);
+    this.memberIds.add(member.id);
     const at = new Date(member.updatedAt);
     const owner = { [M.customers.fields.masterCustomerId]: member.id, [M.customers.fields.subCustomerId!]: 0 };
     this.rows(SETS.customers).push({
@@ -132,6 +135,7 @@ export class PersonifyFakeStore {
 
   /** Deletes the customer and its rows, as a purge in Personify would. */
   removeMember(id: string): this {
+    this.memberIds.delete(id);
     const owned = (field: string) => (row: Row) => row[field] !== id;
     this.filter(SETS.customers, owned(M.customers.fields.masterCustomerId));
     for (const set of [SETS.addresses, SETS.phones, SETS.emails]) this.filter(set, owned("MasterCustomerId"));

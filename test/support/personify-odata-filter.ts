@@ -70,7 +70,7 @@ export function parseFilter(text: string, knows: (property: string) => boolean):
     while (peekName() === "or") {
       at += 1;
       const [a, b] = [left, conjunction()];
-      left = (row) => a(row) || b(row);
+      left = either(a, b);
     }
     return left;
   };
@@ -79,7 +79,8 @@ export function parseFilter(text: string, knows: (property: string) => boolean):
     while (peekName() === "and") {
       at += 1;
       const [a, b] = [left, primary()];
-      left = (row) => a(row) && b(row);
+      // A key lookup rules out most rows at the cost of one set probe: test it first.
+      left = (b as Partial<KeyLookup>).values ? (row) => b(row) && a(row) : (row) => a(row) && b(row);
     }
     return left;
   };
@@ -103,11 +104,25 @@ export function parseFilter(text: string, knows: (property: string) => boolean):
     }
     if (!knows(field.text)) throw new FilterSyntaxError(`No property '${field.text}' exists in type.`);
     at += 3;
+    if (operator.text === "eq" && typeof literal.value === "string") return keyLookup(field.text, new Set([literal.value]));
     return (row) => compare(row[field.text], operator.text, literal.value);
   };
   const predicate = expression();
   if (at !== tokens.length) throw new FilterSyntaxError(`Syntax error at position ${at} in '${text}'.`);
   return predicate;
+}
+
+/** `F eq 'a' or F eq 'b' …` as one set lookup, so a batch of keys costs one test per row, not one per key. */
+type KeyLookup = Predicate & { field: string; values: Set<string> };
+
+function keyLookup(field: string, values: Set<string>): KeyLookup {
+  return Object.assign((row: Row) => values.has(row[field] as string), { field, values });
+}
+
+function either(a: Predicate, b: Predicate): Predicate {
+  const [x, y] = [a as Partial<KeyLookup>, b as Partial<KeyLookup>];
+  if (x.values && y.values && x.field === y.field) return keyLookup(x.field!, new Set([...x.values, ...y.values]));
+  return (row) => a(row) || b(row);
 }
 
 function comparable(value: unknown): string | number | boolean | null {

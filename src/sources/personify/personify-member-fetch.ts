@@ -5,7 +5,7 @@ import { SourceError, SourceErrorCode } from "../source.error";
 import type { EntityMapping, PersonifyMapping } from "./personify.mapping";
 import type { CustomerBundle, PersonifyMapper } from "./personify.mapper";
 import type { PersonifyODataClient } from "./personify-odata.client";
-import { allOf, anyKey, baseClauses, chunkKeys, type OrgScope, selected } from "./personify-odata.query";
+import { allOf, anyKey, baseClauses, chunkKeys, encodedLength, type OrgScope, selected } from "./personify-odata.query";
 import { odataLiteral } from "./personify-odata.wire";
 import type { PersonifyReaders } from "./personify-readers";
 import { keyText } from "./personify-values";
@@ -130,7 +130,13 @@ export class PersonifyMemberFetcher {
     const base = [...baseClauses(entity, this.mapping, this.options.org), ...clauses];
     const select = selected(entity.fields);
     const query = (run: readonly string[]) => ({ filter: allOf([...base, anyKey(keyField, run)]), select });
-    const runs = chunkKeys(keys, this.options.keysPerRequest, this.options.maxUrlLength, (run) => this.client.urlLength(entity.entitySet, query(run)));
+    const runs = chunkKeys(
+      keys,
+      this.options.keysPerRequest,
+      this.options.maxUrlLength,
+      (run) => this.client.urlLength(entity.entitySet, query(run)),
+      (key) => encodedLength(` or ${anyKey(keyField, [key])}`),
+    );
     const rows: unknown[] = [];
     for (const run of runs) {
       for await (const page of this.client.list(entity.entitySet, query(run))) rows.push(...page);

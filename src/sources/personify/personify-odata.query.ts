@@ -46,21 +46,38 @@ export function selected(fields: Record<string, string | null>): string[] {
   return [...new Set(Object.values(fields).filter((field): field is string => field !== null))];
 }
 
+/** The characters `text` takes in a request's query once percent-encoded (a quote becomes %27, as fetch sends it). */
+export function encodedLength(text: string): number {
+  return encodeURIComponent(text).length + 2 * (text.split("'").length - 1);
+}
+
 /**
- * Splits keys into runs whose request stays within `maxKeys` keys and `maxUrlLength` characters
- * (`urlFor` measures a run's URL). A key too long to fit even alone gets a run of its own; the
- * server's answer to it (414 or 400) then fails only that run.
+ * Splits keys into runs whose request stays within `maxKeys` keys and `maxUrlLength` characters:
+ * `urlFor` measures a run of one key, `addedLength` what each further key adds. A key too long to
+ * fit even alone gets a run of its own; the server's answer to it (414 or 400) then fails only that run.
  */
-export function chunkKeys(keys: readonly string[], maxKeys: number, maxUrlLength: number, urlFor: (keys: readonly string[]) => number): string[][] {
+export function chunkKeys(
+  keys: readonly string[],
+  maxKeys: number,
+  maxUrlLength: number,
+  urlFor: (keys: readonly string[]) => number,
+  addedLength: (key: string) => number,
+): string[][] {
   const runs: string[][] = [];
   let current: string[] = [];
+  let length = 0;
   for (const key of keys) {
-    const candidate = [...current, key];
-    if (current.length > 0 && (candidate.length > maxKeys || urlFor(candidate) > maxUrlLength)) {
+    const added = current.length === 0 ? 0 : addedLength(key);
+    if (current.length > 0 && (current.length + 1 > maxKeys || length + added > maxUrlLength)) {
       runs.push(current);
+      current = [];
+    }
+    if (current.length === 0) {
       current = [key];
+      length = urlFor(current);
     } else {
-      current = candidate;
+      current.push(key);
+      length += added;
     }
   }
   if (current.length > 0) runs.push(current);

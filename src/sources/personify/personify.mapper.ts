@@ -52,20 +52,10 @@ export class PersonifyMapper {
   ) {}
 
   toMemberRecord(memberKey: string, bundle: CustomerBundle): MemberRecord {
-    const subject = (set: string) => `${set} row for member "${memberKey}"`;
-    const customer = this.readers.customers.read(bundle.customer, subject(this.mapping.customers.entitySet), memberKey);
-    const read = <T>(reader: { read(row: unknown, subject: string, key?: string): T } | null, set: string | undefined, rows: unknown[]) =>
-      reader && set ? rows.map((row) => reader.read(row, subject(set), memberKey)) : [];
-    const addresses = read(this.readers.addresses, this.mapping.addresses?.entitySet, bundle.addresses);
-    const phones = read(this.readers.phones, this.mapping.phones?.entitySet, bundle.phones);
-    const emails = read(this.readers.emails, this.mapping.emails?.entitySet, bundle.emails);
-    const committees = read(this.readers.committees, this.mapping.committees?.entitySet, bundle.committees);
-    const orders = read(this.readers.orders, this.mapping.orders?.entitySet, bundle.orders).filter(
-      (order) => !listed(this.mapping.orders?.excludedStatuses ?? [], order.status),
-    );
+    const rows = this.readBundle(memberKey, bundle);
+    const { customer, addresses, phones, emails, orders } = rows;
     const membership = this.membership(orders, customer.customerClass);
     const isOrganization = listed(this.mapping.customers.organizationRecordTypes, customer.recordType);
-    const email = primaryFirst(emails).find((row) => row.address !== null)?.address ?? customer.email;
     return {
       memberKey,
       memberId: customer.memberId ?? memberKey,
@@ -79,7 +69,7 @@ export class PersonifyMapper {
       informalName: customer.informalName,
       suffix: customer.suffix,
       designation: customer.designation,
-      email,
+      email: primaryFirst(emails).find((row) => row.address !== null)?.address ?? customer.email,
       phones: primaryFirst(phones)
         .filter((row) => row.number !== null)
         .slice(0, MAX_PHONES)
@@ -95,27 +85,53 @@ export class PersonifyMapper {
       membershipExpiresOn: membership.expiresOn,
       excludeFromDirectory: customer.excludeFromDirectory ?? false,
       demographics: [],
-      communities: committees.map((row): CommunityMembershipRecord => ({
-        communityKey: row.committeeMasterCustomerId!,
-        name: row.committeeName ?? bundle.committeeNames.get(row.committeeMasterCustomerId!) ?? row.committeeMasterCustomerId!,
-        type: this.mapping.committees!.communityType,
-        subType: row.subType,
-        parentKey: null,
-        role: row.role,
-        sinceDate: null,
-        beginDate: row.beginDate,
-        endDate: row.endDate,
-      })),
-      securityGroups: orders.map((row): SecurityGroupMembershipRecord => ({
-        groupKey: `${this.mapping.orders!.groupType}:${row.productCode!}`,
-        name: row.productName ?? row.productCode!,
-        type: this.mapping.orders!.groupType,
-        role: row.memberType,
-        beginDate: row.beginDate,
-        endDate: row.endDate,
-      })),
-      sourceUpdatedAt: newest([customer, ...addresses, ...phones, ...emails, ...committees, ...orders].map((row) => row.updatedAt)),
+      communities: this.communities(rows.committees, bundle.committeeNames),
+      securityGroups: this.securityGroups(orders),
+      sourceUpdatedAt: newest([customer, ...addresses, ...phones, ...emails, ...rows.committees, ...orders].map((row) => row.updatedAt)),
     };
+  }
+
+  /** Every row of the bundle through its reader; excluded (cancelled) order lines are dropped here. */
+  private readBundle(memberKey: string, bundle: CustomerBundle) {
+    const subject = (set: string) => `${set} row for member "${memberKey}"`;
+    const read = <T>(reader: { read(row: unknown, subject: string, key?: string): T } | null, set: string | undefined, rows: unknown[]) =>
+      reader && set ? rows.map((row) => reader.read(row, subject(set), memberKey)) : [];
+    const { mapping, readers } = this;
+    return {
+      customer: readers.customers.read(bundle.customer, subject(mapping.customers.entitySet), memberKey),
+      addresses: read(readers.addresses, mapping.addresses?.entitySet, bundle.addresses),
+      phones: read(readers.phones, mapping.phones?.entitySet, bundle.phones),
+      emails: read(readers.emails, mapping.emails?.entitySet, bundle.emails),
+      committees: read(readers.committees, mapping.committees?.entitySet, bundle.committees),
+      orders: read(readers.orders, mapping.orders?.entitySet, bundle.orders).filter((order) => !listed(mapping.orders?.excludedStatuses ?? [], order.status)),
+    };
+  }
+
+  private communities(seats: ReturnType<PersonifyMapper["readBundle"]>["committees"], names: ReadonlyMap<string, string>): CommunityMembershipRecord[] {
+    return seats.map((row) => ({
+      communityKey: row.committeeMasterCustomerId!,
+      name: row.committeeName ?? names.get(row.committeeMasterCustomerId!) ?? row.committeeMasterCustomerId!,
+      type: this.mapping.committees!.communityType,
+      subType: row.subType,
+      parentKey: null,
+      role: row.role,
+      sinceDate: null,
+      beginDate: row.beginDate,
+      endDate: row.endDate,
+    }));
+  }
+
+  /** Each order line is a term in its product's group, with the member type as role. */
+  private securityGroups(orders: ReturnType<PersonifyMapper["readBundle"]>["orders"]): SecurityGroupMembershipRecord[] {
+    const groupType = this.mapping.orders?.groupType ?? "";
+    return orders.map((row) => ({
+      groupKey: `${groupType}:${row.productCode!}`,
+      name: row.productName ?? row.productCode!,
+      type: groupType,
+      role: row.memberType,
+      beginDate: row.beginDate,
+      endDate: row.endDate,
+    }));
   }
 
   /** The governing order is the one ending last (open-ended counts as last; ties go to the later start). */
@@ -126,9 +142,9 @@ export class PersonifyMapper {
     const end = (day: string | null) => day ?? "9999-12-31";
     const governing = [...orders].sort((a, b) => end(b.endDate).localeCompare(end(a.endDate)) || end(b.beginDate).localeCompare(end(a.beginDate)))[0];
     const firstBegin = orders.map((order) => order.beginDate).filter((day): day is string => day !== null).sort()[0] ?? null;
-    const staff = listed(this.options.staffMemberTypes, governing?.memberType ?? null) || listed(this.options.staffMemberTypes, customerClass);
-    if (staff) return { memberType: STAFF_MEMBER_TYPE, expiresOn: governing?.endDate ?? null, firstBegin };
-    return { memberType: governing?.memberType ?? null, expiresOn: governing?.endDate ?? null, firstBegin };
+    const memberType = governing?.memberType ?? null;
+    const staff = listed(this.options.staffMemberTypes, memberType) || listed(this.options.staffMemberTypes, customerClass);
+    return { memberType: staff ? STAFF_MEMBER_TYPE : memberType, expiresOn: governing?.endDate ?? null, firstBegin };
   }
 
   toEventRecord(row: unknown, eventKey: string | null): EventRecord {

@@ -7,6 +7,7 @@ import { type DirectoryConfig, readDirectoryConfig } from "./directory.config";
 import { readSyncConfig, type SyncConfig } from "./sync.config";
 import { readSsoConfig, redactSsoConfig, type SsoConfig } from "./sso.config";
 import { readSessionConfig, type SessionConfig } from "./session.config";
+import { redactPersonifyConfig } from "./personify-source.config";
 import { type DemoAmsConfig, type DemoConfig, readDemoAmsConfig, readDemoConfig, readSourceConfig, type SourceConfig } from "./source.config";
 
 export const NODE_ENVS = ["development", "production", "test"] as const;
@@ -216,7 +217,9 @@ export function redactConfig(config: AppConfig): Record<string, unknown> {
     source:
       config.source.kind === "rest"
         ? { kind: "rest", rest: { ...config.source.rest, url: redactUrl(config.source.rest.url), apiKey: "***" } }
-        : config.source,
+        : config.source.kind === "personify"
+          ? { kind: "personify", personify: redactPersonifyConfig(config.source.personify, redactUrl) }
+          : config.source,
     sso: redactSsoConfig(config.sso),
     session: { ...config.session, keys: config.session.keys.map((key) => ({ id: key.id, secret: "***" })) },
     redisUrl: config.redisUrl === null ? null : redactUrl(config.redisUrl),

@@ -5,6 +5,8 @@ import { ManualClock } from "../time/clock";
 import { createSource } from "./create-source";
 import type { IntervalTimers } from "./demo/change-simulator";
 import { DemoSource } from "./demo/demo.source";
+import { PersonifySource } from "./personify/personify.source";
+import { DEFAULT_PERSONIFY_MAPPING } from "./personify/personify-mapping.defaults";
 import { RestSource } from "./rest/rest.source";
 import { seededRandom } from "../../test/support/scripted-random";
 
@@ -40,5 +42,17 @@ describe("createSource", () => {
     );
     assert.ok(source instanceof RestSource);
     assert.equal(source.maxBatchSize, 100);
+  });
+
+  it("builds the Personify source, with credential sign-on only when its service is configured", async () => {
+    const personify = {
+      url: "http://127.0.0.1:9/svc", username: "u", password: "p", orgId: null, orgUnitId: null, mappingFile: null, mapping: DEFAULT_PERSONIFY_MAPPING,
+      timeoutMs: 100, retries: 0, retryBaseMs: 0, pageSize: 10, batchSize: 25, maxUrlLength: 2_048, staffMemberTypes: ["STAFF"], signOn: null,
+    };
+    const source = createSource({ kind: "personify", personify }, { clock, logger });
+    assert.ok(source instanceof PersonifySource);
+    assert.deepEqual([source.name, source.maxBatchSize, source.authenticate], ["personify", 25, undefined]);
+    const signOn = { serviceUrl: "http://127.0.0.1:9/sso", vendorUsername: "v", vendorPassword: "vp", timeoutMs: 100, emailLookup: true };
+    assert.equal(typeof createSource({ kind: "personify", personify: { ...personify, signOn } }, { clock, logger }).authenticate, "function");
   });
 });

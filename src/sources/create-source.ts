@@ -5,6 +5,7 @@ import type { AmsSource } from "./ams-source";
 import { ChangeSimulator, type IntervalTimers } from "./demo/change-simulator";
 import { DemoAssociation } from "./demo/demo-association";
 import { DemoSource } from "./demo/demo.source";
+import { PersonifySource } from "./personify/personify.source";
 import { RestSource } from "./rest/rest.source";
 
 export interface SourceDeps {
@@ -23,6 +24,9 @@ export interface SourceDeps {
 export function createSource(config: SourceConfig, deps: SourceDeps): AmsSource {
   if (config.kind === "rest") {
     return new RestSource(config.rest, { logger: deps.logger.child({ source: "rest" }), random: deps.random });
+  }
+  if (config.kind === "personify") {
+    return new PersonifySource(config.personify, { logger: deps.logger.child({ source: "personify" }), random: deps.random });
   }
   const { demo } = config;
   const association = new DemoAssociation({ seed: demo.seed, members: demo.members, clock: deps.clock });

@@ -1,0 +1,64 @@
+import { createLogger } from "../../src/observability/logger";
+import type { AmsSource } from "../../src/sources/ams-source";
+import { PersonifySource } from "../../src/sources/personify/personify.source";
+import { startFakePersonify } from "./fake-personify-data-services";
+import { personifyConfig } from "./personify-config";
+
+// Local copies of the shared source contract suite's types, until that suite is merged and this
+// file imports them from it instead.
+export interface ContractMember {
+  memberKey: string;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  updatedAt: Date;
+  malformed?: boolean;
+}
+export type ContractFault =
+  | { kind: "temporary"; times: number }
+  | { kind: "auth"; times: number }
+  | { kind: "retryAfter"; retryAfterSeconds: number; times: number };
+export interface SourceContractHarness {
+  source: AmsSource;
+  seed(members: ContractMember[]): Promise<void>;
+  fail(fault: ContractFault): void;
+  readonly pageSize: number;
+  close(): Promise<void>;
+}
+
+const PAGE_SIZE = 3;
+const RETRIES = 2;
+
+/**
+ * The Personify source against its fake Data Services, for the shared source contract suite:
+ * pages of {@link PAGE_SIZE} (`$top`/`$skip`), two in-call retries without delay for temporary
+ * faults, and any `Retry-After` handed straight back (no in-call wait, so tests never sleep).
+ * A malformed member carries an object where its first name should be: it is listed, but its
+ * fetch is `invalid`.
+ */
+export async function createPersonifyContractHarness(): Promise<SourceContractHarness> {
+  const fake = await startFakePersonify();
+  const config = personifyConfig(fake, { PERSONIFY_PAGE_SIZE: String(PAGE_SIZE), PERSONIFY_RETRIES: String(RETRIES) });
+  const source = new PersonifySource(config, { logger: createLogger("silent"), maxInCallDelayMs: 0 });
+  return {
+    source,
+    pageSize: PAGE_SIZE,
+    async seed(members) {
+      for (const member of members) {
+        fake.store.putMember({
+          id: member.memberKey,
+          firstName: member.firstName,
+          lastName: member.lastName,
+          email: member.email,
+          updatedAt: member.updatedAt,
+          customerExtra: member.malformed ? { FirstName: { unexpected: "an object" } } : undefined,
+        });
+      }
+    },
+    fail(fault) {
+      if (fault.kind === "temporary") fake.fail({ kind: "unavailable", times: fault.times });
+      else fake.fail(fault);
+    },
+    close: () => fake.close(),
+  };
+}

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { loadConfig } from "../config/config";
+import type { ImisSourceConfig } from "../config/imis.config";
 import { createLogger } from "../observability/logger";
 import { ManualClock } from "../time/clock";
 import { createSource } from "./create-source";
 import type { IntervalTimers } from "./demo/change-simulator";
 import { DemoSource } from "./demo/demo.source";
+import { ImisSource } from "./imis/imis.source";
 import { RestSource } from "./rest/rest.source";
 import { seededRandom } from "./scripted-random";
 
@@ -40,5 +43,12 @@ describe("createSource", () => {
     );
     assert.ok(source instanceof RestSource);
     assert.equal(source.maxBatchSize, 100);
+  });
+
+  it("builds the iMIS source, its batch size from the configuration", async () => {
+    const { imis } = loadConfig({ NODE_ENV: "test", AMS_SOURCE: "imis", IMIS_URL: "http://127.0.0.1:9", IMIS_USERNAME: "u", IMIS_PASSWORD: "p", IMIS_BATCH_SIZE: "25" }).source as { imis: ImisSourceConfig };
+    const source = createSource({ kind: "imis", imis }, { clock, logger });
+    assert.ok(source instanceof ImisSource);
+    assert.equal(source.maxBatchSize, 25);
   });
 });

@@ -5,6 +5,7 @@ import type { AmsSource } from "./ams-source";
 import { ChangeSimulator, type IntervalTimers } from "./demo/change-simulator";
 import { DemoAssociation } from "./demo/demo-association";
 import { DemoSource } from "./demo/demo.source";
+import { ImisSource } from "./imis/imis.source";
 import { RestSource } from "./rest/rest.source";
 
 export interface SourceDeps {
@@ -23,6 +24,10 @@ export interface SourceDeps {
 export function createSource(config: SourceConfig, deps: SourceDeps): AmsSource {
   if (config.kind === "rest") {
     return new RestSource(config.rest, { logger: deps.logger.child({ source: "rest" }), random: deps.random });
+  }
+  if (config.kind === "imis") {
+    const clock = deps.clock;
+    return new ImisSource(config.imis, { logger: deps.logger.child({ source: "imis" }), random: deps.random, now: () => clock.now().getTime() });
   }
   const { demo } = config;
   const association = new DemoAssociation({ seed: demo.seed, members: demo.members, clock: deps.clock });

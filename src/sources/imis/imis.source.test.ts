@@ -138,3 +138,14 @@ describe("ImisSource events", () => {
     });
   });
 });
+
+describe("ImisSource connection check", () => {
+  it("signs in and reads one Party, or says why it could not", async () => {
+    await withSource({}, async (fake, source) => {
+      people(fake, 3);
+      assert.equal(await source.checkConnection(), `iMIS at ${fake.url}: signed in as ${fake.username}, 3 parties listed`);
+      const refused = new ImisSource(imisSourceConfig(fake, { password: "wrong" }), { logger });
+      await assert.rejects(refused.checkConnection(), (error: unknown) => error instanceof Error && /POST \/token answered 400: "invalid_grant/.test(error.message));
+    });
+  });
+});

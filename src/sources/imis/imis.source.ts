@@ -4,6 +4,7 @@ import type { AmsSource, ChangedEventsPage, FetchedMembers, MemberChange } from 
 import { parseAmsInstant } from "../member-info/wire-dates";
 import { SourceError, SourceErrorCode } from "../source.error";
 import { ImisClient, type ImisClientDeps, type ImisQuery } from "./imis.client";
+import { readPagedResult } from "./imis-envelope";
 import { peekEventId, readImisEventsPage } from "./imis-event.mapper";
 import { assembleBatch } from "./imis-batch";
 import { ImisGroupMapper } from "./imis-group.mapper";
@@ -112,9 +113,8 @@ export class ImisSource implements AmsSource {
    * SourceError that says why not.
    */
   async checkConnection(): Promise<string> {
-    const first = await this.client.pages("Party", {}, 1).next();
-    const total = first.done ? null : first.value.totalCount;
-    return `iMIS at ${this.config.url}: signed in as ${this.config.username}, ${total ?? "an unknown number of"} parties listed`;
+    const page = readPagedResult(await this.client.get("Party", { offset: "0", limit: "1" }), "GET /api/Party answer");
+    return `iMIS at ${this.config.url}: signed in as ${this.config.username}, ${page.totalCount ?? "an unknown number of"} parties listed`;
   }
 
   private changedSince(since: Date | null): ImisQuery {

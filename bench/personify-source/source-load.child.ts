@@ -5,7 +5,7 @@ import { TransactionRunner } from "../../src/db/transaction-runner";
 import { createPubSubBundle } from "../../src/graph/pubsub";
 import { createLogger } from "../../src/observability/logger";
 import { createSource } from "../../src/sources/create-source";
-import { SyncEngine } from "../../src/sync/sync-engine";
+import { createSync } from "../../src/sync/create-sync";
 import { SystemClock } from "../../src/time/clock";
 import { countRows } from "../support/bench-database";
 import { serveChild } from "../support/child-rpc";
@@ -16,7 +16,7 @@ let cleanup: () => Promise<void> = async () => undefined;
 
 /**
  * One full load in its own process: the configured source (as `createSource` builds it from the
- * environment) feeding the real SyncEngine on MariaDB, timed from the first poll until every
+ * environment) feeding the real sync on MariaDB, timed from the first poll until every
  * member is committed.
  */
 async function load(request: SourceLoadRequest): Promise<SourceLoadResult> {
@@ -26,7 +26,7 @@ async function load(request: SourceLoadRequest): Promise<SourceLoadResult> {
   const database = await Database.create(config.database);
   await database.open();
   const source = createSource(config.source, { clock, logger });
-  const engine = new SyncEngine({
+  const engine = createSync({
     config: config.sync,
     database,
     transactions: new TransactionRunner(database),

@@ -4,6 +4,7 @@ import { ConfigError } from "./config.error";
 import { isValidTimeZone } from "../time/clock";
 import { EnvReader } from "./env-readers";
 import { type DirectoryConfig, readDirectoryConfig } from "./directory.config";
+import { redactImisConfig } from "./imis.config";
 import { readSyncConfig, type SyncConfig } from "./sync.config";
 import { readSsoConfig, redactSsoConfig, type SsoConfig } from "./sso.config";
 import { readSessionConfig, type SessionConfig } from "./session.config";
@@ -214,16 +215,18 @@ export function redactConfig(config: AppConfig): Record<string, unknown> {
         ? { kind: "mysql", url: redactUrl(config.database.url) }
         : config.database,
     adminApiKeys: { count: config.adminApiKeys.keys.length, generated: config.adminApiKeys.generated },
-    source:
-      config.source.kind === "rest"
-        ? { kind: "rest", rest: { ...config.source.rest, url: redactUrl(config.source.rest.url), apiKey: "***" } }
-        : config.source.kind === "personify"
-          ? { kind: "personify", personify: redactPersonifyConfig(config.source.personify, redactUrl) }
-          : config.source,
+    source: redactSource(config.source),
     sso: redactSsoConfig(config.sso),
     session: { ...config.session, keys: config.session.keys.map((key) => ({ id: key.id, secret: "***" })) },
     redisUrl: config.redisUrl === null ? null : redactUrl(config.redisUrl),
   };
+}
+
+function redactSource(source: SourceConfig): Record<string, unknown> {
+  if (source.kind === "rest") return { kind: "rest", rest: { ...source.rest, url: redactUrl(source.rest.url), apiKey: "***" } };
+  if (source.kind === "imis") return { kind: "imis", imis: { ...redactImisConfig(source.imis), url: redactUrl(source.imis.url) } };
+  if (source.kind === "personify") return { kind: "personify", personify: redactPersonifyConfig(source.personify, redactUrl) };
+  return source;
 }
 
 export function redactUrl(text: string): string {

@@ -1,7 +1,8 @@
 import type { EnvReader } from "./env-readers";
+import { type ImisSourceConfig, readImisConfig } from "./imis.config";
 import { type PersonifySourceConfig, readPersonifyConfig } from "./personify-source.config";
 
-export const SOURCE_KINDS = ["demo", "rest", "personify"] as const;
+export const SOURCE_KINDS = ["demo", "rest", "personify", "imis"] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 /** The built-in simulated association. */
@@ -44,7 +45,8 @@ export interface RestSourceConfig {
 export type SourceConfig =
   | { kind: "demo"; demo: DemoConfig }
   | { kind: "rest"; rest: RestSourceConfig }
-  | { kind: "personify"; personify: PersonifySourceConfig };
+  | { kind: "personify"; personify: PersonifySourceConfig }
+  | { kind: "imis"; imis: ImisSourceConfig };
 
 export function readDemoConfig(read: EnvReader): DemoConfig {
   return {
@@ -59,6 +61,7 @@ export function readSourceConfig(read: EnvReader): SourceConfig {
   const kind = read.oneOf("AMS_SOURCE", SOURCE_KINDS, "demo");
   if (kind === "demo") return { kind, demo: readDemoConfig(read) };
   if (kind === "personify") return { kind, personify: readPersonifyConfig(read) };
+  if (kind === "imis") return { kind, imis: readImisConfig(read) };
   const url = read.url("AMS_URL", ["http:", "https:"]);
   const apiKey = read.optionalString("AMS_API_KEY");
   if (url === undefined && read.raw("AMS_URL") === undefined) read.problem("AMS_URL is required when AMS_SOURCE=rest");

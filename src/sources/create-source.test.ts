@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { loadConfig } from "../config/config";
+import type { ImisSourceConfig } from "../config/imis.config";
 import { createLogger } from "../observability/logger";
 import { ManualClock } from "../time/clock";
 import { createSource } from "./create-source";
@@ -7,6 +9,7 @@ import type { IntervalTimers } from "./demo/change-simulator";
 import { DemoSource } from "./demo/demo.source";
 import { PersonifySource } from "./personify/personify.source";
 import { DEFAULT_PERSONIFY_MAPPING } from "./personify/personify-mapping.defaults";
+import { ImisSource } from "./imis/imis.source";
 import { RestSource } from "./rest/rest.source";
 import { seededRandom } from "../../test/support/scripted-random";
 
@@ -54,5 +57,12 @@ describe("createSource", () => {
     assert.deepEqual([source.name, source.maxBatchSize, source.authenticate], ["personify", 25, undefined]);
     const signOn = { serviceUrl: "http://127.0.0.1:9/sso", vendorUsername: "v", vendorPassword: "vp", timeoutMs: 100, emailLookup: true };
     assert.equal(typeof createSource({ kind: "personify", personify: { ...personify, signOn } }, { clock, logger }).authenticate, "function");
+  });
+
+  it("builds the iMIS source, its batch size from the configuration", async () => {
+    const { imis } = loadConfig({ NODE_ENV: "test", AMS_SOURCE: "imis", IMIS_URL: "http://127.0.0.1:9", IMIS_USERNAME: "u", IMIS_PASSWORD: "p", IMIS_BATCH_SIZE: "25" }).source as { imis: ImisSourceConfig };
+    const source = createSource({ kind: "imis", imis }, { clock, logger });
+    assert.ok(source instanceof ImisSource);
+    assert.equal(source.maxBatchSize, 25);
   });
 });

@@ -6,6 +6,7 @@ import { ChangeSimulator, type IntervalTimers } from "./demo/change-simulator";
 import { DemoAssociation } from "./demo/demo-association";
 import { DemoSource } from "./demo/demo.source";
 import { PersonifySource } from "./personify/personify.source";
+import { ImisSource } from "./imis/imis.source";
 import { RestSource } from "./rest/rest.source";
 
 export interface SourceDeps {
@@ -27,6 +28,10 @@ export function createSource(config: SourceConfig, deps: SourceDeps): AmsSource 
   }
   if (config.kind === "personify") {
     return new PersonifySource(config.personify, { logger: deps.logger.child({ source: "personify" }), random: deps.random });
+  }
+  if (config.kind === "imis") {
+    const clock = deps.clock;
+    return new ImisSource(config.imis, { logger: deps.logger.child({ source: "imis" }), random: deps.random, now: () => clock.now().getTime() });
   }
   const { demo } = config;
   const association = new DemoAssociation({ seed: demo.seed, members: demo.members, clock: deps.clock });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createLogger } from "../../observability/logger";
-import { readFixtureText } from "../fixture-files";
+import { readFixtureText } from "../../../test/support/fixture-files";
 import { SourceError, SourceErrorCode } from "../source.error";
 import { PersonifyODataClient, type PersonifyODataSettings } from "./personify-odata.client";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readFixtureJson, readFixtureText } from "../fixture-files";
+import { readFixtureJson, readFixtureText } from "../../../test/support/fixture-files";
 import { SourceError, SourceErrorCode } from "../source.error";
 import { describeODataError, odataDateTime, odataString, parseODataDate, readCollection, readODataError } from "./personify-odata.wire";
 

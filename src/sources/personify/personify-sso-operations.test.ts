@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { XMLParser } from "fast-xml-parser";
-import { readFixtureText } from "../fixture-files";
+import { readFixtureText } from "../../../test/support/fixture-files";
 import { SourceError, SourceErrorCode } from "../source.error";
 import { authenticateCustomer, PersonifySignOnClient, type PersonifySignOnSettings } from "./personify-sso-operations";
 

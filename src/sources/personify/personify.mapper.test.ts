@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readFixtureJson } from "../fixture-files";
+import { readFixtureJson } from "../../../test/support/fixture-files";
 import { SourceError, SourceErrorCode } from "../source.error";
 import { type CustomerBundle, PersonifyMapper, STAFF_MEMBER_TYPE } from "./personify.mapper";
 import { DEFAULT_PERSONIFY_MAPPING } from "./personify-mapping.defaults";

@@ -5,7 +5,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError } from "../../config/config.error";
 import { loadConfig, redactConfig } from "../../config/config";
-import { fixturePath } from "../fixture-files";
+import { fixturePath } from "../../../test/support/fixture-files";
 import { loadPersonifyMapping, resolvePersonifyMapping } from "./personify.mapping";
 import { DEFAULT_PERSONIFY_MAPPING } from "./personify-mapping.defaults";
 

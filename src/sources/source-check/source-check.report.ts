@@ -1,4 +1,4 @@
-import type { RestSourceConfig, SourceConfig } from "../../config/source.config";
+import type { SourceConfig } from "../../config/source.config";
 import type { FetchedMembers } from "../ams-source";
 import type { MemberRecord } from "../member-record";
 import { SourceError, SourceErrorCode } from "../source.error";
@@ -21,12 +21,13 @@ export function describeSource(config: SourceConfig): string {
     const { seed, members } = config.demo;
     return `demo (in process, seed ${seed}, ${members} members)`;
   }
-  return `rest at ${safeUrl(config.rest)}`;
+  const settings = Object.values(config).find((value): value is { url: string } => typeof (value as { url?: unknown })?.url === "string");
+  return `${config.kind} at ${settings ? safeUrl(settings.url) : "(no URL)"}`;
 }
 
-function safeUrl(rest: RestSourceConfig): string {
+function safeUrl(text: string): string {
   try {
-    const url = new URL(rest.url);
+    const url = new URL(text);
     url.username = "";
     url.password = "";
     url.search = "";

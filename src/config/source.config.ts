@@ -1,6 +1,7 @@
 import type { EnvReader } from "./env-readers";
+import { readSalesforceConfig, type SalesforceSourceConfig } from "./salesforce.config";
 
-export const SOURCE_KINDS = ["demo", "rest"] as const;
+export const SOURCE_KINDS = ["demo", "rest", "salesforce"] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 /** The built-in simulated association. */
@@ -40,7 +41,10 @@ export interface RestSourceConfig {
   retryBaseMs: number;
 }
 
-export type SourceConfig = { kind: "demo"; demo: DemoConfig } | { kind: "rest"; rest: RestSourceConfig };
+export type SourceConfig =
+  | { kind: "demo"; demo: DemoConfig }
+  | { kind: "rest"; rest: RestSourceConfig }
+  | { kind: "salesforce"; salesforce: SalesforceSourceConfig };
 
 export function readDemoConfig(read: EnvReader): DemoConfig {
   return {
@@ -54,6 +58,7 @@ export function readDemoConfig(read: EnvReader): DemoConfig {
 export function readSourceConfig(read: EnvReader): SourceConfig {
   const kind = read.oneOf("AMS_SOURCE", SOURCE_KINDS, "demo");
   if (kind === "demo") return { kind, demo: readDemoConfig(read) };
+  if (kind === "salesforce") return { kind, salesforce: readSalesforceConfig(read) };
   const url = read.url("AMS_URL", ["http:", "https:"]);
   const apiKey = read.optionalString("AMS_API_KEY");
   if (url === undefined && read.raw("AMS_URL") === undefined) read.problem("AMS_URL is required when AMS_SOURCE=rest");

@@ -6,6 +6,7 @@ import { ChangeSimulator, type IntervalTimers } from "./demo/change-simulator";
 import { DemoAssociation } from "./demo/demo-association";
 import { DemoSource } from "./demo/demo.source";
 import { RestSource } from "./rest/rest.source";
+import { SalesforceSource } from "./salesforce/salesforce.source";
 
 export interface SourceDeps {
   clock: Clock;
@@ -23,6 +24,9 @@ export interface SourceDeps {
 export function createSource(config: SourceConfig, deps: SourceDeps): AmsSource {
   if (config.kind === "rest") {
     return new RestSource(config.rest, { logger: deps.logger.child({ source: "rest" }), random: deps.random });
+  }
+  if (config.kind === "salesforce") {
+    return new SalesforceSource(config.salesforce, { logger: deps.logger.child({ source: "salesforce" }), clock: deps.clock, random: deps.random });
   }
   const { demo } = config;
   const association = new DemoAssociation({ seed: demo.seed, members: demo.members, clock: deps.clock });

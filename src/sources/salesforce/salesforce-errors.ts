@@ -9,6 +9,7 @@ export interface SalesforceFault {
 }
 
 const SNIPPET_CHARS = 160;
+const MESSAGE_CHARS = 400;
 
 /** The Salesforce error code behind a SourceError this connector threw, if any. */
 export function salesforceErrorCode(error: unknown): string | null {
@@ -31,7 +32,9 @@ export function describeSalesforceBody(text: string): { errorCode: string | null
   const first = Array.isArray(body) ? (body[0] as Record<string, unknown> | undefined) : (body as Record<string, unknown> | null);
   if (first && typeof first === "object") {
     const code = typeof first.errorCode === "string" ? first.errorCode : typeof first.error === "string" ? first.error : null;
-    const message = typeof first.message === "string" ? first.message : typeof first.error_description === "string" ? first.error_description : null;
+    const text = typeof first.message === "string" ? first.message : typeof first.error_description === "string" ? first.error_description : null;
+    // SOQL errors quote the query over several lines; one line keeps the log readable.
+    const message = text === null ? null : compact(text, MESSAGE_CHARS);
     if (code !== null || message !== null) {
       const more = Array.isArray(body) && body.length > 1 ? ` (and ${body.length - 1} more)` : "";
       return { errorCode: code, said: `${[code, message].filter(Boolean).join(": ")}${more}` };
@@ -71,7 +74,12 @@ export function classifySalesforceError(call: string, status: number, text: stri
   return new SourceError(SourceErrorCode.CONTRACT_VIOLATION, message, { cause });
 }
 
+function compact(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+}
+
 function snippet(text: string): string {
-  const compact = text.replace(/\s+/g, " ").trim();
-  return compact.length > SNIPPET_CHARS ? `"${compact.slice(0, SNIPPET_CHARS)}…"` : compact === "" ? "" : `"${compact}"`;
+  const short = compact(text, SNIPPET_CHARS);
+  return short === "" ? "" : `"${short}"`;
 }

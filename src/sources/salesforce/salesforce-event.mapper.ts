@@ -13,8 +13,8 @@ function timeZone(value: unknown): unknown {
 
 /**
  * One page of event records as canonical events, each validated on its own by the shared
- * event mapper (contract §1 Event), so a bad record fails alone. An event that is not visible
- * (any `visibleWhen` flag false) reads as deleted.
+ * event mapper (contract §1 Event), so a bad record fails alone. An event deleted in Salesforce
+ * (queryAll returns it with IsDeleted) or not visible (any `visibleWhen` flag false) reads as deleted.
  */
 export function readSalesforceEvents(rows: readonly SoqlRecord[], mapping: EventsMapping): ChangedEventsPage {
   const f = mapping.fields;
@@ -31,7 +31,7 @@ export function readSalesforceEvents(rows: readonly SoqlRecord[], mapping: Event
       ProductCode: readRef(row, f.productCode),
       Category: readRef(row, f.category),
       IsMembersOnly: readRef(row, f.isMembersOnly),
-      IsDeleted: mapping.visibleWhen.some((path) => readPath(row, path) === false),
+      IsDeleted: row.IsDeleted === true || mapping.visibleWhen.some((path) => readPath(row, path) === false),
       LastUpdated: row.SystemModstamp,
     })),
   );

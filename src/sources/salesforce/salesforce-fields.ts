@@ -45,7 +45,7 @@ export function groupFields(group: GroupMapping): string[] {
 }
 
 export function eventFields(events: EventsMapping): string[] {
-  return unique(["Id", "SystemModstamp", ...Object.values(events.fields).flatMap(refPaths), ...events.visibleWhen]);
+  return unique(["Id", "SystemModstamp", "IsDeleted", ...Object.values(events.fields).flatMap(refPaths), ...events.visibleWhen]);
 }
 
 /** The objects whose rows belong to a Contact, each with the lookup that names it. */

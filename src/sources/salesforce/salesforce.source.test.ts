@@ -208,4 +208,13 @@ describe("the Salesforce source against a fake org over HTTP", () => {
     assert.deepEqual((await all(salesforce.changedEvents(new Date("2026-11-10T09:00:59.000Z")))).flatMap((page) => page.events).length, 1);
     assert.deepEqual((await all(salesforce.changedEvents(new Date("2026-11-10T09:01:00.000Z")))).flatMap((page) => page.events).length, 0);
   });
+
+  it("reports an event deleted in Salesforce as deleted", async () => {
+    const cancelled = seedEvent(fake.org, { name: "Cancelled Gala", start: "2027-05-01T15:00:00.000+0000" });
+    const since = clock.now();
+    clock.advance(60_000);
+    fake.org.delete(cancelled);
+    const events = (await all(source().changedEvents(since))).flatMap((page) => page.events);
+    assert.deepEqual(events.map((event) => [event.eventKey, event.title, event.isDeleted]), [[cancelled, "Cancelled Gala", true]]);
+  });
 });

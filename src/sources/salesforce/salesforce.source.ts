@@ -75,7 +75,8 @@ export class SalesforceSource implements AmsSource {
     if (events === null) return;
     const after = since === null ? null : `SystemModstamp >= ${soqlDateTime(floorToMinute(since))}`;
     const soql = buildSoql({ fields: eventFields(events), from: events.object, where: [after, events.where], orderBy: "SystemModstamp, Id" });
-    for await (const page of this.client.query(soql)) {
+    // queryAll: an event deleted in Salesforce comes back once more, with IsDeleted, so the cache hides it.
+    for await (const page of this.client.query(soql, { all: true })) {
       if (page.records.length > 0) yield readSalesforceEvents(page.records, events);
     }
   }

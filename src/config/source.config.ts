@@ -1,8 +1,9 @@
 import type { EnvReader } from "./env-readers";
 import { type ImisSourceConfig, readImisConfig } from "./imis.config";
+import { readSalesforceConfig, type SalesforceSourceConfig } from "./salesforce.config";
 import { type PersonifySourceConfig, readPersonifyConfig } from "./personify-source.config";
 
-export const SOURCE_KINDS = ["demo", "rest", "personify", "imis"] as const;
+export const SOURCE_KINDS = ["demo", "rest", "personify", "imis", "salesforce"] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 /** The built-in simulated association. */
@@ -46,7 +47,8 @@ export type SourceConfig =
   | { kind: "demo"; demo: DemoConfig }
   | { kind: "rest"; rest: RestSourceConfig }
   | { kind: "personify"; personify: PersonifySourceConfig }
-  | { kind: "imis"; imis: ImisSourceConfig };
+  | { kind: "imis"; imis: ImisSourceConfig }
+  | { kind: "salesforce"; salesforce: SalesforceSourceConfig };
 
 export function readDemoConfig(read: EnvReader): DemoConfig {
   return {
@@ -62,6 +64,7 @@ export function readSourceConfig(read: EnvReader): SourceConfig {
   if (kind === "demo") return { kind, demo: readDemoConfig(read) };
   if (kind === "personify") return { kind, personify: readPersonifyConfig(read) };
   if (kind === "imis") return { kind, imis: readImisConfig(read) };
+  if (kind === "salesforce") return { kind, salesforce: readSalesforceConfig(read) };
   const url = read.url("AMS_URL", ["http:", "https:"]);
   const apiKey = read.optionalString("AMS_API_KEY");
   if (url === undefined && read.raw("AMS_URL") === undefined) read.problem("AMS_URL is required when AMS_SOURCE=rest");

@@ -8,6 +8,7 @@ import { DemoSource } from "./demo/demo.source";
 import { PersonifySource } from "./personify/personify.source";
 import { ImisSource } from "./imis/imis.source";
 import { RestSource } from "./rest/rest.source";
+import { SalesforceSource } from "./salesforce/salesforce.source";
 
 export interface SourceDeps {
   clock: Clock;
@@ -32,6 +33,9 @@ export function createSource(config: SourceConfig, deps: SourceDeps): AmsSource 
   if (config.kind === "imis") {
     const clock = deps.clock;
     return new ImisSource(config.imis, { logger: deps.logger.child({ source: "imis" }), random: deps.random, now: () => clock.now().getTime() });
+  }
+  if (config.kind === "salesforce") {
+    return new SalesforceSource(config.salesforce, { logger: deps.logger.child({ source: "salesforce" }), clock: deps.clock, random: deps.random });
   }
   const { demo } = config;
   const association = new DemoAssociation({ seed: demo.seed, members: demo.members, clock: deps.clock });

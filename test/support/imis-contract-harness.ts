@@ -3,28 +3,10 @@ import type { AmsSource } from "../../src/sources/ams-source";
 import { ImisSource } from "../../src/sources/imis/imis.source";
 import { FakeImis, imisSourceConfig } from "./fake-imis";
 import { personParty } from "./fake-imis-records";
+import type { ContractFault, ContractMember, SourceContractHarness } from "./source-contract";
 
-// Local copies of the shared source contract suite's types, until the suite lands and these
-// are imported from it instead.
-export interface ContractMember {
-  memberKey: string;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  updatedAt: Date;
-  malformed?: boolean;
-}
-export type ContractFault =
-  | { kind: "temporary"; times: number }
-  | { kind: "auth"; times: number }
-  | { kind: "retryAfter"; retryAfterSeconds: number; times: number };
-export interface SourceContractHarness {
-  source: AmsSource;
-  seed(members: ContractMember[]): Promise<void>;
-  fail(fault: ContractFault): void;
-  readonly pageSize: number;
-  close(): Promise<void>;
-}
+export type { ContractFault, ContractMember, SourceContractHarness };
+
 
 const PAGE_SIZE = 3;
 /** Further tries after a temporary failure: a `temporary` fault of up to 2 is absorbed within one call. */

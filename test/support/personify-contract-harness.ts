@@ -3,28 +3,10 @@ import type { AmsSource } from "../../src/sources/ams-source";
 import { PersonifySource } from "../../src/sources/personify/personify.source";
 import { startFakePersonify } from "./fake-personify-data-services";
 import { personifyConfig } from "./personify-config";
+import type { ContractFault, ContractMember, SourceContractHarness } from "./source-contract";
 
-// Local copies of the shared source contract suite's types, until that suite is merged and this
-// file imports them from it instead.
-export interface ContractMember {
-  memberKey: string;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  updatedAt: Date;
-  malformed?: boolean;
-}
-export type ContractFault =
-  | { kind: "temporary"; times: number }
-  | { kind: "auth"; times: number }
-  | { kind: "retryAfter"; retryAfterSeconds: number; times: number };
-export interface SourceContractHarness {
-  source: AmsSource;
-  seed(members: ContractMember[]): Promise<void>;
-  fail(fault: ContractFault): void;
-  readonly pageSize: number;
-  close(): Promise<void>;
-}
+export type { ContractFault, ContractMember, SourceContractHarness };
+
 
 const PAGE_SIZE = 3;
 const RETRIES = 2;
@@ -43,6 +25,8 @@ export async function createPersonifyContractHarness(): Promise<SourceContractHa
   return {
     source,
     pageSize: PAGE_SIZE,
+    // Customers, addresses, phones and e-mails are each read for changes.
+    listsPerPart: true,
     async seed(members) {
       for (const member of members) {
         fake.store.putMember({

@@ -6,27 +6,11 @@ import { isRecordId } from "../../src/sources/salesforce/soql";
 import { ManualClock } from "../../src/time/clock";
 import { FakeSalesforce } from "./fake-salesforce";
 import { CLIENT_ID, CLIENT_SECRET, salesforceConfig } from "./fonteva-seed";
+import type { ContractFault, ContractMember, SourceContractHarness } from "./source-contract";
+
+export type { ContractFault, ContractMember, SourceContractHarness };
 
 // Local copy of the shared contract suite's types; its owner switches this to an import on merge.
-export interface ContractMember {
-  memberKey: string;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  updatedAt: Date;
-  malformed?: boolean;
-}
-export type ContractFault =
-  | { kind: "temporary"; times: number }
-  | { kind: "auth"; times: number }
-  | { kind: "retryAfter"; retryAfterSeconds: number; times: number };
-export interface SourceContractHarness {
-  source: AmsSource;
-  seed(members: ContractMember[]): Promise<void>;
-  fail(fault: ContractFault): void;
-  readonly pageSize: number;
-  close(): Promise<void>;
-}
 
 const PAGE_SIZE = 3;
 
@@ -56,6 +40,9 @@ export async function createSalesforceContractHarness(): Promise<SourceContractH
   return {
     source: keyed(real, keys),
     pageSize: PAGE_SIZE,
+    // Contacts and their related objects are each read for changes; lastUpdated is latestDateCovered.
+    listsPerPart: true,
+    lastUpdatedIsWindowEnd: true,
     async seed(members) {
       let newest = Number.NEGATIVE_INFINITY;
       for (const member of [...members].sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())) {

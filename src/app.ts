@@ -10,6 +10,9 @@ import { createPubSubBundle } from "./graph/pubsub";
 import { buildGraphSchema } from "./graph/schema";
 import { createHttpApp, GRAPHQL_PATH } from "./http/http-app";
 import { createLogger, type Logger } from "./observability/logger";
+import { readinessReport } from "./observability/readiness";
+import { databaseCheck, pubsubCheck } from "./observability/readiness-checks";
+import { RedisClients } from "./redis/redis-clients";
 import type { AmsSource } from "./sources/ams-source";
 import { createSource } from "./sources/create-source";
 import type { CredentialLimiters } from "./sso/credentials/credentials.method";
@@ -57,7 +60,8 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   await database.open();
   const transactions = new TransactionRunner(database);
 
-  const bus = createPubSubBundle(config.redisUrl, logger);
+  const redis = config.redisUrl === null ? null : new RedisClients(config.redisUrl, logger);
+  const bus = createPubSubBundle(redis && { redis, namespace: config.operations.pubsubNamespace }, logger);
   const source = overrides.source ?? createSource(config.source, { clock, logger, random: overrides.random });
   const sync = new SyncEngine({
     config: config.sync,
@@ -100,6 +104,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   const authenticator = new RequestAuthenticator(config.adminApiKeys.keys, [sessions]);
   const httpServer = createServer();
   let stopping = false;
+  const isReady = async () => !stopping && (await database.isReady());
   const http = await createHttpApp({
     config,
     httpServer,
@@ -109,7 +114,11 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     logger,
     clock,
     timers: overrides.sessionTimers,
-    isReady: async () => !stopping && (await database.isReady()),
+    isReady,
+    readiness: () =>
+      readinessReport(databaseCheck(isReady), [pubsubCheck(() => bus.health())], (check, error) =>
+        logger.warn({ err: error, check }, "readiness check failed"),
+      ),
   });
 
   return {
@@ -139,6 +148,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
       await sync.stop();
       await http.stop();
       await bus.close();
+      await redis?.close();
       await database.close();
     },
   };

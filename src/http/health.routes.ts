@@ -1,25 +1,35 @@
 import { Router } from "express";
 import type { Logger } from "../observability/logger";
+import type { ReadinessReport } from "../observability/readiness";
 
 export interface Readiness {
   /** Ready to take traffic: database reachable and migrated, and not shutting down. */
   isReady(): Promise<boolean>;
+  /** The full report (reasons and each check's detail); when absent, `isReady` alone decides. */
+  report?(): Promise<ReadinessReport>;
 }
 
-/** `/healthz`: the process answers. `/readyz`: it can serve (503 otherwise, with the reason logged). */
+/**
+ * `/healthz`: the process answers. `/readyz`: it can serve: 200, or 503 with the reasons, and the
+ * state of each check either way (e.g. `checks.pubsub: "degraded"` while Redis is away, which
+ * does not make the process unready).
+ */
 export function healthRoutes(readiness: Readiness, logger: Logger): Router {
   const router = Router();
   router.get("/healthz", (_request, response) => {
     response.json({ status: "ok" });
   });
   router.get("/readyz", async (_request, response) => {
-    let ready = false;
+    let report: ReadinessReport = { ready: false, reasons: ["readiness check failed"], checks: {} };
     try {
-      ready = await readiness.isReady();
+      report = readiness.report ? await readiness.report() : { ...report, ready: await readiness.isReady(), reasons: [] };
+      if (!report.ready && !readiness.report) report.reasons = ["not ready"];
     } catch (error) {
       logger.warn({ err: error }, "readiness check failed");
     }
-    response.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable" });
+    response
+      .status(report.ready ? 200 : 503)
+      .json({ status: report.ready ? "ready" : "unavailable", reasons: report.reasons, checks: report.checks });
   });
   return router;
 }

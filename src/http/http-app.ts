@@ -18,6 +18,7 @@ import { createContext, type GraphContext, type GraphServices } from "../graph/c
 import { createErrorFormatter } from "../graph/errors";
 import { GraphError } from "../graph/graph.error";
 import type { Logger } from "../observability/logger";
+import type { ReadinessReport } from "../observability/readiness";
 import type { Timers } from "../sync/sync-scheduler";
 import type { Clock } from "../time/clock";
 import { createGraphqlWsServer } from "./graphql-ws.server";
@@ -36,6 +37,8 @@ export interface HttpAppOptions {
   clock: Clock;
   timers?: Timers;
   isReady: () => Promise<boolean>;
+  /** The detailed readiness report `/readyz` answers with, when given. */
+  readiness?: () => Promise<ReadinessReport>;
 }
 
 /**
@@ -85,7 +88,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ stop(): 
   app.disable("x-powered-by");
   // Behind a proxy, the client address comes from X-Forwarded-For (rate limits, logs).
   app.set("trust proxy", config.trustProxy);
-  app.use(healthRoutes({ isReady: options.isReady }, logger));
+  app.use(healthRoutes({ isReady: options.isReady, report: options.readiness }, logger));
   app.use(
     GRAPHQL_PATH,
     cors(),

@@ -81,6 +81,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     clock,
     logger,
     limiters: overrides.credentialLimiters,
+    sharedLimits: redis ? { client: redis.commands, namespace: config.operations.pubsubNamespace } : undefined,
   });
   const sso = new SsoExchangeService({
     handlers,

@@ -15,6 +15,7 @@ import { databaseCheck, pubsubCheck } from "./observability/readiness-checks";
 import { RedisClients } from "./redis/redis-clients";
 import type { AmsSource } from "./sources/ams-source";
 import { createSource } from "./sources/create-source";
+import { demoMultiProcessWarning } from "./sources/demo/multi-process.warning";
 import type { CredentialLimiters } from "./sso/credentials/credentials.method";
 import { SessionTokens } from "./sso/session/session-tokens";
 import { SsoExchangeService } from "./sso/sso-exchange.service";
@@ -56,6 +57,8 @@ export interface App {
 export async function buildApp(config: AppConfig, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? new SystemClock(config.timeZone);
+  const demoWarning = overrides.source ? undefined : demoMultiProcessWarning(config);
+  if (demoWarning !== undefined) logger.warn(demoWarning);
   const database = await Database.create(config.database, overrides.database);
   await database.open();
   const transactions = new TransactionRunner(database);

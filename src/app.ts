@@ -10,8 +10,12 @@ import { createPubSubBundle } from "./graph/pubsub";
 import { buildGraphSchema } from "./graph/schema";
 import { createHttpApp, GRAPHQL_PATH } from "./http/http-app";
 import { createLogger, type Logger } from "./observability/logger";
+import { instrumentSource } from "./observability/instrumented-source";
+import { GatewayMetrics } from "./observability/metrics";
+import { observedChannel } from "./observability/observed-channel";
 import { readinessReport } from "./observability/readiness";
-import { databaseCheck, pubsubCheck } from "./observability/readiness-checks";
+import { databaseCheck, pubsubCheck, syncCheck } from "./observability/readiness-checks";
+import { SharedSyncState } from "./observability/shared-sync-state";
 import { RedisClients } from "./redis/redis-clients";
 import type { AmsSource } from "./sources/ams-source";
 import { createSource } from "./sources/create-source";
@@ -47,6 +51,11 @@ export interface App {
   readonly httpServer: Server;
   readonly sync: SyncEngine;
   readonly sessions: SessionTokens;
+  /**
+   * What `/metrics` serves. `metrics.watchLeader(...)` feeds `amsgate_sync_leader` once sync
+   * can say whether this process holds the poll lease (unknown until then).
+   */
+  readonly metrics: GatewayMetrics;
   /** Listens on `port` (default: the configured one; 0 picks a free port), then starts sync. */
   start(port?: number, host?: string): Promise<{ url: string; port: number }>;
   /** Stops sync, drains HTTP and WebSocket connections, closes pub/sub and the database. */
@@ -63,9 +72,13 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   await database.open();
   const transactions = new TransactionRunner(database);
 
+  const shared = new SharedSyncState(database.dataSource, clock);
+  const metrics = new GatewayMetrics({ shared });
   const redis = config.redisUrl === null ? null : new RedisClients(config.redisUrl, logger);
-  const bus = createPubSubBundle(redis && { redis, namespace: config.operations.pubsubNamespace }, logger);
-  const source = overrides.source ?? createSource(config.source, { clock, logger, random: overrides.random });
+  const bus = createPubSubBundle(redis && { redis, namespace: config.operations.pubsubNamespace, counters: metrics.pubsubCounters() }, logger);
+  metrics.watchPubSub(() => bus.health());
+  // Instrumented once, here: sync, sign-on and every other caller of the AMS are timed alike.
+  const source = instrumentSource(overrides.source ?? createSource(config.source, { clock, logger, random: overrides.random }), metrics);
   const sync = new SyncEngine({
     config: config.sync,
     database,
@@ -73,7 +86,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     source,
     clock,
     logger,
-    channel: bus.channel,
+    channel: observedChannel(bus.channel, metrics),
     timers: overrides.timers,
     random: overrides.random,
   });
@@ -120,9 +133,12 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     timers: overrides.sessionTimers,
     isReady,
     readiness: () =>
-      readinessReport(databaseCheck(isReady), [pubsubCheck(() => bus.health())], (check, error) =>
-        logger.warn({ err: error, check }, "readiness check failed"),
+      readinessReport(
+        databaseCheck(isReady),
+        [syncCheck(shared, config.operations.readiness.maxPollLagMs), pubsubCheck(() => bus.health())],
+        (check, error) => logger.warn({ err: error, check }, "readiness check failed"),
       ),
+    metrics,
   });
 
   return {
@@ -132,6 +148,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     httpServer,
     sync,
     sessions,
+    metrics,
     async start(port = config.port, host?: string) {
       await new Promise<void>((resolve, reject) => {
         httpServer.once("error", reject);

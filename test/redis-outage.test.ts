@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { type RunningGateway, startGateway } from "./support/child-process";
 import { mysqlConfig, resetDatabase, TEST_DATABASE_URL } from "./support/database";
 import { gql, gqlData, untilArrived, wsClient, wsCollect } from "./support/graphql-client";
+import { parsePrometheusText, sampleValue } from "./support/prometheus-text";
 import { OwnRedisServer } from "./support/redis-server";
 import { ADMIN_KEY } from "./support/test-app";
 
@@ -21,6 +22,10 @@ function logged(gateway: RunningGateway, pattern: RegExp, count = 1, from = 0, t
     };
     check();
   });
+}
+
+async function metric(baseUrl: string, name: string): Promise<number | undefined> {
+  return sampleValue(parsePrometheusText(await (await fetch(`${baseUrl}/metrics`)).text()), name);
 }
 
 async function readiness(baseUrl: string): Promise<{ status: number; body: any }> {
@@ -51,6 +56,11 @@ describe("a Redis outage", () => {
       REFRESH_QUEUE_POLL: "100ms",
     });
     baseUrl = new URL(gateway.url).origin;
+    // Ready once the first poll (at start) is recorded.
+    for (const startedAt = Date.now(); (await readiness(baseUrl)).status !== 200; ) {
+      if (Date.now() - startedAt > 20_000) throw new Error("the gateway was not ready within 20 s");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   });
 
   after(async () => {
@@ -89,6 +99,8 @@ describe("a Redis outage", () => {
       assert.ok(members.data!.members.totalCount >= 1);
       const degraded = await readiness(baseUrl);
       assert.deepEqual([degraded.status, degraded.body.status, degraded.body.checks.pubsub], [200, "ready", "degraded"]);
+      assert.equal(await metric(baseUrl, "amsgate_pubsub_redis_up"), 0);
+      assert.ok((await metric(baseUrl, "amsgate_pubsub_local_deliveries_total"))! >= 1, "events published meanwhile are counted");
       // Well past the retries after which ioredis fails queued commands (MaxRetriesPerRequestError).
       await logged(gateway, /redis connection error/, 8, outageFrom);
       assert.equal(gateway.child.exitCode, null, "the gateway is still running");
@@ -98,6 +110,7 @@ describe("a Redis outage", () => {
       await redis.restart();
       await logged(gateway, /redis available again/, 1, recoveryFrom);
       assert.equal((await readiness(baseUrl)).body.checks.pubsub, "ok");
+      assert.equal(await metric(baseUrl, "amsgate_pubsub_redis_up"), 1);
       // The subscription opened before the outage hears what is published after it.
       await untilArrived(runs.waitFor((run) => run.syncProgress.detail === "probe-after"), () => probe("probe-after"));
       assert.equal(gateway.child.exitCode, null);

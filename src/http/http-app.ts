@@ -18,11 +18,14 @@ import { createContext, type GraphContext, type GraphServices } from "../graph/c
 import { createErrorFormatter } from "../graph/errors";
 import { GraphError } from "../graph/graph.error";
 import type { Logger } from "../observability/logger";
+import type { GatewayMetrics } from "../observability/metrics";
 import type { ReadinessReport } from "../observability/readiness";
 import type { Timers } from "../sync/sync-scheduler";
 import type { Clock } from "../time/clock";
 import { createGraphqlWsServer } from "./graphql-ws.server";
 import { healthRoutes } from "./health.routes";
+import { metricsPlugin } from "./metrics.plugin";
+import { metricsRoutes } from "./metrics.routes";
 import { operationLogPlugin } from "./operation-log.plugin";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -39,6 +42,8 @@ export interface HttpAppOptions {
   isReady: () => Promise<boolean>;
   /** The detailed readiness report `/readyz` answers with, when given. */
   readiness?: () => Promise<ReadinessReport>;
+  /** Served at `/metrics`; GraphQL operations and WebSocket counts are recorded into it. */
+  metrics?: GatewayMetrics;
 }
 
 /**
@@ -61,6 +66,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ stop(): 
     clock: options.clock,
     timers: options.timers,
   });
+  options.metrics?.watchWebSockets(ws.stats);
   const apollo = new ApolloServer<GraphContext>({
     schema,
     formatError,
@@ -80,6 +86,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ stop(): 
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
       operationLogPlugin(logger),
+      ...(options.metrics ? [metricsPlugin(options.metrics)] : []),
     ],
   });
   await apollo.start();
@@ -89,6 +96,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ stop(): 
   // Behind a proxy, the client address comes from X-Forwarded-For (rate limits, logs).
   app.set("trust proxy", config.trustProxy);
   app.use(healthRoutes({ isReady: options.isReady, report: options.readiness }, logger));
+  if (options.metrics) app.use(metricsRoutes(options.metrics, config.operations.metrics, logger));
   app.use(
     GRAPHQL_PATH,
     cors(),

@@ -12,8 +12,16 @@ import { buildGraphSchema } from "./graph/schema";
 import { createFrontDoor } from "./http/front-door";
 import { createHttpApp, GRAPHQL_PATH } from "./http/http-app";
 import { createLogger, type Logger } from "./observability/logger";
+import { instrumentSource } from "./observability/instrumented-source";
+import { GatewayMetrics } from "./observability/metrics";
+import { observedChannel } from "./observability/observed-channel";
+import { readinessReport, type ReadinessReport } from "./observability/readiness";
+import { databaseCheck, pubsubCheck, syncCheck } from "./observability/readiness-checks";
+import { SharedSyncState } from "./observability/shared-sync-state";
+import { RedisClients } from "./redis/redis-clients";
 import type { AmsSource } from "./sources/ams-source";
 import { createSource } from "./sources/create-source";
+import { demoMultiProcessWarning } from "./sources/demo/multi-process.warning";
 import type { CredentialLimiters } from "./sso/credentials/credentials.method";
 import { SessionTokens } from "./sso/session/session-tokens";
 import { SsoExchangeService } from "./sso/sso-exchange.service";
@@ -47,6 +55,11 @@ export interface App {
   readonly sync: Sync;
   readonly sessions: SessionTokens;
   /**
+   * What `/metrics` serves (once `start()` has resolved); `amsgate_sync_leader` follows the
+   * leader lease.
+   */
+  readonly metrics: GatewayMetrics;
+  /**
    * Listens on `port` (default: the configured one; 0 picks a free port) with `/healthz` and
    * `/readyz` answering at once, then opens the database (waiting while it does not answer),
    * builds the graph and starts sync. Resolves when the gateway is ready.
@@ -61,6 +74,8 @@ interface Running {
   database: Database;
   sync: Sync;
   sessions: SessionTokens;
+  metrics: GatewayMetrics;
+  readiness(): Promise<ReadinessReport>;
   stop(): Promise<void>;
 }
 
@@ -68,20 +83,20 @@ interface Running {
 export async function buildApp(config: AppConfig, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? new SystemClock(config.timeZone);
+  const demoWarning = overrides.source ? undefined : demoMultiProcessWarning(config);
+  if (demoWarning !== undefined) logger.warn(demoWarning);
   const httpServer = createServer();
   const abort = new AbortController();
   let stopping = false;
   let waitingFor = "the database is being opened";
   let running: Running | undefined;
+  const readiness = async (): Promise<ReadinessReport> => {
+    if (stopping) return { ready: false, reasons: ["shutting down"], checks: {} };
+    if (!running) return { ready: false, reasons: [waitingFor], checks: {} };
+    return running.readiness();
+  };
   const frontDoor = createFrontDoor(
-    {
-      async check() {
-        if (stopping) return { ready: false, reason: "shutting down" };
-        if (!running) return { ready: false, reason: waitingFor };
-        if (await running.database.isReady()) return { ready: true };
-        return { ready: false, reason: "the database is unreachable or not fully migrated" };
-      },
-    },
+    { isReady: async () => (await readiness()).ready, report: readiness },
     logger,
   );
   httpServer.on("request", frontDoor.listener);
@@ -119,6 +134,9 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     },
     get sessions() {
       return need().sessions;
+    },
+    get metrics() {
+      return need().metrics;
     },
     async start(port = config.port, host?: string) {
       await listen(httpServer, port, host);
@@ -159,8 +177,13 @@ async function wire(
 ): Promise<Running> {
   const { database, logger, clock, httpServer } = deps;
   const transactions = new TransactionRunner(database);
-  const bus = createPubSubBundle(config.redisUrl, logger);
-  const source = overrides.source ?? createSource(config.source, { clock, logger, random: overrides.random });
+  const shared = new SharedSyncState(database.dataSource, clock);
+  const metrics = new GatewayMetrics({ shared });
+  const redis = config.redisUrl === null ? null : new RedisClients(config.redisUrl, logger);
+  const bus = createPubSubBundle(redis && { redis, namespace: config.operations.pubsubNamespace, counters: metrics.pubsubCounters() }, logger);
+  metrics.watchPubSub(() => bus.health());
+  // Instrumented once, here: sync, sign-on and every other caller of the AMS are timed alike.
+  const source = instrumentSource(overrides.source ?? createSource(config.source, { clock, logger, random: overrides.random }), metrics);
   const sync = createSync({
     config: config.sync,
     database,
@@ -168,10 +191,11 @@ async function wire(
     source,
     clock,
     logger,
-    channel: bus.channel,
+    channel: observedChannel(bus.channel, metrics),
     timers: overrides.timers,
     random: overrides.random,
   });
+  metrics.watchLeader(async () => sync.internals.leadership.isLeader);
   const sessions = new SessionTokens(config.session, clock);
   const handlers = createSsoHandlers(config, {
     source,
@@ -179,6 +203,7 @@ async function wire(
     clock,
     logger,
     limiters: overrides.credentialLimiters,
+    sharedLimits: redis ? { client: redis.commands, namespace: config.operations.pubsubNamespace } : undefined,
   });
   const sso = new SsoExchangeService({
     handlers,
@@ -200,6 +225,7 @@ async function wire(
 
   const schema = await buildGraphSchema({ pubSub: bus.pubSub });
   const authenticator = new RequestAuthenticator(config.adminApiKeys.keys, [sessions]);
+  const isReady = () => database.isReady();
   const http = await createHttpApp({
     config,
     httpServer,
@@ -209,18 +235,27 @@ async function wire(
     logger,
     clock,
     timers: overrides.sessionTimers,
+    metrics,
   });
   deps.mount(http.handler);
   return {
     database,
     sync,
     sessions,
+    metrics,
+    readiness: () =>
+      readinessReport(
+        databaseCheck(isReady),
+        [syncCheck(shared, config.operations.readiness.maxPollLagMs), pubsubCheck(() => bus.health())],
+        (check, error) => logger.warn({ err: error, check }, "readiness check failed"),
+      ),
     async stop() {
       // Work in flight finishes first; then the HTTP drain waits for requests in flight and
       // closes the sockets.
       await sync.stop();
       await http.stop();
       await bus.close();
+      await redis?.close();
       await database.close();
     },
   };

@@ -20,6 +20,11 @@ describe("operations", () => {
     const health = await fetch(`${harness.baseUrl}/healthz`);
     assert.equal(health.status, 200);
     assert.deepEqual(await health.json(), { status: "ok" });
+    // Not ready until the first full load is read; then ready.
+    const loading = await fetch(`${harness.baseUrl}/readyz`);
+    assert.equal(loading.status, 503);
+    assert.match(JSON.stringify(await loading.json()), /first full load has not finished/);
+    await harness.app.sync.internals.poller.pollMembers("PERIODIC");
     const ready = await fetch(`${harness.baseUrl}/readyz`);
     assert.equal(ready.status, 200);
   });

@@ -1,16 +1,20 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { gqlData, wsClient } from "./support/graphql-client";
+import Redis from "ioredis";
+import { gqlData, untilArrived, wsClient, wsCollect } from "./support/graphql-client";
 import { ADMIN_KEY, startTestApp, type TestApp } from "./support/test-app";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379/0";
+/** Its own namespace per run: parallel runs on the shared Redis never see each other. */
+const NAMESPACE = `test-${randomBytes(6).toString("hex")}`;
 
 describe("pub/sub across gateway processes through Redis", () => {
   let first: TestApp;
   let second: TestApp;
 
   before(async () => {
-    const env = { REDIS_URL };
+    const env = { REDIS_URL, PUBSUB_NAMESPACE: NAMESPACE };
     first = await startTestApp({ env });
     second = await startTestApp({ env, keepData: true });
   });
@@ -53,6 +57,32 @@ describe("pub/sub across gateway processes through Redis", () => {
       assert.equal(run.id, target);
     } finally {
       await client.dispose();
+    }
+  });
+
+  it("drops a message on its channel whose envelope names another namespace, or is no envelope", { timeout: 20_000 }, async () => {
+    const raw = new Redis(REDIS_URL);
+    const { client } = wsClient(first.url, ADMIN_KEY);
+    try {
+      const runs = wsCollect<{ syncProgress: { id: string; detail: string | null } }>(client, `subscription { syncProgress { id detail } }`);
+      await untilArrived(runs.waitFor((run) => run.syncProgress.detail === "probe"), () =>
+        gqlData(first.url, `mutation { refreshMember(key: "probe") { run { id } } }`, {}, ADMIN_KEY),
+      );
+      const run = (id: string) => ({
+        id, kind: "MANUAL", status: "RUNNING", detail: id, startedAt: "2026-01-01T00:00:00.000Z", finishedAt: null,
+        discovered: 0, queued: 0, refreshed: 0, unchanged: 0, failed: 0,
+      });
+      const channel = `amsgate:${NAMESPACE}:sync.run`;
+      await raw.publish(channel, JSON.stringify({ ns: "someone-else", payload: run("foreign") }));
+      await raw.publish(channel, JSON.stringify(run("bare")));
+      await raw.publish(channel, "not json");
+      await raw.publish(channel, JSON.stringify({ ns: NAMESPACE, payload: run("ours") }));
+      await runs.waitFor((entry) => entry.syncProgress.id === "ours");
+      assert.deepEqual(runs.seen.filter((entry) => ["foreign", "bare"].includes(entry.syncProgress.id)), []);
+      assert.deepEqual(runs.errors, []);
+    } finally {
+      await client.dispose();
+      raw.disconnect();
     }
   });
 });

@@ -9,6 +9,7 @@ import { readSyncConfig, type SyncConfig } from "./sync.config";
 import { readSsoConfig, redactSsoConfig, type SsoConfig } from "./sso.config";
 import { readSessionConfig, type SessionConfig } from "./session.config";
 import { redactPersonifyConfig } from "./personify-source.config";
+import { type OperationsConfig, readOperationsConfig } from "./operations.config";
 import { type DemoAmsConfig, type DemoConfig, readDemoAmsConfig, readDemoConfig, readSourceConfig, type SourceConfig } from "./source.config";
 
 export const NODE_ENVS = ["development", "production", "test"] as const;
@@ -81,6 +82,8 @@ export interface AppConfig {
   redisUrl: string | null;
   /** Express "trust proxy": hops of X-Forwarded-For to believe for the client address. */
   trustProxy: number;
+  /** Deployment namespace on Redis, `/metrics` access and readiness thresholds. */
+  operations: OperationsConfig;
 }
 
 const DEFAULT_SQLITE_FILE = path.join("data", "amsgate.sqlite");
@@ -93,11 +96,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const read = new EnvReader(env);
   const nodeEnv = read.oneOf("NODE_ENV", NODE_ENVS, "development");
   const source = readSourceConfig(read);
+  const database = readDatabase(read);
+  const sync = readSyncConfig(read, source.kind);
   const config: AppConfig = {
     nodeEnv,
     port: read.int("PORT", 4000, 0, 65535),
     logLevel: read.oneOf("LOG_LEVEL", LOG_LEVELS, nodeEnv === "test" ? "silent" : "info"),
-    database: readDatabase(read),
+    database,
     databaseRetry: {
       baseMs: read.durationMs("DATABASE_RETRY_BASE", 1_000, 1),
       maxMs: read.durationMs("DATABASE_RETRY_MAX", 30_000, 1),
@@ -114,12 +119,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       sandbox: read.bool("GRAPHQL_SANDBOX", nodeEnv !== "production"),
     },
     source,
-    sync: readSyncConfig(read, source.kind),
+    sync,
     sso: readSsoConfig(read),
     session: readSessionConfig(read, nodeEnv === "production"),
     directory: readDirectoryConfig(read),
     redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"])?.toString() ?? null,
     trustProxy: read.int("TRUST_PROXY", 0, 0, 10),
+    operations: readOperationsConfig(read, { production: nodeEnv === "production", database, refreshIntervalMs: sync.refreshIntervalMs }),
   };
   const signOn = hasSignOnMethod(config);
   if (signOn && config.session.keys.length === 0) {
@@ -219,6 +225,7 @@ export function redactConfig(config: AppConfig): Record<string, unknown> {
     sso: redactSsoConfig(config.sso),
     session: { ...config.session, keys: config.session.keys.map((key) => ({ id: key.id, secret: "***" })) },
     redisUrl: config.redisUrl === null ? null : redactUrl(config.redisUrl),
+    operations: { ...config.operations, metrics: { ...config.operations.metrics, token: config.operations.metrics.token === null ? null : "***" } },
   };
 }
 

@@ -1,46 +1,47 @@
-import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { setMaxListeners } from "node:events";
-import Redis from "ioredis";
 import type { Logger } from "../observability/logger";
+import type { RedisClients, RedisHealth } from "../redis/redis-clients";
+import { type PubSubCounters, RedisEventTarget } from "../redis/redis-event-target";
 import type { EventChannel } from "../sync/sync-events";
 
 export type GraphPubSub = ReturnType<typeof createPubSub>;
+
+/** How pub/sub is doing: in-process (no Redis), or over Redis and up or degraded. */
+export type PubSubHealth = RedisHealth | "in-process";
 
 export interface PubSubBundle {
   /** What type-graphql subscriptions read. */
   pubSub: GraphPubSub;
   /** What sync publishes into: the same pub/sub. */
   channel: EventChannel;
+  health(): PubSubHealth;
   close(): Promise<void>;
 }
 
+export interface RedisPubSubOptions {
+  redis: RedisClients;
+  /** The deployment namespace: channels are prefixed with it and messages carry it. */
+  namespace: string;
+  counters?: PubSubCounters;
+}
+
 /**
- * In-process pub/sub, or Redis when `redisUrl` is set so that a subscriber on one gateway
- * process sees what sync did in another. Payloads are plain JSON either way.
+ * In-process pub/sub, or Redis when given so that a subscriber on one gateway process sees what
+ * sync did in another (of the same deployment namespace only). Payloads are plain JSON either
+ * way. The Redis connections belong to the caller, who closes them.
  */
-export function createPubSubBundle(redisUrl: string | null, logger: Logger): PubSubBundle {
-  if (redisUrl === null) {
+export function createPubSubBundle(redis: RedisPubSubOptions | null, logger: Logger): PubSubBundle {
+  if (redis === null) {
     // Every subscription adds a listener; a thousand subscribers is normal, not a leak.
     const eventTarget = new EventTarget();
     setMaxListeners(0, eventTarget);
     const pubSub = createPubSub({ eventTarget });
-    return { pubSub, channel: channelOf(pubSub), close: async () => undefined };
+    return { pubSub, channel: channelOf(pubSub), health: () => "in-process", close: async () => undefined };
   }
-  const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  for (const client of [publishClient, subscribeClient]) {
-    // Logged, not thrown: a Redis hiccup must not take the process down; ioredis reconnects.
-    client.on("error", (error: Error) => logger.warn({ message: error.message }, "redis connection error"));
-  }
-  const pubSub = createPubSub({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
-  return {
-    pubSub,
-    channel: channelOf(pubSub),
-    close: async () => {
-      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
-    },
-  };
+  const eventTarget = new RedisEventTarget(redis.redis, redis.namespace, logger, redis.counters);
+  const pubSub = createPubSub({ eventTarget: eventTarget as unknown as EventTarget });
+  return { pubSub, channel: channelOf(pubSub), health: () => redis.redis.health(), close: async () => undefined };
 }
 
 function channelOf(pubSub: GraphPubSub): EventChannel {

@@ -90,6 +90,8 @@ export function createGraphqlWsServer(options: WsServerOptions) {
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: MAX_REQUEST_BYTES });
   const format = (errors: readonly GraphQLError[]) =>
     errors.map((error) => options.formatError(error.toJSON(), error));
+  /** Accepted connections, for the metrics: each one's running operations are in `subscriptions`. */
+  const accepted = new Set<{ subscriptions: Record<string, unknown> }>();
 
   const server = useServer<Record<string, unknown>, ConnectionExtra>(
     {
@@ -116,13 +118,17 @@ export function createGraphqlWsServer(options: WsServerOptions) {
             options.clock,
             options.timers ?? realTimers,
           );
+          accepted.add(ctx);
           return true;
         } catch (error) {
           logger.info({ reason: error instanceof Error ? error.message : "unknown" }, "websocket connection refused");
           return false;
         }
       },
-      onClose: (ctx) => ctx.extra.session?.dispose(),
+      onClose: (ctx) => {
+        accepted.delete(ctx);
+        ctx.extra.session?.dispose();
+      },
       context: (ctx) =>
         createContext(options.services, ctx.extra.session!.viewer, randomUUID(), {
           clientAddress: ctx.extra.request.socket.remoteAddress ?? "unknown",
@@ -150,6 +156,16 @@ export function createGraphqlWsServer(options: WsServerOptions) {
       await server.dispose();
     },
     clientCount: () => wss.clients.size,
+    /** Open connections, and subscriptions streaming on them (a query in flight holds no iterator). */
+    stats: () => {
+      let subscriptions = 0;
+      for (const ctx of accepted) {
+        for (const running of Object.values(ctx.subscriptions)) {
+          if (running !== null && typeof running === "object" && Symbol.asyncIterator in running) subscriptions += 1;
+        }
+      }
+      return { connections: wss.clients.size, subscriptions };
+    },
   };
 }
 

@@ -19,11 +19,14 @@ import { createContext, type GraphContext, type GraphServices } from "../graph/c
 import { ClientErrorCode, createErrorFormatter, type ErrorFormatter, fromAuthError } from "../graph/errors";
 import { LimitTier, MAX_REQUEST_BYTES, OperationPolicy, type TierPolicy } from "../graph/operation-limits";
 import type { Logger } from "../observability/logger";
+import type { GatewayMetrics } from "../observability/metrics";
 import type { Timers } from "../time/timers";
 import type { Clock } from "../time/clock";
 import type { RequestListener } from "node:http";
 import { createGraphqlWsServer } from "./graphql-ws.server";
 import { jsonErrors, notFound, sendError } from "./json-errors";
+import { metricsPlugin } from "./metrics.plugin";
+import { metricsRoutes } from "./metrics.routes";
 import { operationLogPlugin } from "./operation-log.plugin";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -37,6 +40,8 @@ export interface HttpAppOptions {
   logger: Logger;
   clock: Clock;
   timers?: Timers;
+  /** Served at `/metrics`; GraphQL operations and WebSocket counts are recorded into it. */
+  metrics?: GatewayMetrics;
 }
 
 /** Who asks, decided once per HTTP request before GraphQL sees it. */
@@ -69,6 +74,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ handler:
     clock: options.clock,
     timers: options.timers,
   });
+  options.metrics?.watchWebSockets(ws.stats);
   // One Apollo server per tier: Apollo takes parse options and validation rules per server and
   // caches validated documents per server, so a document admitted for an admin is never served
   // from that cache to anyone else. The standard one owns draining HTTP and WebSocket.
@@ -91,6 +97,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ handler:
   app.disable("x-powered-by");
   // Behind a proxy, the client address comes from X-Forwarded-For (rate limits, logs).
   app.set("trust proxy", config.trustProxy);
+  if (options.metrics) app.use(metricsRoutes(options.metrics, config.operations.metrics, logger));
   app.use(
     GRAPHQL_PATH,
     cors(),
@@ -136,6 +143,7 @@ async function startApollo(
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
       operationLogPlugin(logger),
+      ...(options.metrics ? [metricsPlugin(options.metrics)] : []),
     ],
   });
   await apollo.start();

@@ -9,12 +9,21 @@ import { PersonifySsoMethod } from "./personify/personify-sso.method";
 import { DatabaseReplayGuard } from "./replay/database-replay.guard";
 import { PresharedKeyMethod } from "./preshared-key/preshared-key.method";
 import type { SsoMethodHandler } from "./sso-method";
+import { type SharedLimitStore, sharedLimiters } from "./credentials/shared-limiters";
 import { WebServiceMethod } from "./web-service/web-service.method";
 
 /** One handler per configured method; a method without its settings is simply absent. */
 export function createSsoHandlers(
   config: AppConfig,
-  deps: { source: AmsSource; transactions: TransactionRunner; clock: Clock; logger: Logger; limiters?: CredentialLimiters },
+  deps: {
+    source: AmsSource;
+    transactions: TransactionRunner;
+    clock: Clock;
+    logger: Logger;
+    limiters?: CredentialLimiters;
+    /** With Redis, credential limits are shared by every process of the deployment. */
+    sharedLimits?: SharedLimitStore;
+  },
 ): SsoMethodHandler[] {
   const { clock, logger } = deps;
   const handlers: SsoMethodHandler[] = [];
@@ -33,7 +42,8 @@ export function createSsoHandlers(
       maxAttemptsPerClient: config.session.maxAttemptsPerClient,
       windowMs: config.session.rateWindowMs,
     };
-    handlers.push(new CredentialsMethod(deps.source, deps.limiters ?? memoryLimiters(limits), logger));
+    const limiters = deps.limiters ?? (deps.sharedLimits ? sharedLimiters(limits, deps.sharedLimits) : memoryLimiters(limits));
+    handlers.push(new CredentialsMethod(deps.source, limiters, logger));
   }
   if (config.session.webServiceEnabled && deps.source.resolveSsoToken) handlers.push(new WebServiceMethod(deps.source));
   return handlers;

@@ -1,4 +1,5 @@
 import type { DatabaseConfig } from "../../src/config/config";
+import { createConnection } from "mysql2/promise";
 import { Database } from "../../src/db/data-source";
 
 /** MariaDB on CI; `TEST_DATABASE_URL` points the suite elsewhere. */
@@ -17,4 +18,23 @@ export async function resetDatabase(config: DatabaseConfig): Promise<void> {
   await database.dataSource.initialize();
   await database.dataSource.dropDatabase();
   await database.close();
+}
+
+/**
+ * A second database on the same server, for tests of two deployments side by side:
+ * `TEST_DATABASE_URL2`, or the suite's database name with `2` appended. Created when missing.
+ */
+export async function secondTestDatabaseUrl(): Promise<string> {
+  const url = new URL(process.env.TEST_DATABASE_URL2 ?? TEST_DATABASE_URL);
+  if (process.env.TEST_DATABASE_URL2 === undefined) url.pathname = `${url.pathname.replace(/\/$/, "")}2`;
+  const name = decodeURIComponent(url.pathname.slice(1));
+  const server = new URL(url);
+  server.pathname = "/";
+  const connection = await createConnection(server.toString());
+  try {
+    await connection.query(`CREATE DATABASE IF NOT EXISTS \`${name.replace(/`/g, "``")}\``);
+  } finally {
+    await connection.end();
+  }
+  return url.toString();
 }

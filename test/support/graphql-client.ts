@@ -129,3 +129,52 @@ export async function askOver<T = Record<string, any>>(
     await client.dispose();
   }
 }
+
+/** Every result of one subscription as it arrives, and a way to wait for a wanted one. */
+export function wsCollect<T = Record<string, any>>(client: Client, query: string, variables: Record<string, unknown> = {}) {
+  const seen: T[] = [];
+  const waiters: Array<{ wanted: (item: T) => boolean; resolve: (item: T) => void }> = [];
+  const errors: unknown[] = [];
+  const dispose = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (result) => {
+        if (result.errors?.length) errors.push(result.errors);
+        if (!result.data) return;
+        const item = result.data as T;
+        seen.push(item);
+        for (const waiter of waiters.filter((entry) => entry.wanted(item))) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(item);
+        }
+      },
+      error: (error) => errors.push(error),
+      complete: () => undefined,
+    },
+  );
+  /** The first result (seen already, or to come) that `wanted` accepts. */
+  const waitFor = (wanted: (item: T) => boolean): Promise<T> => {
+    const already = seen.find(wanted);
+    return already !== undefined ? Promise.resolve(already) : new Promise((resolve) => waiters.push({ wanted, resolve }));
+  };
+  return { seen, errors, waitFor, dispose };
+}
+
+/**
+ * Repeats `trigger` until `arrived` settles: a fresh subscription may not be listening yet (its
+ * SUBSCRIBE can still be on its way to Redis), so the first events can pass it by.
+ */
+export async function untilArrived<T>(arrived: Promise<T>, trigger: (attempt: number) => Promise<unknown>, timeoutMs = 10_000): Promise<T> {
+  let done = false;
+  const result = arrived.then((value) => {
+    done = true;
+    return value;
+  });
+  const startedAt = Date.now();
+  for (let attempt = 0; !done; attempt += 1) {
+    if (Date.now() - startedAt > timeoutMs) throw new Error(`nothing arrived in ${timeoutMs} ms`);
+    await trigger(attempt);
+    await Promise.race([result, new Promise((resolve) => setTimeout(resolve, 100))]);
+  }
+  return result;
+}

@@ -25,12 +25,15 @@ export interface TestAppOptions {
   /** Keep what an earlier app left in the database (restart tests). */
   keepData?: boolean;
   sqliteFile?: string;
+  /** A MySQL database other than the suite's own (see `secondTestDatabaseUrl`). */
+  databaseUrl?: string;
 }
 
 /** Builds the real app on a fresh database and listens on a free loopback port. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const kind = options.database ?? "mysql";
   const sqliteFile = options.sqliteFile ?? path.join(mkdtempSync(path.join(tmpdir(), "amsgate-")), "test.sqlite");
+  const mysql = options.databaseUrl === undefined ? mysqlConfig() : { kind: "mysql" as const, url: options.databaseUrl };
   const env: Record<string, string> = {
     NODE_ENV: "test",
     ADMIN_API_KEYS: ADMIN_KEY,
@@ -38,11 +41,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     SYNC_ENABLED: "false",
     DEMO_CHANGE_INTERVAL: "0",
     DEMO_MEMBERS: "50",
-    ...(kind === "mysql" ? { DATABASE_URL: mysqlConfig().url } : { SQLITE_FILE: sqliteFile }),
+    ...(kind === "mysql" ? { DATABASE_URL: mysql.url } : { SQLITE_FILE: sqliteFile }),
     ...options.env,
   };
   const config = loadConfig(env);
-  if (!options.keepData) await resetDatabase(kind === "mysql" ? mysqlConfig() : sqliteConfig(sqliteFile));
+  if (!options.keepData) await resetDatabase(kind === "mysql" ? mysql : sqliteConfig(sqliteFile));
   const queries = new QueryCounter();
   const app = await buildApp(config, { ...options.overrides, database: { logger: queries, ...options.overrides?.database } });
   const { port } = await app.start(0, "127.0.0.1");

@@ -117,7 +117,7 @@ describe("/metrics and /readyz", () => {
     assert.equal(sampleValue(samples, "amsgate_graphql_operations_total", { operation: "CountMembers", type: "query", outcome: "ok" }), 1);
     assert.equal(sampleValue(samples, "amsgate_graphql_operations_total", { operation: "Wrong", type: "mutation", outcome: "error" }), 1);
     assert.equal(sampleValue(samples, "amsgate_graphql_operation_duration_seconds_count", { operation: "CountMembers", type: "query" }), 1);
-    assert.ok(Number.isNaN(sampleValue(samples, "amsgate_sync_leader")!), "leader unknown until sync reports it");
+    assert.equal(sampleValue(samples, "amsgate_sync_leader"), 0, "a process whose scheduler is off never holds the leader lease");
     assert.equal(sampleValue(samples, "amsgate_pubsub_redis_up"), undefined, "no Redis, no Redis gauge");
     assert.ok(sampleValue(samples, "process_cpu_user_seconds_total")! >= 0, "and the process's own metrics");
     // The graph-only process did none of it.

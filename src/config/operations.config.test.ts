@@ -28,11 +28,14 @@ describe("operations configuration", () => {
     });
   });
 
+  // Production refuses to start without a chosen source and an admin key.
+  const PRODUCTION = { NODE_ENV: "production", AMS_SOURCE: "demo", ADMIN_API_KEYS: "an-admin-key-of-24-characters" };
+
   it("protects /metrics on loopback in production unless a token is set, and never shows the token", () => {
-    assert.deepEqual(loadConfig({ NODE_ENV: "production" }).operations.metrics, { token: null, loopbackOnly: true });
+    assert.deepEqual(loadConfig({ ...PRODUCTION }).operations.metrics, { token: null, loopbackOnly: true });
     assert.deepEqual(loadConfig({ NODE_ENV: "development" }).operations.metrics, { token: null, loopbackOnly: false });
     const token = "metrics-token-0123456789";
-    const withToken = loadConfig({ NODE_ENV: "production", METRICS_TOKEN: token });
+    const withToken = loadConfig({ ...PRODUCTION, METRICS_TOKEN: token });
     assert.deepEqual(withToken.operations.metrics, { token, loopbackOnly: false });
     assert.doesNotMatch(JSON.stringify(redactConfig(withToken)), new RegExp(token));
     assert.throws(() => loadConfig({ METRICS_TOKEN: "short" }), /METRICS_TOKEN must be at least 16/);

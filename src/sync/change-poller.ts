@@ -77,7 +77,10 @@ export class ChangePoller {
       return undefined;
     }
     const last = (await this.deps.cursors.get("members"))?.lastPolledAt?.getTime();
-    if (last !== undefined && nowMs - last < this.deps.intervalMs && nowMs >= last) return undefined;
+    if (last !== undefined && nowMs - last < this.deps.intervalMs && nowMs >= last) {
+      this.deps.logger.debug({ lastPolledAt: new Date(last).toISOString() }, "members poll not due yet");
+      return undefined;
+    }
     return this.pollMembers("PERIODIC");
   }
 

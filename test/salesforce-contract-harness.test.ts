@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { SourceError, SourceErrorCode } from "../src/sources/source.error";
+import { type SourceError, SourceErrorCode } from "../src/sources/source.error";
 import { type ContractMember, createSalesforceContractHarness, type SourceContractHarness } from "./support/salesforce-contract-harness";
 
 async function keysSince(harness: SourceContractHarness, since: Date | null): Promise<string[][]> {

@@ -80,7 +80,7 @@ describe("sync progress over a real graphql-ws subscription", () => {
       await gqlData(harness.url, `mutation { refreshMembers(keys: ["S1"]) { id } }`, {}, ADMIN_KEY);
       await progress.until((run) => run.kind === "MANUAL" && run.status !== "RUNNING");
 
-      let open = () => undefined as void;
+      let open: () => void = () => undefined;
       gate = new Promise<void>((resolve) => (open = resolve));
       const started = await gqlData<{ runPeriodicRefresh: RunEvent }>(harness.url, `mutation { runPeriodicRefresh { id status } }`, {}, ADMIN_KEY);
       // The AMS holds the refresh, so the queue's growth is seen before it drains.

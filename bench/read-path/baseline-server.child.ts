@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type DocumentNode, execute, GraphQLError, parse, validate } from "graphql";
+import { type DocumentNode, execute, type GraphQLError, parse, validate } from "graphql";
 import { createPool, type Pool } from "mysql2/promise";
 import { serveChild } from "../support/child-rpc";
 import { BaselineStore, baselineSchema } from "./baseline.schema";

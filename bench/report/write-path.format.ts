@@ -23,7 +23,7 @@ function rawRuns(size: WriteSizeResult): RawLoadResult[] {
 }
 
 export function formatWritePath(sizes: WriteSizeResult[]): string {
-  return sizes.map(formatSize).join("\n\n") + "\n\n" + formatMemory(sizes);
+  return `${sizes.map(formatSize).join("\n\n")}\n\n${formatMemory(sizes)}`;
 }
 
 function formatSize(size: WriteSizeResult): string {

@@ -20,7 +20,7 @@ export class RecordFileWriter {
   }
 
   append(records: MemberRecord[]): void {
-    const text = records.map((record) => `${record.memberKey}\t${JSON.stringify(record)}`).join("\n") + "\n";
+    const text = `${records.map((record) => `${record.memberKey}\t${JSON.stringify(record)}`).join("\n")}\n`;
     this.bytes += writeSync(this.fd, text);
   }
 

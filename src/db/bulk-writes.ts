@@ -72,9 +72,9 @@ function conflictClause(
   onConflict: { update: string[]; keys: string[] },
   mysql: boolean,
 ): string {
-  const escape = (name: string) => manager.connection.driver.escape(name);
+  const escapeName = (name: string) => manager.connection.driver.escape(name);
   const updates = columnNames(manager, entity, onConflict.update).map((name) =>
-    mysql ? `${escape(name)} = VALUES(${escape(name)})` : `${escape(name)} = excluded.${escape(name)}`,
+    mysql ? `${escapeName(name)} = VALUES(${escapeName(name)})` : `${escapeName(name)} = excluded.${escapeName(name)}`,
   );
   if (mysql) return ` ON DUPLICATE KEY UPDATE ${updates.join(", ")}`;
   return ` ON CONFLICT (${columnNames(manager, entity, onConflict.keys).map(escape).join(", ")}) DO UPDATE SET ${updates.join(", ")}`;

@@ -21,7 +21,10 @@ describe("createSource", () => {
     const callbacks = new Map<number, () => void>();
     let next = 0;
     const timers: IntervalTimers = {
-      setInterval: (callback) => (callbacks.set(++next, callback), next),
+      setInterval: (callback) => {
+        callbacks.set(++next, callback);
+        return next;
+      },
       clearInterval: (handle) => void callbacks.delete(handle as number),
     };
     const source = createSource(

@@ -1,13 +1,8 @@
 import type { EntityManager } from "typeorm";
 import { findWhereIn, insertMany } from "../db/bulk-writes";
 import {
-  CommunityEntity,
-  CommunityMembershipEntity,
-  MemberDemographicEntity,
+  type CommunityMembershipEntity,
   MemberEntity,
-  MemberPhoneEntity,
-  MemberSocialLinkEntity,
-  SecurityGroupEntity,
   SecurityGroupMembershipEntity,
 } from "../db/entities";
 import type { MemberRecord } from "../sources/member-record";

@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { CommunityEntity, CommunityMembershipEntity, RefreshFailureEntity, RefreshQueueEntity, SyncRunEntity } from "../db/entities";
+import { CommunityEntity, CommunityMembershipEntity, RefreshFailureEntity, RefreshQueueEntity, } from "../db/entities";
 import type { SyncRunKindValue } from "../db/entities/sync-run.entity";
 import type { Timers } from "../time/timers";
 import type { ChangePoller } from "./change-poller";
@@ -7,7 +7,7 @@ import type { CursorStore } from "./cursor-store";
 import type { EventPoller } from "./event-poller";
 import type { RefreshIntake } from "./refresh-intake";
 import type { RefreshReason } from "./refresh-queue";
-import { type RunLedger, toSnapshot } from "./run-ledger";
+import type { RunLedger } from "./run-ledger";
 import { SyncError, SyncErrorCode } from "./sync.error";
 import type { QueueState, SyncEvents, SyncRunSnapshot } from "./sync-events";
 

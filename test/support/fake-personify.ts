@@ -217,8 +217,8 @@ export class FakePersonify {
   }
 
   private envelope(operation: string, result: { errors: string[]; fields: Array<[string, string]> }): string {
-    const errors = result.errors.map((text) => `<string>${escape(text)}</string>`).join("");
-    const fields = result.fields.map(([name, value]) => `<${name}>${escape(value)}</${name}>`).join("");
+    const errors = result.errors.map((text) => `<string>${escapeXml(text)}</string>`).join("");
+    const fields = result.fields.map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`).join("");
     const inner = `<Errors>${errors}</Errors>${fields}`;
     switch (this.style) {
       case "asmx":
@@ -246,7 +246,7 @@ export class FakePersonify {
 function fault(code: string, message: string): string {
   return (
     `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${SOAP_NS}"><soap:Body><soap:Fault>` +
-    `<faultcode>${escape(code)}</faultcode><faultstring>${escape(message)}</faultstring><detail />` +
+    `<faultcode>${escapeXml(code)}</faultcode><faultstring>${escapeXml(message)}</faultstring><detail />` +
     `</soap:Fault></soap:Body></soap:Envelope>`
   );
 }
@@ -278,7 +278,7 @@ function parseRequest(text: string): { operation: string; parameters: Record<str
   return { operation, parameters };
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 

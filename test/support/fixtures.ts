@@ -64,7 +64,7 @@ export function memberRow(seed: MemberSeed): MemberEntity {
 
 function withoutChildren(seed: MemberSeed): Partial<MemberEntity> {
   const { phones, socialLinks, demographics, communities, groups, ...rest } = seed;
-  void phones, socialLinks, demographics, communities, groups;
+  void [phones, socialLinks, demographics, communities, groups];
   return rest;
 }
 

@@ -1,5 +1,4 @@
 import { createLogger } from "../../src/observability/logger";
-import type { AmsSource } from "../../src/sources/ams-source";
 import { PersonifySource } from "../../src/sources/personify/personify.source";
 import { startFakePersonify } from "./fake-personify-data-services";
 import { personifyConfig } from "./personify-config";

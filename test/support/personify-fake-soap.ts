@@ -19,13 +19,13 @@ export interface SoapCall {
   parameters: Record<string, string>;
 }
 
-const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 function envelope(operation: string, fields: Record<string, string | boolean>, errors: string[] = []): string {
   const inner = Object.entries(fields)
-    .map(([name, value]) => `<${name}>${escape(String(value))}</${name}>`)
+    .map(([name, value]) => `<${name}>${escapeXml(String(value))}</${name}>`)
     .join("");
-  const errorList = errors.length === 0 ? "<Errors />" : `<Errors>${errors.map((error) => `<string>${escape(error)}</string>`).join("")}</Errors>`;
+  const errorList = errors.length === 0 ? "<Errors />" : `<Errors>${errors.map((error) => `<string>${escapeXml(error)}</string>`).join("")}</Errors>`;
   return (
     `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>` +
     `<${operation}Response xmlns="${SSO_NS}"><${operation}Result>${errorList}${inner}</${operation}Result></${operation}Response></soap:Body></soap:Envelope>`
@@ -33,7 +33,7 @@ function envelope(operation: string, fields: Record<string, string | boolean>, e
 }
 
 const fault = (message: string) =>
-  `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Server</faultcode><faultstring>${escape(message)}</faultstring></soap:Fault></soap:Body></soap:Envelope>`;
+  `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Server</faultcode><faultstring>${escapeXml(message)}</faultstring></soap:Fault></soap:Body></soap:Envelope>`;
 
 /**
  * The two credential operations of the Personify single sign-on web service (contracts §4), for

@@ -4,7 +4,7 @@ import { Database } from "../../src/db/data-source";
 import { TransactionRunner } from "../../src/db/transaction-runner";
 import { createLogger, type Logger } from "../../src/observability/logger";
 import type { AmsSource } from "../../src/sources/ams-source";
-import { RefreshQueue } from "../../src/sync/refresh-queue";
+import type { RefreshQueue } from "../../src/sync/refresh-queue";
 import { createSync, type Sync } from "../../src/sync/create-sync";
 import type { EventChannel } from "../../src/sync/sync-events";
 import { ManualClock } from "../../src/time/clock";

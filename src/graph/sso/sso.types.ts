@@ -2,7 +2,6 @@ import { IsOptional, MaxLength } from "class-validator";
 import { Field, InputType, ObjectType, registerEnumType } from "type-graphql";
 import { Role } from "../../auth/viewer";
 import { SsoMethod } from "../../sso/sso-method";
-import { Member } from "../member/member.type";
 import { DateTimeScalar } from "../scalars";
 
 registerEnumType(SsoMethod, {

@@ -1,7 +1,6 @@
 import { enumOf } from "../enum-of";
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { SYNC_RUN_KINDS, SYNC_RUN_STATUSES } from "../../db/entities/sync-run.entity";
-import { Member } from "../member/member.type";
 import { connectionTypes } from "../pagination/connection.types";
 import { DateTimeScalar } from "../scalars";
 

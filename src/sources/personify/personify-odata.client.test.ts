@@ -149,7 +149,10 @@ describe("PersonifyODataClient", () => {
     const hanging = (async (_input: string | URL | Request, init?: RequestInit) =>
       new Promise<Response>((_resolve, reject) => {
         const keepAlive = setInterval(() => undefined, 1_000);
-        init!.signal!.addEventListener("abort", () => (clearInterval(keepAlive), reject(init!.signal!.reason)));
+        init!.signal!.addEventListener("abort", () => {
+          clearInterval(keepAlive);
+          reject(init!.signal!.reason);
+        });
       })) as typeof fetch;
     const error = await rejection(collect(new PersonifyODataClient(settings({ timeoutMs: 5, retries: 0 }), { logger, fetch: hanging })));
     assert.deepEqual([error.code, error.message], [SourceErrorCode.TEMPORARY, "GET Customers: no answer within 5 ms"]);

@@ -36,7 +36,7 @@ const DEFAULT_PAGES = 10;
 const DEFAULT_SAMPLE = 5;
 
 function parseOptions(args: readonly string[]): Options | string {
-  let parsed;
+  let parsed: { pages?: string; all?: boolean; sample?: string; verbose?: boolean };
   try {
     parsed = parseArgs({
       args: [...args],
@@ -69,7 +69,7 @@ export async function runSourceCheck(args: readonly string[], io: SourceCheckIo)
     io.stderr.write(`${options}\n${USAGE}`);
     return EXIT_FAILED;
   }
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(io.env);
   } catch (error) {

@@ -233,7 +233,11 @@ describe("OidcMethod", () => {
 
     it("remembers a token until it would be refused as expired anyway", async () => {
       const claimed: Array<{ tokenId: string; expiresAt: Date }> = [];
-      const recording: ReplayGuard = { claim: async (tokenId, expiresAt) => (claimed.push({ tokenId, expiresAt }), true) };
+      const recording: ReplayGuard = { claim: async (tokenId, expiresAt) => {
+        claimed.push({ tokenId, expiresAt });
+        return true;
+      },
+    };
       await exchange(build({}, recording), await provider.sign(claims({ exp: nowSeconds() + 120 })));
       assert.equal(claimed.length, 1);
       assert.equal(claimed[0]!.expiresAt.getTime(), (nowSeconds() + 120 + 30) * 1000, "exp plus the 30s tolerance");

@@ -31,7 +31,7 @@ export function runMintTokenCommand(args: readonly string[], io: MintTokenComman
     io.stderr.write(`${parsed}\n${USAGE}`);
     return 2;
   }
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(io.env);
   } catch (error) {

@@ -211,7 +211,11 @@ describe("PresharedKeyMethod", () => {
 
   it("asks the replay guard to remember a token until it would expire anyway", async () => {
     const claims: Array<{ tokenId: string; expiresAt: Date }> = [];
-    const recording: ReplayGuard = { claim: async (tokenId, expiresAt) => (claims.push({ tokenId, expiresAt }), true) };
+    const recording: ReplayGuard = { claim: async (tokenId, expiresAt) => {
+        claims.push({ tokenId, expiresAt });
+        return true;
+      },
+    };
     const { clock, resolve } = setup({ replayGuard: recording });
     await resolve(mintPresharedKeyToken(CURRENT, "M-1", { clock, ttlSeconds: 90, tokenId: "fixed-token-id-0001" }));
     assert.deepEqual(claims, [{ tokenId: "fixed-token-id-0001", expiresAt: new Date(Date.parse(START) + 90_000 + SKEW_MS) }]);

@@ -208,6 +208,7 @@ async function wire(
     services,
     logger,
     clock,
+    transactions,
     timers: overrides.sessionTimers,
   });
   deps.mount(http.handler);

@@ -7,6 +7,7 @@ import { type DirectoryConfig, readDirectoryConfig } from "./directory.config";
 import { readSyncConfig, type SyncConfig } from "./sync.config";
 import { readSsoConfig, redactSsoConfig, type SsoConfig } from "./sso.config";
 import { readSessionConfig, type SessionConfig } from "./session.config";
+import { type IngestConfig, readIngestConfig, redactIngestConfig } from "./ingest.config";
 import { type DemoAmsConfig, type DemoConfig, readDemoAmsConfig, readDemoConfig, readSourceConfig, type SourceConfig } from "./source.config";
 
 export const NODE_ENVS = ["development", "production", "test"] as const;
@@ -77,6 +78,8 @@ export interface AppConfig {
   directory: DirectoryConfig;
   /** Carries pub/sub between gateway processes; unset keeps pub/sub in-process. */
   redisUrl: string | null;
+  /** The push API and the change webhook. */
+  ingest: IngestConfig;
   /** Express "trust proxy": hops of X-Forwarded-For to believe for the client address. */
   trustProxy: number;
 }
@@ -118,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     directory: readDirectoryConfig(read),
     redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"])?.toString() ?? null,
     trustProxy: read.int("TRUST_PROXY", 0, 0, 10),
+    ingest: readIngestConfig(read),
   };
   const signOn = hasSignOnMethod(config);
   if (signOn && config.session.keys.length === 0) {
@@ -220,6 +224,7 @@ export function redactConfig(config: AppConfig): Record<string, unknown> {
     sso: redactSsoConfig(config.sso),
     session: { ...config.session, keys: config.session.keys.map((key) => ({ id: key.id, secret: "***" })) },
     redisUrl: config.redisUrl === null ? null : redactUrl(config.redisUrl),
+    ingest: redactIngestConfig(config.ingest),
   };
 }
 

@@ -5,7 +5,8 @@ import type { Timers } from "../time/timers";
 import type { ChangePoller } from "./change-poller";
 import type { CursorStore } from "./cursor-store";
 import type { EventPoller } from "./event-poller";
-import type { RefreshIntake } from "./refresh-intake";
+import type { MemberRecord } from "../sources/member-record";
+import type { RecordResult, RefreshIntake } from "./refresh-intake";
 import type { RefreshReason } from "./refresh-queue";
 import { type RunLedger, toSnapshot } from "./run-ledger";
 import { SyncError, SyncErrorCode } from "./sync.error";
@@ -110,6 +111,30 @@ export class SyncService {
 
   runEventRefresh(): Promise<SyncRunSnapshot> {
     return this.startPoll((onStarted) => this.deps.eventPoller.poll(onStarted, this.deps.pollWaitMs));
+  }
+
+  /**
+   * Writes whole pushed records now, in one run of kind PUSH (or IMPORT): resolves once they are
+   * committed, each record with its own outcome (one refused record never blocks the others).
+   */
+  async acceptPushedMembers(
+    records: readonly MemberRecord[],
+    options: { kind?: "PUSH" | "IMPORT"; detail: string | null },
+  ): Promise<{ run: SyncRunSnapshot; results: RecordResult[] }> {
+    const run = await this.deps.runs.start(options.kind ?? "PUSH", options.detail);
+    let results: RecordResult[];
+    try {
+      results = await this.deps.intake.writeRecords({ runId: run.id, records });
+    } catch (error) {
+      await this.deps.runs.failRun(run.id, `the cache could not take the records: ${error instanceof Error ? error.message : String(error)}`).catch(() => undefined);
+      throw error;
+    }
+    return { run: await this.endIntake(run), results };
+  }
+
+  /** Queues members an outside system says changed (a signed webhook), in one run of kind WEBHOOK. */
+  async queueChanged(keys: string[], reason: "PUSH", detail: string | null): Promise<SyncRunSnapshot> {
+    return this.queueKeys("WEBHOOK", reason, validKeys(keys), detail);
   }
 
   /** Moves dead letters (all, or the named ones) back into the queue. */

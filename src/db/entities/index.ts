@@ -5,6 +5,7 @@ import { MemberDemographicEntity } from "./member-demographic.entity";
 import { MemberPhoneEntity } from "./member-phone.entity";
 import { MemberSocialLinkEntity } from "./member-social-link.entity";
 import { MemberEntity } from "./member.entity";
+import { PushIdempotencyEntity } from "./push-idempotency.entity";
 import { RefreshFailureEntity } from "./refresh-failure.entity";
 import { RefreshQueueRunEntity } from "./refresh-queue-run.entity";
 import { RefreshQueueEntity } from "./refresh-queue.entity";
@@ -23,6 +24,7 @@ export {
   MemberEntity,
   MemberPhoneEntity,
   MemberSocialLinkEntity,
+  PushIdempotencyEntity,
   RefreshFailureEntity,
   RefreshQueueEntity,
   RefreshQueueRunEntity,
@@ -52,4 +54,5 @@ export const ENTITIES = [
   SyncCursorEntity,
   SsoUsedTokenEntity,
   SyncLeaseEntity,
+  PushIdempotencyEntity,
 ];

@@ -102,7 +102,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ handler:
     authenticate(authenticator),
     (req, res, next) => handlers[policy.forViewer(localsOf(res).viewer).tier](req, res, next),
   );
-  mountIngest(app, { config: config.ingest, services, transactions: options.transactions, clock: options.clock });
+  mountIngest(app, { config: config.ingest, services, transactions: options.transactions, clock: options.clock, authenticator });
   app.use(notFound());
   app.use(jsonErrors(logger, MAX_REQUEST_BYTES));
   return {

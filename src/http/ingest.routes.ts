@@ -1,4 +1,7 @@
 import type { Express } from "express";
+import type { RequestAuthenticator } from "../auth/request-authenticator";
+import { MemberImporter } from "../imports/member-import";
+import { createImportRouter, IMPORTS_PATH } from "./imports/import.routes";
 import type { IngestConfig } from "../config/ingest.config";
 import type { GraphServices } from "../graph/context";
 import { DatabaseReplayGuard } from "../sso/replay/database-replay.guard";
@@ -11,9 +14,12 @@ import { createWebhookRouter, WEBHOOK_PATH } from "./webhooks/webhook.routes";
 /**
  * The ingestion routes beside /graphql (DESIGN §12), each mounted only when configured: the
  * push API with PUSH_API_KEYS, the change webhook with WEBHOOK_SECRETS. Unconfigured, they are 404.
+ * The CSV import is always there, for admins only.
  */
-export function mountIngest(app: Express, deps: { config: IngestConfig; services: GraphServices; transactions: TransactionRunner; clock: Clock }): void {
+export function mountIngest(app: Express, deps: { config: IngestConfig; services: GraphServices; transactions: TransactionRunner; clock: Clock; authenticator: RequestAuthenticator }): void {
   const { config, services, transactions, clock } = deps;
+  const importer = new MemberImporter({ sync: services.sync, dataSource: services.dataSource, transactions });
+  app.use(IMPORTS_PATH, createImportRouter({ authenticator: deps.authenticator, importer, logger: services.logger }));
   if (config.push.apiKeys.length > 0) {
     app.use(PUSH_PATH, createPushRouter({
       config: config.push,

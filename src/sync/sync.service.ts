@@ -132,6 +132,31 @@ export class SyncService {
     return { run: await this.endIntake(run), results };
   }
 
+  /** Opens a run of kind IMPORT that takes records a batch at a time ({@link importRecords}). */
+  beginImport(detail: string): Promise<SyncRunSnapshot> {
+    return this.deps.runs.start("IMPORT", detail);
+  }
+
+  /** Writes one batch of an import's records, committed before this resolves. */
+  importRecords(runId: string, records: readonly MemberRecord[]): Promise<RecordResult[]> {
+    return this.deps.intake.writeRecords({ runId, records });
+  }
+
+  /** Rows of an import refused before writing: the run counts them as failed. */
+  countSkipped(runId: string, rows: number): Promise<void> {
+    return this.deps.runs.countRefused(runId, rows);
+  }
+
+  /** The import read its last row: the run ends with its counts. */
+  endImport(runId: string): Promise<SyncRunSnapshot> {
+    return this.deps.runs.get(runId).then((run) => this.endIntake(run!));
+  }
+
+  /** The import could not go on (the file broke off, the cache refused): the run says why. */
+  failImport(runId: string, why: string): Promise<void> {
+    return this.deps.runs.failRun(runId, why);
+  }
+
   /** Queues members an outside system says changed (a signed webhook), in one run of kind WEBHOOK. */
   async queueChanged(keys: string[], reason: "PUSH", detail: string | null): Promise<SyncRunSnapshot> {
     return this.queueKeys("WEBHOOK", reason, validKeys(keys), detail);

@@ -1,6 +1,7 @@
 import { CommunityMembershipEntity } from "./community-membership.entity";
 import { CommunityEntity } from "./community.entity";
 import { EventEntity } from "./event.entity";
+import { ImportRowErrorEntity } from "./import-row-error.entity";
 import { MemberDemographicEntity } from "./member-demographic.entity";
 import { MemberPhoneEntity } from "./member-phone.entity";
 import { MemberSocialLinkEntity } from "./member-social-link.entity";
@@ -20,6 +21,7 @@ export {
   CommunityEntity,
   CommunityMembershipEntity,
   EventEntity,
+  ImportRowErrorEntity,
   MemberDemographicEntity,
   MemberEntity,
   MemberPhoneEntity,
@@ -55,4 +57,5 @@ export const ENTITIES = [
   SsoUsedTokenEntity,
   SyncLeaseEntity,
   PushIdempotencyEntity,
+  ImportRowErrorEntity,
 ];

@@ -1,7 +1,7 @@
 import { type MigrationInterface, type QueryRunner, Table, TableIndex } from "typeorm";
 import { instant, longText, varchar } from "./table-columns";
 
-/** Answers stored under a push's Idempotency-Key. */
+/** Answers stored under a push's Idempotency-Key, and the rows a CSV import skipped. */
 export class Ingest1795392400000 implements MigrationInterface {
   name = "Ingest1795392400000";
 
@@ -19,10 +19,23 @@ export class Ingest1795392400000 implements MigrationInterface {
         ],
       }),
     );
+    await queryRunner.createTable(
+      new Table({
+        name: "import_row_errors",
+        columns: [
+          { name: "run_id", type: "varchar", length: "36", isPrimary: true },
+          { name: "position", type: "integer", isPrimary: true },
+          { name: "row_number", type: "integer" },
+          varchar("column_name", 120),
+          varchar("reason", 500, false),
+        ],
+      }),
+    );
     await queryRunner.createIndex("push_idempotency", new TableIndex({ name: "idx_push_idempotency_expires", columnNames: ["expires_at"] }));
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.dropTable("import_row_errors");
     await queryRunner.dropTable("push_idempotency");
   }
 }

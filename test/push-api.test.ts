@@ -144,6 +144,12 @@ describe("push API: POST /push/v1/members", () => {
     assert.equal(await member("P-BIG"), null);
   });
 
+  it("reads a body that starts with a UTF-8 byte-order mark", async () => {
+    const body = `\uFEFF${JSON.stringify({ TenantCode: TENANT, Items: [memberInfo("P-BOM")] })}`;
+    const answer = await postJson(`${harness.baseUrl}/push/v1/members`, body, { "x-api-key": PUSH_KEY });
+    assert.deepEqual(answer.body, { success: true, count: 1, errorMessage: null });
+  });
+
   it("limits the rate per key, in JSON with Retry-After", async () => {
     for (let n = 0; n < 20; n += 1) assert.equal((await push(harness.baseUrl, [], { key: OTHER_PUSH_KEY })).status, 200);
     const limited = await push(harness.baseUrl, [], { key: OTHER_PUSH_KEY });

@@ -78,7 +78,8 @@ type Body = { tenantCode: unknown; items: unknown };
 function readBody(raw: Buffer): Body | string {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString("utf8"));
+    // Some Windows clients start UTF-8 with a byte-order mark, which JSON.parse refuses.
+    parsed = JSON.parse(raw.toString("utf8").replace(/^\uFEFF/, ""));
   } catch {
     return "The request body is not valid JSON";
   }

@@ -234,6 +234,7 @@ async function wire(
     services,
     logger,
     clock,
+    transactions,
     timers: overrides.sessionTimers,
     metrics,
   });

@@ -10,6 +10,7 @@ import { readSsoConfig, redactSsoConfig, type SsoConfig } from "./sso.config";
 import { readSessionConfig, type SessionConfig } from "./session.config";
 import { redactPersonifyConfig } from "./personify-source.config";
 import { type OperationsConfig, readOperationsConfig } from "./operations.config";
+import { type IngestConfig, readIngestConfig, redactIngestConfig } from "./ingest.config";
 import { type DemoAmsConfig, type DemoConfig, readDemoAmsConfig, readDemoConfig, readSourceConfig, type SourceConfig } from "./source.config";
 
 export const NODE_ENVS = ["development", "production", "test"] as const;
@@ -80,6 +81,8 @@ export interface AppConfig {
   directory: DirectoryConfig;
   /** Carries pub/sub between gateway processes; unset keeps pub/sub in-process. */
   redisUrl: string | null;
+  /** The push API and the change webhook. */
+  ingest: IngestConfig;
   /** Express "trust proxy": hops of X-Forwarded-For to believe for the client address. */
   trustProxy: number;
   /** Deployment namespace on Redis, `/metrics` access and readiness thresholds. */
@@ -126,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"])?.toString() ?? null,
     trustProxy: read.int("TRUST_PROXY", 0, 0, 10),
     operations: readOperationsConfig(read, { production: nodeEnv === "production", database, refreshIntervalMs: sync.refreshIntervalMs }),
+    ingest: readIngestConfig(read),
   };
   const signOn = hasSignOnMethod(config);
   if (signOn && config.session.keys.length === 0) {
@@ -226,6 +230,7 @@ export function redactConfig(config: AppConfig): Record<string, unknown> {
     session: { ...config.session, keys: config.session.keys.map((key) => ({ id: key.id, secret: "***" })) },
     redisUrl: config.redisUrl === null ? null : redactUrl(config.redisUrl),
     operations: { ...config.operations, metrics: { ...config.operations.metrics, token: config.operations.metrics.token === null ? null : "***" } },
+    ingest: redactIngestConfig(config.ingest),
   };
 }
 

@@ -9,6 +9,7 @@ import { SecurityGroupMembershipResolver, SecurityGroupResolver } from "./securi
 import { MeResolver, SessionResolver } from "./sso/sso.resolver";
 import { MemberChangeResolver, RefreshFailureResolver, RefreshMemberPayloadResolver, SyncResolver } from "./sync/sync.resolver";
 import { authChecker } from "./auth-checker";
+import { ImportRunResolver } from "./sync/import.resolver";
 
 export const RESOLVERS = [
   MemberResolver,
@@ -23,6 +24,7 @@ export const RESOLVERS = [
   RefreshMemberPayloadResolver,
   SessionResolver,
   MeResolver,
+  ImportRunResolver,
 ] as const;
 
 export interface SchemaOptions {

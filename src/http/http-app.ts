@@ -22,12 +22,14 @@ import type { Logger } from "../observability/logger";
 import type { GatewayMetrics } from "../observability/metrics";
 import type { Timers } from "../time/timers";
 import type { Clock } from "../time/clock";
+import type { TransactionRunner } from "../db/transaction-runner";
 import type { RequestListener } from "node:http";
 import { createGraphqlWsServer } from "./graphql-ws.server";
 import { jsonErrors, notFound, sendError } from "./json-errors";
 import { metricsPlugin } from "./metrics.plugin";
 import { metricsRoutes } from "./metrics.routes";
 import { operationLogPlugin } from "./operation-log.plugin";
+import { mountIngest } from "./ingest.routes";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -39,6 +41,8 @@ export interface HttpAppOptions {
   services: GraphServices;
   logger: Logger;
   clock: Clock;
+  /** The app's one runner: on SQLite every write goes through it. */
+  transactions: TransactionRunner;
   timers?: Timers;
   /** Served at `/metrics`; GraphQL operations and WebSocket counts are recorded into it. */
   metrics?: GatewayMetrics;
@@ -105,6 +109,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ handler:
     authenticate(authenticator),
     (req, res, next) => handlers[policy.forViewer(localsOf(res).viewer).tier](req, res, next),
   );
+  mountIngest(app, { config: config.ingest, services, transactions: options.transactions, clock: options.clock, authenticator });
   app.use(notFound());
   app.use(jsonErrors(logger, MAX_REQUEST_BYTES));
   return {

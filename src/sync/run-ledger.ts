@@ -199,6 +199,15 @@ export class RunLedger {
     }
   }
 
+  /** Items a trigger was handed and refused before writing (a bad import row): discovered, and failed. */
+  async countRefused(runId: string, refused: number): Promise<void> {
+    if (refused <= 0) return;
+    await this.transactions.run(async (manager) => {
+      await this.addDiscovered(manager, runId, refused, 0);
+      await this.addCounts(manager, new Map([[runId, { refreshed: 0, unchanged: 0, failed: refused }]]));
+    });
+  }
+
   /** Discovery is over: from now on the run ends as soon as its queue share is empty. */
   async endDiscovery(runId: string): Promise<void> {
     await this.transactions.autocommit((manager) => manager.update(SyncRunEntity, { id: runId }, { discovering: false }));

@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { SyncRunEntity } from "../db/entities";
+import { ImportRowErrorEntity, SyncRunEntity } from "../db/entities";
 import type { TransactionRunner } from "../db/transaction-runner";
 import type { Clock } from "../time/clock";
 import type { RunLedger } from "./run-ledger";
@@ -37,6 +37,15 @@ export class SyncMaintenance {
         .delete()
         .from(SyncRunEntity)
         .where("status IN (:...done) AND finishedAt < :cutoff", { done: ["SUCCEEDED", "PARTIAL", "FAILED"], cutoff: new Date(now - this.retentionMs) })
+        .execute(),
+    );
+    // An import's skipped rows go with its run.
+    await this.transactions.run((manager) =>
+      manager
+        .createQueryBuilder()
+        .delete()
+        .from(ImportRowErrorEntity)
+        .where(`runId NOT IN (${manager.createQueryBuilder().subQuery().select("r.id").from(SyncRunEntity, "r").getQuery()})`)
         .execute(),
     );
   }

@@ -5,7 +5,8 @@ import type { Timers } from "../time/timers";
 import type { ChangePoller } from "./change-poller";
 import type { CursorStore } from "./cursor-store";
 import type { EventPoller } from "./event-poller";
-import type { RefreshIntake } from "./refresh-intake";
+import type { MemberRecord } from "../sources/member-record";
+import type { RecordResult, RefreshIntake } from "./refresh-intake";
 import type { RefreshReason } from "./refresh-queue";
 import type { RunLedger } from "./run-ledger";
 import { SyncError, SyncErrorCode } from "./sync.error";
@@ -110,6 +111,55 @@ export class SyncService {
 
   runEventRefresh(): Promise<SyncRunSnapshot> {
     return this.startPoll((onStarted) => this.deps.eventPoller.poll(onStarted, this.deps.pollWaitMs));
+  }
+
+  /**
+   * Writes whole pushed records now, in one run of kind PUSH (or IMPORT): resolves once they are
+   * committed, each record with its own outcome (one refused record never blocks the others).
+   */
+  async acceptPushedMembers(
+    records: readonly MemberRecord[],
+    options: { kind?: "PUSH" | "IMPORT"; detail: string | null },
+  ): Promise<{ run: SyncRunSnapshot; results: RecordResult[] }> {
+    const run = await this.deps.runs.start(options.kind ?? "PUSH", options.detail);
+    let results: RecordResult[];
+    try {
+      results = await this.deps.intake.writeRecords({ runId: run.id, records });
+    } catch (error) {
+      await this.deps.runs.failRun(run.id, `the cache could not take the records: ${error instanceof Error ? error.message : String(error)}`).catch(() => undefined);
+      throw error;
+    }
+    return { run: await this.endIntake(run), results };
+  }
+
+  /** Opens a run of kind IMPORT that takes records a batch at a time ({@link importRecords}). */
+  beginImport(detail: string): Promise<SyncRunSnapshot> {
+    return this.deps.runs.start("IMPORT", detail);
+  }
+
+  /** Writes one batch of an import's records, committed before this resolves. */
+  importRecords(runId: string, records: readonly MemberRecord[]): Promise<RecordResult[]> {
+    return this.deps.intake.writeRecords({ runId, records });
+  }
+
+  /** Rows of an import refused before writing: the run counts them as failed. */
+  countSkipped(runId: string, rows: number): Promise<void> {
+    return this.deps.runs.countRefused(runId, rows);
+  }
+
+  /** The import read its last row: the run ends with its counts. */
+  endImport(runId: string): Promise<SyncRunSnapshot> {
+    return this.deps.runs.get(runId).then((run) => this.endIntake(run!));
+  }
+
+  /** The import could not go on (the file broke off, the cache refused): the run says why. */
+  failImport(runId: string, why: string): Promise<void> {
+    return this.deps.runs.failRun(runId, why);
+  }
+
+  /** Queues members an outside system says changed (a signed webhook), in one run of kind WEBHOOK. */
+  async queueChanged(keys: string[], reason: "PUSH", detail: string | null): Promise<SyncRunSnapshot> {
+    return this.queueKeys("WEBHOOK", reason, validKeys(keys), detail);
   }
 
   /** Moves dead letters (all, or the named ones) back into the queue. */

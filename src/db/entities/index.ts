@@ -1,10 +1,12 @@
 import { CommunityMembershipEntity } from "./community-membership.entity";
 import { CommunityEntity } from "./community.entity";
 import { EventEntity } from "./event.entity";
+import { ImportRowErrorEntity } from "./import-row-error.entity";
 import { MemberDemographicEntity } from "./member-demographic.entity";
 import { MemberPhoneEntity } from "./member-phone.entity";
 import { MemberSocialLinkEntity } from "./member-social-link.entity";
 import { MemberEntity } from "./member.entity";
+import { PushIdempotencyEntity } from "./push-idempotency.entity";
 import { RefreshFailureEntity } from "./refresh-failure.entity";
 import { RefreshQueueRunEntity } from "./refresh-queue-run.entity";
 import { RefreshQueueEntity } from "./refresh-queue.entity";
@@ -19,10 +21,12 @@ export {
   CommunityEntity,
   CommunityMembershipEntity,
   EventEntity,
+  ImportRowErrorEntity,
   MemberDemographicEntity,
   MemberEntity,
   MemberPhoneEntity,
   MemberSocialLinkEntity,
+  PushIdempotencyEntity,
   RefreshFailureEntity,
   RefreshQueueEntity,
   RefreshQueueRunEntity,
@@ -52,4 +56,6 @@ export const ENTITIES = [
   SyncCursorEntity,
   SsoUsedTokenEntity,
   SyncLeaseEntity,
+  PushIdempotencyEntity,
+  ImportRowErrorEntity,
 ];

@@ -10,7 +10,8 @@ registerEnumType(SyncRunKind, {
   name: "SyncRunKind",
   description:
     "PERIODIC: the changed-since poll. EVENTS: the events poll. MANUAL: refreshMember(s). COMMUNITY: refreshCommunity. " +
-    "FULL: fullResync. RETRY: retryRefreshFailures. LOGIN: a sign-on's refresh. SWEEP: the expiry sweep.",
+    "FULL: fullResync. RETRY: retryRefreshFailures. LOGIN: a sign-on's refresh. SWEEP: the expiry sweep. " +
+    "PUSH: records pushed to /push/v1/members. WEBHOOK: keys named by a signed change webhook. IMPORT: a CSV import.",
 });
 
 export const SyncRunStatus = enumOf(SYNC_RUN_STATUSES);

@@ -7,7 +7,8 @@ import type { ReplayGuard } from "./replay.guard";
 /** Purge expired ids about once in this many claims: no timer to manage, and cheap. */
 const PURGE_EVERY = 100;
 
-function isDuplicateKey(error: unknown): boolean {
+/** A primary or unique key already held the value (MySQL/MariaDB errno 1062, SQLite UNIQUE). */
+export function isDuplicateKey(error: unknown): boolean {
   if (!(error instanceof QueryFailedError)) return false;
   const driverError = (error as QueryFailedError & { driverError?: { errno?: number; message?: string } }).driverError;
   return driverError?.errno === 1062 || /UNIQUE constraint failed/i.test(String(driverError?.message ?? error.message));
@@ -38,6 +39,11 @@ export class DatabaseReplayGuard implements ReplayGuard {
       if (isDuplicateKey(error)) return false;
       throw error;
     }
+  }
+
+  /** Forgets a claim, so the id may be presented again (its work failed before it was done). */
+  async release(tokenId: string): Promise<void> {
+    await this.transactions.run((manager) => manager.delete(SsoUsedTokenEntity, { tokenId: `${this.namespace}:${tokenId}` }));
   }
 
   async purgeExpired(): Promise<void> {

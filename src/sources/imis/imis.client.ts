@@ -1,8 +1,8 @@
-import { handleWhen, retry, type RetryPolicy } from "cockatiel";
+import { amsRetryPolicy } from "../ams-retry.policy";
+import { type RetryPolicy } from "cockatiel";
 import type { ImisSourceConfig } from "../../config/imis.config";
 import type { Logger } from "../../observability/logger";
-import { amsBackoff } from "../rest/rest.client";
-import { isRetryable, SourceError, SourceErrorCode } from "../source.error";
+import { SourceError, SourceErrorCode } from "../source.error";
 import { type PagedResult, readPagedResult } from "./imis-envelope";
 import { exchange, type ImisExchange, type ImisHttpDeps, jsonBody, statusError } from "./imis-http";
 import { ImisTokenProvider } from "./imis-token.provider";
@@ -20,8 +20,6 @@ export interface ImisClientDeps {
 /** Query parameters; iMIS filters are `Field=operator:value`. */
 export type ImisQuery = Record<string, string | undefined>;
 
-/** The longest in-call retry wait; a longer `Retry-After` goes back to the queue, which waits it out. */
-const MAX_IN_CALL_DELAY_MS = 30_000;
 
 /**
  * The iMIS REST API's HTTP layer: a bearer token from {@link ImisTokenProvider} (renewed
@@ -40,16 +38,7 @@ export class ImisClient {
   ) {
     this.http = { fetch: deps.fetch ?? globalThis.fetch, now: deps.now ?? Date.now };
     this.tokens = new ImisTokenProvider(config, this.http);
-    const maxDelayMs = Math.max(config.retryBaseMs, MAX_IN_CALL_DELAY_MS);
-    const retryNow = (error: Error) => isRetryable(error) && ((error as SourceError).retryAfterMs ?? 0) <= maxDelayMs;
-    this.policy = retry(handleWhen(retryNow), {
-      maxAttempts: config.retries,
-      backoff: amsBackoff(config.retryBaseMs, maxDelayMs, deps.random ?? Math.random),
-    });
-    this.policy.onRetry((event) => {
-      const error = "error" in event ? event.error : undefined;
-      deps.logger.warn({ attempt: event.attempt, delayMs: event.delay, reason: error instanceof Error ? error.message : "unknown" }, "iMIS call failed; retrying");
-    });
+    this.policy = amsRetryPolicy({ ...config, random: deps.random, logger: deps.logger, label: "iMIS" });
   }
 
   /** GET `/api/<path>`; the parsed JSON body. */

@@ -1,7 +1,8 @@
-import { handleWhen, retry, type RetryPolicy } from "cockatiel";
+import { amsRetryPolicy } from "../ams-retry.policy";
+import { type RetryPolicy } from "cockatiel";
 import type { Logger } from "../../observability/logger";
-import { amsBackoff, retryAfterMs } from "../rest/rest.client";
-import { isRetryable, SourceError, SourceErrorCode } from "../source.error";
+import { retryAfterMs } from "../rest/rest.client";
+import { SourceError, SourceErrorCode } from "../source.error";
 import { describeODataError, type ODataPage, readCollection, readODataError } from "./personify-odata.wire";
 
 /** What the OData client needs of the configuration. */
@@ -38,7 +39,6 @@ export interface ODataQuery {
   select: readonly string[];
 }
 
-const DEFAULT_MAX_IN_CALL_DELAY_MS = 30_000;
 const BODY_SNIPPET_CHARS = 120;
 
 /**
@@ -63,16 +63,7 @@ export class PersonifyODataClient {
     this.now = deps.now ?? Date.now;
     this.authorization = `Basic ${Buffer.from(`${settings.username}:${settings.password}`, "utf8").toString("base64")}`;
     this.root = new URL(`${settings.url}/`);
-    const maxDelayMs = deps.maxInCallDelayMs ?? Math.max(settings.retryBaseMs, DEFAULT_MAX_IN_CALL_DELAY_MS);
-    const retryNow = (error: Error) => isRetryable(error) && ((error as SourceError).retryAfterMs ?? 0) <= maxDelayMs;
-    this.policy = retry(handleWhen(retryNow), {
-      maxAttempts: settings.retries,
-      backoff: amsBackoff(settings.retryBaseMs, Math.max(maxDelayMs, 1), deps.random ?? Math.random),
-    });
-    this.policy.onRetry((event) => {
-      const error = "error" in event ? event.error : undefined;
-      deps.logger.warn({ attempt: event.attempt, delayMs: event.delay, reason: error instanceof Error ? error.message : "unknown" }, "Personify call failed; retrying");
-    });
+    this.policy = amsRetryPolicy({ ...settings, maxInCallDelayMs: deps.maxInCallDelayMs, random: deps.random, logger: deps.logger, label: "Personify" });
   }
 
   /** The length of the first request's URL, so callers can keep a filter under the server's limit. */

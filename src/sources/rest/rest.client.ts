@@ -1,8 +1,8 @@
-import { backoffDelayMs } from "../../time/backoff";
-import { handleWhen, type IBackoff, type IRetryBackoffContext, retry, type RetryPolicy } from "cockatiel";
+import { amsRetryPolicy } from "../ams-retry.policy";
+import { type RetryPolicy } from "cockatiel";
 import type { RestSourceConfig } from "../../config/source.config";
 import type { Logger } from "../../observability/logger";
-import { isRetryable, SourceError, SourceErrorCode } from "../source.error";
+import { SourceError, SourceErrorCode } from "../source.error";
 
 export interface RestClientDeps {
   logger: Logger;
@@ -23,8 +23,6 @@ export interface RestAnswer {
 type Query = Record<string, string | null | undefined>;
 
 const BODY_SNIPPET_CHARS = 80;
-/** The longest in-call retry wait; a longer `Retry-After` goes back to the queue, which waits it out. */
-const MAX_IN_CALL_DELAY_MS = 30_000;
 /** A `Retry-After` is believed up to an hour: a bad clock or header must not park members for days. */
 const MAX_RETRY_AFTER_MS = 60 * 60_000;
 
@@ -44,18 +42,7 @@ export class RestClient {
   ) {
     this.fetch = deps.fetch ?? globalThis.fetch;
     this.now = deps.now ?? Date.now;
-    const maxDelayMs = Math.max(config.retryBaseMs, MAX_IN_CALL_DELAY_MS);
-    // Whether to retry is isRetryable's call; an AMS asking for a longer pause than an in-call
-    // wait only changes when: the caller (the refresh queue) waits it out instead.
-    const retryNow = (error: Error) => isRetryable(error) && ((error as SourceError).retryAfterMs ?? 0) <= maxDelayMs;
-    this.policy = retry(handleWhen(retryNow), {
-      maxAttempts: config.retries,
-      backoff: amsBackoff(config.retryBaseMs, maxDelayMs, deps.random ?? Math.random),
-    });
-    this.policy.onRetry((event) => {
-      const error = "error" in event ? event.error : undefined;
-      deps.logger.warn({ attempt: event.attempt, delayMs: event.delay, reason: error instanceof Error ? error.message : "unknown" }, "AMS call failed; retrying");
-    });
+    this.policy = amsRetryPolicy({ ...config, random: deps.random, logger: deps.logger, label: "AMS" });
   }
 
   async get(path: string, query: Query = {}): Promise<RestAnswer> {
@@ -95,24 +82,7 @@ export class RestClient {
   }
 }
 
-/** The wait before retry `attempt` (0 = first): the one back-off, from the injected randomness. */
-export function retryDelayMs(baseMs: number, attempt: number, random: () => number, maxMs: number): number {
-  return backoffDelayMs(attempt + 1, { baseMs, maxMs }, random);
-}
-
-/**
- * Retry waits: `retryDelayMs` for the attempt, or longer when the failed answer carried a
- * `Retry-After` (the policy only retries in-call when that fits under the cap).
- */
-export function amsBackoff(baseMs: number, maxMs: number, random: () => number, attempt = 0) {
-  return {
-    next(context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
-      const error = "error" in context.result ? context.result.error : undefined;
-      const asked = error instanceof SourceError ? (error.retryAfterMs ?? 0) : 0;
-      return { duration: Math.max(retryDelayMs(baseMs, attempt, random, maxMs), asked), ...amsBackoff(baseMs, maxMs, random, attempt + 1) };
-    },
-  };
-}
+export { amsBackoff, retryDelayMs } from "../ams-retry.policy";
 
 /** `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from now, capped; undefined if absent or unreadable. */
 export function retryAfterMs(header: string | null, nowMs: number): number | undefined {

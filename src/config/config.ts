@@ -4,6 +4,7 @@ import { ConfigError } from "./config.error";
 import { isValidTimeZone } from "../time/clock";
 import { EnvReader } from "./env-readers";
 import { type DirectoryConfig, readDirectoryConfig } from "./directory.config";
+import { type FederationConfig, readFederationConfig } from "./federation.config";
 import { readSyncConfig, type SyncConfig } from "./sync.config";
 import { readSsoConfig, redactSsoConfig, type SsoConfig } from "./sso.config";
 import { readSessionConfig, type SessionConfig } from "./session.config";
@@ -79,6 +80,8 @@ export interface AppConfig {
   redisUrl: string | null;
   /** Express "trust proxy": hops of X-Forwarded-For to believe for the client address. */
   trustProxy: number;
+  /** Serving as an Apollo Federation subgraph. */
+  federation: FederationConfig;
 }
 
 const DEFAULT_SQLITE_FILE = path.join("data", "amsgate.sqlite");
@@ -118,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     directory: readDirectoryConfig(read),
     redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"])?.toString() ?? null,
     trustProxy: read.int("TRUST_PROXY", 0, 0, 10),
+    federation: readFederationConfig(read, nodeEnv === "production"),
   };
   const signOn = hasSignOnMethod(config);
   if (signOn && config.session.keys.length === 0) {
@@ -220,6 +224,7 @@ export function redactConfig(config: AppConfig): Record<string, unknown> {
     sso: redactSsoConfig(config.sso),
     session: { ...config.session, keys: config.session.keys.map((key) => ({ id: key.id, secret: "***" })) },
     redisUrl: config.redisUrl === null ? null : redactUrl(config.redisUrl),
+    federation: { ...config.federation, gatewayKeys: config.federation.gatewayKeys.map(() => "***") },
   };
 }
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { askOver } from "./support/graphql-client";
 import { ADMIN_KEY, startTestApp, type TestApp } from "./support/test-app";
 
-const PRODUCTION = { NODE_ENV: "production", LOG_LEVEL: "silent" };
+const PRODUCTION = { NODE_ENV: "production", LOG_LEVEL: "silent", AMS_SOURCE: "demo" };
 
 /** Mistakes whose graphql-js messages suggest names from the schema. */
 const GUESSES: Array<{ query: string; variables?: Record<string, unknown>; code: string }> = [

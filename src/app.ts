@@ -8,7 +8,8 @@ import { connectDatabase, databaseTarget } from "./db/database-connect";
 import { TransactionRunner } from "./db/transaction-runner";
 import type { GraphServices } from "./graph/context";
 import { createPubSubBundle } from "./graph/pubsub";
-import { buildGraphSchema } from "./graph/schema";
+import { buildGraphSchema, printContract } from "./graph/schema";
+import { toSubgraphSchema } from "./graph/federation/subgraph-schema";
 import { createFrontDoor } from "./http/front-door";
 import { createHttpApp, GRAPHQL_PATH } from "./http/http-app";
 import { createLogger, type Logger } from "./observability/logger";
@@ -221,9 +222,11 @@ async function wire(
     sso,
     sessions,
     directory: config.directory,
+    federation: config.federation,
   };
 
-  const schema = await buildGraphSchema({ pubSub: bus.pubSub });
+  const graphSchema = await buildGraphSchema({ pubSub: bus.pubSub });
+  const schema = toSubgraphSchema(graphSchema, printContract(graphSchema));
   const authenticator = new RequestAuthenticator(config.adminApiKeys.keys, [sessions]);
   const isReady = () => database.isReady();
   const http = await createHttpApp({

@@ -1,8 +1,11 @@
+import "reflect-metadata";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { it } from "node:test";
 import { createPubSub } from "@graphql-yoga/subscription";
+import { isUnionType } from "graphql";
+import { toSubgraphSchema } from "../src/graph/federation/subgraph-schema";
 import { buildGraphSchema, printContract } from "../src/graph/schema";
 
 const CONTRACT = path.resolve(__dirname, "../../schema/schema.graphql");
@@ -20,4 +23,13 @@ it("schema/schema.graphql is exactly what the code emits (run `npm run schema` a
         "Run `npm run schema` and commit the result.",
     );
   }
+});
+
+it("the contract is a valid Federation 2 subgraph with the four entities", async () => {
+  const schema = await buildGraphSchema({ pubSub: createPubSub() });
+  const subgraph = toSubgraphSchema(schema, printContract(schema));
+  const entity = subgraph.getType("_Entity");
+  assert.ok(isUnionType(entity));
+  assert.deepEqual(entity.getTypes().map((type) => type.name).sort(), ["Community", "Event", "Member", "SecurityGroup"]);
+  assert.ok(subgraph.getSubscriptionType(), "subscriptions are still served");
 });

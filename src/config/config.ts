@@ -5,6 +5,7 @@ import { isValidTimeZone } from "../time/clock";
 import { EnvReader } from "./env-readers";
 import { type DirectoryConfig, readDirectoryConfig } from "./directory.config";
 import { redactImisConfig } from "./imis.config";
+import { type FederationConfig, readFederationConfig } from "./federation.config";
 import { readSyncConfig, type SyncConfig } from "./sync.config";
 import { readSsoConfig, redactSsoConfig, type SsoConfig } from "./sso.config";
 import { readSessionConfig, type SessionConfig } from "./session.config";
@@ -87,6 +88,8 @@ export interface AppConfig {
   trustProxy: number;
   /** Deployment namespace on Redis, `/metrics` access and readiness thresholds. */
   operations: OperationsConfig;
+  /** Serving as an Apollo Federation subgraph. */
+  federation: FederationConfig;
 }
 
 const DEFAULT_SQLITE_FILE = path.join("data", "amsgate.sqlite");
@@ -130,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     trustProxy: read.int("TRUST_PROXY", 0, 0, 10),
     operations: readOperationsConfig(read, { production: nodeEnv === "production", database, refreshIntervalMs: sync.refreshIntervalMs }),
     ingest: readIngestConfig(read),
+    federation: readFederationConfig(read, nodeEnv === "production"),
   };
   const signOn = hasSignOnMethod(config);
   if (signOn && config.session.keys.length === 0) {
@@ -231,6 +235,7 @@ export function redactConfig(config: AppConfig): Record<string, unknown> {
     redisUrl: config.redisUrl === null ? null : redactUrl(config.redisUrl),
     operations: { ...config.operations, metrics: { ...config.operations.metrics, token: config.operations.metrics.token === null ? null : "***" } },
     ingest: redactIngestConfig(config.ingest),
+    federation: { ...config.federation, gatewayKeys: config.federation.gatewayKeys.map(() => "***") },
   };
 }
 

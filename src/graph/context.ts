@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { DirectoryConfig } from "../config/directory.config";
+import type { FederationConfig } from "../config/federation.config";
 import type { Logger } from "../observability/logger";
 import type { SessionTokens } from "../sso/session/session-tokens";
 import type { SsoExchangeService } from "../sso/sso-exchange.service";
@@ -19,6 +20,8 @@ export interface GraphServices {
   sessions: SessionTokens;
   /** Which rosters are open to every member. */
   directory: DirectoryConfig;
+  /** Who may read the subgraph schema. */
+  federation: FederationConfig;
 }
 
 /** A graphql-ws connection, for `renewSession` to extend in place. */
@@ -33,6 +36,8 @@ export interface RequestOrigin {
   clientAddress: string;
   /** Set for operations on a WebSocket connection. */
   connection?: ConnectionSession;
+  /** The `x-gateway-key` an HTTP request presented: a federation gateway reading `_service`. */
+  gatewayKey?: string;
 }
 
 /** Per operation: who asks, and loaders that live exactly as long as this operation. */

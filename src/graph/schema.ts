@@ -1,4 +1,5 @@
-import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
+import { printSchemaWithDirectives } from "@graphql-tools/utils";
+import { type GraphQLSchema, lexicographicSortSchema } from "graphql";
 import { buildSchema, type PubSub } from "type-graphql";
 import { CommunityMembershipResolver } from "./community/community-membership.resolver";
 import { CommunityResolver } from "./community/community.resolver";
@@ -31,7 +32,13 @@ export interface SchemaOptions {
   pubSub: PubSub;
 }
 
-/** The executable schema, built from the decorated classes. */
+/**
+ * Federation 2 features the schema uses (`@key` on entities, `@shareable` on page types). The
+ * version is the oldest with everything used, so that older routers compose it too.
+ */
+export const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
+
+/** The schema built from the decorated classes; served as a subgraph (see `toSubgraphSchema`). */
 export async function buildGraphSchema(options: SchemaOptions): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...RESOLVERS],
@@ -43,7 +50,10 @@ export async function buildGraphSchema(options: SchemaOptions): Promise<GraphQLS
   });
 }
 
-/** The contract as committed in `schema/schema.graphql`: sorted, so diffs show real changes only. */
+/**
+ * The contract as committed in `schema/schema.graphql`: the subgraph SDL, with its federation
+ * directives, that the served schema is built from. Sorted, so diffs show real changes only.
+ */
 export function printContract(schema: GraphQLSchema): string {
-  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+  return `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(lexicographicSortSchema(schema))}\n`;
 }

@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import {
   ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
@@ -16,6 +17,7 @@ import type { RequestAuthenticator } from "../auth/request-authenticator";
 import type { Viewer } from "../auth/viewer";
 import type { AppConfig } from "../config/config";
 import { createContext, type GraphContext, type GraphServices } from "../graph/context";
+import { GATEWAY_KEY_HEADER } from "../graph/federation/subgraph-schema";
 import { ClientErrorCode, createErrorFormatter, type ErrorFormatter, fromAuthError } from "../graph/errors";
 import { LimitTier, MAX_REQUEST_BYTES, OperationPolicy, type TierPolicy } from "../graph/operation-limits";
 import type { Logger } from "../observability/logger";
@@ -90,7 +92,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ handler:
 
   const context = async ({ req, res }: { req: express.Request; res: Response }) => {
     const { viewer, requestId } = localsOf(res);
-    return createContext(services, viewer, requestId, { clientAddress: req.ip ?? "unknown" });
+    const gatewayKey = req.get(GATEWAY_KEY_HEADER);
+    return createContext(services, viewer, requestId, { clientAddress: req.ip ?? "unknown", ...(gatewayKey ? { gatewayKey } : {}) });
   };
   const handlers: Record<LimitTier, RequestHandler> = {
     [LimitTier.STANDARD]: expressMiddleware(standard, { context }),
@@ -143,6 +146,9 @@ async function startApollo(
     plugins: [
       // No cache hints are set; the plugin would still wrap every field resolution (measured in bench/).
       ApolloServerPluginCacheControlDisabled(),
+      // Apollo turns on federated tracing for a subgraph schema; nothing here reports usage, and
+      // a trace would hand any caller resolver timings and unformatted errors.
+      ApolloServerPluginInlineTraceDisabled(),
       ...lifecycle,
       config.graphql.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })

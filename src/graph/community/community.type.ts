@@ -1,7 +1,8 @@
-import { Field, ID, ObjectType } from "type-graphql";
+import { Directive, Field, ID, ObjectType } from "type-graphql";
 import { connectionTypes } from "../pagination/connection.types";
 import { DateScalar, DateTimeScalar } from "../scalars";
 
+@Directive('@key(fields: "key")')
 @ObjectType({ simpleResolvers: true, description: "A committee, chapter, special-interest group, … as the AMS lists it." })
 export class Community {
   @Field(() => ID) key!: string;

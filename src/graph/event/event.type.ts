@@ -1,7 +1,8 @@
-import { Field, ID, ObjectType } from "type-graphql";
+import { Directive, Field, ID, ObjectType } from "type-graphql";
 import { connectionTypes } from "../pagination/connection.types";
 import { DateTimeScalar } from "../scalars";
 
+@Directive('@key(fields: "key")')
 @ObjectType({ simpleResolvers: true, description: "A meeting, course or conference from the AMS." })
 export class Event {
   @Field(() => ID) key!: string;

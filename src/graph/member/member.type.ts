@@ -1,5 +1,5 @@
 import { enumOf } from "../enum-of";
-import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import { Directive, Field, ID, ObjectType, registerEnumType } from "type-graphql";
 import type { Viewer } from "../../auth/viewer";
 import { MEMBER_STATUSES } from "../../db/entities/member.entity";
 import { PHONE_TYPES, SOCIAL_NETWORKS } from "../../sources/member-record";
@@ -51,6 +51,7 @@ export class Demographic {
   @Field() isFreeForm!: boolean;
 }
 
+@Directive('@key(fields: "key")')
 @ObjectType({ simpleResolvers: true, description: "A person or organization as the AMS knows them, from the cache." })
 export class Member {
   @Field(() => ID, { description: "The AMS's unique key; everything joins on it." }) key!: string;

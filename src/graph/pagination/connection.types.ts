@@ -1,5 +1,9 @@
-import { Field, Int, ObjectType } from "type-graphql";
+import { Directive, Field, Int, ObjectType } from "type-graphql";
 
+/** Every subgraph of a federated graph may define the same page shapes (Apollo Federation 2). */
+const SHAREABLE = "@shareable";
+
+@Directive(SHAREABLE)
 @ObjectType({ simpleResolvers: true, description: "Where a page sits in its list (Relay cursor connections)." })
 export class PageInfo {
   @Field() hasNextPage!: boolean;
@@ -19,12 +23,14 @@ export interface PageOf<Node> {
 
 /** Builds the connection and edge types for one node type. */
 export function connectionTypes<Node>(nodeType: new () => Node, name: string) {
+  @Directive(SHAREABLE)
   @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class Edge {
     @Field() cursor!: string;
     @Field(() => nodeType) node!: Node;
   }
 
+  @Directive(SHAREABLE)
   @ObjectType(`${name}Connection`, { simpleResolvers: true })
   class Connection implements PageOf<Node> {
     @Field(() => [Edge]) edges!: Edge[];

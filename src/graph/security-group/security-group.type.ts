@@ -1,5 +1,5 @@
 import { enumOf } from "../enum-of";
-import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import { Directive, Field, ID, ObjectType, registerEnumType } from "type-graphql";
 import { SECURITY_GROUP_KINDS } from "../../db/entities/security-group.entity";
 import { connectionTypes } from "../pagination/connection.types";
 import { DateScalar, DateTimeScalar } from "../scalars";
@@ -10,6 +10,7 @@ registerEnumType(SecurityGroupKind, {
   description: "SYSTEM: Public, Authenticated, IsMember, Staff, Admin. AMS: defined by the AMS or a member type.",
 });
 
+@Directive('@key(fields: "key")')
 @ObjectType({ simpleResolvers: true, description: "A group that decides access." })
 export class SecurityGroup {
   @Field(() => ID) key!: string;

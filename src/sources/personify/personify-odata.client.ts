@@ -1,5 +1,5 @@
 import { amsRetryPolicy } from "../ams-retry.policy";
-import { type RetryPolicy } from "cockatiel";
+import type { RetryPolicy } from "cockatiel";
 import type { Logger } from "../../observability/logger";
 import { retryAfterMs } from "../rest/rest.client";
 import { SourceError, SourceErrorCode } from "../source.error";

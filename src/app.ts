@@ -15,6 +15,9 @@ import { createLogger, type Logger } from "./observability/logger";
 import type { AmsSource } from "./sources/ams-source";
 import { createSource } from "./sources/create-source";
 import type { CredentialLimiters } from "./sso/credentials/credentials.method";
+import { BrowserSignOn } from "./sso/browser/browser-sign-on";
+import { DatabaseReplayGuard } from "./sso/replay/database-replay.guard";
+import { DatabaseSessionRevocations } from "./sso/session/session-revocations";
 import { SessionTokens } from "./sso/session/session-tokens";
 import { SsoExchangeService } from "./sso/sso-exchange.service";
 import { createSsoHandlers } from "./sso/sso-handlers";
@@ -172,7 +175,7 @@ async function wire(
     timers: overrides.timers,
     random: overrides.random,
   });
-  const sessions = new SessionTokens(config.session, clock);
+  const sessions = new SessionTokens(config.session, clock, new DatabaseSessionRevocations(transactions, clock));
   const handlers = createSsoHandlers(config, {
     source,
     transactions,
@@ -188,6 +191,17 @@ async function wire(
     logger,
     loginRefreshWaitMs: config.session.loginRefreshWaitMs,
   });
+  const sealing = config.session.keys[0];
+  const browserSignOn =
+    config.browserSso.providers.length > 0 && sealing
+      ? new BrowserSignOn(config.browserSso, {
+          sso,
+          secret: sealing.secret,
+          replayGuard: new DatabaseReplayGuard(transactions, clock, "login-state"),
+          clock,
+          logger,
+        })
+      : undefined;
   const services: GraphServices = {
     dataSource: database.dataSource,
     clock,
@@ -209,6 +223,7 @@ async function wire(
     logger,
     clock,
     timers: overrides.sessionTimers,
+    browserSignOn,
   });
   deps.mount(http.handler);
   return {

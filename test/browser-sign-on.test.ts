@@ -3,7 +3,9 @@ import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { createLogger } from "../src/observability/logger";
 import { BrowserAgent, formAction } from "./support/browser-agent";
-import { gql } from "./support/graphql-client";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { gql, wsExecute } from "./support/graphql-client";
 import { InMemoryAms, memberInfo, startFakeAms, type FakeAms } from "./support/in-memory-ams";
 import { startOpenIdProvider, type OpenIdProvider } from "./support/openid-provider";
 import { freePort, startTestApp, type TestApp } from "./support/test-app";
@@ -12,6 +14,7 @@ const RETURN_URL = "http://localhost:5173/app/home";
 const APP_ORIGIN = "http://localhost:5173";
 const CLIENT_SECRET = "novi-client-secret-0123456789abcdef";
 const ME = `{ me { kind member { key } } }`;
+const SIGNING_KEYS = `k1:${"c3".repeat(32)}`;
 
 describe("browser sign-on: authorization code with PKCE against a real OpenID provider", () => {
   const ams = new InMemoryAms();
@@ -65,6 +68,8 @@ describe("browser sign-on: authorization code with PKCE against a real OpenID pr
         AUTH_PUBLIC_URL: base,
         SSO_RETURN_URL_ALLOWLIST: `${APP_ORIGIN}/app/`,
         SESSION_COOKIE_SECURE: "false",
+        // Shared, so that a second gateway process verifies the first one's sessions.
+        SESSION_SIGNING_KEYS: SIGNING_KEYS,
       },
       overrides: { logger: createLogger("info", sink) },
     });
@@ -234,5 +239,61 @@ describe("browser sign-on: authorization code with PKCE against a real OpenID pr
     assert.match(logout.headers.getSetCookie().join(), /amsgate_session=;/);
     assert.equal((await cookieGql(token)).status, 401);
     assert.equal((await gql(harness.url, ME, {}, token)).status, 401);
+  });
+
+  /** A graphql-ws client whose upgrade request carries the session cookie and an Origin, as a browser's would. */
+  function cookieSocket(token: string, origin: string) {
+    const closes: number[] = [];
+    const headers = { cookie: `amsgate_session=${token}`, origin };
+    const client = createClient({
+      url: harness.url.replace(/^http/, "ws"),
+      webSocketImpl: class extends WebSocket {
+        constructor(url: string, protocols?: string | string[]) {
+          super(url, protocols, { headers });
+        }
+      },
+      retryAttempts: 0,
+      lazy: true,
+      on: { closed: (event) => closes.push((event as { code: number }).code) },
+    });
+    return { client, closes };
+  }
+
+  it("authenticates graphql-ws by cookie only from an allowed Origin", async () => {
+    const agent = new BrowserAgent();
+    await agent.request((await toCallback(agent, "novi", "alice")).callback.toString());
+    const token = agent.cookie(base, "amsgate_session")!;
+    const allowed = cookieSocket(token, APP_ORIGIN);
+    const answer = await wsExecute<any>(allowed.client, ME);
+    assert.deepEqual(answer.data?.me, { kind: "session", member: { key: "K1" } });
+    await allowed.client.dispose();
+    const foreign = cookieSocket(token, "https://evil.example");
+    await assert.rejects(wsExecute(foreign.client, ME));
+    assert.deepEqual(foreign.closes, [4403]);
+    await foreign.client.dispose();
+  });
+
+  it("a sign-out holds for renewed tokens of the session and in another gateway process", async () => {
+    const agent = new BrowserAgent();
+    const answer = await agent.request((await toCallback(agent, "novi", "alice", { delivery: "code" })).callback.toString());
+    const code = new URLSearchParams(new URL(answer.headers.get("location")!).hash.slice(1)).get("amsgate_code")!;
+    const signedOn = await gql<any>(harness.url, `mutation($input: ExchangeSsoTokenInput!) { exchangeSsoToken(input: $input) { accessToken } }`, { input: { method: "LOGIN_CODE", token: code } });
+    const first = signedOn.data.exchangeSsoToken.accessToken as string;
+    const renewed = (await gql<any>(harness.url, `mutation { renewSession { accessToken } }`, {}, first)).data.renewSession.accessToken as string;
+    assert.notEqual(renewed, first);
+    const other = await startTestApp({
+      keepData: true,
+      env: { AMS_SOURCE: "rest", AMS_URL: fakeAms.url, AMS_API_KEY: fakeAms.apiKey, SESSION_SIGNING_KEYS: SIGNING_KEYS },
+    });
+    try {
+      assert.equal((await gql<any>(other.url, ME, {}, renewed)).data?.me.member.key, "K1", "the other process accepts the session before sign-out");
+      const logout = await fetch(`${base}/auth/logout`, { method: "POST", headers: { authorization: `Bearer ${first}` } });
+      assert.equal(logout.status, 204);
+      for (const url of [harness.url, other.url]) {
+        for (const token of [first, renewed]) assert.equal((await gql(url, ME, {}, token)).status, 401, url);
+      }
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -24,6 +24,9 @@ import type { AmsSource } from "./sources/ams-source";
 import { createSource } from "./sources/create-source";
 import { demoMultiProcessWarning } from "./sources/demo/multi-process.warning";
 import type { CredentialLimiters } from "./sso/credentials/credentials.method";
+import { BrowserSignOn } from "./sso/browser/browser-sign-on";
+import { DatabaseReplayGuard } from "./sso/replay/database-replay.guard";
+import { DatabaseSessionRevocations } from "./sso/session/session-revocations";
 import { SessionTokens } from "./sso/session/session-tokens";
 import { SsoExchangeService } from "./sso/sso-exchange.service";
 import { createSsoHandlers } from "./sso/sso-handlers";
@@ -197,7 +200,7 @@ async function wire(
     random: overrides.random,
   });
   metrics.watchLeader(async () => sync.internals.leadership.isLeader);
-  const sessions = new SessionTokens(config.session, clock);
+  const sessions = new SessionTokens(config.session, clock, new DatabaseSessionRevocations(transactions, clock));
   const handlers = createSsoHandlers(config, {
     source,
     transactions,
@@ -214,6 +217,17 @@ async function wire(
     logger,
     loginRefreshWaitMs: config.session.loginRefreshWaitMs,
   });
+  const sealing = config.session.keys[0];
+  const browserSignOn =
+    config.browserSso.providers.length > 0 && sealing
+      ? new BrowserSignOn(config.browserSso, {
+          sso,
+          secret: sealing.secret,
+          replayGuard: new DatabaseReplayGuard(transactions, clock, "login-state"),
+          clock,
+          logger,
+        })
+      : undefined;
   const services: GraphServices = {
     dataSource: database.dataSource,
     clock,
@@ -240,6 +254,7 @@ async function wire(
     transactions,
     timers: overrides.sessionTimers,
     metrics,
+    browserSignOn,
   });
   deps.mount(http.handler);
   return {

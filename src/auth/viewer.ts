@@ -17,6 +17,8 @@ export interface Viewer {
   expiresAt: Date | null;
   /** When a session's member signed on; renewals keep it, bounding the session's age. */
   authTime?: Date;
+  /** The sign-on a session belongs to: renewals keep it, signing out revokes it. */
+  sessionId?: string;
 }
 
 export const ANONYMOUS: Viewer = Object.freeze({

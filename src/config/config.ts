@@ -12,6 +12,7 @@ import { readSessionConfig, type SessionConfig } from "./session.config";
 import { redactPersonifyConfig } from "./personify-source.config";
 import { type OperationsConfig, readOperationsConfig } from "./operations.config";
 import { type IngestConfig, readIngestConfig, redactIngestConfig } from "./ingest.config";
+import { type BrowserSsoConfig, readBrowserSsoConfig, redactBrowserSsoConfig } from "./browser-sso.config";
 import { type DemoAmsConfig, type DemoConfig, readDemoAmsConfig, readDemoConfig, readSourceConfig, type SourceConfig } from "./source.config";
 
 export const NODE_ENVS = ["development", "production", "test"] as const;
@@ -78,6 +79,8 @@ export interface AppConfig {
   sso: SsoConfig;
   /** Sessions, and the sign-on methods that lean on the AMS source. */
   session: SessionConfig;
+  /** Browser sign-on through OAuth 2.0 / OpenID Connect redirects. */
+  browserSso: BrowserSsoConfig;
   /** Who may list which rosters. */
   directory: DirectoryConfig;
   /** Carries pub/sub between gateway processes; unset keeps pub/sub in-process. */
@@ -104,6 +107,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const source = readSourceConfig(read);
   const database = readDatabase(read);
   const sync = readSyncConfig(read, source.kind);
+  const session = readSessionConfig(read, nodeEnv === "production");
   const config: AppConfig = {
     nodeEnv,
     port: read.int("PORT", 4000, 0, 65535),
@@ -127,7 +131,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     source,
     sync,
     sso: readSsoConfig(read),
-    session: readSessionConfig(read, nodeEnv === "production"),
+    session,
+    browserSso: readBrowserSsoConfig(read, nodeEnv === "production", session.maxAgeMs),
     directory: readDirectoryConfig(read),
     redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"])?.toString() ?? null,
     trustProxy: read.int("TRUST_PROXY", 0, 0, 10),
@@ -169,7 +174,12 @@ function readQueryLimits(read: EnvReader, prefix: string, defaults: QueryLimits)
 
 function hasSignOnMethod(config: AppConfig): boolean {
   const { sso, session } = config;
-  return Boolean(sso.presharedKey ?? sso.personify ?? sso.oidc) || session.credentialsEnabled || session.webServiceEnabled;
+  return (
+    Boolean(sso.presharedKey ?? sso.personify ?? sso.oidc) ||
+    session.credentialsEnabled ||
+    session.webServiceEnabled ||
+    config.browserSso.providers.length > 0
+  );
 }
 
 /**
@@ -232,6 +242,7 @@ export function redactConfig(config: AppConfig): Record<string, unknown> {
     source: redactSource(config.source),
     sso: redactSsoConfig(config.sso),
     session: { ...config.session, keys: config.session.keys.map((key) => ({ id: key.id, secret: "***" })) },
+    browserSso: redactBrowserSsoConfig(config.browserSso),
     redisUrl: config.redisUrl === null ? null : redactUrl(config.redisUrl),
     operations: { ...config.operations, metrics: { ...config.operations.metrics, token: config.operations.metrics.token === null ? null : "***" } },
     ingest: redactIngestConfig(config.ingest),

@@ -66,7 +66,8 @@ export function fromAuthError(error: AuthError): Mapped {
   }
 }
 
-function fromSsoError(error: SsoError): Mapped {
+/** A refused sign-on, for GraphQL and for the `/auth/...` routes' JSON answers. */
+export function fromSsoError(error: SsoError): Mapped {
   // Messages were written for clients: they name the failure's kind, never its cryptographic cause.
   switch (error.code) {
     case SsoErrorCode.INVALID_TOKEN:
@@ -74,6 +75,8 @@ function fromSsoError(error: SsoError): Mapped {
     case SsoErrorCode.REPLAYED_TOKEN:
     case SsoErrorCode.CREDENTIALS_REJECTED:
     case SsoErrorCode.MEMBER_NOT_FOUND:
+    case SsoErrorCode.LOGIN_STATE_INVALID:
+    case SsoErrorCode.PROVIDER_REFUSED:
       return { code: ClientErrorCode.UNAUTHENTICATED, message: error.message, extensions: { reason: error.code } };
     case SsoErrorCode.MEMBER_DISABLED:
       return { code: ClientErrorCode.FORBIDDEN, message: error.message, extensions: { reason: error.code } };
@@ -82,6 +85,8 @@ function fromSsoError(error: SsoError): Mapped {
     case SsoErrorCode.METHOD_DISABLED:
     case SsoErrorCode.BAD_REQUEST:
       return { code: ClientErrorCode.BAD_USER_INPUT, message: error.message };
+    case SsoErrorCode.RETURN_URL_NOT_ALLOWED:
+      return { code: ClientErrorCode.BAD_USER_INPUT, message: error.message, extensions: { reason: error.code } };
     case SsoErrorCode.PROVIDER_UNAVAILABLE:
       return { code: ClientErrorCode.SOURCE_UNAVAILABLE, message: error.message };
     default:

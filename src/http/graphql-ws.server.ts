@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import type { GraphQLError, GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
@@ -11,6 +11,7 @@ import type { Clock } from "../time/clock";
 import type { RequestAuthenticator } from "../auth/request-authenticator";
 import type { Viewer } from "../auth/viewer";
 import type { Logger } from "../observability/logger";
+import { readCookie, SESSION_COOKIE } from "./cookies";
 
 export interface WsServerOptions {
   httpServer: Server;
@@ -26,6 +27,8 @@ export interface WsServerOptions {
   logger: Logger;
   clock: Clock;
   timers?: Timers;
+  /** Origins whose pages may open a connection authenticated by the session cookie. */
+  trustedOrigins: ReadonlySet<string>;
 }
 
 interface ConnectionExtra extends Record<PropertyKey, unknown> {
@@ -110,7 +113,7 @@ export function createGraphqlWsServer(options: WsServerOptions) {
       },
       onConnect: async (ctx) => {
         try {
-          const viewer = await options.authenticator.viewerFor(authorizationParam(ctx.connectionParams));
+          const viewer = await options.authenticator.viewerFor(connectionAuthorization(ctx.connectionParams, ctx.extra.request, options.trustedOrigins));
           const socket = ctx.extra.socket;
           ctx.extra.session = new SocketSession(
             viewer,
@@ -167,6 +170,21 @@ export function createGraphqlWsServer(options: WsServerOptions) {
       return { connections: wss.clients.size, subscriptions };
     },
   };
+}
+
+/**
+ * The connection's credential: `authorization` from the connection parameters, or else the
+ * session cookie of the upgrade request. Browsers send cookies on a WebSocket from any site's
+ * page, so a cookie counts only when the page's Origin is on the allow-list.
+ */
+function connectionAuthorization(params: Record<string, unknown> | undefined, request: IncomingMessage, trusted: ReadonlySet<string>): unknown {
+  const explicit = authorizationParam(params);
+  if (explicit !== undefined) return explicit;
+  const cookie = readCookie(request.headers, SESSION_COOKIE);
+  if (cookie === undefined) return undefined;
+  const origin = request.headers.origin;
+  if (origin === undefined || !trusted.has(origin)) throw new Error("a cookie-authenticated connection must come from an allowed Origin");
+  return `Bearer ${cookie}`;
 }
 
 /** `authorization` from connection parameters, whatever its case (clients differ). */

@@ -26,6 +26,10 @@ import type { Timers } from "../time/timers";
 import type { Clock } from "../time/clock";
 import type { TransactionRunner } from "../db/transaction-runner";
 import type { RequestListener } from "node:http";
+import type { BrowserSignOn } from "../sso/browser/browser-sign-on";
+import { allowedOrigins } from "../sso/browser/return-url";
+import { authRoutes } from "./auth.routes";
+import { CSRF_HEADER, readCookie, SESSION_COOKIE } from "./cookies";
 import { createGraphqlWsServer } from "./graphql-ws.server";
 import { jsonErrors, notFound, sendError } from "./json-errors";
 import { metricsPlugin } from "./metrics.plugin";
@@ -48,6 +52,8 @@ export interface HttpAppOptions {
   timers?: Timers;
   /** Served at `/metrics`; GraphQL operations and WebSocket counts are recorded into it. */
   metrics?: GatewayMetrics;
+  /** Browser sign-on through redirects, when providers are configured. */
+  browserSignOn?: BrowserSignOn;
 }
 
 /** Who asks, decided once per HTTP request before GraphQL sees it. */
@@ -67,7 +73,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ handler:
   const { config, httpServer, schema, authenticator, services, logger } = options;
   const formatError = createErrorFormatter(logger, { hideSchemaDetails: config.graphql.hideSchemaDetails });
   const policy = new OperationPolicy(config.graphql);
+  const trustedOrigins = allowedOrigins(config.browserSso.returnUrlAllowlist);
   const ws = createGraphqlWsServer({
+    trustedOrigins,
     httpServer,
     path: GRAPHQL_PATH,
     schema,
@@ -107,12 +115,15 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ handler:
   if (options.metrics) app.use(metricsRoutes(options.metrics, config.operations.metrics, logger));
   app.use(
     GRAPHQL_PATH,
-    cors(),
+    corsFor(trustedOrigins),
     express.json({ limit: MAX_REQUEST_BYTES }),
     authenticate(authenticator),
     (req, res, next) => handlers[policy.forViewer(localsOf(res).viewer).tier](req, res, next),
   );
   mountIngest(app, { config: config.ingest, services, transactions: options.transactions, clock: options.clock, authenticator });
+  if (options.browserSignOn) {
+    app.use(corsFor(trustedOrigins), authRoutes({ browser: options.browserSignOn, sessions: services.sessions, config: config.browserSso, logger }));
+  }
   app.use(notFound());
   app.use(jsonErrors(logger, MAX_REQUEST_BYTES));
   return {
@@ -161,14 +172,38 @@ async function startApollo(
   return apollo;
 }
 
-/** Decides who asks; a bad credential answers 401 in the usual error shape, never as anonymous. */
+/**
+ * Any origin may call without credentials (bearer tokens); only the allow-listed origins of the
+ * front ends may send cookies, so only they are answered with credentials allowed.
+ */
+function corsFor(trustedOrigins: ReadonlySet<string>): RequestHandler {
+  return cors((req, callback) => {
+    const origin = req.headers.origin;
+    callback(null, origin !== undefined && trustedOrigins.has(origin) ? { origin, credentials: true } : {});
+  });
+}
+
+/**
+ * Decides who asks, from `Authorization` or else the session cookie; a bad credential answers
+ * 401 in the usual error shape, never as anonymous. A cookie rides along on any request the
+ * browser makes, even one another site's page starts, so a cookie-authenticated request must also
+ * carry the CSRF header, which such a page cannot set without a CORS preflight the gateway refuses.
+ */
 function authenticate(authenticator: RequestAuthenticator): RequestHandler {
   return async (req, res, next) => {
     const requestId = headerValue(req.headers["x-request-id"]) ?? randomUUID();
     res.setHeader("x-request-id", requestId);
+    let authorization: string | undefined = req.headers.authorization;
+    const cookie = authorization === undefined ? readCookie(req.headers, SESSION_COOKIE) : undefined;
+    if (cookie !== undefined) {
+      if (req.get(CSRF_HEADER) === undefined) {
+        return sendError(res, 403, ClientErrorCode.FORBIDDEN, `A cookie-authenticated request must carry the ${CSRF_HEADER} header`);
+      }
+      authorization = `Bearer ${cookie}`;
+    }
     let viewer: Viewer;
     try {
-      viewer = await authenticator.viewerFor(req.headers.authorization);
+      viewer = await authenticator.viewerFor(authorization);
     } catch (error) {
       // Every refused credential is UNAUTHENTICATED (see fromAuthError); the message says why.
       const message = error instanceof AuthError ? fromAuthError(error).message : "Not signed in";

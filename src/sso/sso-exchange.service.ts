@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import type { Logger } from "../observability/logger";
 import type { SyncService } from "../sync/sync.service";
 import { findMember, rolesOf } from "./member-roles";
-import type { IssuedSession, SessionTokens } from "./session/session-tokens";
+import type { IssuedSession, IssueOptions, SessionTokens } from "./session/session-tokens";
 import { SsoError, SsoErrorCode } from "./sso.error";
 import type { SsoExchangeInput, SsoMethod, SsoMethodHandler, SsoRequestInfo } from "./sso-method";
 
@@ -70,12 +70,35 @@ export class SsoExchangeService {
    * member disabled since is refused, and the sign-on time is kept so renewals cannot stretch a
    * session past its maximum age.
    */
-  async renew(memberKey: string, authTime: Date): Promise<IssuedSession> {
+  async renew(memberKey: string, authTime: Date, sessionId?: string): Promise<IssuedSession> {
     const member = await findMember(this.deps.dataSource, memberKey);
     if (!member || member.status === "DISABLED") {
       throw new SsoError(SsoErrorCode.MEMBER_DISABLED, "This member may no longer sign in");
     }
-    return this.deps.sessions.issue(memberKey, await rolesOf(this.deps.dataSource, member), authTime);
+    return this.deps.sessions.issue(memberKey, await rolesOf(this.deps.dataSource, member), authTime, { sessionId });
+  }
+
+  /**
+   * Sign-on of a member key a redirect flow has already proven (`label` names the provider in
+   * logs): the same login refresh and refusals as {@link exchange}, then a session.
+   */
+  async signOnResolved(
+    label: string,
+    memberKey: string,
+    request: SsoRequestInfo,
+    options: Pick<IssueOptions, "ttlMs"> = {},
+  ): Promise<ExchangeResult> {
+    try {
+      if (!this.deps.sessions.enabled) throw new SsoError(SsoErrorCode.METHOD_DISABLED, "Sessions are not enabled on this gateway");
+      const member = await this.admit(memberKey);
+      const session = await this.deps.sessions.issue(memberKey, await rolesOf(this.deps.dataSource, member), undefined, options);
+      this.deps.logger.info({ method: label, memberKey, clientAddress: request.clientAddress }, "signed on");
+      return { ...session, memberKey };
+    } catch (error) {
+      const code = error instanceof SsoError ? error.code : "UNEXPECTED";
+      this.deps.logger.warn({ method: label, code, clientAddress: request.clientAddress }, "sign-on refused");
+      throw error;
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ import type { TransactionRunner } from "../db/transaction-runner";
 import type { Logger } from "../observability/logger";
 import type { AmsSource } from "../sources/ams-source";
 import type { Clock } from "../time/clock";
+import { LoginCodeMethod } from "./browser/login-code.method";
 import { CredentialsMethod, type CredentialLimiters, memoryLimiters } from "./credentials/credentials.method";
 import { OidcMethod } from "./oidc/oidc.method";
 import { PersonifySsoMethod } from "./personify/personify-sso.method";
@@ -46,5 +47,10 @@ export function createSsoHandlers(
     handlers.push(new CredentialsMethod(deps.source, limiters, logger));
   }
   if (config.session.webServiceEnabled && deps.source.resolveSsoToken) handlers.push(new WebServiceMethod(deps.source));
+  const sealing = config.session.keys[0];
+  if (config.browserSso.providers.length > 0 && sealing) {
+    const replayGuard = new DatabaseReplayGuard(deps.transactions, clock, "login-code");
+    handlers.push(new LoginCodeMethod(sealing.secret, { clock, replayGuard }));
+  }
   return handlers;
 }

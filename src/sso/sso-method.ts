@@ -5,6 +5,8 @@ export enum SsoMethod {
   CREDENTIALS = "CREDENTIALS",
   OIDC = "OIDC",
   WEB_SERVICE = "WEB_SERVICE",
+  /** The one-time code a browser login (`/auth/<provider>/callback`) hands the front end. */
+  LOGIN_CODE = "LOGIN_CODE",
 }
 
 /** What `exchangeSsoToken` hands a method; each reads the fields it needs. */

@@ -20,6 +20,12 @@ export enum SsoErrorCode {
   MEMBER_DISABLED = "MEMBER_DISABLED",
   /** The identity provider or AMS did not answer in time. */
   PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE",
+  /** A browser's login callback does not match the login it started (state, cookie, timing). */
+  LOGIN_STATE_INVALID = "LOGIN_STATE_INVALID",
+  /** A return URL outside SSO_RETURN_URL_ALLOWLIST: the gateway does not redirect there. */
+  RETURN_URL_NOT_ALLOWED = "RETURN_URL_NOT_ALLOWED",
+  /** The identity provider answered the login with an error (the user declined, the client is refused). */
+  PROVIDER_REFUSED = "PROVIDER_REFUSED",
   /** The request itself is incomplete (e.g. no token for a token method). */
   BAD_REQUEST = "BAD_REQUEST",
 }

@@ -27,6 +27,8 @@ export interface TestAppOptions {
   sqliteFile?: string;
   /** A MySQL database other than the suite's own (see `secondTestDatabaseUrl`). */
   databaseUrl?: string;
+  /** Listen on this port instead of a free one (a URL the configuration names must be known first). */
+  port?: number;
 }
 
 /** Builds the real app on a fresh database and listens on a free loopback port. */
@@ -48,7 +50,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   if (!options.keepData) await resetDatabase(kind === "mysql" ? mysql : sqliteConfig(sqliteFile));
   const queries = new QueryCounter();
   const app = await buildApp(config, { ...options.overrides, database: { logger: queries, ...options.overrides?.database } });
-  const { port } = await app.start(0, "127.0.0.1");
+  const { port } = await app.start(options.port ?? 0, "127.0.0.1");
   const baseUrl = `http://127.0.0.1:${port}`;
   return { app, url: `${baseUrl}/graphql`, baseUrl, queries, config, stop: () => app.stop() };
+}
+
+/** A port free right now on loopback, for a server whose URL its own configuration must name. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

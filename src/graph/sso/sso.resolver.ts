@@ -45,7 +45,7 @@ export class SessionResolver {
       }
       issued = { accessToken, expiresAt: claims.expiresAt };
     } else {
-      issued = await ctx.services.sso.renew(viewer.memberKey, viewer.authTime ?? new Date(0));
+      issued = await ctx.services.sso.renew(viewer.memberKey, viewer.authTime ?? new Date(0), viewer.sessionId);
     }
     const renewed = await sessions.verify(issued.accessToken);
     if (!renewed) throw new GraphError(GraphErrorCode.UNAUTHENTICATED, "The session has reached its maximum age; sign in again");

@@ -8,14 +8,15 @@ registerEnumType(SsoMethod, {
   name: "SsoMethod",
   description:
     "PRESHARED_KEY: a token from the association's website. PERSONIFY: the ct from Personify's redirect. " +
-    "CREDENTIALS: username and password checked by the AMS. OIDC: an OpenID Connect ID token. WEB_SERVICE: the AMS's own token.",
+    "CREDENTIALS: username and password checked by the AMS. OIDC: an OpenID Connect ID token. WEB_SERVICE: the AMS's own token. " +
+    "LOGIN_CODE: the one-time code a browser login (/auth/<provider>/callback) put in the return URL.",
 });
 registerEnumType(Role, { name: "Role" });
 
 @InputType({ description: "Proof of identity for one sign-on method; each method reads the fields it needs." })
 export class ExchangeSsoTokenInput {
   @Field(() => SsoMethod) method!: SsoMethod;
-  @Field(() => String, { nullable: true, description: "The token (PRESHARED_KEY, PERSONIFY ct, OIDC ID token, WEB_SERVICE)." })
+  @Field(() => String, { nullable: true, description: "The token (PRESHARED_KEY, PERSONIFY ct, OIDC ID token, WEB_SERVICE, LOGIN_CODE)." })
   @IsOptional()
   @MaxLength(16_384)
   token?: string | null;

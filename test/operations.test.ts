@@ -130,11 +130,19 @@ describe("the gateway process", () => {
   it("prints a generated admin key once in development and names a bad variable when the configuration is wrong", async () => {
     const sqlite = path.join(mkdtempSync(path.join(tmpdir(), "amsgate-main-")), "dev.sqlite");
     const gateway = await startGateway({ PORT: "0", SQLITE_FILE: sqlite, NODE_ENV: "development" });
-    const keyLine = gateway.lines.findIndex((line) => line.includes("this run's admin key is"));
-    assert.ok(keyLine >= 0);
-    gateway.child.kill("SIGINT");
+    let key = "";
+    try {
+      // The key goes to stderr, which may arrive after the "listening" line on stdout.
+      const findKeyLine = () => gateway.lines.findIndex((line) => line.includes("this run's admin key is"));
+      for (const deadline = Date.now() + 10_000; findKeyLine() < 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+      const keyLine = findKeyLine();
+      assert.ok(keyLine >= 0);
+      key = gateway.lines.slice(keyLine + 1).find((line) => line.trim().startsWith("dev-"))?.trim() ?? "";
+      assert.ok(key.startsWith("dev-"), "the key follows its announcement");
+    } finally {
+      gateway.child.kill("SIGINT");
+    }
     assert.equal((await gateway.exited).code, 0);
-    const key = gateway.lines.slice(keyLine + 1).find((line) => line.trim().startsWith("dev-"))!.trim();
     assert.equal(gateway.lines.filter((line) => line.includes(key)).length, 1, "printed exactly once");
 
     await assert.rejects(startGateway({ PORT: "not-a-port", SQLITE_FILE: sqlite }), /PORT must be a whole number/);

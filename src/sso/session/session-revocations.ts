@@ -31,8 +31,9 @@ export class DatabaseSessionRevocations implements SessionRevocations {
     });
   }
 
+  /** One indexed read, no transaction: every request with a session makes it. */
   async isRevoked(sessionId: string): Promise<boolean> {
-    return this.transactions.run((manager) =>
+    return this.transactions.autocommit((manager) =>
       manager.existsBy(SsoUsedTokenEntity, { tokenId: PREFIX + sessionId, expiresAt: MoreThan(this.clock.now()) }),
     );
   }

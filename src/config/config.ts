@@ -224,7 +224,11 @@ export function redactConfig(config: AppConfig): Record<string, unknown> {
     sso: redactSsoConfig(config.sso),
     session: { ...config.session, keys: config.session.keys.map((key) => ({ id: key.id, secret: "***" })) },
     redisUrl: config.redisUrl === null ? null : redactUrl(config.redisUrl),
-    federation: { ...config.federation, gatewayKeys: config.federation.gatewayKeys.map(() => "***") },
+    federation: {
+      ...config.federation,
+      gatewayKeys: config.federation.gatewayKeys.map(() => "***"),
+      ...(config.federation.gateway ? { gateway: { ...config.federation.gateway, identityKey: "***" } } : {}),
+    },
   };
 }
 

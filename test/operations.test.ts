@@ -125,6 +125,9 @@ describe("the gateway process", () => {
   it("prints a generated admin key once in development and names a bad variable when the configuration is wrong", async () => {
     const sqlite = path.join(mkdtempSync(path.join(tmpdir(), "amsgate-main-")), "dev.sqlite");
     const gateway = await startGateway({ PORT: "0", SQLITE_FILE: sqlite, NODE_ENV: "development" });
+    // The key is printed after the "listening" log line, which can be read first.
+    await gateway.line(/this run's admin key is/, 10_000);
+    await gateway.line(/^\s+dev-/, 10_000);
     const keyLine = gateway.lines.findIndex((line) => line.includes("this run's admin key is"));
     assert.ok(keyLine >= 0);
     gateway.child.kill("SIGINT");

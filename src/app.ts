@@ -240,13 +240,15 @@ async function wire(
   };
 
   const graphSchema = await buildGraphSchema({ pubSub: bus.pubSub });
-  const schema = toSubgraphSchema(graphSchema, printContract(graphSchema));
+  const contractSdl = printContract(graphSchema);
+  const schema = toSubgraphSchema(graphSchema, contractSdl);
   const authenticator = new RequestAuthenticator(config.adminApiKeys.keys, [sessions]);
   const isReady = () => database.isReady();
   const http = await createHttpApp({
     config,
     httpServer,
     schema,
+    contractSdl,
     authenticator,
     services,
     logger,

@@ -3,6 +3,7 @@ import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/dis
 import { startStandaloneServer } from "@apollo/server/standalone";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import { parse } from "graphql";
+import { type ForwardedIdentity, IDENTITY_HEADER, type IdentityKey, verifyIdentity } from "../../src/auth/identity-token";
 import type { Completion, Course, Enrollment, LmsData } from "./lms.data";
 
 /**
@@ -51,11 +52,14 @@ export const LMS_TYPE_DEFS = parse(`
     course(code: ID!): Course
     "Completions on or after a day (YYYY-MM-DD), newest first."
     recentCompletions(since: String!): [Completion!]!
+    "The caller's enrollments, from the identity amsgate's built-in gateway signs; empty without one."
+    myEnrollments: [Enrollment!]!
   }
 `);
 
 /** The LMS's resolvers over `data`; members are handed to the router as references by key. */
 export function lmsResolvers(data: LmsData) {
+  type Context = { identity: ForwardedIdentity | null };
   const courseOf = (code: string) => data.courses.find((course) => course.code === code)!;
   const memberRef = (row: { memberKey: string }) => ({ __typename: "Member", key: row.memberKey });
   return {
@@ -64,6 +68,8 @@ export function lmsResolvers(data: LmsData) {
       course: (_: unknown, args: { code: string }) => data.courses.find((course) => course.code === args.code) ?? null,
       recentCompletions: (_: unknown, args: { since: string }) =>
         data.completions.filter((row) => row.completedOn >= args.since).sort((a, b) => b.completedOn.localeCompare(a.completedOn)),
+      myEnrollments: (_: unknown, _args: unknown, ctx: Context) =>
+        data.enrollments.filter((row) => ctx.identity?.memberKey != null && row.memberKey === ctx.identity.memberKey),
     },
     Member: {
       // The LMS knows nothing of a member but the key: amsgate decides who exists and who may see whom.
@@ -85,11 +91,23 @@ export interface RunningLms {
   stop(): Promise<void>;
 }
 
-/** Serves the LMS subgraph at `/` on `host:port` (0 picks a free port). */
-export async function startLmsSubgraph(data: LmsData, port: number, host = "127.0.0.1"): Promise<RunningLms> {
+/**
+ * Serves the LMS subgraph at `/` on `host:port` (0 picks a free port). With `identityKey`, the
+ * caller's identity is read from the header amsgate's built-in gateway signs (`verifyIdentity`).
+ */
+export async function startLmsSubgraph(data: LmsData, port: number, host = "127.0.0.1", identityKey?: IdentityKey): Promise<RunningLms> {
   const schema = buildSubgraphSchema([{ typeDefs: LMS_TYPE_DEFS, resolvers: lmsResolvers(data) as never }]);
   // Federated tracing is for a router that reports to Apollo GraphOS; this example reports nothing.
   const server = new ApolloServer({ schema, stopOnTerminationSignals: false, plugins: [ApolloServerPluginInlineTraceDisabled()] });
-  const { url } = await startStandaloneServer(server, { listen: { port, host } });
+  const { url } = await startStandaloneServer(server, {
+    listen: { port, host },
+    context: async ({ req }) => {
+      const header = req.headers[IDENTITY_HEADER];
+      const token = Array.isArray(header) ? header[0] : header;
+      // An unsigned, forged or expired identity is nobody: the LMS's own rules decide what nobody sees.
+      const identity = identityKey ? await verifyIdentity(token, identityKey).catch(() => null) : null;
+      return { identity };
+    },
+  });
   return { url, stop: () => server.stop() };
 }

@@ -246,7 +246,11 @@ export function redactConfig(config: AppConfig): Record<string, unknown> {
     redisUrl: config.redisUrl === null ? null : redactUrl(config.redisUrl),
     operations: { ...config.operations, metrics: { ...config.operations.metrics, token: config.operations.metrics.token === null ? null : "***" } },
     ingest: redactIngestConfig(config.ingest),
-    federation: { ...config.federation, gatewayKeys: config.federation.gatewayKeys.map(() => "***") },
+    federation: {
+      ...config.federation,
+      gatewayKeys: config.federation.gatewayKeys.map(() => "***"),
+      ...(config.federation.gateway ? { gateway: { ...config.federation.gateway, identityKey: "***" } } : {}),
+    },
   };
 }
 

@@ -12,7 +12,28 @@ export interface FederationConfig {
    * configured; never in production.
    */
   serviceOpen: boolean;
+  /** The built-in gateway at `/supergraph`; undefined unless `FEDERATION_SUBGRAPHS` is set. */
+  gateway?: BuiltInGatewayConfig;
 }
+
+/** Another subgraph the built-in gateway composes with amsgate. */
+export interface SubgraphEndpoint {
+  name: string;
+  url: string;
+}
+
+export interface BuiltInGatewayConfig {
+  /** From `FEDERATION_SUBGRAPHS=name=url,…`. */
+  subgraphs: SubgraphEndpoint[];
+  /** Signs the caller's identity for each subgraph (`FEDERATION_IDENTITY_KEY`, 32+ characters). */
+  identityKey: string;
+  /** How long a signed identity is good for (`FEDERATION_IDENTITY_TTL`). */
+  identityTtlMs: number;
+}
+
+const MIN_IDENTITY_KEY_LENGTH = 32;
+/** The name amsgate composes itself under. */
+export const AMSGATE_SUBGRAPH = "amsgate";
 
 const MIN_GATEWAY_KEY_LENGTH = 24;
 
@@ -24,5 +45,34 @@ export function readFederationConfig(read: EnvReader, production: boolean): Fede
       read.problem(`FEDERATION_GATEWAY_KEYS entry ${index + 1} is shorter than ${MIN_GATEWAY_KEY_LENGTH} characters`);
     }
   });
-  return { gatewayKeys, serviceOpen: !production && gatewayKeys.length === 0 };
+  const gateway = readBuiltInGateway(read);
+  return { gatewayKeys, serviceOpen: !production && gatewayKeys.length === 0, ...(gateway ? { gateway } : {}) };
+}
+
+function readBuiltInGateway(read: EnvReader): BuiltInGatewayConfig | undefined {
+  const name = "FEDERATION_SUBGRAPHS";
+  const subgraphs: SubgraphEndpoint[] = [];
+  for (const entry of read.list(name)) {
+    const [subgraph, url] = [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)];
+    const valid = entry.includes("=") && /^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(subgraph) && subgraph !== AMSGATE_SUBGRAPH && isHttpUrl(url);
+    if (!valid || subgraphs.some((known) => known.name === subgraph)) {
+      read.problem(`${name} entries must be name=http(s)://url with distinct names other than "${AMSGATE_SUBGRAPH}" (entry "${subgraph || entry.slice(0, 20)}")`);
+      continue;
+    }
+    subgraphs.push({ name: subgraph, url });
+  }
+  if (subgraphs.length === 0) return undefined;
+  const identityKey = read.string("FEDERATION_IDENTITY_KEY", "");
+  if (identityKey.length < MIN_IDENTITY_KEY_LENGTH) {
+    read.problem(`FEDERATION_IDENTITY_KEY (${MIN_IDENTITY_KEY_LENGTH}+ characters) is required with ${name}: it signs the caller's identity for subgraphs`);
+  }
+  return { subgraphs, identityKey, identityTtlMs: read.durationMs("FEDERATION_IDENTITY_TTL", 60_000, 1_000) };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return ["http:", "https:"].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
 }

@@ -36,6 +36,7 @@ import { metricsPlugin } from "./metrics.plugin";
 import { metricsRoutes } from "./metrics.routes";
 import { operationLogPlugin } from "./operation-log.plugin";
 import { mountIngest } from "./ingest.routes";
+import { createSupergraph, SUPERGRAPH_PATH } from "./supergraph";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -43,6 +44,8 @@ export interface HttpAppOptions {
   config: AppConfig;
   httpServer: Server;
   schema: GraphQLSchema;
+  /** The subgraph SDL `schema` is built from; the built-in gateway composes it. */
+  contractSdl: string;
   authenticator: RequestAuthenticator;
   services: GraphServices;
   logger: Logger;
@@ -97,6 +100,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ handler:
     { serverWillStart: async () => ({ drainServer: () => ws.dispose() }) },
   ]);
   const admin = await startApollo(options, policy.forTier(LimitTier.ADMIN), formatError, []);
+  const gatewayConfig = config.federation.gateway;
+  const supergraph = gatewayConfig
+    ? await createSupergraph({ gateway: gatewayConfig, subgraphSchema: schema, contractSdl: options.contractSdl, policy, formatError, clock: options.clock, logger })
+    : undefined;
 
   const context = async ({ req, res }: { req: express.Request; res: Response }) => {
     const { viewer, requestId } = localsOf(res);
@@ -107,6 +114,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ handler:
     [LimitTier.STANDARD]: expressMiddleware(standard, { context }),
     [LimitTier.ADMIN]: expressMiddleware(admin, { context }),
   };
+  const tierOf = (res: Response) => policy.forViewer(localsOf(res).viewer).tier;
 
   const app = express();
   app.disable("x-powered-by");
@@ -118,11 +126,20 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ handler:
     corsFor(trustedOrigins),
     express.json({ limit: MAX_REQUEST_BYTES }),
     authenticate(authenticator),
-    (req, res, next) => handlers[policy.forViewer(localsOf(res).viewer).tier](req, res, next),
+    (req, res, next) => handlers[tierOf(res)](req, res, next),
   );
   mountIngest(app, { config: config.ingest, services, transactions: options.transactions, clock: options.clock, authenticator });
   if (options.browserSignOn) {
     app.use(corsFor(trustedOrigins), authRoutes({ browser: options.browserSignOn, sessions: services.sessions, config: config.browserSso, logger }));
+  }
+  if (supergraph) {
+    const composed: Record<LimitTier, RequestHandler> = {
+      [LimitTier.STANDARD]: expressMiddleware(supergraph.servers[LimitTier.STANDARD], { context }),
+      [LimitTier.ADMIN]: expressMiddleware(supergraph.servers[LimitTier.ADMIN], { context }),
+    };
+    app.use(SUPERGRAPH_PATH, cors(), express.json({ limit: MAX_REQUEST_BYTES }), authenticate(authenticator), (req, res, next) =>
+      composed[tierOf(res)](req, res, next),
+    );
   }
   app.use(notFound());
   app.use(jsonErrors(logger, MAX_REQUEST_BYTES));
@@ -132,6 +149,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ handler:
     stop: async () => {
       await standard.stop();
       await admin.stop();
+      await supergraph?.stop();
     },
   };
 }

@@ -9,6 +9,8 @@ export interface RunningGateway {
   url: string;
   lines: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The first output line matching, as {@link SpawnedGateway.line}. */
+  line(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
 export interface SpawnedGateway {
@@ -75,7 +77,7 @@ export async function startGateway(env: Record<string, string>, timeoutMs = 30_0
   try {
     const ready = await gateway.line(/"url":"http:[^"]+".*listening|listening.*"url":"http:[^"]+"/, timeoutMs);
     const url = /"url":"(http:[^"]+)"/.exec(ready)![1]!.replace("localhost", "127.0.0.1");
-    return { child: gateway.child, url, lines: gateway.lines, exited: gateway.exited };
+    return { child: gateway.child, url, lines: gateway.lines, exited: gateway.exited, line: gateway.line };
   } catch (error) {
     gateway.child.kill("SIGKILL");
     throw error;

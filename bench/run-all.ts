@@ -20,7 +20,9 @@ async function main(config: BenchConfig): Promise<void> {
   await ensureDatabase(config.databaseUrl);
   const machine = machineInfo();
   const server = await serverInfo(config.databaseUrl);
-  log(`${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGb.toFixed(1)} GB, Node ${machine.node}, ${server.version}; database ${databaseName(config.databaseUrl)}${config.quick ? "; QUICK run" : ""}`);
+  log(
+    `${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGb.toFixed(1)} GB, Node ${machine.node}, ${server.version}; database ${databaseName(config.databaseUrl)}${config.quick ? "; QUICK run" : ""}`,
+  );
   const started = Date.now();
   const sections: string[] = [];
   const results: Record<string, unknown> = { machine, server, config };
@@ -43,8 +45,12 @@ async function main(config: BenchConfig): Promise<void> {
   const header = [
     `Run ${machine.date}${config.quick ? " (BENCH_QUICK: short smoke run, not for comparison)" : ""}, ${minutes.toFixed(1)} min.`,
     `Machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGb.toFixed(1)} GB RAM, ${machine.os}.`,
-    `Node ${machine.node}; ${server.version} (${Object.entries(server.settings).map(([name, value]) => `${name}=${value}`).join(", ")}).`,
-    `Packages: ${Object.entries(machine.packages).map(([name, version]) => `${name} ${version}`).join(", ")}.`,
+    `Node ${machine.node}; ${server.version} (${Object.entries(server.settings)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(", ")}).`,
+    `Packages: ${Object.entries(machine.packages)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(", ")}.`,
   ].join("\n");
   console.log(`\n${header}\n\n${sections.join("\n\n")}\n`);
   if (config.resultsFile) writeFileSync(config.resultsFile, JSON.stringify({ ...results, minutes }, null, 2));

@@ -99,10 +99,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     if (!running) return { ready: false, reasons: [waitingFor], checks: {} };
     return running.readiness();
   };
-  const frontDoor = createFrontDoor(
-    { isReady: async () => (await readiness()).ready, report: readiness },
-    logger,
-  );
+  const frontDoor = createFrontDoor({ isReady: async () => (await readiness()).ready, report: readiness }, logger);
   httpServer.on("request", frontDoor.listener);
   const need = (): Running => {
     if (!running) throw new Error("The app has not started: await start() first");
@@ -116,7 +113,10 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
       signal: abort.signal,
       onRetry: ({ error, attempt, delayMs }) => {
         waitingFor = `waiting for the database: ${error.code} (attempt ${attempt}; next in ${Math.ceil(delayMs / 1000)}s)`;
-        logger.warn({ database: databaseTarget(config.database), attempt, retryInMs: delayMs, reason: error.message }, "database unreachable; retrying");
+        logger.warn(
+          { database: databaseTarget(config.database), attempt, retryInMs: delayMs, reason: error.message },
+          "database unreachable; retrying",
+        );
       },
     });
     if (stopping) {
@@ -184,7 +184,10 @@ async function wire(
   const shared = new SharedSyncState(database.dataSource, clock);
   const metrics = new GatewayMetrics({ shared });
   const redis = config.redisUrl === null ? null : new RedisClients(config.redisUrl, logger);
-  const bus = createPubSubBundle(redis && { redis, namespace: config.operations.pubsubNamespace, counters: metrics.pubsubCounters() }, logger);
+  const bus = createPubSubBundle(
+    redis && { redis, namespace: config.operations.pubsubNamespace, counters: metrics.pubsubCounters() },
+    logger,
+  );
   metrics.watchPubSub(() => bus.health());
   // Instrumented once, here: sync, sign-on and every other caller of the AMS are timed alike.
   const source = instrumentSource(overrides.source ?? createSource(config.source, { clock, logger, random: overrides.random }), metrics);

@@ -35,7 +35,15 @@ describe("who may see what (DESIGN §5), over HTTP and over WebSocket", () => {
     await seedMembers(dataSource, [
       { memberKey: "A", firstName: "Ann", lastName: "Able", ...contact("A"), communities: inC1, groups: inG1 },
       { memberKey: "B", firstName: "Bea", lastName: "Baker", ...contact("B"), communities: inC1, groups: inG1 },
-      { memberKey: "OPT", firstName: "Oli", lastName: "Out", excludeFromDirectory: true, ...contact("OPT"), communities: inC1, groups: inG1 },
+      {
+        memberKey: "OPT",
+        firstName: "Oli",
+        lastName: "Out",
+        excludeFromDirectory: true,
+        ...contact("OPT"),
+        communities: inC1,
+        groups: inG1,
+      },
       { memberKey: "DIS", firstName: "Dee", lastName: "Gone", status: "DISABLED", isMember: false, ...contact("DIS"), communities: inC1 },
       { memberKey: "STAFFER", firstName: "Sam", lastName: "Staff", ...contact("STAFFER"), groups: [{ groupKey: "Staff" }] },
       { memberKey: "NONMEM", firstName: "Nia", lastName: "Non", isMember: false, memberType: "Non-member", ...contact("NONMEM") },
@@ -71,10 +79,21 @@ describe("who may see what (DESIGN §5), over HTTP and over WebSocket", () => {
   for (const transport of ["http", "ws"] as const) {
     describe(`over ${transport}`, () => {
       it("PUBLIC: public events only; nothing personal; no sync", async () => {
-        const events = await ask(transport, null, `{ events { edges { node { key } } } pub: event(key: "PUB") { key } mo: event(key: "MO") { key } }`);
+        const events = await ask(
+          transport,
+          null,
+          `{ events { edges { node { key } } } pub: event(key: "PUB") { key } mo: event(key: "MO") { key } }`,
+        );
         assert.deepEqual(keysOf(events.data!.events), ["PUB"]);
         assert.deepEqual([events.data!.pub, events.data!.mo], [{ key: "PUB" }, null]);
-        for (const query of [`{ members { totalCount } }`, `{ member(key: "A") { key } }`, `{ communities { totalCount } }`, `{ securityGroups { key } }`, `{ syncStatus { pendingRefreshCount } }`, `mutation { refreshMember(key: "A") { run { id } } }`]) {
+        for (const query of [
+          `{ members { totalCount } }`,
+          `{ member(key: "A") { key } }`,
+          `{ communities { totalCount } }`,
+          `{ securityGroups { key } }`,
+          `{ syncStatus { pendingRefreshCount } }`,
+          `mutation { refreshMember(key: "A") { run { id } } }`,
+        ]) {
           const answer = await ask(transport, null, query);
           assert.equal(codeOf(answer), "UNAUTHENTICATED", `${query}: ${JSON.stringify(answer.errors)}`);
         }
@@ -97,19 +116,38 @@ describe("who may see what (DESIGN §5), over HTTP and over WebSocket", () => {
           if (node.key === "A") assert.equal(node.email, "a@example.org");
           else assert.deepEqual([node.email, node.phones, node.address, node.demographics], [null, null, null, null], node.key);
         }
-        const one = await ask(transport, "member", `{ b: member(key: "B") { key ${CONTACT} } opt: member(key: "OPT") { key } dis: member(key: "DIS") { key } }`);
+        const one = await ask(
+          transport,
+          "member",
+          `{ b: member(key: "B") { key ${CONTACT} } opt: member(key: "OPT") { key } dis: member(key: "DIS") { key } }`,
+        );
         assert.deepEqual(one.data!.b, { key: "B", email: null, phones: null, address: null, demographics: null });
         assert.deepEqual([one.data!.opt, one.data!.dis], [null, null]);
-        const roster = await ask(transport, "member", `{ community(key: "C1") { members { totalCount edges { node { member { key ${CONTACT} } } } } } }`);
+        const roster = await ask(
+          transport,
+          "member",
+          `{ community(key: "C1") { members { totalCount edges { node { member { key ${CONTACT} } } } } } }`,
+        );
         assert.deepEqual(keysOf(roster.data!.community.members), ["A", "B"]);
         assert.equal(roster.data!.community.members.totalCount, 2);
         assert.equal(roster.data!.community.members.edges[1].node.member.email, null);
-        const group = await ask(transport, "member", `{ securityGroup(key: "G1") { members { edges { node { member { key ${CONTACT} } } } } } }`);
+        const group = await ask(
+          transport,
+          "member",
+          `{ securityGroup(key: "G1") { members { edges { node { member { key ${CONTACT} } } } } } }`,
+        );
         assert.deepEqual(keysOf(group.data!.securityGroup.members), ["A", "B"]);
         assert.equal(group.data!.securityGroup.members.edges[1].node.member.phones, null);
-        const through = await ask(transport, "member", `{ member(key: "A") { communities { community { members { edges { node { member { key email } } } } } } } }`);
+        const through = await ask(
+          transport,
+          "member",
+          `{ member(key: "A") { communities { community { members { edges { node { member { key email } } } } } } } }`,
+        );
         const nested = through.data!.member.communities[0].community.members.edges.map((edge: any) => edge.node.member);
-        assert.deepEqual(nested, [{ key: "A", email: "a@example.org" }, { key: "B", email: null }]);
+        assert.deepEqual(nested, [
+          { key: "A", email: "a@example.org" },
+          { key: "B", email: null },
+        ]);
         const events = await ask(transport, "member", `{ events { edges { node { key } } } }`);
         assert.deepEqual(keysOf(events.data!.events), ["PUB", "MO"]);
         assert.equal(codeOf(await ask(transport, "member", `{ syncStatus { pendingRefreshCount } }`)), "FORBIDDEN");
@@ -137,11 +175,14 @@ describe("who may see what (DESIGN §5), over HTTP and over WebSocket", () => {
     const member = wsClient(harness.url, tokens.member);
     clients.push(member);
     const refused = await new Promise<unknown>((resolve) => {
-      member.client.subscribe({ query: `subscription { memberChanged { key member { email } } }` }, {
-        next: (value) => resolve(value),
-        error: (error) => resolve({ errors: error }),
-        complete: () => resolve(undefined),
-      });
+      member.client.subscribe(
+        { query: `subscription { memberChanged { key member { email } } }` },
+        {
+          next: (value) => resolve(value),
+          error: (error) => resolve({ errors: error }),
+          complete: () => resolve(undefined),
+        },
+      );
     });
     assert.match(JSON.stringify(refused), /FORBIDDEN/);
   });
@@ -149,8 +190,9 @@ describe("who may see what (DESIGN §5), over HTTP and over WebSocket", () => {
   it("personifyLoginUrl on a gateway without Personify is bad input, naming the method", async () => {
     const answer = await gql(harness.url, `{ personifyLoginUrl(returnUrl: "https://members.example.org/") }`);
     assert.equal(answer.data, null);
-    assert.deepEqual(answer.errors?.map((error) => [error.message, error.extensions]), [
-      ["PERSONIFY sign-on is not configured", { code: "BAD_USER_INPUT" }],
-    ]);
+    assert.deepEqual(
+      answer.errors?.map((error) => [error.message, error.extensions]),
+      [["PERSONIFY sign-on is not configured", { code: "BAD_USER_INPUT" }]],
+    );
   });
 });

@@ -25,13 +25,21 @@ describe("browser sign-on: authorization code with PKCE against a real OpenID pr
   let base: string;
 
   before(async () => {
-    ams.setMember("K1", memberInfo("K1", { EmailAddress: "k1@example.org", MemberType: "Regular", MemberExpiresOn: "2099-12-31", MemberSince: "2020-01-01" }), "2026-11-01T00:00:00Z");
+    ams.setMember(
+      "K1",
+      memberInfo("K1", { EmailAddress: "k1@example.org", MemberType: "Regular", MemberExpiresOn: "2099-12-31", MemberSince: "2020-01-01" }),
+      "2026-11-01T00:00:00Z",
+    );
     ams.setMember("K3", memberInfo("K3", { IsActive: false }), "2026-11-01T00:00:00Z");
     fakeAms = await startFakeAms(ams);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     provider = await startOpenIdProvider({
-      clients: ["novi", "plain"].map((name) => ({ client_id: `amsgate-${name}`, client_secret: CLIENT_SECRET, redirect_uris: [`${base}/auth/${name}/callback`] })),
+      clients: ["novi", "plain"].map((name) => ({
+        client_id: `amsgate-${name}`,
+        client_secret: CLIENT_SECRET,
+        redirect_uris: [`${base}/auth/${name}/callback`],
+      })),
       accounts: { alice: { member_key: "K1" }, bob: { member_key: "K3" }, carol: { member_key: "K404" }, dave: {} },
     });
     const sink = new Writable({
@@ -81,7 +89,12 @@ describe("browser sign-on: authorization code with PKCE against a real OpenID pr
   });
 
   /** Login at the gateway, the provider's form and consent, up to (not into) the gateway's callback. */
-  async function toCallback(agent: BrowserAgent, name: string, login: string, options: { delivery?: string; tamper?: (url: URL) => void } = {}) {
+  async function toCallback(
+    agent: BrowserAgent,
+    name: string,
+    login: string,
+    options: { delivery?: string; tamper?: (url: URL) => void } = {},
+  ) {
     const query = new URLSearchParams({ returnUrl: RETURN_URL, ...(options.delivery ? { delivery: options.delivery } : {}) });
     const start = await agent.request(`${base}/auth/${name}/login?${query}`);
     assert.equal(start.status, 302, await start.text());
@@ -92,7 +105,9 @@ describe("browser sign-on: authorization code with PKCE against a real OpenID pr
     let step = await agent.follow(authorize.toString(), atGateway);
     for (let page = 0; page < 4 && step.url.origin !== base; page += 1) {
       const html = await step.response.text();
-      const fields: Record<string, string> = html.includes('name="login"') ? { prompt: "login", login, password: "any" } : { prompt: "consent" };
+      const fields: Record<string, string> = html.includes('name="login"')
+        ? { prompt: "login", login, password: "any" }
+        : { prompt: "consent" };
       step = await agent.follow(formAction(html, step.url).toString(), atGateway, { method: "POST", body: new URLSearchParams(fields) });
     }
     assert.equal(step.url.pathname, `/auth/${name}/callback`);
@@ -200,7 +215,14 @@ describe("browser sign-on: authorization code with PKCE against a real OpenID pr
   });
 
   it("refuses foreign return URLs without redirecting anywhere", async () => {
-    for (const returnUrl of ["https://evil.example/app/", "http://localhost:5173/elsewhere", "http://localhost:5173/app/../admin", "http://localhost:5174/app/", "//evil.example/app/", "javascript:alert(1)"]) {
+    for (const returnUrl of [
+      "https://evil.example/app/",
+      "http://localhost:5173/elsewhere",
+      "http://localhost:5173/app/../admin",
+      "http://localhost:5174/app/",
+      "//evil.example/app/",
+      "javascript:alert(1)",
+    ]) {
       const response = await fetch(`${base}/auth/novi/login?${new URLSearchParams({ returnUrl })}`, { redirect: "manual", headers: json });
       assert.equal(response.headers.get("location"), null, returnUrl);
       const refusal = await refusalOf(response);
@@ -209,7 +231,11 @@ describe("browser sign-on: authorization code with PKCE against a real OpenID pr
   });
 
   it("refuses members the AMS does not know, disabled members, and a sign-on without the claim", async () => {
-    for (const [login, status, reason] of [["carol", 401, "MEMBER_NOT_FOUND"], ["bob", 403, "MEMBER_DISABLED"], ["dave", 401, "INVALID_TOKEN"]] as const) {
+    for (const [login, status, reason] of [
+      ["carol", 401, "MEMBER_NOT_FOUND"],
+      ["bob", 403, "MEMBER_DISABLED"],
+      ["dave", 401, "INVALID_TOKEN"],
+    ] as const) {
       const agent = new BrowserAgent();
       const { callback } = await toCallback(agent, "novi", login);
       const refusal = await refusalOf(await agent.request(callback.toString(), { headers: json }));
@@ -218,7 +244,9 @@ describe("browser sign-on: authorization code with PKCE against a real OpenID pr
   });
 
   it("an unknown provider is a 404", async () => {
-    const refusal = await refusalOf(await fetch(`${base}/auth/nobody/login?returnUrl=${encodeURIComponent(RETURN_URL)}`, { headers: json }));
+    const refusal = await refusalOf(
+      await fetch(`${base}/auth/nobody/login?returnUrl=${encodeURIComponent(RETURN_URL)}`, { headers: json }),
+    );
     assert.equal(refusal.status, 404);
   });
 
@@ -234,7 +262,10 @@ describe("browser sign-on: authorization code with PKCE against a real OpenID pr
     const token = agent.cookie(base, "amsgate_session")!;
     const withoutHeader = await fetch(`${base}/auth/logout`, { method: "POST", headers: { cookie: `amsgate_session=${token}` } });
     assert.equal(withoutHeader.status, 403, "logout by cookie needs the CSRF header too");
-    const logout = await fetch(`${base}/auth/logout`, { method: "POST", headers: { cookie: `amsgate_session=${token}`, "x-amsgate-csrf": "1" } });
+    const logout = await fetch(`${base}/auth/logout`, {
+      method: "POST",
+      headers: { cookie: `amsgate_session=${token}`, "x-amsgate-csrf": "1" },
+    });
     assert.equal(logout.status, 204);
     assert.match(logout.headers.getSetCookie().join(), /amsgate_session=;/);
     assert.equal((await cookieGql(token)).status, 401);
@@ -277,16 +308,25 @@ describe("browser sign-on: authorization code with PKCE against a real OpenID pr
     const agent = new BrowserAgent();
     const answer = await agent.request((await toCallback(agent, "novi", "alice", { delivery: "code" })).callback.toString());
     const code = new URLSearchParams(new URL(answer.headers.get("location")!).hash.slice(1)).get("amsgate_code")!;
-    const signedOn = await gql<any>(harness.url, `mutation($input: ExchangeSsoTokenInput!) { exchangeSsoToken(input: $input) { accessToken } }`, { input: { method: "LOGIN_CODE", token: code } });
+    const signedOn = await gql<any>(
+      harness.url,
+      `mutation($input: ExchangeSsoTokenInput!) { exchangeSsoToken(input: $input) { accessToken } }`,
+      { input: { method: "LOGIN_CODE", token: code } },
+    );
     const first = signedOn.data.exchangeSsoToken.accessToken as string;
-    const renewed = (await gql<any>(harness.url, `mutation { renewSession { accessToken } }`, {}, first)).data.renewSession.accessToken as string;
+    const renewed = (await gql<any>(harness.url, `mutation { renewSession { accessToken } }`, {}, first)).data.renewSession
+      .accessToken as string;
     assert.notEqual(renewed, first);
     const other = await startTestApp({
       keepData: true,
       env: { AMS_SOURCE: "rest", AMS_URL: fakeAms.url, AMS_API_KEY: fakeAms.apiKey, SESSION_SIGNING_KEYS: SIGNING_KEYS },
     });
     try {
-      assert.equal((await gql<any>(other.url, ME, {}, renewed)).data?.me.member.key, "K1", "the other process accepts the session before sign-out");
+      assert.equal(
+        (await gql<any>(other.url, ME, {}, renewed)).data?.me.member.key,
+        "K1",
+        "the other process accepts the session before sign-out",
+      );
       const logout = await fetch(`${base}/auth/logout`, { method: "POST", headers: { authorization: `Bearer ${first}` } });
       assert.equal(logout.status, 204);
       for (const url of [harness.url, other.url]) {

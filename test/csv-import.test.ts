@@ -14,10 +14,12 @@ const HEADER = "LegacyContactKey,FirstName,LastName,EmailAddress,MemberSince,IsA
 
 function sink() {
   let text = "";
-  const stream = new Writable({ write: (chunk, _encoding, done) => {
+  const stream = new Writable({
+    write: (chunk, _encoding, done) => {
       text += String(chunk);
       done();
-    }, });
+    },
+  });
   return { stream, text: () => text };
 }
 
@@ -32,8 +34,15 @@ describe("CSV import: POST /admin/imports", () => {
     return { status: response.status, body: (await response.json()) as Record<string, any> };
   };
   const member = async (key: string) =>
-    (await gqlData(harness.url, `query($key: ID!) { member(key: $key) { firstName lastName email memberSince
-      communities { role community { key } } securityGroups { group { key } } } }`, { key }, ADMIN_KEY)).member;
+    (
+      await gqlData(
+        harness.url,
+        `query($key: ID!) { member(key: $key) { firstName lastName email memberSince
+      communities { role community { key } } securityGroups { group { key } } } }`,
+        { key },
+        ADMIN_KEY,
+      )
+    ).member;
 
   before(async () => {
     harness = await startTestApp();
@@ -55,23 +64,44 @@ describe("CSV import: POST /admin/imports", () => {
     assert.equal(answer.body.rows, 5);
     assert.equal(answer.body.imported, 2);
     assert.equal(answer.body.skipped, 3);
-    assert.deepEqual(answer.body.errors.map((e: any) => [e.row, e.column]), [[3, "MemberSince"], [4, "LegacyContactKey"], [5, null]]);
+    assert.deepEqual(
+      answer.body.errors.map((e: any) => [e.row, e.column]),
+      [
+        [3, "MemberSince"],
+        [4, "LegacyContactKey"],
+        [5, null],
+      ],
+    );
     assert.match(answer.body.errors[0].reason, /no such day/);
     const ada = await member("IM-1");
     assert.equal(ada.email, "ada@example.org");
     assert.equal(ada.memberSince, "2020-01-31");
-    assert.deepEqual(ada.communities.map((c: any) => [c.community.key, c.role]), [["CH-1", "Member"], ["COM-2", "Chair"]]);
+    assert.deepEqual(
+      ada.communities.map((c: any) => [c.community.key, c.role]),
+      [
+        ["CH-1", "Member"],
+        ["COM-2", "Chair"],
+      ],
+    );
     assert.ok(ada.securityGroups.some((g: any) => g.group.key === "SG-1"));
     assert.equal(await member("IM-BAD"), null);
 
-    const data = await gqlData(harness.url, `query($id: ID!) { importRun(id: $id) {
-      id errorCount rowErrors { row column reason } run { kind status refreshed failed } } }`, { id: answer.body.runId }, ADMIN_KEY);
+    const data = await gqlData(
+      harness.url,
+      `query($id: ID!) { importRun(id: $id) {
+      id errorCount rowErrors { row column reason } run { kind status refreshed failed } } }`,
+      { id: answer.body.runId },
+      ADMIN_KEY,
+    );
     assert.equal(data.importRun.run.kind, "IMPORT");
     assert.equal(data.importRun.run.status, "PARTIAL");
     assert.equal(data.importRun.run.refreshed, 2);
     assert.equal(data.importRun.run.failed, 3);
     assert.equal(data.importRun.errorCount, 3);
-    assert.deepEqual(data.importRun.rowErrors.map((e: any) => e.row), [3, 4, 5]);
+    assert.deepEqual(
+      data.importRun.rowErrors.map((e: any) => e.row),
+      [3, 4, 5],
+    );
   });
 
   it("merges: blank and missing cells keep the cache; replace clears what the row leaves out", async () => {
@@ -117,7 +147,11 @@ describe("CSV import: POST /admin/imports", () => {
     const file = path.join(dir, "members.csv");
     writeFileSync(file, `${HEADER}\nIM-CLI,Cli,User,,,,,\nIM-CLI-BAD,,,,2026-13-01,,,\n`);
     const [stdout, stderr] = [sink(), sink()];
-    const code = await runImportCommand([file, "--mode", "replace"], { env: { GATEWAY_URL: harness.baseUrl, ADMIN_API_KEYS: ADMIN_KEY }, stdout: stdout.stream, stderr: stderr.stream });
+    const code = await runImportCommand([file, "--mode", "replace"], {
+      env: { GATEWAY_URL: harness.baseUrl, ADMIN_API_KEYS: ADMIN_KEY },
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+    });
     assert.equal(code, 2, stderr.text());
     assert.match(stdout.text(), /2 rows read, 1 imported, 1 skipped \(mode replace\)/);
     assert.match(stdout.text(), /row 3, column MemberSince: /);

@@ -115,8 +115,14 @@ describe("a database that does not answer at start", () => {
     assert.equal(graph.errors?.[0]?.extensions?.code, "SERVICE_UNAVAILABLE");
     gateway.child.kill("SIGTERM");
     assert.deepEqual(await gateway.exited, { code: 0, signal: null }, "a stop while waiting is a clean stop");
-    assert.ok(gateway.lines.every((line) => !line.includes("s3cret-pass")), "the password is never printed");
-    assert.ok(gateway.lines.every((line) => !/^\s+at /.test(line)), "no stack trace");
+    assert.ok(
+      gateway.lines.every((line) => !line.includes("s3cret-pass")),
+      "the password is never printed",
+    );
+    assert.ok(
+      gateway.lines.every((line) => !/^\s+at /.test(line)),
+      "no stack trace",
+    );
   });
 
   it("becomes ready once the database answers", async () => {
@@ -150,6 +156,9 @@ describe("a database that does not answer at start", () => {
     await gateway.line(/refused the connection: ER_BAD_DB_ERROR/);
     assert.equal((await gateway.exited).code, 1);
     assert.ok(gateway.lines.every((line) => !line.includes("database unreachable; retrying")));
-    assert.ok(gateway.lines.every((line) => !/^\s+at /.test(line)), "no stack trace");
+    assert.ok(
+      gateway.lines.every((line) => !/^\s+at /.test(line)),
+      "no stack trace",
+    );
   });
 });

@@ -24,7 +24,13 @@ function startDemoAms(env: Record<string, string>) {
 
 describe("demo-ams starter (scripts/demo-ams.ts)", () => {
   it("serves the demo association on the configured port and stops cleanly on SIGTERM", async () => {
-    const run = startDemoAms({ AMS_API_KEY: API_KEY, DEMO_AMS_PORT: "0", DEMO_MEMBERS: "40", DEMO_CHANGE_INTERVAL: "0", LOG_LEVEL: "info" });
+    const run = startDemoAms({
+      AMS_API_KEY: API_KEY,
+      DEMO_AMS_PORT: "0",
+      DEMO_MEMBERS: "40",
+      DEMO_CHANGE_INTERVAL: "0",
+      LOG_LEVEL: "info",
+    });
     try {
       const url = await run.listening;
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -35,7 +41,10 @@ describe("demo-ams starter (scripts/demo-ams.ts)", () => {
       run.child.kill("SIGTERM");
       assert.equal(await run.exited, 0);
       assert.ok(run.lines.some((line) => line.includes('"msg":"demo AMS stopped"')));
-      assert.ok(run.lines.every((line) => !line.includes(API_KEY)), "the API key is never logged");
+      assert.ok(
+        run.lines.every((line) => !line.includes(API_KEY)),
+        "the API key is never logged",
+      );
     } finally {
       run.child.kill("SIGKILL");
     }
@@ -44,7 +53,10 @@ describe("demo-ams starter (scripts/demo-ams.ts)", () => {
   it("refuses to start without an API key, naming the variable", async () => {
     const run = startDemoAms({ DEMO_AMS_PORT: "0" });
     assert.equal(await run.exited, 1);
-    assert.ok(run.lines.some((line) => line.includes("AMS_API_KEY")), run.lines.join("\n"));
+    assert.ok(
+      run.lines.some((line) => line.includes("AMS_API_KEY")),
+      run.lines.join("\n"),
+    );
     await assert.rejects(run.listening);
   });
 });

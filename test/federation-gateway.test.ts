@@ -70,14 +70,21 @@ describe("amsgate and the example LMS composed under Apollo Gateway", () => {
   it("LMS → amsgate: a course's enrollments with member fields from amsgate, under the caller's rules", async () => {
     const query = `{ course(code: "ETH-101") { title enrollments { status member { key displayName email } } } }`;
     const answer = await gql(gateway.url, query, {}, memberToken);
-    const enrolled = sampleLmsData(["A", "B", "OPT"]).enrollments.filter((row) => row.courseCode === "ETH-101").map((row) => row.memberKey);
+    const enrolled = sampleLmsData(["A", "B", "OPT"])
+      .enrollments.filter((row) => row.courseCode === "ETH-101")
+      .map((row) => row.memberKey);
     assert.deepEqual(enrolled, ["A", "OPT"], "the fixture enrolls one visible and one hidden member");
     assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
     assert.deepEqual(
       answer.data!.course.enrollments.map((row: { member: unknown }) => row.member),
       [{ key: "A", displayName: "Ann Able", email: "a@example.org" }, null],
     );
-    const recent = await gql(gateway.url, `{ recentCompletions(since: "2026-01-01") { member { key displayName email } } }`, {}, memberToken);
+    const recent = await gql(
+      gateway.url,
+      `{ recentCompletions(since: "2026-01-01") { member { key displayName email } } }`,
+      {},
+      memberToken,
+    );
     assert.equal(recent.errors, undefined, JSON.stringify(recent.errors));
     const shown: Record<string, unknown> = {
       A: { key: "A", displayName: "Ann Able", email: "a@example.org" },
@@ -85,7 +92,10 @@ describe("amsgate and the example LMS composed under Apollo Gateway", () => {
       OPT: null,
     };
     const completions = sampleLmsData(["A", "B", "OPT"]).completions.sort((a, b) => b.completedOn.localeCompare(a.completedOn));
-    assert.ok(["A", "B", "OPT"].every((key) => completions.some((row) => row.memberKey === key)), "every kind of member appears");
+    assert.ok(
+      ["A", "B", "OPT"].every((key) => completions.some((row) => row.memberKey === key)),
+      "every kind of member appears",
+    );
     assert.deepEqual(
       recent.data!.recentCompletions.map((row: { member: unknown }) => row.member),
       completions.map((row) => shown[row.memberKey]),
@@ -107,6 +117,9 @@ describe("amsgate and the example LMS composed under Apollo Gateway", () => {
       answer.data!.course.enrollments.map((row: { member: unknown }) => row.member),
       [null, null],
     );
-    assert.ok(answer.errors?.some((error) => error.extensions?.code === "UNAUTHENTICATED"), JSON.stringify(answer.errors));
+    assert.ok(
+      answer.errors?.some((error) => error.extensions?.code === "UNAUTHENTICATED"),
+      JSON.stringify(answer.errors),
+    );
   });
 });

@@ -66,7 +66,11 @@ describe("amsgate as an Apollo Federation 2 subgraph", () => {
 
   it("a reference shows no more than member(key): hidden members are null, others' contact fields too", async () => {
     const keys = ["A", "B", "OPT", "DIS"];
-    const answer = await entities(harness.url, keys.map((key) => ref("Member", key)), tokens.member);
+    const answer = await entities(
+      harness.url,
+      keys.map((key) => ref("Member", key)),
+      tokens.member,
+    );
     assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
     assert.deepEqual(answer.data!._entities, [
       { __typename: "Member", key: "A", displayName: "Ann Able", email: "a@example.org" },
@@ -94,7 +98,10 @@ describe("amsgate as an Apollo Federation 2 subgraph", () => {
     ] as const) {
       const answer = await entities(harness.url, [ref("Member", "B"), ref("Community", "C1"), ref("SecurityGroup", "G1")], token);
       assert.deepEqual(answer.data?._entities, [null, null, null]);
-      assert.deepEqual(answer.errors?.map((error) => error.extensions?.code), [code, code, code]);
+      assert.deepEqual(
+        answer.errors?.map((error) => error.extensions?.code),
+        [code, code, code],
+      );
       const direct = await gql(harness.url, `{ member(key: "B") { key } }`, {}, token);
       assert.equal(direct.errors?.[0]?.extensions?.code, code, "member(key) refuses the same way");
     }
@@ -145,7 +152,10 @@ describe("reference batching", () => {
         gqlData<{ _entities: Array<{ key: string; phones: unknown[] }> }>(harness.url, query, { r: representations }, ADMIN_KEY),
       );
       assert.equal(result._entities.length, size);
-      assert.ok(result._entities.every((entity) => entity.phones.length === 1), "every reference came back whole");
+      assert.ok(
+        result._entities.every((entity) => entity.phones.length === 1),
+        "every reference came back whole",
+      );
       counts.push(statements.length);
     }
     assert.equal(new Set(counts).size, 1, `statements per reference count: ${counts.join(", ")}`);
@@ -158,7 +168,9 @@ describe("_service in production", () => {
   let harness: TestApp;
 
   before(async () => {
-    harness = await startTestApp({ env: { NODE_ENV: "production", LOG_LEVEL: "silent", AMS_SOURCE: "demo", FEDERATION_GATEWAY_KEYS: GATEWAY_KEY } });
+    harness = await startTestApp({
+      env: { NODE_ENV: "production", LOG_LEVEL: "silent", AMS_SOURCE: "demo", FEDERATION_GATEWAY_KEYS: GATEWAY_KEY },
+    });
   });
 
   after(() => harness.stop());

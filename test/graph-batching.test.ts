@@ -45,7 +45,10 @@ describe("nested fields are batched per request", () => {
       dataSource,
       Array.from({ length: 7 }, (_, index) => ({ communityKey: `C${index}`, name: `Community ${index}` })),
     );
-    await seedGroups(dataSource, [0, 1, 2].map((index) => ({ groupKey: `G${index}`, name: `Group ${index}` })));
+    await seedGroups(
+      dataSource,
+      [0, 1, 2].map((index) => ({ groupKey: `G${index}`, name: `Group ${index}` })),
+    );
     await seedMembers(dataSource, seeds(220));
     memberToken = (await harness.app.sessions.issue("M0000", [Role.AUTHENTICATED, Role.MEMBER])).accessToken;
   });
@@ -104,8 +107,13 @@ describe("nested fields are batched per request", () => {
       const { edges, statements } = await statementsFor(first, memberToken, { search: "last" });
       assert.equal(edges.length, first);
       // Member i is on C(i % 7) and C((i + 3) % 7); M0000 sees the terms in its own C0 and C3.
-      const visible = edges.map((_, index) => [index % 7, (index + 3) % 7].filter((community) => community === 0 || community === 3).length);
-      assert.deepEqual(edges.map((edge) => edge.node.communities.length), visible);
+      const visible = edges.map(
+        (_, index) => [index % 7, (index + 3) % 7].filter((community) => community === 0 || community === 3).length,
+      );
+      assert.deepEqual(
+        edges.map((edge) => edge.node.communities.length),
+        visible,
+      );
       counts.push(statements.length);
     }
     assert.deepEqual(new Set(counts).size, 1, `statements per page size: ${counts.join(", ")}`);

@@ -6,8 +6,7 @@ import { ADMIN_KEY, startTestApp, type TestApp } from "./support/test-app";
 
 describe("communities, security groups and events over HTTP", () => {
   let harness: TestApp;
-  const ask = (query: string, variables: Record<string, unknown> = {}) =>
-    gqlData<any>(harness.url, query, variables, ADMIN_KEY);
+  const ask = (query: string, variables: Record<string, unknown> = {}) => gqlData<any>(harness.url, query, variables, ADMIN_KEY);
 
   before(async () => {
     harness = await startTestApp();
@@ -33,8 +32,20 @@ describe("communities, security groups and events over HTTP", () => {
         ],
         groups: [{ groupKey: "MT:Regular" }],
       },
-      { memberKey: "B", firstName: "Ben", lastName: "Baker", communities: [{ communityKey: "FIN", role: "Member" }], groups: [{ groupKey: "MT:Regular" }] },
-      { memberKey: "C", firstName: "Cat", lastName: "Cole", communities: [{ communityKey: "FIN", role: "Vice Chair", endDate: "2024-06-30" }], groups: [{ groupKey: "Staff" }] },
+      {
+        memberKey: "B",
+        firstName: "Ben",
+        lastName: "Baker",
+        communities: [{ communityKey: "FIN", role: "Member" }],
+        groups: [{ groupKey: "MT:Regular" }],
+      },
+      {
+        memberKey: "C",
+        firstName: "Cat",
+        lastName: "Cole",
+        communities: [{ communityKey: "FIN", role: "Vice Chair", endDate: "2024-06-30" }],
+        groups: [{ groupKey: "Staff" }],
+      },
     ]);
     await seedEvents(dataSource, [
       { eventKey: "E1", title: "Annual Meeting", startsAt: new Date("2026-03-01T15:00:00Z"), endsAt: new Date("2026-03-03T22:00:00Z") },
@@ -53,45 +64,68 @@ describe("communities, security groups and events over HTTP", () => {
       search: communities(filter: { search: "east" }) { edges { node { key } } }
       community(key: "CH") { name children { key } }
     }`);
-    assert.deepEqual(data.all.edges.map((edge: any) => edge.node.key), ["CH", "FIN", "CH-NE", "CH-SW"]);
+    assert.deepEqual(
+      data.all.edges.map((edge: any) => edge.node.key),
+      ["CH", "FIN", "CH-NE", "CH-SW"],
+    );
     assert.equal(data.all.totalCount, 4);
-    assert.deepEqual(data.regional.edges.map((edge: any) => [edge.node.key, edge.node.parent.key]), [
-      ["CH-NE", "CH"],
-      ["CH-SW", "CH"],
-    ]);
-    assert.deepEqual(data.search.edges.map((edge: any) => edge.node.key), ["CH-NE"]);
+    assert.deepEqual(
+      data.regional.edges.map((edge: any) => [edge.node.key, edge.node.parent.key]),
+      [
+        ["CH-NE", "CH"],
+        ["CH-SW", "CH"],
+      ],
+    );
+    assert.deepEqual(
+      data.search.edges.map((edge: any) => edge.node.key),
+      ["CH-NE"],
+    );
     assert.deepEqual(data.community, { name: "Chapters", children: [{ key: "CH-NE" }, { key: "CH-SW" }] });
   });
 
   it("pages a community's members by name, by role and by the day a term runs", async () => {
     const roster = async (args: string) =>
-      (await ask(`{ community(key: "FIN") { members(${args}) { totalCount edges { node { role member { key } } } } } }`)).community
-        .members;
+      (await ask(`{ community(key: "FIN") { members(${args}) { totalCount edges { node { role member { key } } } } } }`)).community.members;
     const all = await roster("first: 10");
     assert.equal(all.totalCount, 4);
-    assert.deepEqual(all.edges.map((edge: any) => [edge.node.member.key, edge.node.role]), [
-      ["A", "Chair"],
-      ["A", "Member"],
-      ["B", "Member"],
-      ["C", "Vice Chair"],
-    ]);
+    assert.deepEqual(
+      all.edges.map((edge: any) => [edge.node.member.key, edge.node.role]),
+      [
+        ["A", "Chair"],
+        ["A", "Member"],
+        ["B", "Member"],
+        ["C", "Vice Chair"],
+      ],
+    );
     const members = await roster(`role: "Member"`);
-    assert.deepEqual(members.edges.map((edge: any) => edge.node.member.key), ["A", "B"]);
+    assert.deepEqual(
+      members.edges.map((edge: any) => edge.node.member.key),
+      ["A", "B"],
+    );
     const mid2025 = await roster(`activeOn: "2025-06-01"`);
-    assert.deepEqual(mid2025.edges.map((edge: any) => [edge.node.member.key, edge.node.role]), [
-      ["A", "Chair"],
-      ["B", "Member"],
-    ]);
+    assert.deepEqual(
+      mid2025.edges.map((edge: any) => [edge.node.member.key, edge.node.role]),
+      [
+        ["A", "Chair"],
+        ["B", "Member"],
+      ],
+    );
     assert.equal(mid2025.totalCount, 2);
 
     const first = (await ask(`{ community(key: "FIN") { members(first: 3) { pageInfo { endCursor hasNextPage } } } }`)).community.members;
     assert.equal(first.pageInfo.hasNextPage, true);
     const rest = (
-      await ask(`query($after: String) { community(key: "FIN") { members(first: 3, after: $after) { edges { node { role member { key } } } pageInfo { hasNextPage } } } }`, {
-        after: first.pageInfo.endCursor,
-      })
+      await ask(
+        `query($after: String) { community(key: "FIN") { members(first: 3, after: $after) { edges { node { role member { key } } } pageInfo { hasNextPage } } } }`,
+        {
+          after: first.pageInfo.endCursor,
+        },
+      )
     ).community.members;
-    assert.deepEqual(rest.edges.map((edge: any) => edge.node.member.key), ["C"]);
+    assert.deepEqual(
+      rest.edges.map((edge: any) => edge.node.member.key),
+      ["C"],
+    );
     assert.equal(rest.pageInfo.hasNextPage, false);
   });
 
@@ -109,7 +143,10 @@ describe("communities, security groups and events over HTTP", () => {
       { key: "MT:Regular", kind: "AMS", isStaff: false },
     ]);
     assert.equal(data.securityGroup.members.totalCount, 2);
-    assert.deepEqual(data.securityGroup.members.edges.map((edge: any) => edge.node.member.key), ["A", "B"]);
+    assert.deepEqual(
+      data.securityGroup.members.edges.map((edge: any) => edge.node.member.key),
+      ["A", "B"],
+    );
   });
 
   it("lists events by start within a window, never deleted ones", async () => {
@@ -120,8 +157,13 @@ describe("communities, security groups and events over HTTP", () => {
     assert.deepEqual(await keys(`(from: "2026-03-02T00:00:00Z")`), ["E1", "E2", "E3"]);
     assert.deepEqual(await keys(`(from: "2026-03-04T00:00:00Z", to: "2026-12-01T00:00:00Z")`), ["E2"]);
     const page = (await ask(`{ events(first: 1) { edges { node { key } } pageInfo { endCursor } } }`)).events;
-    const next = (await ask(`query($after: String) { events(first: 5, after: $after) { edges { node { key } } } }`, { after: page.pageInfo.endCursor })).events;
-    assert.deepEqual(next.edges.map((edge: any) => edge.node.key), ["E2", "E3"]);
+    const next = (
+      await ask(`query($after: String) { events(first: 5, after: $after) { edges { node { key } } } }`, { after: page.pageInfo.endCursor })
+    ).events;
+    assert.deepEqual(
+      next.edges.map((edge: any) => edge.node.key),
+      ["E2", "E3"],
+    );
     assert.equal((await ask(`{ event(key: "E4") { key } }`)).event, null);
     assert.equal((await ask(`{ event(key: "E2") { title startsAt } }`)).event.startsAt, "2026-05-10T17:00:00.000Z");
   });

@@ -6,8 +6,7 @@ import { ADMIN_KEY, startTestApp, type TestApp } from "./support/test-app";
 
 describe("members over HTTP", () => {
   let harness: TestApp;
-  const ask = (query: string, variables: Record<string, unknown> = {}) =>
-    gqlData<any>(harness.url, query, variables, ADMIN_KEY);
+  const ask = (query: string, variables: Record<string, unknown> = {}) => gqlData<any>(harness.url, query, variables, ADMIN_KEY);
 
   before(async () => {
     harness = await startTestApp();

@@ -40,19 +40,28 @@ describe("the iMIS source contract harness", () => {
   it("lists seeded members in pages of pageSize, inclusively since", async () => {
     const pages = await changes(harness, null);
     assert.equal(harness.pageSize, 3);
-    assert.deepEqual(pages.map((page) => page.length), [3, 3, 1]);
+    assert.deepEqual(
+      pages.map((page) => page.length),
+      [3, 3, 1],
+    );
     const since = (await changes(harness, new Date(Date.UTC(2026, 0, 6)))).flat().map((change) => change.memberKey);
     assert.deepEqual(since, ["P6", "P7"]);
   });
 
   it("fetches seeded members with their names and emails; a malformed one is invalid, an unknown one missing", async () => {
     const fetched = await harness.source.fetchMembers(["P1", "P2", "P4", "NOPE"]);
-    assert.deepEqual(fetched.members.map((m) => [m.memberKey, m.firstName, m.lastName, m.email]), [
-      ["P1", "First1", "Last1", "p1@example.org"],
-      ["P2", "First2", "Last2", null],
-    ]);
+    assert.deepEqual(
+      fetched.members.map((m) => [m.memberKey, m.firstName, m.lastName, m.email]),
+      [
+        ["P1", "First1", "Last1", "p1@example.org"],
+        ["P2", "First2", "Last2", null],
+      ],
+    );
     assert.deepEqual(fetched.missing, ["NOPE"]);
-    assert.deepEqual(fetched.invalid.map((i) => [i.memberKey, i.error.code]), [["P4", SourceErrorCode.CONTRACT_VIOLATION]]);
+    assert.deepEqual(
+      fetched.invalid.map((i) => [i.memberKey, i.error.code]),
+      [["P4", SourceErrorCode.CONTRACT_VIOLATION]],
+    );
   });
 
   it("a seed again changes a member", async () => {

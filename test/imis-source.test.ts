@@ -16,9 +16,35 @@ const JOURNAL: FakeGroup = { groupId: "SG-JOURNAL", name: "Journal editors", gro
 const GALA: FakeGroup = { groupId: "REG-GALA", name: "Gala registrants", groupClass: "Event" };
 
 const PEOPLE: FakePerson[] = [
-  { partyId: "1001", firstName: "Ada", lastName: "Lovelace", email: "ada@example.org", memberType: "M", joinDate: "2019-01-01", paidThrough: "2027-06-30", company: "Analytical Engines", title: "Chair" },
-  { partyId: "1002", firstName: "Grace", lastName: "Hopper", email: "grace@example.org", memberType: "M", joinDate: "2015-05-01", paidThrough: "2027-01-31" },
-  { partyId: "1003", firstName: "Alan", lastName: "Turing", email: "alan@example.org", memberType: "M", joinDate: "2018-03-01", paidThrough: "2027-03-31" },
+  {
+    partyId: "1001",
+    firstName: "Ada",
+    lastName: "Lovelace",
+    email: "ada@example.org",
+    memberType: "M",
+    joinDate: "2019-01-01",
+    paidThrough: "2027-06-30",
+    company: "Analytical Engines",
+    title: "Chair",
+  },
+  {
+    partyId: "1002",
+    firstName: "Grace",
+    lastName: "Hopper",
+    email: "grace@example.org",
+    memberType: "M",
+    joinDate: "2015-05-01",
+    paidThrough: "2027-01-31",
+  },
+  {
+    partyId: "1003",
+    firstName: "Alan",
+    lastName: "Turing",
+    email: "alan@example.org",
+    memberType: "M",
+    joinDate: "2018-03-01",
+    paidThrough: "2027-03-31",
+  },
   { partyId: "1004", firstName: "Sam", lastName: "Staffer", email: "sam@example.org", memberType: "STAFF" },
   { partyId: "1005", firstName: "Nora", lastName: "Nonmember", email: "nora@example.org", memberType: "NM" },
   { partyId: "1006", firstName: "Gus", lastName: "Gone", email: "gus@example.org", memberType: "M", paidThrough: "2027-12-31" },
@@ -44,7 +70,8 @@ describe("AMS_SOURCE=imis: the real app over HTTP into MariaDB", () => {
   /** The next finished run of `kind` after `seen` finished ones: driven by the syncProgress subscription, no sleeping. */
   const finished = (kind: string, seen: number) =>
     new Promise<Run>((resolve) => {
-      const test = (run: Run) => run.kind === kind && run.status !== "RUNNING" && runs.filter((r) => r.kind === kind && r.status !== "RUNNING").indexOf(run) >= seen;
+      const test = (run: Run) =>
+        run.kind === kind && run.status !== "RUNNING" && runs.filter((r) => r.kind === kind && r.status !== "RUNNING").indexOf(run) >= seen;
       const done = runs.find(test);
       if (done) resolve(done);
       else waiters.push({ test, resolve });
@@ -65,8 +92,19 @@ describe("AMS_SOURCE=imis: the real app over HTTP into MariaDB", () => {
       groupMember("1001", GALA, []),
     ]);
     fake.setGroupMembers("1002", [groupMember("1002", NORTHEAST, [])]);
-    fake.setEvent("ANNCONF", eventData({ eventKey: "ANNCONF", title: "Annual Conference", startsAt: new Date("2027-05-12T09:00:00Z"), category: "Conference" }, SEEDED), SEEDED);
-    fake.setEvent("WEB-1", eventData({ eventKey: "WEB-1", title: "Cancelled webinar", startsAt: new Date("2026-12-01T16:00:00Z"), isDeleted: true }, SEEDED), SEEDED);
+    fake.setEvent(
+      "ANNCONF",
+      eventData(
+        { eventKey: "ANNCONF", title: "Annual Conference", startsAt: new Date("2027-05-12T09:00:00Z"), category: "Conference" },
+        SEEDED,
+      ),
+      SEEDED,
+    );
+    fake.setEvent(
+      "WEB-1",
+      eventData({ eventKey: "WEB-1", title: "Cancelled webinar", startsAt: new Date("2026-12-01T16:00:00Z"), isDeleted: true }, SEEDED),
+      SEEDED,
+    );
 
     app = await startTestApp({
       env: {
@@ -86,18 +124,23 @@ describe("AMS_SOURCE=imis: the real app over HTTP into MariaDB", () => {
     });
     ws = wsClient(app.url, ADMIN_KEY);
     await new Promise<void>((resolve, reject) => {
-      ws.client.subscribe<{ syncProgress: Run }>({ query: `subscription { syncProgress { id kind status refreshed failed } }` }, {
-        next: (result) => {
-          const run = result.data?.syncProgress;
-          if (!run) return;
-          runs.push(run);
-          for (const waiter of [...waiters]) if (waiter.test(run)) waiters.splice(waiters.indexOf(waiter), 1) && waiter.resolve(run);
+      ws.client.subscribe<{ syncProgress: Run }>(
+        { query: `subscription { syncProgress { id kind status refreshed failed } }` },
+        {
+          next: (result) => {
+            const run = result.data?.syncProgress;
+            if (!run) return;
+            runs.push(run);
+            for (const waiter of [...waiters]) if (waiter.test(run)) waiters.splice(waiters.indexOf(waiter), 1) && waiter.resolve(run);
+          },
+          error: reject,
+          complete: () => undefined,
         },
-        error: reject,
-        complete: () => undefined,
-      });
+      );
       // The subscription is live once a first event reaches it: a no-op refresh makes one.
-      void gqlData(app.url, `mutation { refreshMembers(keys: ["nobody"]) { id } }`, {}, ADMIN_KEY).then(() => finished("MANUAL", 0)).then(() => resolve(), reject);
+      void gqlData(app.url, `mutation { refreshMembers(keys: ["nobody"]) { id } }`, {}, ADMIN_KEY)
+        .then(() => finished("MANUAL", 0))
+        .then(() => resolve(), reject);
     });
   });
 
@@ -107,7 +150,9 @@ describe("AMS_SOURCE=imis: the real app over HTTP into MariaDB", () => {
     await fake?.close();
   });
 
-  it("loads every party at the first poll: details, communities by group class, security groups, membership status", { timeout: 30_000 }, async () => {
+  it("loads every party at the first poll: details, communities by group class, security groups, membership status", {
+    timeout: 30_000,
+  }, async () => {
     const polls = finished("PERIODIC", 0);
     const eventPolls = finished("EVENTS", 0);
     timers.advance(0);
@@ -120,23 +165,39 @@ describe("AMS_SOURCE=imis: the real app over HTTP into MariaDB", () => {
       [ada.status, ada.isMember, ada.memberType, ada.email, ada.companyName, ada.title, ada.memberSince, ada.membershipExpiresOn],
       ["ACTIVE", true, "M", "ada@example.org", "Analytical Engines", "Chair", "2019-01-01", "2027-06-30"],
     );
-    assert.deepEqual(ada.communities.map((c: any) => [c.community.key, c.community.type, c.role, c.beginDate, c.endDate]), [
-      ["COMM-FIN", "Committee", "Chair", "2026-01-01", "2027-12-31"],
-      ["COMM-FIN", "Committee", "Member", "2022-01-01", "2025-12-31"],
-      ["CH-NE", "Chapter", null, null, null],
-    ]);
+    assert.deepEqual(
+      ada.communities.map((c: any) => [c.community.key, c.community.type, c.role, c.beginDate, c.endDate]),
+      [
+        ["COMM-FIN", "Committee", "Chair", "2026-01-01", "2027-12-31"],
+        ["COMM-FIN", "Committee", "Member", "2022-01-01", "2025-12-31"],
+        ["CH-NE", "Chapter", null, null, null],
+      ],
+    );
     const adaGroups = ada.securityGroups.map((g: any) => g.group.key).sort();
     assert.deepEqual(adaGroups, ["Authenticated", "IsMember", "MemberType:M", "SG-JOURNAL"]);
 
     const sam = await member("1004");
-    assert.ok(sam.securityGroups.some((g: any) => g.group.key === "Staff"), "a staff member type makes a STAFF member");
+    assert.ok(
+      sam.securityGroups.some((g: any) => g.group.key === "Staff"),
+      "a staff member type makes a STAFF member",
+    );
     const nora = await member("1005");
     assert.deepEqual([nora.status, nora.isMember], ["ACTIVE", false]);
 
     const communities = await gqlData<any>(app.url, `{ communities(first: 10) { edges { node { key name type } } } }`, {}, ADMIN_KEY);
-    assert.deepEqual(communities.communities.edges.map((e: any) => [e.node.key, e.node.type]), [["COMM-FIN", "Committee"], ["CH-NE", "Chapter"]]);
+    assert.deepEqual(
+      communities.communities.edges.map((e: any) => [e.node.key, e.node.type]),
+      [
+        ["COMM-FIN", "Committee"],
+        ["CH-NE", "Chapter"],
+      ],
+    );
     const events = await gqlData<any>(app.url, `{ events(first: 10) { edges { node { key title category startsAt } } } }`, {}, ADMIN_KEY);
-    assert.deepEqual(events.events.edges.map((e: any) => [e.node.key, e.node.category]), [["ANNCONF", "Conference"]], "the cancelled event is not listed");
+    assert.deepEqual(
+      events.events.edges.map((e: any) => [e.node.key, e.node.category]),
+      [["ANNCONF", "Conference"]],
+      "the cancelled event is not listed",
+    );
     assert.equal(fake.requestsTo("/token").length, 1, "one token served the whole load");
   });
 
@@ -153,13 +214,23 @@ describe("AMS_SOURCE=imis: the real app over HTTP into MariaDB", () => {
     timers.advance(30 * 60_000);
     const poll = await next;
     assert.deepEqual([poll.status, poll.refreshed], ["SUCCEEDED", 3]);
-    const filters = fake.requestsTo("/api/Party").slice(asked).map((request) => request.query.get("UpdatedOn"));
-    assert.ok(filters.includes("ge:2026-11-01T07:58:00"), `the poll asked for changes since its cursor, less the overlap: ${filters.join(", ")}`);
+    const filters = fake
+      .requestsTo("/api/Party")
+      .slice(asked)
+      .map((request) => request.query.get("UpdatedOn"));
+    assert.ok(
+      filters.includes("ge:2026-11-01T07:58:00"),
+      `the poll asked for changes since its cursor, less the overlap: ${filters.join(", ")}`,
+    );
     assert.equal(fake.requestsTo("/token").length, 2, "the token, 30 minutes old, was renewed before it expired");
 
     const changed = await member("1001");
     assert.equal(changed.email, "ada.lovelace@example.org");
-    assert.deepEqual(changed.communities.map((c: any) => c.community.key), ["CH-NE"], "left the committee");
+    assert.deepEqual(
+      changed.communities.map((c: any) => c.community.key),
+      ["CH-NE"],
+      "left the committee",
+    );
     const lapsed = await member("1002");
     assert.deepEqual([lapsed.status, lapsed.isMember, lapsed.membershipExpiresOn], ["EXPIRED", false, "2026-10-31"]);
     const removed = await member("1003");

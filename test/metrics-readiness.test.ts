@@ -88,10 +88,17 @@ describe("/metrics and /readyz", () => {
       const samples = await scrape(app);
       const depth = samples.filter((sample) => sample.name === "amsgate_refresh_queue_depth");
       for (const row of rows) {
-        assert.equal(depth.find((sample) => sample.labels.reason === row.reason)?.value, Number(row.count), `queue depth for ${row.reason}`);
+        assert.equal(
+          depth.find((sample) => sample.labels.reason === row.reason)?.value,
+          Number(row.count),
+          `queue depth for ${row.reason}`,
+        );
       }
       const total = depth.reduce((sum, sample) => sum + sample.value, 0);
-      assert.equal(total, rows.reduce((sum, row) => sum + Number(row.count), 0));
+      assert.equal(
+        total,
+        rows.reduce((sum, row) => sum + Number(row.count), 0),
+      );
       assert.equal(sampleValue(samples, "amsgate_refresh_queue_depth", { reason: "LOGIN" }), 0, "every reason is listed");
       assert.equal(sampleValue(samples, "amsgate_refresh_dead_letters"), 1);
       assert.equal(sampleValue(samples, "amsgate_members_poll_lag_seconds"), 42);
@@ -100,9 +107,13 @@ describe("/metrics and /readyz", () => {
 
   it("counts AMS calls, refreshes, member changes, runs and GraphQL operations", async () => {
     await sync.app.sync.drainQueue();
-    const refused = await gql(sync.url, `mutation Wrong($input: ExchangeSsoTokenInput!) { exchangeSsoToken(input: $input) { accessToken } }`, {
-      input: { method: "CREDENTIALS", username: "nobody@example.org", password: "wrong" },
-    });
+    const refused = await gql(
+      sync.url,
+      `mutation Wrong($input: ExchangeSsoTokenInput!) { exchangeSsoToken(input: $input) { accessToken } }`,
+      {
+        input: { method: "CREDENTIALS", username: "nobody@example.org", password: "wrong" },
+      },
+    );
     assert.equal(refused.errors?.[0]?.extensions?.code, "UNAUTHENTICATED");
     await gqlData(sync.url, `query CountMembers { members { totalCount } }`, {}, ADMIN_KEY);
     const samples = await scrape(sync);
@@ -129,8 +140,9 @@ describe("/metrics and /readyz", () => {
     const { client } = wsClient(sync.url, ADMIN_KEY);
     try {
       const runs = wsCollect<{ syncProgress: { detail: string | null } }>(client, `subscription { syncProgress { detail } }`);
-      await untilArrived(runs.waitFor((run) => run.syncProgress.detail === "probe"), () =>
-        gqlData(sync.url, `mutation { refreshMember(key: "probe") { run { id } } }`, {}, ADMIN_KEY),
+      await untilArrived(
+        runs.waitFor((run) => run.syncProgress.detail === "probe"),
+        () => gqlData(sync.url, `mutation { refreshMember(key: "probe") { run { id } } }`, {}, ADMIN_KEY),
       );
       sync.app.metrics.watchLeader(async () => true);
       const samples = await scrape(sync);

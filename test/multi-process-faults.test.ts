@@ -26,7 +26,9 @@ async function eventually(check: () => Promise<boolean>, limitMs: number, what: 
 
 const alive = (gateway: RunningGateway) => gateway.child.exitCode === null && gateway.child.signalCode === null;
 
-describe("three processes load 3,000 members through faults, a killed leader, a killed worker and a Redis restart", { timeout: 300_000 }, () => {
+describe("three processes load 3,000 members through faults, a killed leader, a killed worker and a Redis restart", {
+  timeout: 300_000,
+}, () => {
   const association = new DemoAssociation({ seed: 7, members: MEMBERS, clock: new ManualClock("2026-11-23T12:00:00.000Z") });
   let ams: AmsHttpServer;
   let amsUrl: string;
@@ -62,7 +64,12 @@ describe("three processes load 3,000 members through faults, a killed leader, a 
 
   before(async () => {
     // 5 % of requests fail (503 or no answer until the client gives up), decided by a fixed seed.
-    ams = new AmsHttpServer(new DemoAmsDataset(association), { apiKey: "demo-ams-key", pageSize: 500, faultRate: 0.05, random: seeded(11) });
+    ams = new AmsHttpServer(new DemoAmsDataset(association), {
+      apiKey: "demo-ams-key",
+      pageSize: 500,
+      faultRate: 0.05,
+      random: seeded(11),
+    });
     amsUrl = await ams.listen(0);
     redis = await OwnRedisServer.start();
     await resetDatabase(mysqlConfig());
@@ -88,7 +95,9 @@ describe("three processes load 3,000 members through faults, a killed leader, a 
 
     gateways.push(...(await Promise.all([startGateway(env(), 90_000), startGateway(env(), 90_000), startGateway(env(), 90_000)])));
     const clients = gateways.map((gateway) => wsClient(gateway.url, ADMIN_KEY).client);
-    const queues = clients.map((client) => wsCollect<{ refreshQueue: { pendingCount: number } }>(client, `subscription { refreshQueue { pendingCount } }`));
+    const queues = clients.map((client) =>
+      wsCollect<{ refreshQueue: { pendingCount: number } }>(client, `subscription { refreshQueue { pendingCount } }`),
+    );
     await database.dataSource.initialize();
     const members = database.dataSource.getRepository(MemberEntity);
 
@@ -110,15 +119,27 @@ describe("three processes load 3,000 members through faults, a killed leader, a 
     for (const row of cached) {
       const record = association.member(row.memberKey);
       assert.ok(record, `${row.memberKey} is an AMS member`);
-      assert.deepEqual([row.firstName, row.lastName, row.email], [record.firstName ?? "", record.lastName ?? "", record.email], row.memberKey);
+      assert.deepEqual(
+        [row.firstName, row.lastName, row.email],
+        [record.firstName ?? "", record.lastName ?? "", record.email],
+        row.memberKey,
+      );
     }
     const runs = database.dataSource.getRepository(SyncRunEntity);
     await eventually(async () => (await runs.countBy({ status: "RUNNING", discovering: true })) === 0, 60_000, "no discovery left RUNNING");
 
     // The survivor's subscriber (connected before the Redis restart) ends on an empty queue.
     const survivor = gateways.findIndex((gateway) => alive(gateway));
-    await eventually(async () => queues[survivor]!.seen.at(-1)?.refreshQueue.pendingCount === 0, 60_000, "the survivor's subscriber to see pendingCount 0");
-    assert.deepEqual(heardAbroad.map((collector) => collector.seen.length), [0, 0], "the other deployment heard nothing");
+    await eventually(
+      async () => queues[survivor]!.seen.at(-1)?.refreshQueue.pendingCount === 0,
+      60_000,
+      "the survivor's subscriber to see pendingCount 0",
+    );
+    assert.deepEqual(
+      heardAbroad.map((collector) => collector.seen.length),
+      [0, 0],
+      "the other deployment heard nothing",
+    );
     await Promise.all([foreignClient, ...clients].map((client) => client.dispose()));
   });
 });

@@ -54,7 +54,8 @@ describe("three gateway processes on one database", { timeout: 240_000 }, () => 
     REFRESH_BATCH_SIZE: "25",
     LOG_LEVEL: "info",
   });
-  const status = (gateway: RunningGateway) => gqlData<Status>(gateway.url, `{ syncStatus { leader pendingRefreshCount running { id kind } } }`, {}, ADMIN_KEY);
+  const status = (gateway: RunningGateway) =>
+    gqlData<Status>(gateway.url, `{ syncStatus { leader pendingRefreshCount running { id kind } } }`, {}, ADMIN_KEY);
   const instanceOf = (gateway: RunningGateway) => `:${gateway.child.pid}:`;
 
   before(async () => {
@@ -102,21 +103,33 @@ describe("three gateway processes on one database", { timeout: 240_000 }, () => 
     leading.child.kill("SIGKILL");
     await leading.exited;
     const survivors = gateways.filter((gateway) => gateway !== leading);
-    await eventually(async () => {
-      const next = (await status(survivors[0]!)).syncStatus.leader;
-      return next !== null && next !== leader && survivors.some((gateway) => next.includes(instanceOf(gateway)));
-    }, 20_000, "a survivor to take the lead");
+    await eventually(
+      async () => {
+        const next = (await status(survivors[0]!)).syncStatus.leader;
+        return next !== null && next !== leader && survivors.some((gateway) => next.includes(instanceOf(gateway)));
+      },
+      20_000,
+      "a survivor to take the lead",
+    );
     const afterTakeover = listings;
     await eventually(async () => listings > afterTakeover, 20_000, "the new leader to poll");
   });
 
   it("a full resync asked of a follower while the leader polls is queued, never dropped", async () => {
     const alive = gateways.filter((gateway) => gateway.child.exitCode === null && gateway.child.signalCode === null);
-    const answers = await Promise.all(alive.map((gateway) => gqlData<{ fullResync: { id: string; status: string } }>(gateway.url, `mutation { fullResync { id status } }`, {}, ADMIN_KEY)));
+    const answers = await Promise.all(
+      alive.map((gateway) =>
+        gqlData<{ fullResync: { id: string; status: string } }>(gateway.url, `mutation { fullResync { id status } }`, {}, ADMIN_KEY),
+      ),
+    );
     const runs = database.dataSource.getRepository(SyncRunEntity);
     for (const { fullResync } of answers) {
       assert.equal(fullResync.status, "RUNNING");
-      await eventually(async () => (await runs.findOneByOrFail({ id: fullResync.id })).status !== "RUNNING", 90_000, `full resync ${fullResync.id} to finish`);
+      await eventually(
+        async () => (await runs.findOneByOrFail({ id: fullResync.id })).status !== "RUNNING",
+        90_000,
+        `full resync ${fullResync.id} to finish`,
+      );
       const run = await runs.findOneByOrFail({ id: fullResync.id });
       assert.equal(run.status, "SUCCEEDED", run.detail ?? "");
       assert.ok(run.queued >= MEMBERS, `run ${run.id} queued ${run.queued}`);
@@ -136,7 +149,11 @@ describe("three gateway processes on one database", { timeout: 240_000 }, () => 
     release();
     pageHook = countListing;
     const runs = database.dataSource.getRepository(SyncRunEntity);
-    await eventually(async () => (await runs.findOneByOrFail({ id: fullResync.id })).status !== "RUNNING", 30_000, "the dead process's run to be failed");
+    await eventually(
+      async () => (await runs.findOneByOrFail({ id: fullResync.id })).status !== "RUNNING",
+      30_000,
+      "the dead process's run to be failed",
+    );
     assert.match((await runs.findOneByOrFail({ id: fullResync.id })).detail ?? "", /process discovering this run stopped/);
     const survivor = alive[1]!;
     assert.ok(!(await status(survivor)).syncStatus.running.some((run) => run.id === fullResync.id));

@@ -11,7 +11,8 @@ const codeOf = (answer: { errors?: Array<{ extensions?: { code?: string } }> }) 
 const tokens = (count: number) => `{ members(filter: { statuses: [${"ACTIVE ".repeat(count - 16)}] }) { totalCount } }`;
 /** Seven levels deep: members edges node communities community children name. */
 const DEPTH_7 = "{ members { edges { node { communities { community { children { name } } } } } } }";
-const aliased = (count: number) => `{ ${Array.from({ length: count }, (_, index) => `a${index}: events(first: 1) { totalCount }`).join(" ")} }`;
+const aliased = (count: number) =>
+  `{ ${Array.from({ length: count }, (_, index) => `a${index}: events(first: 1) { totalCount }`).join(" ")} }`;
 /** A directory page of 100 with its lists: cost about 12,000 (armor's measure). */
 const DIRECTORY_100 = `{ members(first: 100) { totalCount edges { node { key displayName email phones { number type }
   communities { role endDate community { name type } } securityGroups { group { name kind } } } } } }`;
@@ -77,7 +78,13 @@ describe("operation limits, per role, the same over HTTP and WebSocket", () => {
       });
 
       it("anonymous callers may still introspect the whole schema (Sandbox) where introspection is on", async () => {
-        const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true });
+        const query = getIntrospectionQuery({
+          descriptions: true,
+          specifiedByUrl: true,
+          directiveIsRepeatable: true,
+          schemaDescription: true,
+          inputValueDeprecation: true,
+        });
         const answer = await ask(query);
         assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
         assert.ok(answer.data!.__schema.types.some((type: { name: string }) => type.name === "Member"));

@@ -54,8 +54,14 @@ describe("operations", () => {
       const body = (await response.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> };
       return [response.status, body.errors?.map((error) => [error.extensions?.code, error.message])];
     };
-    assert.deepEqual(await ask("Basic dXNlcjpwYXNz"), [401, [["UNAUTHENTICATED", 'Not signed in: authorization must be "Bearer <credential>"']]]);
-    assert.deepEqual(await ask("Bearer not-a-key"), [401, [["UNAUTHENTICATED", "Not signed in: the credential is not valid or has expired"]]]);
+    assert.deepEqual(await ask("Basic dXNlcjpwYXNz"), [
+      401,
+      [["UNAUTHENTICATED", 'Not signed in: authorization must be "Bearer <credential>"']],
+    ]);
+    assert.deepEqual(await ask("Bearer not-a-key"), [
+      401,
+      [["UNAUTHENTICATED", "Not signed in: the credential is not valid or has expired"]],
+    ]);
   });
 
   it("refuses hostile queries before running them", async () => {
@@ -118,13 +124,22 @@ describe("operations", () => {
 
 describe("the gateway process", () => {
   it("starts with main.ts and exits cleanly on SIGTERM", async () => {
-    const gateway = await startGateway({ PORT: "0", DATABASE_URL: TEST_DATABASE_URL, NODE_ENV: "production", AMS_SOURCE: "demo", ADMIN_API_KEYS: ADMIN_KEY });
+    const gateway = await startGateway({
+      PORT: "0",
+      DATABASE_URL: TEST_DATABASE_URL,
+      NODE_ENV: "production",
+      AMS_SOURCE: "demo",
+      ADMIN_API_KEYS: ADMIN_KEY,
+    });
     const response = await gql(gateway.url, "{ members { totalCount } }", {}, ADMIN_KEY);
     assert.equal(response.status, 200);
     gateway.child.kill("SIGTERM");
     assert.deepEqual(await gateway.exited, { code: 0, signal: null });
     assert.ok(gateway.lines.some((line) => line.includes('"msg":"shutting down"')));
-    assert.ok(gateway.lines.every((line) => !line.includes(ADMIN_KEY)), "the admin key is never logged");
+    assert.ok(
+      gateway.lines.every((line) => !line.includes(ADMIN_KEY)),
+      "the admin key is never logged",
+    );
   });
 
   it("prints a generated admin key once in development and names a bad variable when the configuration is wrong", async () => {
@@ -134,10 +149,15 @@ describe("the gateway process", () => {
     try {
       // The key goes to stderr, which may arrive after the "listening" line on stdout.
       const findKeyLine = () => gateway.lines.findIndex((line) => line.includes("this run's admin key is"));
-      for (const deadline = Date.now() + 10_000; findKeyLine() < 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const deadline = Date.now() + 10_000; findKeyLine() < 0 && Date.now() < deadline; )
+        await new Promise((resolve) => setTimeout(resolve, 50));
       const keyLine = findKeyLine();
       assert.ok(keyLine >= 0);
-      key = gateway.lines.slice(keyLine + 1).find((line) => line.trim().startsWith("dev-"))?.trim() ?? "";
+      key =
+        gateway.lines
+          .slice(keyLine + 1)
+          .find((line) => line.trim().startsWith("dev-"))
+          ?.trim() ?? "";
       assert.ok(key.startsWith("dev-"), "the key follows its announcement");
     } finally {
       gateway.child.kill("SIGINT");
@@ -157,7 +177,10 @@ describe("the gateway process", () => {
     try {
       const answer = await gql(gateway.url, "{ syncStatus { pendingRefreshCount } }", {}, fileKey);
       assert.equal(answer.errors, undefined, "the admin key from .env is honoured");
-      assert.ok(gateway.lines.every((line) => !line.includes("this run's admin key")), "no key generated: one was configured");
+      assert.ok(
+        gateway.lines.every((line) => !line.includes("this run's admin key")),
+        "no key generated: one was configured",
+      );
     } finally {
       gateway.child.kill("SIGTERM");
       await gateway.exited;

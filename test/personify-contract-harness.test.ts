@@ -42,7 +42,10 @@ describe("the Personify contract harness", () => {
 
   it("lists seeded members in pages of pageSize, and from a cursor inclusively", async () => {
     const all = await pages(harness.source.changedMembers(null));
-    assert.deepEqual(all.map((page) => page.length), [3, 3, 1]);
+    assert.deepEqual(
+      all.map((page) => page.length),
+      [3, 3, 1],
+    );
     assert.ok(all.every((page) => page.length <= harness.pageSize));
     const since = await pages(harness.source.changedMembers(at(6)));
     const keys = [...new Set(since.flat().map((change) => change.memberKey))];
@@ -52,9 +55,18 @@ describe("the Personify contract harness", () => {
 
   it("fetches seeded members; unknown keys are missing, the malformed one invalid", async () => {
     const fetched = await harness.source.fetchMembers(["C1", "C2", "NOPE", "C7"]);
-    assert.deepEqual(fetched.members.map((m) => [m.memberKey, m.firstName, m.lastName, m.email]), [["C1", "First1", "Last1", null], ["C2", "First2", "Last2", "c2@example.org"]]);
+    assert.deepEqual(
+      fetched.members.map((m) => [m.memberKey, m.firstName, m.lastName, m.email]),
+      [
+        ["C1", "First1", "Last1", null],
+        ["C2", "First2", "Last2", "c2@example.org"],
+      ],
+    );
     assert.deepEqual(fetched.missing, ["NOPE"]);
-    assert.deepEqual(fetched.invalid.map((entry) => [entry.memberKey, entry.error.code]), [["C7", SourceErrorCode.CONTRACT_VIOLATION]]);
+    assert.deepEqual(
+      fetched.invalid.map((entry) => [entry.memberKey, entry.error.code]),
+      [["C7", SourceErrorCode.CONTRACT_VIOLATION]],
+    );
   });
 
   it("injects each fault: temporary within the retries is ridden out, beyond them TEMPORARY; auth; Retry-After", async () => {

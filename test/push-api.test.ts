@@ -19,13 +19,17 @@ const MEMBER_QUERY = `query($key: ID!) { member(key: $key) {
 const pushedGroups = (m: any) => m.securityGroups.map((g: any) => g.group.key).filter((key: string) => key !== "Authenticated");
 
 const full = (key: string, details: Record<string, unknown> = {}) =>
-  memberInfo(key, { EmailAddress: `${key.toLowerCase()}@example.org`, ...details }, {
-    CommunityGroups: [
-      { GroupKey: "CH-1", GroupName: "Chapter One", GroupType: "Chapter", RoleDescription: "Member" },
-      { GroupKey: "COM-2", GroupName: "Committee Two", GroupType: "Committee", RoleDescription: "Chair" },
-    ],
-    SecurityGroups: [{ GroupKey: "SG-1", GroupName: "Portal", GroupType: "Security" }],
-  });
+  memberInfo(
+    key,
+    { EmailAddress: `${key.toLowerCase()}@example.org`, ...details },
+    {
+      CommunityGroups: [
+        { GroupKey: "CH-1", GroupName: "Chapter One", GroupType: "Chapter", RoleDescription: "Member" },
+        { GroupKey: "COM-2", GroupName: "Committee Two", GroupType: "Committee", RoleDescription: "Chair" },
+      ],
+      SecurityGroups: [{ GroupKey: "SG-1", GroupName: "Portal", GroupType: "Security" }],
+    },
+  );
 
 describe("push API: POST /push/v1/members", () => {
   let harness: TestApp;
@@ -43,18 +47,22 @@ describe("push API: POST /push/v1/members", () => {
     const { client } = wsClient(harness.url, ADMIN_KEY);
     const seen: string[] = [];
     const waiters: Array<() => void> = [];
-    client.subscribe<{ memberChanged: { key: string } }>({ query: `subscription { memberChanged { key kind } }` }, {
-      next: (result) => {
-        seen.push(result.data!.memberChanged.key);
-        waiters.splice(0).forEach((wake) => wake());
+    client.subscribe<{ memberChanged: { key: string } }>(
+      { query: `subscription { memberChanged { key kind } }` },
+      {
+        next: (result) => {
+          seen.push(result.data!.memberChanged.key);
+          waiters.splice(0).forEach((wake) => wake());
+        },
+        error: () => undefined,
+        complete: () => undefined,
       },
-      error: () => undefined,
-      complete: () => undefined,
-    });
-    const seenKey = (key: string) => new Promise<void>((resolve) => {
-      const check = () => (seen.includes(key) ? resolve() : waiters.push(check));
-      check();
-    });
+    );
+    const seenKey = (key: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => (seen.includes(key) ? resolve() : waiters.push(check));
+        check();
+      });
     try {
       // The subscription is live once a first event reaches it: push warm-up members until one does.
       for (let n = 0; seen.length === 0 && n < 100; n += 1) {
@@ -63,7 +71,10 @@ describe("push API: POST /push/v1/members", () => {
       }
       assert.ok(seen.length > 0, "the subscription received warm-up events");
 
-      const answer = await push(harness.baseUrl, [full("P-1", { IsActive: "1", ExcludeFromDirectory: 0, MemberSince: "2020-05-06T00:00:00" }), full("P-2")]);
+      const answer = await push(harness.baseUrl, [
+        full("P-1", { IsActive: "1", ExcludeFromDirectory: 0, MemberSince: "2020-05-06T00:00:00" }),
+        full("P-2"),
+      ]);
       assert.equal(answer.status, 200);
       assert.deepEqual(answer.body, { success: true, count: 2, errorMessage: null });
       // Written before the answer: no wait, no drain.
@@ -87,14 +98,21 @@ describe("push API: POST /push/v1/members", () => {
 
   it("treats each item as the whole record: an omitted group is removed", async () => {
     await push(harness.baseUrl, [full("P-3")]);
-    const trimmed = memberInfo("P-3", { EmailAddress: "p-3@example.org" }, {
-      CommunityGroups: [{ GroupKey: "CH-1", GroupName: "Chapter One", GroupType: "Chapter", RoleDescription: "Member" }],
-    });
+    const trimmed = memberInfo(
+      "P-3",
+      { EmailAddress: "p-3@example.org" },
+      {
+        CommunityGroups: [{ GroupKey: "CH-1", GroupName: "Chapter One", GroupType: "Chapter", RoleDescription: "Member" }],
+      },
+    );
     delete (trimmed as Record<string, unknown>).SecurityGroups;
     const answer = await push(harness.baseUrl, [trimmed]);
     assert.deepEqual(answer.body, { success: true, count: 1, errorMessage: null });
     const p3 = await member("P-3");
-    assert.deepEqual(p3.communities.map((c: any) => c.community.key), ["CH-1"]);
+    assert.deepEqual(
+      p3.communities.map((c: any) => c.community.key),
+      ["CH-1"],
+    );
     assert.deepEqual(pushedGroups(p3), []);
   });
 
@@ -109,7 +127,13 @@ describe("push API: POST /push/v1/members", () => {
     assert.equal(answer.body.success, false);
     assert.equal(answer.body.count, 2);
     assert.equal(answer.body.errorMessage, "2 of 4 items were refused");
-    assert.deepEqual(answer.body.errors.map((e: any) => [e.index, e.memberKey]), [[1, "P-BAD"], [2, null]]);
+    assert.deepEqual(
+      answer.body.errors.map((e: any) => [e.index, e.memberKey]),
+      [
+        [1, "P-BAD"],
+        [2, null],
+      ],
+    );
     assert.match(answer.body.errors[0].message, /MemberSince.*no such day/);
     assert.equal((await member("P-4")).key, "P-4");
     assert.equal((await member("P-5")).key, "P-5");
@@ -130,7 +154,11 @@ describe("push API: POST /push/v1/members", () => {
       ["wrong tenant", push(harness.baseUrl, [memberInfo("P-T")], { tenant: "OTHER" }), 403],
       ["malformed JSON", postJson(url, '{"TenantCode": "ACME", "Items": [', { "x-api-key": PUSH_KEY }), 400],
       ["Items not a list", postJson(url, { TenantCode: TENANT, Items: {} }, { "x-api-key": PUSH_KEY }), 400],
-      ["oversized", postJson(url, { TenantCode: TENANT, Items: [memberInfo("P-BIG", { Bio: "x".repeat(1_100_000) })] }, { "x-api-key": PUSH_KEY }), 413],
+      [
+        "oversized",
+        postJson(url, { TenantCode: TENANT, Items: [memberInfo("P-BIG", { Bio: "x".repeat(1_100_000) })] }, { "x-api-key": PUSH_KEY }),
+        413,
+      ],
     ];
     for (const [what, pending, status] of cases) {
       const answer = await pending;
@@ -176,7 +204,9 @@ describe("push API: POST /push/v1/members", () => {
 
     const different = await push(harness.baseUrl, [memberInfo("P-6", { FirstName: "Other" })], { headers });
     assert.equal(different.status, 422);
-    const otherKey = await push(harness.baseUrl, [memberInfo("P-6", { FirstName: "Second" })], { headers: { "idempotency-key": "push-0002" } });
+    const otherKey = await push(harness.baseUrl, [memberInfo("P-6", { FirstName: "Second" })], {
+      headers: { "idempotency-key": "push-0002" },
+    });
     assert.equal(otherKey.status, 200);
     assert.equal((await member("P-6")).firstName, "Second", "a new key is processed");
     assert.equal(await harness.app.database.dataSource.getRepository(PushIdempotencyEntity).count(), 2);
@@ -214,7 +244,15 @@ describe("push API: a 2xx means committed", () => {
     }
     assert.equal(answer.status, 200);
     assert.equal((await gateway.exited).signal, "SIGKILL");
-    const rows = await database.dataSource.getRepository(MemberEntity).find({ where: [{ memberKey: "CRASH-1" }, { memberKey: "CRASH-2" }], order: { memberKey: "ASC" } });
-    assert.deepEqual(rows.map((row) => [row.memberKey, row.email]), [["CRASH-1", "crash@example.org"], ["CRASH-2", null]]);
+    const rows = await database.dataSource
+      .getRepository(MemberEntity)
+      .find({ where: [{ memberKey: "CRASH-1" }, { memberKey: "CRASH-2" }], order: { memberKey: "ASC" } });
+    assert.deepEqual(
+      rows.map((row) => [row.memberKey, row.email]),
+      [
+        ["CRASH-1", "crash@example.org"],
+        ["CRASH-2", null],
+      ],
+    );
   });
 });

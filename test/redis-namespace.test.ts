@@ -31,7 +31,12 @@ describe("pub/sub namespaces: two deployments on one Redis", () => {
 
   /** Refreshes one demo member through the app's own queue, so it publishes its memberChanged. */
   const refresh = async (app: TestApp, key: string) => {
-    const started = await gqlData<any>(app.url, `mutation($keys: [ID!]!) { refreshMembers(keys: $keys) { id } }`, { keys: [key] }, ADMIN_KEY);
+    const started = await gqlData<any>(
+      app.url,
+      `mutation($keys: [ID!]!) { refreshMembers(keys: $keys) { id } }`,
+      { keys: [key] },
+      ADMIN_KEY,
+    );
     await app.app.sync.drainQueue();
     return started.refreshMembers.id as string;
   };
@@ -47,10 +52,22 @@ describe("pub/sub namespaces: two deployments on one Redis", () => {
       const runsB = wsCollect<Run>(b.client, `subscription { syncProgress { id detail } }`);
       const changesB = wsCollect<Change>(b.client, `subscription { memberChanged { key kind } }`);
       // Every subscription listening: each sees an event of its own deployment first.
-      await untilArrived(runsA.waitFor((run) => run.syncProgress.detail === "probe-a"), () => probe(first, "probe-a"));
-      await untilArrived(runsB.waitFor((run) => run.syncProgress.detail === "probe-b"), () => probe(second, "probe-b"));
-      await untilArrived(changesA.waitFor(() => true), (attempt) => refresh(first, memberKey(1 + attempt)));
-      await untilArrived(changesB.waitFor(() => true), (attempt) => refresh(second, memberKey(30 + attempt)));
+      await untilArrived(
+        runsA.waitFor((run) => run.syncProgress.detail === "probe-a"),
+        () => probe(first, "probe-a"),
+      );
+      await untilArrived(
+        runsB.waitFor((run) => run.syncProgress.detail === "probe-b"),
+        () => probe(second, "probe-b"),
+      );
+      await untilArrived(
+        changesA.waitFor(() => true),
+        (attempt) => refresh(first, memberKey(1 + attempt)),
+      );
+      await untilArrived(
+        changesB.waitFor(() => true),
+        (attempt) => refresh(second, memberKey(30 + attempt)),
+      );
 
       // The first deployment works; its own subscribers see it.
       const runId = await refresh(first, memberKey(25));
@@ -70,7 +87,10 @@ describe("pub/sub namespaces: two deployments on one Redis", () => {
       assert.deepEqual(leakedRuns, [], "no run of the first deployment reached the second");
       const leakedChanges = changesB.seen.filter((change) => Number(change.memberChanged.key.slice(1)) < 30);
       assert.deepEqual(leakedChanges, [], "no member change of the first deployment reached the second");
-      assert.ok(changesA.seen.every((change) => Number(change.memberChanged.key.slice(1)) < 30), "and none of the second's reached the first");
+      assert.ok(
+        changesA.seen.every((change) => Number(change.memberChanged.key.slice(1)) < 30),
+        "and none of the second's reached the first",
+      );
     } finally {
       await a.client.dispose();
       await b.client.dispose();

@@ -15,7 +15,9 @@ function logged(gateway: RunningGateway, pattern: RegExp, count = 1, from = 0, t
     const check = () => {
       if (gateway.lines.slice(from).filter((line) => pattern.test(line)).length >= count) return resolve();
       if (gateway.child.exitCode !== null || gateway.child.signalCode !== null) {
-        return reject(new Error(`gateway exited (${gateway.child.exitCode ?? gateway.child.signalCode}):\n${gateway.lines.slice(-15).join("\n")}`));
+        return reject(
+          new Error(`gateway exited (${gateway.child.exitCode ?? gateway.child.signalCode}):\n${gateway.lines.slice(-15).join("\n")}`),
+        );
       }
       if (Date.now() - startedAt > timeoutMs) return reject(new Error(`no ${pattern} in ${timeoutMs} ms`));
       setTimeout(check, 20);
@@ -78,8 +80,12 @@ describe("a Redis outage", () => {
         client,
         `subscription { syncProgress { id detail status } }`,
       );
-      const probe = (key: string) => gqlData(gateway.url, `mutation($key: ID!) { refreshMember(key: $key) { run { id } } }`, { key }, ADMIN_KEY);
-      await untilArrived(runs.waitFor((run) => run.syncProgress.detail === "probe-before"), () => probe("probe-before"));
+      const probe = (key: string) =>
+        gqlData(gateway.url, `mutation($key: ID!) { refreshMember(key: $key) { run { id } } }`, { key }, ADMIN_KEY);
+      await untilArrived(
+        runs.waitFor((run) => run.syncProgress.detail === "probe-before"),
+        () => probe("probe-before"),
+      );
       assert.equal((await readiness(baseUrl)).body.checks.pubsub, "ok");
 
       const outageFrom = gateway.lines.length;
@@ -112,12 +118,18 @@ describe("a Redis outage", () => {
       assert.equal((await readiness(baseUrl)).body.checks.pubsub, "ok");
       assert.equal(await metric(baseUrl, "amsgate_pubsub_redis_up"), 1);
       // The subscription opened before the outage hears what is published after it.
-      await untilArrived(runs.waitFor((run) => run.syncProgress.detail === "probe-after"), () => probe("probe-after"));
+      await untilArrived(
+        runs.waitFor((run) => run.syncProgress.detail === "probe-after"),
+        () => probe("probe-after"),
+      );
       assert.equal(gateway.child.exitCode, null);
     } catch (error) {
       // What the gateway said last is what explains a failure here.
       const exit = gateway.child.exitCode === null ? "running" : `exited with ${gateway.child.exitCode}`;
-      throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- gateway (${exit}):\n${gateway.lines.slice(-8).join("\n")}`, { cause: error });
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)}\n--- gateway (${exit}):\n${gateway.lines.slice(-8).join("\n")}`,
+        { cause: error },
+      );
     } finally {
       await client.dispose();
     }

@@ -64,13 +64,26 @@ describe("pub/sub across gateway processes through Redis", () => {
     const raw = new Redis(REDIS_URL);
     const { client } = wsClient(first.url, ADMIN_KEY);
     try {
-      const runs = wsCollect<{ syncProgress: { id: string; detail: string | null } }>(client, `subscription { syncProgress { id detail } }`);
-      await untilArrived(runs.waitFor((run) => run.syncProgress.detail === "probe"), () =>
-        gqlData(first.url, `mutation { refreshMember(key: "probe") { run { id } } }`, {}, ADMIN_KEY),
+      const runs = wsCollect<{ syncProgress: { id: string; detail: string | null } }>(
+        client,
+        `subscription { syncProgress { id detail } }`,
+      );
+      await untilArrived(
+        runs.waitFor((run) => run.syncProgress.detail === "probe"),
+        () => gqlData(first.url, `mutation { refreshMember(key: "probe") { run { id } } }`, {}, ADMIN_KEY),
       );
       const run = (id: string) => ({
-        id, kind: "MANUAL", status: "RUNNING", detail: id, startedAt: "2026-01-01T00:00:00.000Z", finishedAt: null,
-        discovered: 0, queued: 0, refreshed: 0, unchanged: 0, failed: 0,
+        id,
+        kind: "MANUAL",
+        status: "RUNNING",
+        detail: id,
+        startedAt: "2026-01-01T00:00:00.000Z",
+        finishedAt: null,
+        discovered: 0,
+        queued: 0,
+        refreshed: 0,
+        unchanged: 0,
+        failed: 0,
       });
       const channel = `amsgate:${NAMESPACE}:sync.run`;
       await raw.publish(channel, JSON.stringify({ ns: "someone-else", payload: run("foreign") }));
@@ -78,7 +91,10 @@ describe("pub/sub across gateway processes through Redis", () => {
       await raw.publish(channel, "not json");
       await raw.publish(channel, JSON.stringify({ ns: NAMESPACE, payload: run("ours") }));
       await runs.waitFor((entry) => entry.syncProgress.id === "ours");
-      assert.deepEqual(runs.seen.filter((entry) => ["foreign", "bare"].includes(entry.syncProgress.id)), []);
+      assert.deepEqual(
+        runs.seen.filter((entry) => ["foreign", "bare"].includes(entry.syncProgress.id)),
+        [],
+      );
       assert.deepEqual(runs.errors, []);
     } finally {
       await client.dispose();

@@ -9,7 +9,11 @@ async function keysSince(harness: SourceContractHarness, since: Date | null): Pr
   return pages;
 }
 
-const failureOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as SourceError);
+const failureOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as SourceError,
+  );
 
 describe("the Salesforce contract harness", () => {
   let harness: SourceContractHarness;
@@ -25,7 +29,11 @@ describe("the Salesforce contract harness", () => {
   before(async () => {
     harness = await createSalesforceContractHarness();
     const old = Array.from({ length: 5 }, (_, n) => member(n + 1, `2026-01-0${n + 1}T10:00:00Z`));
-    await harness.seed([...old, member(6, "2026-11-20T10:00:00Z", { email: null }), member(7, "2026-11-21T10:00:00Z", { malformed: true })]);
+    await harness.seed([
+      ...old,
+      member(6, "2026-11-20T10:00:00Z", { email: null }),
+      member(7, "2026-11-21T10:00:00Z", { malformed: true }),
+    ]);
   });
   after(() => harness.close());
 
@@ -33,15 +41,32 @@ describe("the Salesforce contract harness", () => {
     const pages = await keysSince(harness, null);
     assert.ok(pages.every((page) => page.length <= harness.pageSize));
     assert.deepEqual(pages.flat(), ["K1", "K2", "K3", "K4", "K5", "K6", "K7"]);
-    assert.deepEqual((await keysSince(harness, new Date("2026-01-04T10:00:00Z"))).flat(), ["K4", "K5", "K6", "K7"], "old since: SOQL, inclusive");
-    assert.deepEqual((await keysSince(harness, new Date("2026-11-20T10:00:00Z"))).flat().sort(), ["K6", "K7"], "recent since: sObject Get Updated");
+    assert.deepEqual(
+      (await keysSince(harness, new Date("2026-01-04T10:00:00Z"))).flat(),
+      ["K4", "K5", "K6", "K7"],
+      "old since: SOQL, inclusive",
+    );
+    assert.deepEqual(
+      (await keysSince(harness, new Date("2026-11-20T10:00:00Z"))).flat().sort(),
+      ["K6", "K7"],
+      "recent since: sObject Get Updated",
+    );
   });
 
   it("fetches records under the suite's keys: missing for unknown ones, a malformed one invalid alone", async () => {
     const fetched = await harness.source.fetchMembers(["K1", "K6", "K7", "NOPE"]);
-    assert.deepEqual(fetched.members.map((record) => [record.memberKey, record.firstName, record.email]), [["K1", "First1", "k1@example.org"], ["K6", "First6", null]]);
+    assert.deepEqual(
+      fetched.members.map((record) => [record.memberKey, record.firstName, record.email]),
+      [
+        ["K1", "First1", "k1@example.org"],
+        ["K6", "First6", null],
+      ],
+    );
     assert.deepEqual(fetched.missing, ["NOPE"]);
-    assert.deepEqual(fetched.invalid.map((entry) => [entry.memberKey, entry.error.code]), [["K7", SourceErrorCode.CONTRACT_VIOLATION]]);
+    assert.deepEqual(
+      fetched.invalid.map((entry) => [entry.memberKey, entry.error.code]),
+      [["K7", SourceErrorCode.CONTRACT_VIOLATION]],
+    );
   });
 
   it("injects temporary, auth and Retry-After faults the source reports with the right codes", async () => {

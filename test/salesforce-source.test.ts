@@ -43,12 +43,23 @@ describe("AMS_SOURCE=salesforce end to end: a fake Fonteva org over HTTP into Ma
   let app: TestApp;
   const ids: Record<string, string> = {};
 
-  const members = async () => new Map((await gqlData<{ members: { edges: Array<{ node: MemberNode }> } }>(app.url, MEMBERS, {}, ADMIN_KEY)).members.edges.map((edge) => [edge.node.key, edge.node]));
+  const members = async () =>
+    new Map(
+      (await gqlData<{ members: { edges: Array<{ node: MemberNode }> } }>(app.url, MEMBERS, {}, ADMIN_KEY)).members.edges.map((edge) => [
+        edge.node.key,
+        edge.node,
+      ]),
+    );
 
   /** Bounded polling of a run through GraphQL until it has ended. */
   async function finished(runId: string): Promise<{ status: string; discovered: number; refreshed: number; failed: number }> {
     for (let attempt = 0; attempt < 300; attempt += 1) {
-      const { syncRun } = await gqlData<any>(app.url, `query($id: ID!) { syncRun(id: $id) { status discovered refreshed failed } }`, { id: runId }, ADMIN_KEY);
+      const { syncRun } = await gqlData<any>(
+        app.url,
+        `query($id: ID!) { syncRun(id: $id) { status discovered refreshed failed } }`,
+        { id: runId },
+        ADMIN_KEY,
+      );
       if (syncRun && syncRun.status !== "RUNNING") return syncRun;
       await delay(20);
     }
@@ -58,7 +69,12 @@ describe("AMS_SOURCE=salesforce end to end: a fake Fonteva org over HTTP into Ma
   /** The newest run of a kind started at or after `since`, once it has ended. */
   async function latestRun(kind: string, since: Date) {
     for (let attempt = 0; attempt < 300; attempt += 1) {
-      const { syncRuns } = await gqlData<any>(app.url, `{ syncRuns(first: 20) { edges { node { id kind status startedAt } } } }`, {}, ADMIN_KEY);
+      const { syncRuns } = await gqlData<any>(
+        app.url,
+        `{ syncRuns(first: 20) { edges { node { id kind status startedAt } } } }`,
+        {},
+        ADMIN_KEY,
+      );
       const run = syncRuns.edges.map((edge: any) => edge.node).find((node: any) => node.kind === kind && new Date(node.startedAt) >= since);
       if (run) return finished(run.id);
       await delay(20);
@@ -67,7 +83,11 @@ describe("AMS_SOURCE=salesforce end to end: a fake Fonteva org over HTTP into Ma
   }
 
   before(async () => {
-    fake = await FakeSalesforce.start({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, clock: () => new Date(clock.now().getTime() + ORG_SKEW_MS) });
+    fake = await FakeSalesforce.start({
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      clock: () => new Date(clock.now().getTime() + ORG_SKEW_MS),
+    });
     clock.set("2026-11-20T09:00:00.000Z");
     ids.ada = seedMember(fake.org, {
       firstName: "Ada",
@@ -78,15 +98,29 @@ describe("AMS_SOURCE=salesforce end to end: a fake Fonteva org over HTTP into Ma
       committees: [{ name: "Finance Committee", role: "Chair", activated: "2024-01-01" }],
       badges: [{ name: "Volunteer", awarded: "2024-05-01" }],
     });
-    ids.ben = seedMember(fake.org, { firstName: "Ben", lastName: "Franklin", email: "ben@example.org", membership: { item: "Regular Membership", activated: "2021-01-01", paidThrough: "2027-06-30" } });
+    ids.ben = seedMember(fake.org, {
+      firstName: "Ben",
+      lastName: "Franklin",
+      email: "ben@example.org",
+      membership: { item: "Regular Membership", activated: "2021-01-01", paidThrough: "2027-06-30" },
+    });
     ids.cat = seedMember(fake.org, {
       firstName: "Cat",
       lastName: "Stevens",
       membership: { item: "Student", activated: "2025-09-01", paidThrough: "2027-08-31" },
       committees: [{ name: "Chicago Chapter", type: "Chapter" }],
     });
-    ids.dee = seedMember(fake.org, { firstName: "Dee", lastName: "Staffer", membership: { item: "Staff Membership", activated: "2019-01-01", paidThrough: "2030-12-31" } });
-    seedEvent(fake.org, { name: "Annual Meeting", start: "2027-03-01T15:00:00.000+0000", end: "2027-03-01T21:00:00.000+0000", category: "Meetings" });
+    ids.dee = seedMember(fake.org, {
+      firstName: "Dee",
+      lastName: "Staffer",
+      membership: { item: "Staff Membership", activated: "2019-01-01", paidThrough: "2030-12-31" },
+    });
+    seedEvent(fake.org, {
+      name: "Annual Meeting",
+      start: "2027-03-01T15:00:00.000+0000",
+      end: "2027-03-01T21:00:00.000+0000",
+      category: "Meetings",
+    });
     seedEvent(fake.org, { name: "Unpublished Draft", start: "2027-04-01T15:00:00.000+0000", published: false });
     clock.set(START);
     const mappingFile = path.join(mkdtempSync(path.join(tmpdir(), "sf-e2e-")), "mapping.json");
@@ -118,14 +152,26 @@ describe("AMS_SOURCE=salesforce end to end: a fake Fonteva org over HTTP into Ma
     assert.deepEqual([run.status, run.discovered, run.refreshed, run.failed], ["SUCCEEDED", 4, 4, 0]);
     const cached = await members();
     const ada = cached.get(ids.ada!)!;
-    assert.deepEqual([ada.firstName, ada.email, ada.companyName, ada.memberType, ada.status, ada.isMember, ada.membershipExpiresOn], ["Ada", "ada@example.org", "Analytical Engines", "Regular Membership", "ACTIVE", true, "2027-12-31"]);
-    assert.deepEqual(ada.communities.map((c) => [c.community.name, c.community.type, c.role]), [["Finance Committee", "Committee", "Chair"]]);
+    assert.deepEqual(
+      [ada.firstName, ada.email, ada.companyName, ada.memberType, ada.status, ada.isMember, ada.membershipExpiresOn],
+      ["Ada", "ada@example.org", "Analytical Engines", "Regular Membership", "ACTIVE", true, "2027-12-31"],
+    );
+    assert.deepEqual(
+      ada.communities.map((c) => [c.community.name, c.community.type, c.role]),
+      [["Finance Committee", "Committee", "Chair"]],
+    );
     const groups = (member: MemberNode) => member.securityGroups.map((membership) => membership.group.key).sort();
     assert.ok(groups(ada).includes("MemberType:Regular Membership"), "the member type is a security group");
-    assert.ok(ada.securityGroups.some((membership) => membership.group.name === "Volunteer" && membership.group.kind === "AMS"), "the badge");
+    assert.ok(
+      ada.securityGroups.some((membership) => membership.group.name === "Volunteer" && membership.group.kind === "AMS"),
+      "the badge",
+    );
     assert.ok(groups(ada).includes("IsMember") && !groups(ada).includes("Staff"));
     const cat = cached.get(ids.cat!)!;
-    assert.deepEqual(cat.communities.map((c) => [c.community.name, c.community.type]), [["Chicago Chapter", "Chapter"]]);
+    assert.deepEqual(
+      cat.communities.map((c) => [c.community.name, c.community.type]),
+      [["Chicago Chapter", "Chapter"]],
+    );
     const dee = cached.get(ids.dee!)!;
     assert.equal(dee.memberType, "Staff");
     assert.ok(groups(dee).includes("Staff"), "a staff member type makes the member STAFF");
@@ -136,10 +182,17 @@ describe("AMS_SOURCE=salesforce end to end: a fake Fonteva org over HTTP into Ma
     timers.advance(0);
     const run = await latestRun("EVENTS", since);
     assert.equal(run.status, "SUCCEEDED");
-    const { events } = await gqlData<any>(app.url, `{ events(first: 10) { edges { node { key title category timeZone startsAt endsAt } } } }`, {}, ADMIN_KEY);
-    assert.deepEqual(events.edges.map((edge: any) => [edge.node.title, edge.node.category, edge.node.timeZone, edge.node.startsAt]), [
-      ["Annual Meeting", "Meetings", "America/Chicago", "2027-03-01T15:00:00.000Z"],
-    ], "the unpublished event is not listed");
+    const { events } = await gqlData<any>(
+      app.url,
+      `{ events(first: 10) { edges { node { key title category timeZone startsAt endsAt } } } }`,
+      {},
+      ADMIN_KEY,
+    );
+    assert.deepEqual(
+      events.edges.map((edge: any) => [edge.node.title, edge.node.category, edge.node.timeZone, edge.node.startsAt]),
+      [["Annual Meeting", "Meetings", "America/Chicago", "2027-03-01T15:00:00.000Z"]],
+      "the unpublished event is not listed",
+    );
   });
 
   it("picks up a change, a removal and a lapsed membership with the normal periodic poll", async () => {
@@ -175,7 +228,10 @@ describe("AMS_SOURCE=salesforce end to end: a fake Fonteva org over HTTP into Ma
     const { runPeriodicRefresh } = await gqlData<any>(app.url, `mutation { runPeriodicRefresh { id } }`, {}, ADMIN_KEY);
     const run = await finished(runPeriodicRefresh.id);
     assert.equal(run.status, "SUCCEEDED");
-    assert.ok(fake.soql.slice(queries).some((soql) => /FROM OrderApi__Subscription__c WHERE \(SystemModstamp >=/.test(soql)), "related rows scanned by SystemModstamp");
+    assert.ok(
+      fake.soql.slice(queries).some((soql) => /FROM OrderApi__Subscription__c WHERE \(SystemModstamp >=/.test(soql)),
+      "related rows scanned by SystemModstamp",
+    );
     const cat = (await members()).get(ids.cat!)!;
     assert.deepEqual([cat.isMember, cat.membershipExpiresOn], [true, "2027-12-31"]);
     assert.ok(pollAt <= clock.now());

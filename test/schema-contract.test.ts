@@ -30,6 +30,12 @@ it("the contract is a valid Federation 2 subgraph with the four entities", async
   const subgraph = toSubgraphSchema(schema, printContract(schema));
   const entity = subgraph.getType("_Entity");
   assert.ok(isUnionType(entity));
-  assert.deepEqual(entity.getTypes().map((type) => type.name).sort(), ["Community", "Event", "Member", "SecurityGroup"]);
+  assert.deepEqual(
+    entity
+      .getTypes()
+      .map((type) => type.name)
+      .sort(),
+    ["Community", "Event", "Member", "SecurityGroup"],
+  );
   assert.ok(subgraph.getSubscriptionType(), "subscriptions are still served");
 });

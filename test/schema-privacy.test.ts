@@ -12,8 +12,16 @@ const GUESSES: Array<{ query: string; variables?: Record<string, unknown>; code:
   { query: "{ members(filter: { statuses: [ACTIV] }) { totalCount } }", code: "GRAPHQL_VALIDATION_FAILED" },
   { query: "{ members(filter: { statuse: [ACTIVE] }) { totalCount } }", code: "GRAPHQL_VALIDATION_FAILED" },
   { query: "query ($s: [MemberStatu!]) { members(filter: { statuses: $s }) { totalCount } }", code: "GRAPHQL_VALIDATION_FAILED" },
-  { query: "query ($s: [MemberStatus!]) { members(filter: { statuses: $s }) { totalCount } }", variables: { s: ["ACTIV"] }, code: "BAD_USER_INPUT" },
-  { query: "query ($f: MemberFilter) { members(filter: $f) { totalCount } }", variables: { f: { statuse: ["ACTIVE"] } }, code: "BAD_USER_INPUT" },
+  {
+    query: "query ($s: [MemberStatus!]) { members(filter: { statuses: $s }) { totalCount } }",
+    variables: { s: ["ACTIV"] },
+    code: "BAD_USER_INPUT",
+  },
+  {
+    query: "query ($f: MemberFilter) { members(filter: $f) { totalCount } }",
+    variables: { f: { statuse: ["ACTIVE"] } },
+    code: "BAD_USER_INPUT",
+  },
 ];
 
 const INTROSPECTION = ["{ __schema { types { name } } }", '{ __type(name: "Member") { fields { name } } }'];

@@ -83,7 +83,10 @@ describe("npm run source:check (scripts/source-check.ts) against the demo AMS ov
     const wrongKey = "wrong-key-that-must-not-be-printed";
     const run = await sourceCheck({ AMS_URL: url, AMS_API_KEY: wrongKey });
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /^error: listing changed members failed: AUTH_REJECTED: GET \/changed-members answered 401.*\(check AMS_API_KEY\)$/m);
+    assert.match(
+      run.stderr,
+      /^error: listing changed members failed: AUTH_REJECTED: GET \/changed-members answered 401.*\(check AMS_API_KEY\)$/m,
+    );
     assert.equal(run.stdout.trimEnd().split("\n").at(-1), "result: FAILED");
     assert.ok(!`${run.stdout}${run.stderr}`.includes(wrongKey), "the key is never printed");
   });

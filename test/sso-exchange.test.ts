@@ -42,7 +42,15 @@ describe("exchangeSsoToken with every method, against real peers on port 0", () 
 
   before(async () => {
     const admins = [{ GroupKey: "ADMINS", GroupName: "Admins", GroupType: "Security" }];
-    ams.setMember("K1", memberInfo("K1", { EmailAddress: "k1@example.org", MemberType: "Regular", MemberExpiresOn: "2027-12-31", MemberSince: "2020-01-01" }, { SecurityGroups: admins }), "2026-11-01T00:00:00Z");
+    ams.setMember(
+      "K1",
+      memberInfo(
+        "K1",
+        { EmailAddress: "k1@example.org", MemberType: "Regular", MemberExpiresOn: "2027-12-31", MemberSince: "2020-01-01" },
+        { SecurityGroups: admins },
+      ),
+      "2026-11-01T00:00:00Z",
+    );
     ams.setMember("K3", memberInfo("K3", { IsActive: false }), "2026-11-01T00:00:00Z");
     ams.addLogin("k1@example.org", "correct horse battery staple", "K1");
     ams.addSsoToken("ws-token-1", "K1");
@@ -83,7 +91,12 @@ describe("exchangeSsoToken with every method, against real peers on port 0", () 
       overrides: { clock, sessionTimers: timers, logger: createLogger("info", sink) },
     });
     // The first poll (at start) loads what the AMS has.
-    const firstPoll = await gqlData<any>(harness.url, `mutation { refreshMember(key: "K1", wait: true) { run { status } member { key } } }`, {}, ADMIN_KEY);
+    const firstPoll = await gqlData<any>(
+      harness.url,
+      `mutation { refreshMember(key: "K1", wait: true) { run { status } member { key } } }`,
+      {},
+      ADMIN_KEY,
+    );
     assert.equal(firstPoll.refreshMember.member.key, "K1");
   });
 
@@ -123,7 +136,10 @@ describe("exchangeSsoToken with every method, against real peers on port 0", () 
       const unknownKey = mintPresharedKeyToken({ id: "other", secret: Buffer.from(OTHER_HEX, "hex") }, "K1", { clock, ttlSeconds: 60 });
       for (const token of [tampered, good.slice(0, good.length - 5), unknownKey, "v1.site.not-base64!.x.y"]) {
         const refused = await refusal({ method: "PRESHARED_KEY", token });
-        assert.deepEqual([refused.code, refused.reason, refused.message], ["UNAUTHENTICATED", "INVALID_TOKEN", "The sign-on token is not valid."]);
+        assert.deepEqual(
+          [refused.code, refused.reason, refused.message],
+          ["UNAUTHENTICATED", "INVALID_TOKEN", "The sign-on token is not valid."],
+        );
       }
       assert.equal((await exchange({ method: "PRESHARED_KEY", token: good })).errors, undefined);
       assert.equal((await refusal({ method: "PRESHARED_KEY", token: good })).reason, "REPLAYED_TOKEN");
@@ -136,8 +152,14 @@ describe("exchangeSsoToken with every method, against real peers on port 0", () 
       const answer = await gql(harness.url, query, { input: { method: "PRESHARED_KEY", token: psk("K1") } });
       assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
       const groups = answer.data!.exchangeSsoToken.member.securityGroups;
-      assert.ok(groups.some((membership: any) => membership.group.key === "Authenticated"), "the member's own groups are there");
-      assert.deepEqual(groups.map((membership: any) => membership.group.members.totalCount), groups.map(() => 0));
+      assert.ok(
+        groups.some((membership: any) => membership.group.key === "Authenticated"),
+        "the member's own groups are there",
+      );
+      assert.deepEqual(
+        groups.map((membership: any) => membership.group.members.totalCount),
+        groups.map(() => 0),
+      );
     });
 
     it("refreshes an unknown member before answering, then admits them", async () => {
@@ -295,11 +317,14 @@ describe("exchangeSsoToken with every method, against real peers on port 0", () 
       const { client, closes, closed } = wsClient(harness.url, session.accessToken);
       try {
         const events: string[] = [];
-        client.subscribe({ query: `subscription { syncProgress { id status } }` }, {
-          next: (value) => events.push((value.data as any).syncProgress.status),
-          error: () => undefined,
-          complete: () => undefined,
-        });
+        client.subscribe(
+          { query: `subscription { syncProgress { id status } }` },
+          {
+            next: (value) => events.push((value.data as any).syncProgress.status),
+            error: () => undefined,
+            complete: () => undefined,
+          },
+        );
         assert.deepEqual((await wsExecute(client, `{ me { kind } }`)).data, { me: { kind: "session" } });
         timers.advance(8 * 60_000);
         const renewed = await wsExecute<any>(client, `mutation { renewSession { accessToken expiresAt } }`);

@@ -41,7 +41,10 @@ describe("credential sign-on limits shared through Redis", () => {
       await attempt(second, "victim@example.org"),
       await attempt(first, "victim@example.org"),
     ];
-    assert.deepEqual(outcomes.map((outcome) => outcome.reason), ["CREDENTIALS_REJECTED", "CREDENTIALS_REJECTED", "CREDENTIALS_REJECTED"]);
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.reason),
+      ["CREDENTIALS_REJECTED", "CREDENTIALS_REJECTED", "CREDENTIALS_REJECTED"],
+    );
     // Each process saw fewer than three failures; together they saw three.
     assert.equal((await attempt(second, "victim@example.org")).code, "RATE_LIMITED");
     assert.equal((await attempt(first, "victim@example.org")).code, "RATE_LIMITED");

@@ -23,10 +23,23 @@ for (const [name, configFor] of engines) {
       try {
         await database.open();
         const drift = await database.dataSource.driver.createSchemaBuilder().log();
-        assert.deepEqual(drift.upQueries.map((query) => query.query), []);
+        assert.deepEqual(
+          drift.upQueries.map((query) => query.query),
+          [],
+        );
         assert.equal(await database.isReady(), true);
         const tables = (await database.dataSource.createQueryRunner().getTables()).map((table) => table.name.split(".").pop());
-        for (const table of ["members", "member_phones", "member_social_links", "member_demographics", "communities", "community_memberships", "security_groups", "security_group_memberships", "events"]) {
+        for (const table of [
+          "members",
+          "member_phones",
+          "member_social_links",
+          "member_demographics",
+          "communities",
+          "community_memberships",
+          "security_groups",
+          "security_group_memberships",
+          "events",
+        ]) {
           assert.ok(tables.includes(table), `missing table ${table}`);
         }
       } finally {

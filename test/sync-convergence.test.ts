@@ -49,7 +49,10 @@ describe("the REST source against the demo AMS converges to the in-process demo'
     assert.ok(reference.communityMemberships!.length > 50 && reference.events!.length > 0);
   });
 
-  async function viaHttp(faults: { faultRate: number; malformedRate: number }): Promise<{ dump: Record<string, unknown[]>; harness: SyncHarness; server: AmsHttpServer; polls: number }> {
+  async function viaHttp(faults: {
+    faultRate: number;
+    malformedRate: number;
+  }): Promise<{ dump: Record<string, unknown[]>; harness: SyncHarness; server: AmsHttpServer; polls: number }> {
     const clock = new ManualClock(START);
     const association = new DemoAssociation({ seed: Number(SEED), members: Number(MEMBERS), clock });
     const server = new AmsHttpServer(new DemoAmsDataset(association), {
@@ -95,7 +98,10 @@ describe("the REST source against the demo AMS converges to the in-process demo'
   it("with 10% of requests failing and 10% of records malformed", async () => {
     const { dump, harness, server, polls } = await viaHttp({ faultRate: 0.1, malformedRate: 0.1 });
     try {
-      assert.ok(server.stats.unavailable + server.stats.hung > 0 && server.stats.malformed > 0, `faults were injected: ${JSON.stringify(server.stats)}`);
+      assert.ok(
+        server.stats.unavailable + server.stats.hung > 0 && server.stats.malformed > 0,
+        `faults were injected: ${JSON.stringify(server.stats)}`,
+      );
       assert.equal(await harness.database.dataSource.getRepository(RefreshFailureEntity).count(), 0, "nothing dead-lettered");
       assert.deepEqual(dump, reference);
       assert.ok(polls >= 2);

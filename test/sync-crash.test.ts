@@ -88,7 +88,10 @@ describe("crash recovery: a gateway killed between enqueue and refresh loses no 
     try {
       await eventually(async () => (await queue.count()) === 0, 30_000, "the restarted gateway to drain the queue");
       const cached = await database.dataSource.getRepository(MemberEntity).find({ order: { memberKey: "ASC" } });
-      assert.deepEqual(cached.map((member) => member.memberKey), KEYS);
+      assert.deepEqual(
+        cached.map((member) => member.memberKey),
+        KEYS,
+      );
     } finally {
       second.child.kill("SIGTERM");
       assert.equal((await second.exited).code, 0);

@@ -27,7 +27,12 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
 
   async function setUp(
     ams: InMemoryAms,
-    options: { env?: Record<string, string>; pageSize?: number; hooks?: Record<string, unknown>; logLines?: Array<Record<string, unknown>> } = {},
+    options: {
+      env?: Record<string, string>;
+      pageSize?: number;
+      hooks?: Record<string, unknown>;
+      logLines?: Array<Record<string, unknown>>;
+    } = {},
   ) {
     const fake: FakeAms = await startFakeAms(ams, { pageSize: options.pageSize ?? 500, ...options.hooks });
     open.push(fake);
@@ -44,7 +49,12 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
 
   it("never skips: a change that lands behind the pages being read is picked up by the next poll", async () => {
     const ams = new InMemoryAms();
-    for (const [key, at] of [["A", "10:00"], ["B", "10:01"], ["C", "10:02"], ["D", "10:03"]] as const) {
+    for (const [key, at] of [
+      ["A", "10:00"],
+      ["B", "10:01"],
+      ["C", "10:02"],
+      ["D", "10:03"],
+    ] as const) {
       ams.setMember(key, memberInfo(key, { Title: "before" }), `2026-11-23T${at}:00Z`);
     }
     let harness: SyncHarness | undefined;
@@ -124,7 +134,10 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     assert.equal(overlaps, 0, "no member was fetched by both at once");
     assert.ok(a.length > 0 && b.length > 0, "both workers took part");
     assert.equal(await members(harness).count(), 120);
-    assert.ok([...fetches.values()].every((count) => count === 1), "each member refreshed exactly once");
+    assert.ok(
+      [...fetches.values()].every((count) => count === 1),
+      "each member refreshed exactly once",
+    );
   });
 
   it("dead-letters a poison record after exactly maxAttempts while the others flow, and retries it on request", async () => {
@@ -164,7 +177,11 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
   it("removes a committee the AMS no longer lists, and flips isMember when a membership lapses with no AMS change", async () => {
     const ams = new InMemoryAms();
     const details = { MemberType: "Regular", MemberSince: "2020-01-01", MemberExpiresOn: "2026-11-24" };
-    ams.setMember("M", memberInfo("M", details, { CommunityGroups: [committee("FIN", "Chair"), committee("AUD", "Member")] }), "2026-11-01T00:00:00Z");
+    ams.setMember(
+      "M",
+      memberInfo("M", details, { CommunityGroups: [committee("FIN", "Chair"), committee("AUD", "Member")] }),
+      "2026-11-01T00:00:00Z",
+    );
     const { harness } = await setUp(ams);
     const changes: MemberChangeEvent[] = [];
     const iterator = harness.channel.subscribe(SYNC_TOPICS.member)[Symbol.asyncIterator]();
@@ -184,7 +201,10 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     harness.clock.advance(60 * 60_000);
     await harness.engine.internals.poller.pollMembers("PERIODIC");
     await harness.engine.drainQueue();
-    assert.deepEqual((await memberships()).map((row) => row.communityKey), ["AUD"]);
+    assert.deepEqual(
+      (await memberships()).map((row) => row.communityKey),
+      ["AUD"],
+    );
 
     assert.equal((await members(harness).findOneByOrFail({ memberKey: "M" })).isMember, true);
     harness.clock.set("2026-11-25T09:00:00Z");
@@ -234,7 +254,11 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     let listingFails = false;
     const { harness } = await setUp(ams, {
       logLines: lines,
-      hooks: { onChangedMembersPage: async () => { if (listingFails) throw new Error("simulated outage"); } },
+      hooks: {
+        onChangedMembersPage: async () => {
+          if (listingFails) throw new Error("simulated outage");
+        },
+      },
     });
     const run = await harness.engine.internals.poller.pollMembers("PERIODIC");
     await harness.engine.drainQueue();
@@ -242,7 +266,21 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     assert.equal(ended().length, 1);
     assert.deepEqual(
       { ...ended()[0], time: undefined },
-      { level: "info", time: undefined, service: "amsgate", runId: run!.id, kind: "PERIODIC", status: "SUCCEEDED", discovered: 2, queued: 2, refreshed: 2, unchanged: 0, failed: 0, durationMs: 0, msg: "sync run ended" },
+      {
+        level: "info",
+        time: undefined,
+        service: "amsgate",
+        runId: run!.id,
+        kind: "PERIODIC",
+        status: "SUCCEEDED",
+        discovered: 2,
+        queued: 2,
+        refreshed: 2,
+        unchanged: 0,
+        failed: 0,
+        durationMs: 0,
+        msg: "sync run ended",
+      },
     );
 
     harness.clock.advance(30_000);
@@ -309,7 +347,11 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     ams.setMember("A", memberInfo("A"), "2026-11-01T00:00:00Z");
     let down = true;
     const { harness } = await setUp(ams, {
-      hooks: { beforeMembers: async () => { if (down) throw new Error("simulated outage"); } },
+      hooks: {
+        beforeMembers: async () => {
+          if (down) throw new Error("simulated outage");
+        },
+      },
     });
     await harness.engine.service.refreshMembers(["A"]);
     const [report] = await harness.engine.drainQueue();
@@ -336,9 +378,15 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     const bad = { ...memberRecordOf("PUSH2"), lastName: "x".repeat(5_000) };
     const results = await intake.writeRecords({ runId: run.id, records: [good, bad] });
     await ledger.endDiscovery(run.id);
-    assert.deepEqual(results.find((result) => result.memberKey === "PUSH1"), { memberKey: "PUSH1", outcome: "refreshed" });
+    assert.deepEqual(
+      results.find((result) => result.memberKey === "PUSH1"),
+      { memberKey: "PUSH1", outcome: "refreshed" },
+    );
     assert.match((results.find((result) => result.memberKey === "PUSH2") as { error: string }).error, /cache refused/);
-    assert.deepEqual((await members(harness).find()).map((member) => member.memberKey), ["PUSH1"]);
+    assert.deepEqual(
+      (await members(harness).find()).map((member) => member.memberKey),
+      ["PUSH1"],
+    );
     const again = await intake.writeRecords({ runId: run.id, records: [good] });
     assert.deepEqual(again, [{ memberKey: "PUSH1", outcome: "unchanged" }], "the same record twice changes nothing");
     const ended = await ledger.get(run.id);
@@ -346,7 +394,10 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     await new Promise<void>((resolve) => setImmediate(resolve));
     await iterator.return?.();
     await reading;
-    assert.deepEqual(changes.map((change) => [change.memberKey, change.kind]), [["PUSH1", "CREATED"]]);
+    assert.deepEqual(
+      changes.map((change) => [change.memberKey, change.kind]),
+      [["PUSH1", "CREATED"]],
+    );
   });
 
   it("does not queue a recorded removal again when the overlap lists it once more", async () => {

@@ -50,9 +50,15 @@ describe("member writes on MariaDB", () => {
     assert.equal(result.changes[0]?.kind, "CREATED");
     const member = await repo(MemberEntity).findOneByOrFail({ memberKey: "W1" });
     assert.deepEqual([member.isMember, member.status, member.nextTransitionOn], [true, "ACTIVE", "2028-01-01"]);
-    assert.deepEqual((await repo(CommunityEntity).find({ order: { communityKey: "ASC" } })).map((row) => row.communityKey), ["AUD", "FIN"]);
+    assert.deepEqual(
+      (await repo(CommunityEntity).find({ order: { communityKey: "ASC" } })).map((row) => row.communityKey),
+      ["AUD", "FIN"],
+    );
     const groups = await repo(SecurityGroupMembershipEntity).find({ where: { memberKey: "W1" }, order: { position: "ASC" } });
-    assert.deepEqual(groups.map((row) => row.groupKey), ["PORTAL", "MemberType:Regular", "Authenticated", "IsMember"]);
+    assert.deepEqual(
+      groups.map((row) => row.groupKey),
+      ["PORTAL", "MemberType:Regular", "Authenticated", "IsMember"],
+    );
     const typeGroup = await repo(SecurityGroupEntity).findOneByOrFail({ groupKey: "MemberType:Regular" });
     assert.deepEqual([typeGroup.kind, typeGroup.amsType, typeGroup.grantsMemberStatus], ["AMS", "MemberType", true]);
     assert.equal(await repo(MemberPhoneEntity).countBy({ memberKey: "W1" }), 1);
@@ -78,10 +84,17 @@ describe("member writes on MariaDB", () => {
     const change = result.changes[0]!;
     assert.deepEqual(change.communitiesRemoved, [{ key: "AUD", role: "Member" }]);
     assert.deepEqual(change.communitiesAdded, []);
-    assert.deepEqual(change.communitiesChanged, [{ key: "FIN", role: "Member" }], "a new role in a community kept is a change, not a leave and a join");
+    assert.deepEqual(
+      change.communitiesChanged,
+      [{ key: "FIN", role: "Member" }],
+      "a new role in a community kept is a change, not a leave and a join",
+    );
     assert.deepEqual(change.securityGroupsRemoved, [{ key: "PORTAL", role: null }]);
     const memberships = await repo(CommunityMembershipEntity).findBy({ memberKey: "W1" });
-    assert.deepEqual(memberships.map((row) => [row.communityKey, row.role]), [["FIN", "Member"]]);
+    assert.deepEqual(
+      memberships.map((row) => [row.communityKey, row.role]),
+      [["FIN", "Member"]],
+    );
     assert.equal(await repo(MemberPhoneEntity).countBy({ memberKey: "W1" }), 0);
     assert.equal(await repo(CommunityEntity).countBy({ communityKey: "AUD" }), 1, "communities are kept for others");
   });
@@ -104,7 +117,11 @@ describe("member writes on MariaDB", () => {
         .filter((sql) => /^(DELETE FROM|INSERT INTO) `(member_phones|community_memberships|security_group_memberships)`/.test(sql))
         .map((sql) => sql.split("`")[1]);
     const newPhone = { ...base, phones: [{ number: "555-0002", type: "WORK" as const }] };
-    assert.deepEqual(await touched(memberRecord("W9", newPhone)), ["member_phones", "member_phones"], "a phone change rewrites the phones alone");
+    assert.deepEqual(
+      await touched(memberRecord("W9", newPhone)),
+      ["member_phones", "member_phones"],
+      "a phone change rewrites the phones alone",
+    );
     assert.equal((await repo(MemberPhoneEntity).findOneByOrFail({ memberKey: "W9" })).number, "555-0002");
     await repo(MemberEntity).update({ memberKey: "W9" }, { listHashes: "", contentHash: "" });
     const all = await touched(memberRecord("W9", newPhone));
@@ -117,7 +134,11 @@ describe("member writes on MariaDB", () => {
     await write(
       [
         memberRecord("W2", {
-          communities: [committee("COM", "Member"), committee("NE", "Member", { type: "Chapter", subType: "Regional", name: "Northeast" }), committee("LOC", "Member", { type: "Chapter", subType: "Local" })],
+          communities: [
+            committee("COM", "Member"),
+            committee("NE", "Member", { type: "Chapter", subType: "Regional", name: "Northeast" }),
+            committee("LOC", "Member", { type: "Chapter", subType: "Local" }),
+          ],
         }),
         memberRecord("W3", { memberType: "Retired" }),
       ],
@@ -125,7 +146,10 @@ describe("member writes on MariaDB", () => {
       env,
     );
     const kept = await repo(CommunityMembershipEntity).findBy({ memberKey: "W2" });
-    assert.deepEqual(kept.map((row) => row.communityKey), ["NE"]);
+    assert.deepEqual(
+      kept.map((row) => row.communityKey),
+      ["NE"],
+    );
     assert.equal(await repo(CommunityEntity).countBy({ communityKey: "LOC" }), 0, "filtered communities are not created");
     const retired = await repo(MemberEntity).findOneByOrFail({ memberKey: "W3" });
     assert.deepEqual([retired.status, retired.isMember], ["DISABLED", false]);
@@ -143,11 +167,17 @@ describe("member writes on MariaDB", () => {
 
   it("never deletes a member gone from the AMS: it becomes DISABLED and loses its derived groups", async () => {
     const result = await write([], ["W1", "NEVER-SEEN"]);
-    assert.deepEqual(result.changes.map((change) => [change.memberKey, change.kind]), [["W1", "DISABLED"]]);
+    assert.deepEqual(
+      result.changes.map((change) => [change.memberKey, change.kind]),
+      [["W1", "DISABLED"]],
+    );
     const member = await repo(MemberEntity).findOneByOrFail({ memberKey: "W1" });
     assert.deepEqual([member.status, member.isMember, member.isActive], ["DISABLED", false, false]);
     const groups = await repo(SecurityGroupMembershipEntity).findBy({ memberKey: "W1" });
-    assert.ok(groups.every((row) => row.position < 1_000), "no system groups left");
+    assert.ok(
+      groups.every((row) => row.position < 1_000),
+      "no system groups left",
+    );
     assert.equal(await repo(MemberEntity).countBy({ memberKey: "NEVER-SEEN" }), 0);
     const back = await write([memberRecord("W1")]);
     assert.equal((await repo(MemberEntity).findOneByOrFail({ memberKey: "W1" })).status, "ACTIVE", "a returning member is rewritten");

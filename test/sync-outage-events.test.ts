@@ -39,8 +39,13 @@ describe("a refresh that meets an AMS outage", () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     app = await startTestApp({
       env: {
-        AMS_SOURCE: "rest", AMS_URL: url, AMS_API_KEY: "k", AMS_RETRIES: "0",
-        SYNC_ENABLED: "true", REFRESH_INTERVAL: "1h", EVENT_REFRESH_INTERVAL: "1h",
+        AMS_SOURCE: "rest",
+        AMS_URL: url,
+        AMS_API_KEY: "k",
+        AMS_RETRIES: "0",
+        SYNC_ENABLED: "true",
+        REFRESH_INTERVAL: "1h",
+        EVENT_REFRESH_INTERVAL: "1h",
         // Far longer than the test may take: the answer must not wait for it.
         SYNC_WAIT_TIMEOUT: "10m",
       },
@@ -52,7 +57,12 @@ describe("a refresh that meets an AMS outage", () => {
   });
 
   it("answers SOURCE_UNAVAILABLE at once, with the run still returned", { timeout: 60_000 }, async () => {
-    const response = await gql<any>(app.url, `mutation { refreshMember(key: "GONE-AMS", wait: true) { run { id status } member { key } } }`, {}, ADMIN_KEY);
+    const response = await gql<any>(
+      app.url,
+      `mutation { refreshMember(key: "GONE-AMS", wait: true) { run { id status } member { key } } }`,
+      {},
+      ADMIN_KEY,
+    );
     assert.equal(response.data?.refreshMember?.run?.status, "RUNNING", "the refresh stays queued");
     assert.equal(response.data?.refreshMember?.member, null);
     assert.equal(response.errors?.length, 1);
@@ -86,7 +96,10 @@ describe("run events", () => {
     await iterator.return?.();
     await reading;
     const ends = seen.filter((snapshot) => snapshot.id === run.id && snapshot.status !== "RUNNING");
-    assert.deepEqual(ends.map((snapshot) => snapshot.status), ["SUCCEEDED"]);
+    assert.deepEqual(
+      ends.map((snapshot) => snapshot.status),
+      ["SUCCEEDED"],
+    );
   });
 });
 
@@ -98,7 +111,8 @@ describe("queue depth across processes", () => {
       const seen: number[] = [];
       const iterator = shared.channel.subscribe(SYNC_TOPICS.queue)[Symbol.asyncIterator]();
       const reading = (async () => {
-        for (let next = await iterator.next(); !next.done; next = await iterator.next()) seen.push((next.value as { pending: number }).pending);
+        for (let next = await iterator.next(); !next.done; next = await iterator.next())
+          seen.push((next.value as { pending: number }).pending);
       })();
       // The worker process announces an empty queue; then a graph-only process queues three.
       await other.engine.service.publishQueueState();

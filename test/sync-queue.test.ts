@@ -71,22 +71,30 @@ describe("the refresh queue on MariaDB", () => {
     await enqueue(["P1", "P2"], "PERIODIC");
     await enqueue(["L1"], "LOGIN");
     const first = await claim("worker-1", 2);
-    assert.deepEqual(first.map((row) => row.memberKey), ["L1", "P1"]);
+    assert.deepEqual(
+      first.map((row) => row.memberKey),
+      ["L1", "P1"],
+    );
     const second = await claim("worker-2", 5);
-    assert.deepEqual(second.map((row) => row.memberKey), ["P2"], "leased rows are not claimed again");
+    assert.deepEqual(
+      second.map((row) => row.memberKey),
+      ["P2"],
+      "leased rows are not claimed again",
+    );
     assert.deepEqual(await claim("worker-3", 5), []);
     harness.clock.advance(60_001);
     const recovered = await claim("worker-3", 5);
     assert.deepEqual(recovered.map((row) => row.memberKey).sort(), ["L1", "P1", "P2"]);
-    assert.ok(recovered.every((row) => row.attempts === 2), "a lost lease still counts as an attempt");
+    assert.ok(
+      recovered.every((row) => row.attempts === 2),
+      "a lost lease still counts as an attempt",
+    );
   });
 
   it("hands concurrent claimers disjoint rows, and all of them between them (SKIP LOCKED)", async () => {
     const keys = Array.from({ length: 60 }, (_, index) => `K${String(index).padStart(2, "0")}`);
     await enqueue(keys, "PERIODIC");
-    const claims = await Promise.all(
-      ["w1", "w2", "w3", "w4"].map((owner) => claim(owner, 20)),
-    );
+    const claims = await Promise.all(["w1", "w2", "w3", "w4"].map((owner) => claim(owner, 20)));
     // SKIP LOCKED may pass over a row another claimer was only looking at; a later claim takes it.
     const rest = await claim("w5", 60);
     const claimed = [...claims, rest].flatMap((claim) => claim.map((row) => row.memberKey));
@@ -162,7 +170,12 @@ describe("the refresh queue on MariaDB", () => {
     await enqueue(["X"], "PERIODIC");
     await claim("w", 1);
     await transactions.run((manager) =>
-      harness.queue.fail(manager, "w", [{ memberKey: "X", failure: { kind: "outage", code: RefreshFailureCode.TEMPORARY, message: "AMS down", retryAfterMs: 30_000 } }], new Map([["X", 1]])),
+      harness.queue.fail(
+        manager,
+        "w",
+        [{ memberKey: "X", failure: { kind: "outage", code: RefreshFailureCode.TEMPORARY, message: "AMS down", retryAfterMs: 30_000 } }],
+        new Map([["X", 1]]),
+      ),
     );
     const [row] = await rows();
     assert.deepEqual([row?.attempts, row?.leaseOwner, row?.lastErrorCode], [0, null, "TEMPORARY"]);
@@ -204,6 +217,10 @@ describe("the refresh queue on MariaDB", () => {
     assert.equal(renewed, 1);
     harness.clock.advance(30_001);
     const reclaimed = await claim("w3", 5);
-    assert.deepEqual(reclaimed.map((row) => row.memberKey), ["B"], "A's renewed lease still holds; B's ran out");
+    assert.deepEqual(
+      reclaimed.map((row) => row.memberKey),
+      ["B"],
+      "A's renewed lease still holds; B's ran out",
+    );
   });
 });

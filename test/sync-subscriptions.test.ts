@@ -9,21 +9,24 @@ function collect<T>(client: ReturnType<typeof wsClient>["client"], query: string
   const seen: T[] = [];
   const waiters: Array<{ test: (value: T) => boolean; resolve: (value: T) => void }> = [];
   const errors: unknown[] = [];
-  const unsubscribe = client.subscribe<Record<string, T>>({ query }, {
-    next: (result) => {
-      if (result.errors) errors.push(result.errors);
-      const value = Object.values(result.data ?? {})[0] as T;
-      seen.push(value);
-      for (const waiter of [...waiters]) {
-        if (waiter.test(value)) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(value);
+  const unsubscribe = client.subscribe<Record<string, T>>(
+    { query },
+    {
+      next: (result) => {
+        if (result.errors) errors.push(result.errors);
+        const value = Object.values(result.data ?? {})[0] as T;
+        seen.push(value);
+        for (const waiter of [...waiters]) {
+          if (waiter.test(value)) {
+            waiters.splice(waiters.indexOf(waiter), 1);
+            waiter.resolve(value);
+          }
         }
-      }
+      },
+      error: (error) => errors.push(error),
+      complete: () => undefined,
     },
-    error: (error) => errors.push(error),
-    complete: () => undefined,
-  });
+  );
   const until = (test: (value: T) => boolean) =>
     new Promise<T>((resolve) => {
       const found = seen.find(test);
@@ -55,7 +58,14 @@ describe("sync progress over a real graphql-ws subscription", () => {
     ams.setMember("S1", memberInfo("S1", { EmailAddress: "s1@example.org" }), "2026-11-01T00:00:00Z");
     fake = await startFakeAms(ams, { beforeMembers: () => gate });
     harness = await startTestApp({
-      env: { AMS_SOURCE: "rest", AMS_URL: fake.url, AMS_API_KEY: fake.apiKey, AMS_RETRY_BASE: "0", SYNC_ENABLED: "true", REFRESH_INTERVAL: "1h" },
+      env: {
+        AMS_SOURCE: "rest",
+        AMS_URL: fake.url,
+        AMS_API_KEY: fake.apiKey,
+        AMS_RETRY_BASE: "0",
+        SYNC_ENABLED: "true",
+        REFRESH_INTERVAL: "1h",
+      },
     });
     await gqlData(harness.url, `mutation { refreshMember(key: "S1", wait: true) { run { status } } }`, {}, ADMIN_KEY);
   });
@@ -66,11 +76,15 @@ describe("sync progress over a real graphql-ws subscription", () => {
   });
 
   it("shows a periodic run go RUNNING → SUCCEEDED with its counts, the queue move, and what changed", { timeout: 30_000 }, async () => {
-    for (const key of ["S2", "S3", "S4"]) ams.setMember(key, memberInfo(key, { EmailAddress: `${key.toLowerCase()}@example.org` }), "2026-11-20T00:00:00Z");
+    for (const key of ["S2", "S3", "S4"])
+      ams.setMember(key, memberInfo(key, { EmailAddress: `${key.toLowerCase()}@example.org` }), "2026-11-20T00:00:00Z");
     ams.setMember("S1", memberInfo("S1", { EmailAddress: "s1-new@example.org" }), "2026-11-20T00:00:00Z");
     const { client } = wsClient(harness.url, ADMIN_KEY);
     try {
-      const progress = collect<RunEvent>(client, `subscription { syncProgress { id kind status discovered queued refreshed unchanged failed } }`);
+      const progress = collect<RunEvent>(
+        client,
+        `subscription { syncProgress { id kind status discovered queued refreshed unchanged failed } }`,
+      );
       const queue = collect<{ pendingCount: number }>(client, `subscription { refreshQueue { pendingCount deadLetterCount } }`);
       const changes = collect<{ key: string; changedFields: string[]; member: { email: string } }>(
         client,
@@ -82,7 +96,12 @@ describe("sync progress over a real graphql-ws subscription", () => {
 
       let open: () => void = () => undefined;
       gate = new Promise<void>((resolve) => (open = resolve));
-      const started = await gqlData<{ runPeriodicRefresh: RunEvent }>(harness.url, `mutation { runPeriodicRefresh { id status } }`, {}, ADMIN_KEY);
+      const started = await gqlData<{ runPeriodicRefresh: RunEvent }>(
+        harness.url,
+        `mutation { runPeriodicRefresh { id status } }`,
+        {},
+        ADMIN_KEY,
+      );
       // The AMS holds the refresh, so the queue's growth is seen before it drains.
       const grown = await queue.until((state) => state.pendingCount >= 4);
       gate = undefined;
@@ -93,17 +112,19 @@ describe("sync progress over a real graphql-ws subscription", () => {
       const statuses = progress.seen.filter((run) => run.id === runId).map((run) => run.status);
       assert.equal(statuses[0], "RUNNING");
       assert.equal(statuses.at(-1), "SUCCEEDED");
-      assert.deepEqual(
-        [finished.discovered, finished.queued, finished.refreshed, finished.unchanged, finished.failed],
-        [4, 4, 4, 0, 0],
-      );
+      assert.deepEqual([finished.discovered, finished.queued, finished.refreshed, finished.unchanged, finished.failed], [4, 4, 4, 0, 0]);
       await queue.until((state) => state.pendingCount === 0 && queue.seen.indexOf(state) > queue.seen.indexOf(grown));
       const s1 = await changes.until((change) => change.key === "S1" && change.changedFields.includes("email"));
       assert.equal(s1.member.email, "s1-new@example.org");
       await changes.until((change) => change.key === "S4");
       assert.deepEqual([progress.errors, queue.errors, changes.errors], [[], [], []]);
 
-      const status = await gqlData<any>(harness.url, `{ syncStatus { pendingRefreshCount deadLetterCount lastSuccessfulPollAt running { id } cursors { stream cursor } } syncRuns(first: 1) { edges { node { id status } } } }`, {}, ADMIN_KEY);
+      const status = await gqlData<any>(
+        harness.url,
+        `{ syncStatus { pendingRefreshCount deadLetterCount lastSuccessfulPollAt running { id } cursors { stream cursor } } syncRuns(first: 1) { edges { node { id status } } } }`,
+        {},
+        ADMIN_KEY,
+      );
       assert.equal(status.syncStatus.pendingRefreshCount, 0);
       assert.ok(status.syncStatus.lastSuccessfulPollAt);
       assert.equal(status.syncRuns.edges[0].node.id, runId);
@@ -128,10 +149,18 @@ describe("sync progress over a real graphql-ws subscription", () => {
       const started = await gqlData<any>(harness.url, `mutation { refreshMember(key: "S2") { run { id } } }`, {}, ADMIN_KEY);
       const runId = started.refreshMember.run.id;
       const filtered = collect<RunEvent>(client, `subscription { syncProgress(runId: "${runId}") { id status } }`);
-      const other = await gqlData<any>(harness.url, `mutation { refreshMember(key: "S3", wait: true) { run { id status } member { key } } }`, {}, ADMIN_KEY);
+      const other = await gqlData<any>(
+        harness.url,
+        `mutation { refreshMember(key: "S3", wait: true) { run { id status } member { key } } }`,
+        {},
+        ADMIN_KEY,
+      );
       assert.equal(other.refreshMember.member.key, "S3");
       await gqlData(harness.url, `mutation { refreshMember(key: "S2", wait: true) { run { id } } }`, {}, ADMIN_KEY);
-      assert.ok(filtered.seen.every((run) => run.id === runId), "only the asked-for run");
+      assert.ok(
+        filtered.seen.every((run) => run.id === runId),
+        "only the asked-for run",
+      );
     } finally {
       await client.dispose();
     }

@@ -36,7 +36,14 @@ describe("signed change webhook: POST /webhooks/ams", () => {
     assert.equal(answer.status, 202);
     assert.deepEqual(answer.body, { success: true, count: 3, errorMessage: null });
     const rows = await queue().find({ order: { memberKey: "ASC" } });
-    assert.deepEqual(rows.map((row) => [row.memberKey, row.reason]), [["303", "PUSH"], ["W-1", "PUSH"], ["W-2", "PUSH"]]);
+    assert.deepEqual(
+      rows.map((row) => [row.memberKey, row.reason]),
+      [
+        ["303", "PUSH"],
+        ["W-1", "PUSH"],
+        ["W-2", "PUSH"],
+      ],
+    );
     const run = await runs().findOneByOrFail({ id: answer.headers.get("x-sync-run-id")! });
     assert.equal(run.kind, "WEBHOOK");
     assert.equal(run.queued, 3);
@@ -46,7 +53,10 @@ describe("signed change webhook: POST /webhooks/ams", () => {
     const body = membersChanged(["W-OLD"]);
     const answer = await send(body, signedHeaders(OLD_SECRET, `msg_${sequence}`, body));
     assert.equal(answer.status, 202);
-    assert.deepEqual((await queue().find()).map((row) => row.memberKey), ["W-OLD"]);
+    assert.deepEqual(
+      (await queue().find()).map((row) => row.memberKey),
+      ["W-OLD"],
+    );
   });
 
   it("refuses a bad signature with 401 and queues nothing", async () => {
@@ -97,7 +107,12 @@ describe("signed change webhook: POST /webhooks/ams", () => {
   });
 
   it("refuses a signed body that is not a change notice with 400", async () => {
-    for (const body of ['{"type":"members.changed","data":{"keys":[]}}', '{"type":"other"}', "not json", '{"type":"members.changed","data":{"keys":[{"k":1}]}}']) {
+    for (const body of [
+      '{"type":"members.changed","data":{"keys":[]}}',
+      '{"type":"other"}',
+      "not json",
+      '{"type":"members.changed","data":{"keys":[{"k":1}]}}',
+    ]) {
       const answer = await send(body, signedHeaders(NEW_SECRET, `msg_${sequence}_${body.length}`, body));
       assert.equal(answer.status, 400, body);
     }

@@ -53,7 +53,11 @@ async function serve(variant: Variant, seed: number, members: number): Promise<S
   const dataset = variant === "rest-demo" ? new DemoAmsDataset(association) : pregenerated(association, members);
   const server = new AmsHttpServer(dataset, { apiKey: API_KEY });
   const url = await server.listen(0);
-  return { env: { AMS_SOURCE: "rest", AMS_URL: url, AMS_API_KEY: API_KEY }, requests: () => server.stats.requests, close: () => server.close() };
+  return {
+    env: { AMS_SOURCE: "rest", AMS_URL: url, AMS_API_KEY: API_KEY },
+    requests: () => server.stats.requests,
+    close: () => server.close(),
+  };
 }
 
 /** The same demo members held ready as MemberInfo, so the JSON AMS does no generating while measured (as the fake iMIS does none). */
@@ -73,7 +77,8 @@ async function loadOnce(databaseUrl: string, variant: Variant, seed: number, mem
   try {
     const request: SourceLoadRequest = { databaseUrl, env: served.env };
     const result = await child.call<SourceLoadResult>("load", request, LOAD_TIMEOUT_MS);
-    if (result.members < members || result.failed > 0) throw new Error(`${variant}: refreshed ${result.members} of ${members}, ${result.failed} failed`);
+    if (result.members < members || result.failed > 0)
+      throw new Error(`${variant}: refreshed ${result.members} of ${members}, ${result.failed} failed`);
     return { ...result, variant, requests: served.requests() };
   } finally {
     await child.stop();
@@ -120,7 +125,9 @@ async function main(): Promise<void> {
     for (const variant of rotated) {
       const run = await loadOnce(config.databaseUrl, variant, config.seed, members);
       runs.push(run);
-      log(`#${repetition + 1} ${variant}: ${((run.members * 1000) / run.totalMs).toFixed(0)} members/s, ${run.requests} AMS requests, source ${(run.sourceMs / 1000).toFixed(1)} s of ${(run.totalMs / 1000).toFixed(1)} s`);
+      log(
+        `#${repetition + 1} ${variant}: ${((run.members * 1000) / run.totalMs).toFixed(0)} members/s, ${run.requests} AMS requests, source ${(run.sourceMs / 1000).toFixed(1)} s of ${(run.totalMs / 1000).toFixed(1)} s`,
+      );
     }
   }
   console.log(`\n${report(members, runs)}\n`);

@@ -38,7 +38,13 @@ let cleanup: () => Promise<void> = async () => undefined;
  * source over HTTP (the AMS runs in the parent process).
  */
 async function load(request: SourceLoadRequest): Promise<SourceLoadResult> {
-  const config = loadConfig({ NODE_ENV: "production", DATABASE_URL: request.databaseUrl, SYNC_ENABLED: "false", LOG_LEVEL: "warn", ...request.env });
+  const config = loadConfig({
+    NODE_ENV: "production",
+    DATABASE_URL: request.databaseUrl,
+    SYNC_ENABLED: "false",
+    LOG_LEVEL: "warn",
+    ...request.env,
+  });
   const logger = createLogger(config.logLevel);
   const clock = new SystemClock(config.timeZone);
   const counter = new QueryCounter();
@@ -46,7 +52,15 @@ async function load(request: SourceLoadRequest): Promise<SourceLoadResult> {
   await database.open();
   const source = new TimedSource(createSource(config.source, { clock, logger }));
   const bus = createPubSubBundle(null, logger);
-  const engine = createSync({ config: config.sync, database, transactions: new TransactionRunner(database), source, clock, logger, channel: bus.channel });
+  const engine = createSync({
+    config: config.sync,
+    database,
+    transactions: new TransactionRunner(database),
+    source,
+    clock,
+    logger,
+    channel: bus.channel,
+  });
   cleanup = async () => {
     await engine.stop();
     await database.close();

@@ -37,11 +37,23 @@ async function load(processes: number): Promise<number> {
   // The listing waits until every process is up, so each count starts from the same line.
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
-  const ams = new AmsHttpServer(new DemoAmsDataset(association), { apiKey: "bench-ams-key", pageSize: 1_000, onChangedMembersPage: () => gate });
+  const ams = new AmsHttpServer(new DemoAmsDataset(association), {
+    apiKey: "bench-ams-key",
+    pageSize: 1_000,
+    onChangedMembersPage: () => gate,
+  });
   const url = await ams.listen(0);
   const env = {
-    PORT: "0", NODE_ENV: "production", LOG_LEVEL: "info", DATABASE_URL, ADMIN_API_KEYS: ADMIN_KEY,
-    AMS_SOURCE: "rest", AMS_URL: url, AMS_API_KEY: "bench-ams-key", REFRESH_INTERVAL: "1h", EVENT_REFRESH_INTERVAL: "24h",
+    PORT: "0",
+    NODE_ENV: "production",
+    LOG_LEVEL: "info",
+    DATABASE_URL,
+    ADMIN_API_KEYS: ADMIN_KEY,
+    AMS_SOURCE: "rest",
+    AMS_URL: url,
+    AMS_API_KEY: "bench-ams-key",
+    REFRESH_INTERVAL: "1h",
+    EVENT_REFRESH_INTERVAL: "24h",
     REFRESH_QUEUE_POLL: "50ms",
   };
   const gateways: RunningGateway[] = [];
@@ -71,7 +83,9 @@ async function main(): Promise<void> {
   for (const processes of PROCESSES) {
     const spread = spreadOf(rates.get(processes)!);
     const ratios = spreadOf(rates.get(processes)!.map((rate, index) => rate / rates.get(1)![index]!));
-    console.log(`${processes} process(es): ${formatSpread(spread)} members/s; ${(spread.median / single).toFixed(2)}× one process (per-repetition ratios ${formatSpread(ratios, 2)})`);
+    console.log(
+      `${processes} process(es): ${formatSpread(spread)} members/s; ${(spread.median / single).toFixed(2)}× one process (per-repetition ratios ${formatSpread(ratios, 2)})`,
+    );
   }
 }
 

@@ -25,7 +25,10 @@ async function start(request: FakeAmsRequest): Promise<FakeAmsStarted> {
     for (const record of records) ams.setMember(record.memberKey, toMemberInfo(record, updatedAt), updatedAt);
     const fake: FakeAms = await startFakeAms(ams);
     close = () => fake.close();
-    return { env: { AMS_SOURCE: "rest", AMS_URL: fake.url, AMS_API_KEY: fake.apiKey, AMS_RETRY_BASE: "0" }, setupMs: performance.now() - started };
+    return {
+      env: { AMS_SOURCE: "rest", AMS_URL: fake.url, AMS_API_KEY: fake.apiKey, AMS_RETRY_BASE: "0" },
+      setupMs: performance.now() - started,
+    };
   }
   const fake: FakePersonifyDataServices = await startFakePersonify({ serverPageSize: 1_000 });
   for (const [key, name] of committeesOf(records)) fake.store.putCommittee(key, name);

@@ -36,7 +36,9 @@ export async function runPersonifySource(settings: PersonifySourceSettings, log:
     for (const variant of order) {
       const result = await loadOnce(settings, variant);
       runs.push({ variant, repetition: repetition + 1, ...result });
-      log(`personify-source ${settings.members} #${repetition + 1} ${variant}: ${((settings.members * 1000) / result.totalMs).toFixed(0)} members/s (${(result.totalMs / 1000).toFixed(1)} s, ${result.batches} batches)`);
+      log(
+        `personify-source ${settings.members} #${repetition + 1} ${variant}: ${((settings.members * 1000) / result.totalMs).toFixed(0)} members/s (${(result.totalMs / 1000).toFixed(1)} s, ${result.batches} batches)`,
+      );
     }
   }
   const timeOf = (variant: SourceVariant) => median(runs.filter((run) => run.variant === variant).map((run) => run.totalMs));
@@ -50,7 +52,11 @@ async function loadOnce(settings: PersonifySourceSettings, variant: SourceVarian
     const started = await ams.call<FakeAmsStarted>("start", { variant, seed: settings.seed, members: settings.members }, LOAD_TIMEOUT_MS);
     const loader = await startChild(path.join(HERE, "source-load.child.js"), PRODUCTION_RUNTIME);
     try {
-      const result = await loader.call<SourceLoadResult>("load", { databaseUrl: settings.databaseUrl, members: settings.members, env: started.env }, LOAD_TIMEOUT_MS);
+      const result = await loader.call<SourceLoadResult>(
+        "load",
+        { databaseUrl: settings.databaseUrl, members: settings.members, env: started.env },
+        LOAD_TIMEOUT_MS,
+      );
       return { ...result, setupMs: started.setupMs };
     } finally {
       await loader.stop();

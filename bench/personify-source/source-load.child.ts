@@ -20,7 +20,13 @@ let cleanup: () => Promise<void> = async () => undefined;
  * member is committed.
  */
 async function load(request: SourceLoadRequest): Promise<SourceLoadResult> {
-  const config = loadConfig({ NODE_ENV: "production", DATABASE_URL: request.databaseUrl, SYNC_ENABLED: "false", LOG_LEVEL: "warn", ...request.env });
+  const config = loadConfig({
+    NODE_ENV: "production",
+    DATABASE_URL: request.databaseUrl,
+    SYNC_ENABLED: "false",
+    LOG_LEVEL: "warn",
+    ...request.env,
+  });
   const logger = createLogger(config.logLevel);
   const clock = new SystemClock(config.timeZone);
   const database = await Database.create(config.database);
@@ -43,7 +49,9 @@ async function load(request: SourceLoadRequest): Promise<SourceLoadResult> {
   const outcome = await driveRefresh(engine, config.sync.concurrency, "PERIODIC");
   const { run } = outcome;
   if (run.status !== "SUCCEEDED" || run.refreshed < request.members) {
-    throw new Error(`${config.source.kind} load ended ${run.status} with ${run.refreshed} of ${request.members} refreshed (failed ${run.failed})`);
+    throw new Error(
+      `${config.source.kind} load ended ${run.status} with ${run.refreshed} of ${request.members} refreshed (failed ${run.failed})`,
+    );
   }
   return {
     members: request.members,

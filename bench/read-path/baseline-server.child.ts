@@ -63,11 +63,8 @@ async function handle(
   }
 }
 
-serveChild(
-  { start, statements: () => store?.statements ?? 0 },
-  async () => {
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server?.closeAllConnections();
-    await pool?.end();
-  },
-);
+serveChild({ start, statements: () => store?.statements ?? 0 }, async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server?.closeAllConnections();
+  await pool?.end();
+});

@@ -75,17 +75,23 @@ async function memberPage(store: BaselineStore, args: { first: number; after?: s
   );
   const page = rows.slice(0, first);
   const keys = page.map((row) => row.member_key);
-  const [phones, communities, groups] = keys.length === 0 ? [[], [], []] : await Promise.all([
-    store.query<ChildRow>("SELECT member_key, number, type FROM member_phones WHERE member_key IN (?) ORDER BY member_key, position", [keys]),
-    store.query<ChildRow>(
-      "SELECT cm.member_key, cm.role, c.name FROM community_memberships cm JOIN communities c ON c.community_key = cm.community_key WHERE cm.member_key IN (?) ORDER BY cm.member_key, cm.position",
-      [keys],
-    ),
-    store.query<ChildRow>(
-      "SELECT sgm.member_key, sgm.role, g.name FROM security_group_memberships sgm JOIN security_groups g ON g.group_key = sgm.group_key WHERE sgm.member_key IN (?) ORDER BY sgm.member_key, sgm.position",
-      [keys],
-    ),
-  ]);
+  const [phones, communities, groups] =
+    keys.length === 0
+      ? [[], [], []]
+      : await Promise.all([
+          store.query<ChildRow>(
+            "SELECT member_key, number, type FROM member_phones WHERE member_key IN (?) ORDER BY member_key, position",
+            [keys],
+          ),
+          store.query<ChildRow>(
+            "SELECT cm.member_key, cm.role, c.name FROM community_memberships cm JOIN communities c ON c.community_key = cm.community_key WHERE cm.member_key IN (?) ORDER BY cm.member_key, cm.position",
+            [keys],
+          ),
+          store.query<ChildRow>(
+            "SELECT sgm.member_key, sgm.role, g.name FROM security_group_memberships sgm JOIN security_groups g ON g.group_key = sgm.group_key WHERE sgm.member_key IN (?) ORDER BY sgm.member_key, sgm.position",
+            [keys],
+          ),
+        ]);
   const [phonesOf, communitiesOf, groupsOf] = [byMember(phones), byMember(communities), byMember(groups)];
   const edges = page.map((row) => ({
     cursor: encodeCursor(row),

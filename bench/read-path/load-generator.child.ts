@@ -54,7 +54,10 @@ async function run(request: LoadRequest): Promise<LoadResult> {
     while (performance.now() < stopAt && totals.sent < MAX_REQUESTS) {
       totals.sent += 1;
       const sentAt = performance.now();
-      const outcome: Outcome = await send(request.url, headers, after).catch((error: unknown) => ({ ok: false as const, why: String(error) }));
+      const outcome: Outcome = await send(request.url, headers, after).catch((error: unknown) => ({
+        ok: false as const,
+        why: String(error),
+      }));
       const doneAt = performance.now();
       const counted = sentAt >= measureFrom && doneAt <= stopAt;
       if (!outcome.ok) {

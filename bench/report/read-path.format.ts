@@ -19,8 +19,7 @@ export function formatReadPath(result: ReadPathResult): string {
   for (const concurrency of levels) {
     const of = (server: ReadServer) => result.runs.filter((run) => run.concurrency === concurrency && run.server === server);
     const [mine, theirs] = [of("amsgate"), of("baseline")];
-    const paired = (pick: (run: (typeof mine)[number]) => number) =>
-      mine.map((run, index) => pick(run) / pick(theirs[index] ?? run));
+    const paired = (pick: (run: (typeof mine)[number]) => number) => mine.map((run, index) => pick(run) / pick(theirs[index] ?? run));
     const rps = { mine: spreadOf(mine.map((run) => run.requestsPerSecond)), theirs: spreadOf(theirs.map((run) => run.requestsPerSecond)) };
     const p99 = { mine: spreadOf(mine.map((run) => run.p99Ms)), theirs: spreadOf(theirs.map((run) => run.p99Ms)) };
     const p50 = { mine: spreadOf(mine.map((run) => run.p50Ms)), theirs: spreadOf(theirs.map((run) => run.p50Ms)) };
@@ -28,9 +27,15 @@ export function formatReadPath(result: ReadPathResult): string {
     const p99Ratio = p99.mine.median / p99.theirs.median;
     lines.push(
       `| ${concurrency} | ${formatSpread(rps.mine)} | ${formatSpread(rps.theirs)} | ` +
-        `${ratioCell(throughputRatio, paired((run) => run.requestsPerSecond))} ${verdict(throughputRatio >= MIN_THROUGHPUT_RATIO)} | ` +
+        `${ratioCell(
+          throughputRatio,
+          paired((run) => run.requestsPerSecond),
+        )} ${verdict(throughputRatio >= MIN_THROUGHPUT_RATIO)} | ` +
         `${formatSpread(p50.mine, 1)} / ${formatSpread(p99.mine, 1)} | ${formatSpread(p50.theirs, 1)} / ${formatSpread(p99.theirs, 1)} | ` +
-        `${ratioCell(p99Ratio, paired((run) => run.p99Ms))} ${verdict(p99Ratio <= MAX_P99_RATIO)} |`,
+        `${ratioCell(
+          p99Ratio,
+          paired((run) => run.p99Ms),
+        )} ${verdict(p99Ratio <= MAX_P99_RATIO)} |`,
     );
   }
   const errors = result.runs.reduce((sum, run) => sum + run.errors, 0);

@@ -99,7 +99,10 @@ function formatMemory(sizes: WriteSizeResult[]): string {
   if (sizes.length > 1) {
     const first = spreadOf(amsgateRuns(sizes[0]!, "amsgate-demo").map(peakRss)).median;
     const last = spreadOf(amsgateRuns(sizes.at(-1)!, "amsgate-demo").map(peakRss)).median;
-    lines.push("", `Peak RSS from ${sizes[0]!.members.toLocaleString("en-US")} to ${sizes.at(-1)!.members.toLocaleString("en-US")} members: ${first.toFixed(0)} → ${last.toFixed(0)} MB (${(last - first >= 0 ? "+" : "") + (last - first).toFixed(0)} MB).`);
+    lines.push(
+      "",
+      `Peak RSS from ${sizes[0]!.members.toLocaleString("en-US")} to ${sizes.at(-1)!.members.toLocaleString("en-US")} members: ${first.toFixed(0)} → ${last.toFixed(0)} MB (${(last - first >= 0 ? "+" : "") + (last - first).toFixed(0)} MB).`,
+    );
   }
   return lines.join("\n");
 }

@@ -34,20 +34,25 @@ async function main(): Promise<void> {
   const fake = await FakeSalesforce.start({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, clock: () => clock.now() });
   const records = [...association.changes(null)].map((change) => association.member(change.memberKey)!).filter(Boolean);
   for (const record of records) seedFromRecord(fake.org, record);
-  console.log(`${records.length} members; fake org holds ${fake.org.count("Contact")} Contacts, ${fake.org.count("OrderApi__Subscription__c")} subscriptions, ${fake.org.count("PagesApi__Community_Group_Member__c")} seats, ${fake.org.count("OrderApi__Badge__c")} badges`);
+  console.log(
+    `${records.length} members; fake org holds ${fake.org.count("Contact")} Contacts, ${fake.org.count("OrderApi__Subscription__c")} subscriptions, ${fake.org.count("PagesApi__Community_Group_Member__c")} seats, ${fake.org.count("OrderApi__Badge__c")} badges`,
+  );
   const times: Record<"rest" | "salesforce", number[]> = { rest: [], salesforce: [] };
   try {
     for (let repetition = 0; repetition < REPETITIONS; repetition += 1) {
       const order = repetition % 2 === 0 ? (["rest", "salesforce"] as const) : (["salesforce", "rest"] as const);
       for (const kind of order) {
-        const source: AmsSource = kind === "rest"
-          ? new RestSource({ url: restUrl, apiKey: "bench-key", timeoutMs: 30_000, retries: 0, retryBaseMs: 0 }, { logger: QUIET })
-          : new SalesforceSource(salesforceConfig(fake, { retries: 0, timeoutMs: 30_000 }), { logger: QUIET, clock });
+        const source: AmsSource =
+          kind === "rest"
+            ? new RestSource({ url: restUrl, apiKey: "bench-key", timeoutMs: 30_000, retries: 0, retryBaseMs: 0 }, { logger: QUIET })
+            : new SalesforceSource(salesforceConfig(fake, { retries: 0, timeoutMs: 30_000 }), { logger: QUIET, clock });
         const calls = fake.calls.length;
         const { ms, members } = await fullLoad(source, clock);
         times[kind].push(ms);
         const extra = kind === "salesforce" ? `, ${fake.calls.length - calls} Salesforce API calls` : "";
-        console.log(`#${repetition + 1} ${kind}: ${members} members in ${(ms / 1000).toFixed(2)} s (${Math.round((members * 1000) / ms)} members/s${extra})`);
+        console.log(
+          `#${repetition + 1} ${kind}: ${members} members in ${(ms / 1000).toFixed(2)} s (${Math.round((members * 1000) / ms)} members/s${extra})`,
+        );
       }
     }
   } finally {
@@ -56,7 +61,9 @@ async function main(): Promise<void> {
   }
   const rest = spreadOf(times.rest);
   const salesforce = spreadOf(times.salesforce);
-  console.log(`median full load: rest ${(rest.median / 1000).toFixed(2)} s, salesforce ${(salesforce.median / 1000).toFixed(2)} s; salesforce / rest = ${(salesforce.median / rest.median).toFixed(2)}`);
+  console.log(
+    `median full load: rest ${(rest.median / 1000).toFixed(2)} s, salesforce ${(salesforce.median / 1000).toFixed(2)} s; salesforce / rest = ${(salesforce.median / rest.median).toFixed(2)}`,
+  );
 }
 
 async function fullLoad(source: AmsSource, clock: ManualClock): Promise<{ ms: number; members: number }> {

@@ -67,7 +67,9 @@ export async function runSubscriptions(config: BenchConfig, log: (line: string) 
       rss: ((memoryAfter.rssMb - memoryBefore.rssMb) * 1024) / subscribers,
       heapUsed: ((memoryAfter.heapUsedMb - memoryBefore.heapUsedMb) * 1024) / subscribers,
     };
-    log(`subscriptions: ${subscribers} connected in ${(connectMs / 1000).toFixed(1)} s; ${perConnectionKb.rss.toFixed(1)} KB RSS, ${perConnectionKb.heapUsed.toFixed(1)} KB heap per connection`);
+    log(
+      `subscriptions: ${subscribers} connected in ${(connectMs / 1000).toFixed(1)} s; ${perConnectionKb.rss.toFixed(1)} KB RSS, ${perConnectionKb.heapUsed.toFixed(1)} KB heap per connection`,
+    );
 
     const runs: SubscriptionRun[] = [];
     for (let repetition = 0; repetition < repetitions; repetition += 1) {
@@ -75,7 +77,10 @@ export async function runSubscriptions(config: BenchConfig, log: (line: string) 
       await server.call("publish", { firstSeq, count: events, intervalMs }, events * intervalMs + 60_000);
       seq += events;
       await sleep(DELIVERY_GRACE_MS);
-      const taken = await clients.call<{ latencies: number[]; expected: number; lastReceiptMs: number[] }>("take", { fromSeq: firstSeq, events });
+      const taken = await clients.call<{ latencies: number[]; expected: number; lastReceiptMs: number[] }>("take", {
+        fromSeq: firstSeq,
+        events,
+      });
       const sorted = sortedCopy(taken.latencies);
       const run: SubscriptionRun = {
         repetition,
@@ -88,7 +93,9 @@ export async function runSubscriptions(config: BenchConfig, log: (line: string) 
         medianFanOutMs: percentile(sortedCopy(taken.lastReceiptMs), 50),
       };
       runs.push(run);
-      log(`subscriptions #${repetition + 1}: ${run.receipts}/${run.expected} receipts, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, max ${run.maxMs.toFixed(1)} ms`);
+      log(
+        `subscriptions #${repetition + 1}: ${run.receipts}/${run.expected} receipts, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, max ${run.maxMs.toFixed(1)} ms`,
+      );
     }
     return { subscribers, connectMs, memoryBefore, memoryAfter, perConnectionKb, runs };
   } finally {

@@ -66,9 +66,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     read: quick
       ? { members: 2_000, concurrency: [1, 16, 64], warmupMs: 1_000, durationMs: 3_000, repetitions: 1, pagesPerWalk: 10 }
       : { members: 10_000, concurrency: [1, 16, 64], warmupMs: 3_000, durationMs: 10_000, repetitions: 3, pagesPerWalk: 20 },
-    write: quick
-      ? { sizes: [2_000], repetitions: [1], changed: 200 }
-      : { sizes: [10_000, 100_000], repetitions: [3, 2], changed: 1_000 },
+    write: quick ? { sizes: [2_000], repetitions: [1], changed: 200 } : { sizes: [10_000, 100_000], repetitions: [3, 2], changed: 1_000 },
     subscriptions: quick
       ? { subscribers: 200, events: 10, intervalMs: 200, repetitions: 1 }
       : { subscribers: 1_000, events: 40, intervalMs: 250, repetitions: 3 },

@@ -17,7 +17,9 @@ const PACKAGES = ["graphql", "type-graphql", "@apollo/server", "express", "typeo
 
 function cpuModel(): string {
   try {
-    const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((entry) => entry.startsWith("model name"));
+    const line = readFileSync("/proc/cpuinfo", "utf8")
+      .split("\n")
+      .find((entry) => entry.startsWith("model name"));
     if (line) return line.split(":")[1]!.trim();
   } catch {
     // Not Linux: fall back to what Node reports.

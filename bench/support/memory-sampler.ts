@@ -16,7 +16,9 @@ const MB = 1024 * 1024;
 /** VmHWM from /proc: the peak RSS over the process's whole life, however short the spike. */
 export function highWaterRssMb(pid: number | "self" = "self"): number | null {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((entry) => entry.startsWith("VmHWM:"));
+    const line = readFileSync(`/proc/${pid}/status`, "utf8")
+      .split("\n")
+      .find((entry) => entry.startsWith("VmHWM:"));
     return line ? Number(line.replace(/\D+/g, "")) / 1024 : null;
   } catch {
     return null;

@@ -17,11 +17,14 @@ async function generate(request: { seed: number; members: number; file: string }
   let ms = 0;
   try {
     for (let start = 0; start < request.members; start += source.maxBatchSize) {
-      const keys = Array.from({ length: Math.min(source.maxBatchSize, request.members - start) }, (_, offset) => association.keyAt(start + offset));
+      const keys = Array.from({ length: Math.min(source.maxBatchSize, request.members - start) }, (_, offset) =>
+        association.keyAt(start + offset),
+      );
       const started = performance.now();
       const fetched = await source.fetchMembers(keys);
       ms += performance.now() - started;
-      if (fetched.members.length !== keys.length) throw new Error(`demo source returned ${fetched.members.length} of ${keys.length} records`);
+      if (fetched.members.length !== keys.length)
+        throw new Error(`demo source returned ${fetched.members.length} of ${keys.length} records`);
       writer.append(fetched.members);
     }
   } finally {

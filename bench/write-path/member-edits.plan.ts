@@ -4,7 +4,16 @@ import { applyDemoEdit, type SimulatedChangeKind } from "../../src/sources/demo/
 
 /** The change simulator's kinds, removals left out so both sides write the same kind of change. */
 const KINDS: Array<Exclude<SimulatedChangeKind, "removal">> = [
-  "contact", "join-committee", "contact", "leave-committee", "renewal", "contact", "lapse", "deactivation", "reactivation", "contact",
+  "contact",
+  "join-committee",
+  "contact",
+  "leave-committee",
+  "renewal",
+  "contact",
+  "lapse",
+  "deactivation",
+  "reactivation",
+  "contact",
 ];
 
 /**

@@ -28,7 +28,9 @@ let cleanup: () => Promise<void> = async () => undefined;
  */
 async function load(request: RawLoadRequest): Promise<RawLoadResult> {
   const clock = new SystemClock("UTC");
-  const rules = new SyncRuleBook(loadConfig({ NODE_ENV: "production", AMS_SOURCE: "demo", ADMIN_API_KEYS: BENCH_ADMIN_KEY, SYNC_ENABLED: "false" }).sync.rules);
+  const rules = new SyncRuleBook(
+    loadConfig({ NODE_ENV: "production", AMS_SOURCE: "demo", ADMIN_API_KEYS: BENCH_ADMIN_KEY, SYNC_ENABLED: "false" }).sync.rules,
+  );
   const pool = createPool({ uri: request.databaseUrl, connectionLimit: 1, timezone: "Z", charset: "utf8mb4_unicode_ci" });
   const records = await RecordFileReader.open(request.recordFile);
   cleanup = async () => {
@@ -57,7 +59,13 @@ async function load(request: RawLoadRequest): Promise<RawLoadResult> {
   if (request.changed > 0) {
     const association = new DemoAssociation({ seed: request.seed, members: request.members, clock });
     const edited = applyMemberEdits(association, request.changed);
-    incremental = await timedWrites(writer, fetchAll(new DemoSource(association), edited), plan, (chunk) => writer.replaceChunk(chunk, clock.now()), count);
+    incremental = await timedWrites(
+      writer,
+      fetchAll(new DemoSource(association), edited),
+      plan,
+      (chunk) => writer.replaceChunk(chunk, clock.now()),
+      count,
+    );
   }
   return { variant: "raw", members: request.members, chunkSize: CHUNK, full, incremental, mappingMs: fullMappingMs, memory, startRssMb };
 }

@@ -39,12 +39,20 @@ export async function runWritePath(config: BenchConfig, log: (line: string) => v
   }
 }
 
-async function runSize(config: BenchConfig, members: number, repetitions: number, folder: string, log: (line: string) => void): Promise<WriteSizeResult> {
+async function runSize(
+  config: BenchConfig,
+  members: number,
+  repetitions: number,
+  folder: string,
+  log: (line: string) => void,
+): Promise<WriteSizeResult> {
   const file = path.join(folder, `members-${members}.tsv`);
   const generator = await startChild(path.join(HERE, "generate-records.child.js"));
   const generation = await generator.call<GenerateResult>("generate", { seed: config.seed, members, file }, LOAD_TIMEOUT_MS);
   await generator.stop();
-  log(`write ${members}: generated records in ${(generation.ms / 1000).toFixed(1)} s (${((generation.ms * 1000) / members).toFixed(0)} µs/member)`);
+  log(
+    `write ${members}: generated records in ${(generation.ms / 1000).toFixed(1)} s (${((generation.ms * 1000) / members).toFixed(0)} µs/member)`,
+  );
 
   const order: WriteVariant[] = ["amsgate-demo", "amsgate-pregenerated", "raw"];
   const runs: LoadResult[] = [];
@@ -79,7 +87,13 @@ async function loadOnce(config: BenchConfig, variant: WriteVariant, members: num
   const child = await startChild(path.join(HERE, raw ? "raw-load.child.js" : "amsgate-load.child.js"), PRODUCTION_RUNTIME);
   try {
     if (raw) {
-      const request: RawLoadRequest = { databaseUrl: config.databaseUrl, seed: config.seed, members, recordFile: file, changed: config.write.changed };
+      const request: RawLoadRequest = {
+        databaseUrl: config.databaseUrl,
+        seed: config.seed,
+        members,
+        recordFile: file,
+        changed: config.write.changed,
+      };
       return await child.call<RawLoadResult>("load", request, LOAD_TIMEOUT_MS);
     }
     const request: AmsgateLoadRequest = {

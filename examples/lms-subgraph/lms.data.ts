@@ -38,7 +38,12 @@ export function sampleLmsData(memberKeys: string[]): LmsData {
     for (const [position, course] of courses.entries()) {
       if ((index + position) % 2 === 1) continue;
       const done = position <= index % courses.length;
-      enrollments.push({ memberKey, courseCode: course.code, enrolledOn: `2026-0${position + 1}-15`, status: done ? "COMPLETED" : "ACTIVE" });
+      enrollments.push({
+        memberKey,
+        courseCode: course.code,
+        enrolledOn: `2026-0${position + 1}-15`,
+        status: done ? "COMPLETED" : "ACTIVE",
+      });
       if (done) completions.push({ memberKey, courseCode: course.code, completedOn: `2026-0${position + 4}-30`, score: 80 + position * 5 });
     }
   });

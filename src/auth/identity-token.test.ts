@@ -23,6 +23,11 @@ it("refuses an identity for another subgraph, under another key, or none", async
   await assert.rejects(verifyIdentity(token, { ...KEY, audience: "billing" }, NOW), AuthError);
   await assert.rejects(verifyIdentity(token, { ...KEY, secret: `${KEY.secret}x` }, NOW), AuthError);
   await assert.rejects(verifyIdentity(undefined, KEY, NOW), AuthError);
-  const anonymous = await signIdentity({ kind: "anonymous", memberKey: null, roles: new Set([Role.PUBLIC]), expiresAt: null }, KEY, NOW, 60);
+  const anonymous = await signIdentity(
+    { kind: "anonymous", memberKey: null, roles: new Set([Role.PUBLIC]), expiresAt: null },
+    KEY,
+    NOW,
+    60,
+  );
   assert.deepEqual(await verifyIdentity(anonymous, KEY, NOW), { kind: "anonymous", memberKey: null, roles: [Role.PUBLIC] });
 });

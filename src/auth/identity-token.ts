@@ -31,7 +31,10 @@ export async function signIdentity(viewer: Viewer, key: IdentityKey, now: Date, 
   const claims = { kind: viewer.kind, roles: [...viewer.roles] };
   const token = new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM }).setIssuer(ISSUER).setAudience(key.audience);
   if (viewer.memberKey !== null) token.setSubject(viewer.memberKey);
-  return token.setIssuedAt(issuedAt).setExpirationTime(issuedAt + ttlSeconds).sign(secretOf(key));
+  return token
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + ttlSeconds)
+    .sign(secretOf(key));
 }
 
 /**
@@ -49,7 +52,9 @@ export async function verifyIdentity(token: string | undefined, key: IdentityKey
       currentDate: now,
       requiredClaims: ["exp", "iat"],
     });
-    const roles = Array.isArray(payload.roles) ? payload.roles.filter((role): role is Role => Object.values(Role).includes(role as Role)) : [];
+    const roles = Array.isArray(payload.roles)
+      ? payload.roles.filter((role): role is Role => Object.values(Role).includes(role as Role))
+      : [];
     const kind = payload.kind === "session" || payload.kind === "api-key" ? payload.kind : "anonymous";
     return { kind, memberKey: typeof payload.sub === "string" ? payload.sub : null, roles };
   } catch (error) {

@@ -38,10 +38,14 @@ describe("readBrowserSsoConfig", () => {
     const { config, text } = read(NOVI);
     assert.equal(text, "");
     const [novi, okta] = config.providers;
-    assert.deepEqual([novi!.name, novi!.protocol, novi!.issuer, novi!.endpoints, novi!.scopes, novi!.memberKeyClaim], [
-      "novi", "oidc", "https://login.novi.example", undefined, ["openid", "profile", "email"], "sub",
-    ]);
-    assert.deepEqual([okta!.name, okta!.protocol, okta!.clientSecret, okta!.scopes, okta!.memberKeyClaim], ["okta", "oauth2", undefined, ["profile", "member"], "ams.memberKey"]);
+    assert.deepEqual(
+      [novi!.name, novi!.protocol, novi!.issuer, novi!.endpoints, novi!.scopes, novi!.memberKeyClaim],
+      ["novi", "oidc", "https://login.novi.example", undefined, ["openid", "profile", "email"], "sub"],
+    );
+    assert.deepEqual(
+      [okta!.name, okta!.protocol, okta!.clientSecret, okta!.scopes, okta!.memberKeyClaim],
+      ["okta", "oauth2", undefined, ["profile", "member"], "ams.memberKey"],
+    );
     assert.equal(config.publicUrl, "https://gateway.example.org");
     assert.deepEqual(config.returnUrlAllowlist, [
       { origin: "https://app.example.org", pathPrefix: "/account/" },
@@ -50,14 +54,17 @@ describe("readBrowserSsoConfig", () => {
   });
 
   it("names every missing or unsafe setting", () => {
-    const { text } = read({
-      OIDC_PROVIDERS: "novi,bad name,plain",
-      OIDC_NOVI_ISSUER: "http://login.novi.example",
-      OIDC_PLAIN_AUTHORIZATION_ENDPOINT: "https://plain.example/authorize",
-      SSO_RETURN_URL_ALLOWLIST: "http://app.example.org/",
-      SESSION_COOKIE_SECURE: "false",
-      AUTH_LOGIN_TIMEOUT: "600",
-    }, true);
+    const { text } = read(
+      {
+        OIDC_PROVIDERS: "novi,bad name,plain",
+        OIDC_NOVI_ISSUER: "http://login.novi.example",
+        OIDC_PLAIN_AUTHORIZATION_ENDPOINT: "https://plain.example/authorize",
+        SSO_RETURN_URL_ALLOWLIST: "http://app.example.org/",
+        SESSION_COOKIE_SECURE: "false",
+        AUTH_LOGIN_TIMEOUT: "600",
+      },
+      true,
+    );
     for (const expected of [
       /OIDC_NOVI_CLIENT_ID is required/,
       /OIDC_NOVI_ISSUER must use https:/,
@@ -90,7 +97,11 @@ describe("checkReturnUrl", () => {
       "javascript:alert(1)",
       "",
     ]) {
-      assert.throws(() => checkReturnUrl(allowlist, url), (error: unknown) => error instanceof SsoError && error.code === "RETURN_URL_NOT_ALLOWED", url);
+      assert.throws(
+        () => checkReturnUrl(allowlist, url),
+        (error: unknown) => error instanceof SsoError && error.code === "RETURN_URL_NOT_ALLOWED",
+        url,
+      );
     }
   });
 });

@@ -60,11 +60,14 @@ export function readBrowserSsoConfig(read: EnvReader, production: boolean, sessi
     if (provider) providers.push(provider);
   }
   const cookieSecure = read.bool("SESSION_COOKIE_SECURE", true);
-  if (!cookieSecure && production) read.problem("SESSION_COOKIE_SECURE=false is refused in production (cookies would travel over plain http)");
+  if (!cookieSecure && production)
+    read.problem("SESSION_COOKIE_SECURE=false is refused in production (cookies would travel over plain http)");
   const publicUrl = readPublicUrl(read, production);
-  if (providers.length > 0 && publicUrl === undefined) read.problem("OIDC_PROVIDERS is set, so AUTH_PUBLIC_URL (the gateway's public base URL) is required");
+  if (providers.length > 0 && publicUrl === undefined)
+    read.problem("OIDC_PROVIDERS is set, so AUTH_PUBLIC_URL (the gateway's public base URL) is required");
   const allowlist = readAllowlist(read);
-  if (providers.length > 0 && allowlist.length === 0) read.problem("OIDC_PROVIDERS is set, so SSO_RETURN_URL_ALLOWLIST is required (where a browser may be sent back to)");
+  if (providers.length > 0 && allowlist.length === 0)
+    read.problem("OIDC_PROVIDERS is set, so SSO_RETURN_URL_ALLOWLIST is required (where a browser may be sent back to)");
   const cookieSessionTtlMs = Math.min(read.durationMs("SESSION_COOKIE_TTL", 8 * 60 * 60_000, 60_000), sessionMaxAgeMs);
   return {
     providers,
@@ -92,16 +95,23 @@ function readProvider(read: EnvReader, name: string): RedirectProviderConfig | u
   }
   const protocol = issuerUrl !== undefined ? "oidc" : "oauth2";
   if (protocol === "oauth2") {
-    if (!explicit) read.problem(`provider ${name} needs ${prefix}ISSUER (OpenID Connect discovery) or explicit endpoints (plain OAuth 2.0)`);
-    else if (userinfo === undefined) read.problem(`${prefix}USERINFO_ENDPOINT is required for a plain OAuth 2.0 provider (no ${prefix}ISSUER): claims are read from it`);
+    if (!explicit)
+      read.problem(`provider ${name} needs ${prefix}ISSUER (OpenID Connect discovery) or explicit endpoints (plain OAuth 2.0)`);
+    else if (userinfo === undefined)
+      read.problem(`${prefix}USERINFO_ENDPOINT is required for a plain OAuth 2.0 provider (no ${prefix}ISSUER): claims are read from it`);
   } else if (explicit && jwks === undefined) {
     read.problem(`${prefix}JWKS_URI is required with explicit endpoints for an OpenID Connect provider`);
   }
-  const scopes = read.list(`${prefix}SCOPES`).flatMap((entry) => entry.split(/\s+/)).filter(Boolean);
-  if (protocol === "oidc" && scopes.length > 0 && !scopes.includes("openid")) read.problem(`${prefix}SCOPES must include openid for an OpenID Connect provider`);
+  const scopes = read
+    .list(`${prefix}SCOPES`)
+    .flatMap((entry) => entry.split(/\s+/))
+    .filter(Boolean);
+  if (protocol === "oidc" && scopes.length > 0 && !scopes.includes("openid"))
+    read.problem(`${prefix}SCOPES must include openid for an OpenID Connect provider`);
   if (protocol === "oauth2" && scopes.length === 0) read.problem(`${prefix}SCOPES is required for a plain OAuth 2.0 provider`);
   const claim = read.string(`${prefix}MEMBER_KEY_CLAIM`, "sub");
-  if (!/^[A-Za-z0-9_:$-]{1,64}(\.[A-Za-z0-9_:$-]{1,64}){0,4}$/.test(claim)) read.problem(`${prefix}MEMBER_KEY_CLAIM must be a claim name or dotted path (got "${claim}")`);
+  if (!/^[A-Za-z0-9_:$-]{1,64}(\.[A-Za-z0-9_:$-]{1,64}){0,4}$/.test(claim))
+    read.problem(`${prefix}MEMBER_KEY_CLAIM must be a claim name or dotted path (got "${claim}")`);
   return {
     name,
     protocol,
@@ -138,7 +148,9 @@ function readAllowlist(read: EnvReader): AllowedReturnUrl[] {
       return read.problem(`SSO_RETURN_URL_ALLOWLIST entry ${index + 1} is not a URL`);
     }
     if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
-      return read.problem(`SSO_RETURN_URL_ALLOWLIST entry ${index + 1} must be an origin with an optional path, such as https://app.example.org/account/`);
+      return read.problem(
+        `SSO_RETURN_URL_ALLOWLIST entry ${index + 1} must be an origin with an optional path, such as https://app.example.org/account/`,
+      );
     }
     if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
       return read.problem(`SSO_RETURN_URL_ALLOWLIST entry ${index + 1} must use https: (http: is accepted only for localhost)`);
@@ -169,5 +181,8 @@ function isLoopback(hostname: string): boolean {
 
 /** The configuration with client secrets masked. */
 export function redactBrowserSsoConfig(config: BrowserSsoConfig): Record<string, unknown> {
-  return { ...config, providers: config.providers.map((provider) => ({ ...provider, clientSecret: provider.clientSecret === undefined ? undefined : "***" })) };
+  return {
+    ...config,
+    providers: config.providers.map((provider) => ({ ...provider, clientSecret: provider.clientSecret === undefined ? undefined : "***" })),
+  };
 }

@@ -17,41 +17,67 @@ describe("loadConfig", () => {
 
   it("names every bad variable at once", () => {
     const attempt = () =>
-      loadConfig({ PORT: "eighty", LOG_LEVEL: "loud", DATABASE_URL: "postgres://x", SHUTDOWN_GRACE: "soon", ASSOCIATION_TIME_ZONE: "Mars/Base" });
+      loadConfig({
+        PORT: "eighty",
+        LOG_LEVEL: "loud",
+        DATABASE_URL: "postgres://x",
+        SHUTDOWN_GRACE: "soon",
+        ASSOCIATION_TIME_ZONE: "Mars/Base",
+      });
     assert.throws(attempt, (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       for (const name of ["PORT", "LOG_LEVEL", "DATABASE_URL", "SHUTDOWN_GRACE", "ASSOCIATION_TIME_ZONE"]) {
-        assert.ok(error.problems.some((problem) => problem.startsWith(name)), `${name} named in ${error.message}`);
+        assert.ok(
+          error.problems.some((problem) => problem.startsWith(name)),
+          `${name} named in ${error.message}`,
+        );
       }
       return true;
     });
   });
 
   it("refuses a duration without a unit, naming the variable and suggesting one", () => {
-    assert.throws(() => loadConfig({ NODE_ENV: "test", REFRESH_INTERVAL: "1800", SESSION_TTL: "900" }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      const [interval, ttl] = ["REFRESH_INTERVAL", "SESSION_TTL"].map((name) => error.problems.find((problem) => problem.startsWith(name)));
-      assert.match(interval ?? "", /needs a unit/);
-      assert.match(interval ?? "", /"1800s"/);
-      assert.match(ttl ?? "", /"900s"/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ NODE_ENV: "test", REFRESH_INTERVAL: "1800", SESSION_TTL: "900" }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        const [interval, ttl] = ["REFRESH_INTERVAL", "SESSION_TTL"].map((name) =>
+          error.problems.find((problem) => problem.startsWith(name)),
+        );
+        assert.match(interval ?? "", /needs a unit/);
+        assert.match(interval ?? "", /"1800s"/);
+        assert.match(ttl ?? "", /"900s"/);
+        return true;
+      },
+    );
     assert.equal(loadConfig({ NODE_ENV: "test", REFRESH_INTERVAL: "1800s" }).sync.refreshIntervalMs, 1_800_000);
   });
 
   it("never echoes a secret in its complaints", () => {
-    assert.throws(() => loadConfig({ ADMIN_API_KEYS: "short-secret" }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.doesNotMatch(error.message, /short-secret/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ ADMIN_API_KEYS: "short-secret" }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.doesNotMatch(error.message, /short-secret/);
+        return true;
+      },
+    );
   });
 
   it("generates one admin key in development only", () => {
     const development = loadConfig({ NODE_ENV: "development" });
     assert.equal(development.adminApiKeys.generated, true);
     assert.equal(development.adminApiKeys.keys.length, 1);
-    assert.equal(loadConfig({ NODE_ENV: "production", AMS_SOURCE: "demo", SYNC_ADMIN_GROUPS: "Admins", SSO_PRESHARED_KEYS: PSK, SESSION_SIGNING_KEYS: SIGNING }).adminApiKeys.keys.length, 0);
+    assert.equal(
+      loadConfig({
+        NODE_ENV: "production",
+        AMS_SOURCE: "demo",
+        SYNC_ADMIN_GROUPS: "Admins",
+        SSO_PRESHARED_KEYS: PSK,
+        SESSION_SIGNING_KEYS: SIGNING,
+      }).adminApiKeys.keys.length,
+      0,
+    );
     assert.deepEqual(loadConfig({ NODE_ENV: "development", ADMIN_API_KEYS: `${LONG_KEY}, ${LONG_KEY}x` }).adminApiKeys, {
       keys: [LONG_KEY, `${LONG_KEY}x`],
       generated: false,
@@ -68,7 +94,10 @@ describe("loadConfig", () => {
 
   it("refuses a refresh lease that cannot outlive one AMS answer", () => {
     const env = { NODE_ENV: "test", AMS_SOURCE: "rest", AMS_URL: "http://127.0.0.1:1", AMS_API_KEY: "k", AMS_TIMEOUT: "30s" };
-    assert.throws(() => loadConfig({ ...env, REFRESH_LEASE: "10s" }), /REFRESH_LEASE \(10000 ms\) must be longer than the AMS timeout \(30000 ms\)/);
+    assert.throws(
+      () => loadConfig({ ...env, REFRESH_LEASE: "10s" }),
+      /REFRESH_LEASE \(10000 ms\) must be longer than the AMS timeout \(30000 ms\)/,
+    );
     assert.equal(loadConfig({ ...env, REFRESH_LEASE: "31s" }).sync.leaseMs, 31_000);
   });
 });
@@ -86,17 +115,32 @@ describe("loadConfig in production", () => {
 
   it("refuses the defaults: no AMS chosen and no admin, both named at once", () => {
     const problems = refusal({});
-    assert.ok(problems.some((problem) => /^AMS_SOURCE/.test(problem) && /AMS_SOURCE=rest/.test(problem) && /AMS_SOURCE=demo/.test(problem)), problems.join("\n"));
-    assert.ok(problems.some((problem) => /^ADMIN_API_KEYS/.test(problem) && /SYNC_ADMIN_GROUPS/.test(problem)), problems.join("\n"));
+    assert.ok(
+      problems.some((problem) => /^AMS_SOURCE/.test(problem) && /AMS_SOURCE=rest/.test(problem) && /AMS_SOURCE=demo/.test(problem)),
+      problems.join("\n"),
+    );
+    assert.ok(
+      problems.some((problem) => /^ADMIN_API_KEYS/.test(problem) && /SYNC_ADMIN_GROUPS/.test(problem)),
+      problems.join("\n"),
+    );
   });
 
   it("refuses an admin group that no sign-on method can reach", () => {
     const problems = refusal({ AMS_SOURCE: "demo", SYNC_ADMIN_GROUPS: "Admins" });
-    assert.ok(problems.some((problem) => /^ADMIN_API_KEYS/.test(problem)), problems.join("\n"));
+    assert.ok(
+      problems.some((problem) => /^ADMIN_API_KEYS/.test(problem)),
+      problems.join("\n"),
+    );
   });
 
   it("starts on a real source with an admin key", () => {
-    const config = loadConfig({ NODE_ENV: "production", AMS_SOURCE: "rest", AMS_URL: "https://ams.example.org", AMS_API_KEY: "k", ADMIN_API_KEYS: LONG_KEY });
+    const config = loadConfig({
+      NODE_ENV: "production",
+      AMS_SOURCE: "rest",
+      AMS_URL: "https://ams.example.org",
+      AMS_API_KEY: "k",
+      ADMIN_API_KEYS: LONG_KEY,
+    });
     assert.equal(config.source.kind, "rest");
   });
 
@@ -105,7 +149,13 @@ describe("loadConfig in production", () => {
   });
 
   it("starts with an admin sign-on instead of an admin key", () => {
-    const config = loadConfig({ NODE_ENV: "production", AMS_SOURCE: "demo", SYNC_ADMIN_GROUPS: "Admins", SSO_PRESHARED_KEYS: PSK, SESSION_SIGNING_KEYS: SIGNING });
+    const config = loadConfig({
+      NODE_ENV: "production",
+      AMS_SOURCE: "demo",
+      SYNC_ADMIN_GROUPS: "Admins",
+      SSO_PRESHARED_KEYS: PSK,
+      SESSION_SIGNING_KEYS: SIGNING,
+    });
     assert.deepEqual(config.sync.rules.adminGroups, ["Admins"]);
   });
 

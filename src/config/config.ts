@@ -13,7 +13,14 @@ import { redactPersonifyConfig } from "./personify-source.config";
 import { type OperationsConfig, readOperationsConfig } from "./operations.config";
 import { type IngestConfig, readIngestConfig, redactIngestConfig } from "./ingest.config";
 import { type BrowserSsoConfig, readBrowserSsoConfig, redactBrowserSsoConfig } from "./browser-sso.config";
-import { type DemoAmsConfig, type DemoConfig, readDemoAmsConfig, readDemoConfig, readSourceConfig, type SourceConfig } from "./source.config";
+import {
+  type DemoAmsConfig,
+  type DemoConfig,
+  readDemoAmsConfig,
+  readDemoConfig,
+  readSourceConfig,
+  type SourceConfig,
+} from "./source.config";
 
 export const NODE_ENVS = ["development", "production", "test"] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -21,9 +28,7 @@ export type NodeEnv = (typeof NODE_ENVS)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export type DatabaseConfig =
-  | { kind: "mysql"; url: string }
-  | { kind: "sqlite"; file: string };
+export type DatabaseConfig = { kind: "mysql"; url: string } | { kind: "sqlite"; file: string };
 
 /** How start-up waits for a database server that does not answer yet. */
 export interface DatabaseRetryConfig {
@@ -155,11 +160,14 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
  * still answering hands its members to another worker, which meets the same slow AMS, and so on.
  */
 function checkLeaseOutlivesAmsCall(read: EnvReader, config: AppConfig): void {
-  const settings = Object.values(config.source).find((value): value is { timeoutMs: number } =>
-    typeof value === "object" && value !== null && typeof (value as { timeoutMs?: unknown }).timeoutMs === "number",
+  const settings = Object.values(config.source).find(
+    (value): value is { timeoutMs: number } =>
+      typeof value === "object" && value !== null && typeof (value as { timeoutMs?: unknown }).timeoutMs === "number",
   );
   if (!settings || config.sync.leaseMs > settings.timeoutMs) return;
-  read.problem(`REFRESH_LEASE (${config.sync.leaseMs} ms) must be longer than the AMS timeout (${settings.timeoutMs} ms): a worker must outlive one AMS answer`);
+  read.problem(
+    `REFRESH_LEASE (${config.sync.leaseMs} ms) must be longer than the AMS timeout (${settings.timeoutMs} ms): a worker must outlive one AMS answer`,
+  );
 }
 
 /** `<prefix>MAX_DEPTH`, `…MAX_COST`, `…MAX_ALIASES`, `…MAX_TOKENS`; the defaults are measured in README. */
@@ -234,17 +242,17 @@ function readAdminKeys(read: EnvReader, nodeEnv: NodeEnv): AdminKeysConfig {
 export function redactConfig(config: AppConfig): Record<string, unknown> {
   return {
     ...config,
-    database:
-      config.database.kind === "mysql"
-        ? { kind: "mysql", url: redactUrl(config.database.url) }
-        : config.database,
+    database: config.database.kind === "mysql" ? { kind: "mysql", url: redactUrl(config.database.url) } : config.database,
     adminApiKeys: { count: config.adminApiKeys.keys.length, generated: config.adminApiKeys.generated },
     source: redactSource(config.source),
     sso: redactSsoConfig(config.sso),
     session: { ...config.session, keys: config.session.keys.map((key) => ({ id: key.id, secret: "***" })) },
     browserSso: redactBrowserSsoConfig(config.browserSso),
     redisUrl: config.redisUrl === null ? null : redactUrl(config.redisUrl),
-    operations: { ...config.operations, metrics: { ...config.operations.metrics, token: config.operations.metrics.token === null ? null : "***" } },
+    operations: {
+      ...config.operations,
+      metrics: { ...config.operations.metrics, token: config.operations.metrics.token === null ? null : "***" },
+    },
     ingest: redactIngestConfig(config.ingest),
     federation: {
       ...config.federation,

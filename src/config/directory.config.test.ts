@@ -32,12 +32,18 @@ describe("readDirectoryConfig", () => {
     const { problems } = read(`Chapter,/Regional,Committee/,A/B/C,${"x".repeat(101)}`);
     assert.equal(problems.length, 4, problems.join("\n"));
     for (const entry of ["/Regional", "Committee/", "A/B/C"]) {
-      assert.ok(problems.some((problem) => problem.includes(`"${entry}"`)), `${entry} named`);
+      assert.ok(
+        problems.some((problem) => problem.includes(`"${entry}"`)),
+        `${entry} named`,
+      );
     }
-    assert.throws(() => loadConfig({ NODE_ENV: "test", COMMUNITY_OPEN_ROSTER_TYPES: "Chapter/" }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /COMMUNITY_OPEN_ROSTER_TYPES/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ NODE_ENV: "test", COMMUNITY_OPEN_ROSTER_TYPES: "Chapter/" }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /COMMUNITY_OPEN_ROSTER_TYPES/);
+        return true;
+      },
+    );
   });
 });

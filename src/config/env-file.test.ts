@@ -24,7 +24,7 @@ const problemsOf = (attempt: () => unknown): string[] => {
 
 describe("withEnvFile", () => {
   it("reads .env beneath the real environment, which wins", () => {
-    const dir = folder({ ".env": "# a comment\nPORT=5000\nexport LOG_LEVEL=debug\nADMIN_API_KEYS=\"from-the-file-0123456789abcdef\"\n" });
+    const dir = folder({ ".env": '# a comment\nPORT=5000\nexport LOG_LEVEL=debug\nADMIN_API_KEYS="from-the-file-0123456789abcdef"\n' });
     const { env, file } = withEnvFile({ PORT: "6000" }, dir);
     assert.equal(file, path.join(dir, ".env"));
     assert.equal(env.PORT, "6000", "the real environment wins");
@@ -52,7 +52,10 @@ describe("withEnvFile", () => {
   it("names the file and every malformed line, never their text", () => {
     const dir = folder({ ".env": "PORT=5000\nthis is not a setting\nADMIN_API_KEYS: hunter2-secret-value\n" });
     const problems = problemsOf(() => withEnvFile({}, dir));
-    assert.deepEqual(problems.map((problem) => /line (\d+)/.exec(problem)?.[1]), ["2", "3"]);
+    assert.deepEqual(
+      problems.map((problem) => /line (\d+)/.exec(problem)?.[1]),
+      ["2", "3"],
+    );
     assert.ok(problems.every((problem) => problem.includes(path.join(dir, ".env"))));
     assert.ok(problems.every((problem) => !problem.includes("hunter2")));
   });
@@ -66,6 +69,6 @@ describe("malformedLines", () => {
   it("reports a line without =, a name that is not one, and a quote never closed", () => {
     assert.deepEqual(malformedLines("A=1\nB\n"), [2]);
     assert.deepEqual(malformedLines("1X=2\n"), [1]);
-    assert.deepEqual(malformedLines("A=1\nB=\"open\nC=2\n"), [2]);
+    assert.deepEqual(malformedLines('A=1\nB="open\nC=2\n'), [2]);
   });
 });

@@ -73,7 +73,9 @@ export class EnvReader {
     const value = parseDurationMs(text);
     if (value === undefined || value < minMs) {
       const floor = minMs > 0 ? ` of at least ${minMs}ms` : "";
-      this.problems.push(`${name} must be a duration${floor} with a unit (ms, s, m, h or d) such as 500ms, 15s, 30m or 24h (got "${text}")`);
+      this.problems.push(
+        `${name} must be a duration${floor} with a unit (ms, s, m, h or d) such as 500ms, 15s, 30m or 24h (got "${text}")`,
+      );
       return fallbackMs;
     }
     return value;

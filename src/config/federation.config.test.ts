@@ -27,7 +27,11 @@ describe("federation configuration", () => {
   it("refuses short gateway keys, bad subgraph entries, and subgraphs without an identity key", () => {
     assert.match(problemsOf({ FEDERATION_GATEWAY_KEYS: "short" }).join(), /FEDERATION_GATEWAY_KEYS entry 1 is shorter/);
     for (const entry of ["lms", "lms=ftp://x", "amsgate=http://127.0.0.1:1/", "9lms=http://127.0.0.1:1/"]) {
-      assert.match(problemsOf({ FEDERATION_SUBGRAPHS: entry, FEDERATION_IDENTITY_KEY: IDENTITY_KEY }).join(), /FEDERATION_SUBGRAPHS entries/, entry);
+      assert.match(
+        problemsOf({ FEDERATION_SUBGRAPHS: entry, FEDERATION_IDENTITY_KEY: IDENTITY_KEY }).join(),
+        /FEDERATION_SUBGRAPHS entries/,
+        entry,
+      );
     }
     assert.match(problemsOf({ FEDERATION_SUBGRAPHS: "lms=http://127.0.0.1:4001/" }).join(), /FEDERATION_IDENTITY_KEY/);
   });

@@ -56,7 +56,9 @@ function readBuiltInGateway(read: EnvReader): BuiltInGatewayConfig | undefined {
     const [subgraph, url] = [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)];
     const valid = entry.includes("=") && /^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(subgraph) && subgraph !== AMSGATE_SUBGRAPH && isHttpUrl(url);
     if (!valid || subgraphs.some((known) => known.name === subgraph)) {
-      read.problem(`${name} entries must be name=http(s)://url with distinct names other than "${AMSGATE_SUBGRAPH}" (entry "${subgraph || entry.slice(0, 20)}")`);
+      read.problem(
+        `${name} entries must be name=http(s)://url with distinct names other than "${AMSGATE_SUBGRAPH}" (entry "${subgraph || entry.slice(0, 20)}")`,
+      );
       continue;
     }
     subgraphs.push({ name: subgraph, url });
@@ -64,7 +66,9 @@ function readBuiltInGateway(read: EnvReader): BuiltInGatewayConfig | undefined {
   if (subgraphs.length === 0) return undefined;
   const identityKey = read.string("FEDERATION_IDENTITY_KEY", "");
   if (identityKey.length < MIN_IDENTITY_KEY_LENGTH) {
-    read.problem(`FEDERATION_IDENTITY_KEY (${MIN_IDENTITY_KEY_LENGTH}+ characters) is required with ${name}: it signs the caller's identity for subgraphs`);
+    read.problem(
+      `FEDERATION_IDENTITY_KEY (${MIN_IDENTITY_KEY_LENGTH}+ characters) is required with ${name}: it signs the caller's identity for subgraphs`,
+    );
   }
   return { subgraphs, identityKey, identityTtlMs: read.durationMs("FEDERATION_IDENTITY_TTL", 60_000, 1_000) };
 }

@@ -3,7 +3,13 @@ import { describe, it } from "node:test";
 import { ConfigError } from "./config.error";
 import { loadConfig, redactConfig } from "./config";
 
-const IMIS = { NODE_ENV: "test", AMS_SOURCE: "imis", IMIS_URL: "https://members.example.org/", IMIS_USERNAME: "sync", IMIS_PASSWORD: "s3cret-pass" };
+const IMIS = {
+  NODE_ENV: "test",
+  AMS_SOURCE: "imis",
+  IMIS_URL: "https://members.example.org/",
+  IMIS_USERNAME: "sync",
+  IMIS_PASSWORD: "s3cret-pass",
+};
 
 describe("iMIS configuration", () => {
   it("reads the connection and its defaults", () => {
@@ -11,7 +17,14 @@ describe("iMIS configuration", () => {
     assert.equal(source.kind, "imis");
     if (source.kind !== "imis") return;
     assert.deepEqual(
-      [source.imis.url, source.imis.username, source.imis.timeoutMs, source.imis.pageSize, source.imis.batchSize, source.imis.tokenRefreshMarginMs],
+      [
+        source.imis.url,
+        source.imis.username,
+        source.imis.timeoutMs,
+        source.imis.pageSize,
+        source.imis.batchSize,
+        source.imis.tokenRefreshMarginMs,
+      ],
       ["https://members.example.org", "sync", 30_000, 100, 50, 60_000],
     );
     assert.deepEqual(source.imis.groupRules, [
@@ -19,7 +32,13 @@ describe("iMIS configuration", () => {
       { groupClass: "Chapter", target: { kind: "community", type: "Chapter", subType: null } },
     ]);
     assert.deepEqual(
-      [source.imis.memberTypeAttribute, source.imis.paidThroughAttribute, source.imis.joinDateAttribute, source.imis.staffTypes, source.imis.activeStatuses],
+      [
+        source.imis.memberTypeAttribute,
+        source.imis.paidThroughAttribute,
+        source.imis.joinDateAttribute,
+        source.imis.staffTypes,
+        source.imis.activeStatuses,
+      ],
       ["CustomerTypeCode", "PaidThruDate", "JoinDate", ["STAFF"], ["A", "Active"]],
     );
     assert.equal(sync.refreshIntervalMs, 30 * 60_000, "a real AMS is polled every half hour");
@@ -40,18 +59,34 @@ describe("iMIS configuration", () => {
       { groupClass: "SIG", target: { kind: "community", type: "Special Interest Group", subType: "Regional" } },
       { groupClass: "Access Group", target: { kind: "security" } },
     ]);
-    assert.deepEqual([source.imis.timeoutMs, source.imis.pageSize, source.imis.staffTypes, source.imis.paidThroughAttribute], [5_000, 500, ["STF", "EMP"], "RenewedThruDate"]);
+    assert.deepEqual(
+      [source.imis.timeoutMs, source.imis.pageSize, source.imis.staffTypes, source.imis.paidThroughAttribute],
+      [5_000, 500, ["STF", "EMP"], "RenewedThruDate"],
+    );
   });
 
   it("names every missing or bad variable, never the password", () => {
-    assert.throws(() => loadConfig({ NODE_ENV: "test", AMS_SOURCE: "imis", IMIS_PAGE_SIZE: "5000", IMIS_GROUP_TYPES: "Committee", IMIS_PASSWORD: "s3cret-pass" }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      for (const name of ["IMIS_URL", "IMIS_USERNAME", "IMIS_PAGE_SIZE", "IMIS_GROUP_TYPES"]) {
-        assert.ok(error.problems.some((problem) => problem.startsWith(name)), `${name} named in ${error.message}`);
-      }
-      assert.doesNotMatch(error.message, /s3cret-pass/);
-      return true;
-    });
+    assert.throws(
+      () =>
+        loadConfig({
+          NODE_ENV: "test",
+          AMS_SOURCE: "imis",
+          IMIS_PAGE_SIZE: "5000",
+          IMIS_GROUP_TYPES: "Committee",
+          IMIS_PASSWORD: "s3cret-pass",
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        for (const name of ["IMIS_URL", "IMIS_USERNAME", "IMIS_PAGE_SIZE", "IMIS_GROUP_TYPES"]) {
+          assert.ok(
+            error.problems.some((problem) => problem.startsWith(name)),
+            `${name} named in ${error.message}`,
+          );
+        }
+        assert.doesNotMatch(error.message, /s3cret-pass/);
+        return true;
+      },
+    );
   });
 
   it("redacts the password (and any in the URL) for logging", () => {

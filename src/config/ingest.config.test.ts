@@ -27,7 +27,10 @@ describe("ingest configuration", () => {
 
   it("needs TENANT_CODE with push keys, long keys, whsec_ secrets and a unit on the window", () => {
     const problems = problemsOf({ PUSH_API_KEYS: `${PUSH_KEY},short`, WEBHOOK_SECRETS: "not-a-secret", PUSH_RATE_WINDOW: "60" });
-    assert.ok(problems.some((p) => p.startsWith("TENANT_CODE is required")), problems.join("\n"));
+    assert.ok(
+      problems.some((p) => p.startsWith("TENANT_CODE is required")),
+      problems.join("\n"),
+    );
     assert.ok(problems.some((p) => p.startsWith("PUSH_API_KEYS entry 2 is shorter")));
     assert.ok(problems.some((p) => p.startsWith("WEBHOOK_SECRETS entry 1 is not a whsec_ secret")));
     assert.ok(problems.some((p) => p.startsWith("PUSH_RATE_WINDOW needs a unit")));

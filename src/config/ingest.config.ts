@@ -30,13 +30,15 @@ const MIB = 1024 * 1024;
 export function readIngestConfig(read: EnvReader): IngestConfig {
   const apiKeys = read.list("PUSH_API_KEYS");
   apiKeys.forEach((key, index) => {
-    if (key.length < MIN_PUSH_KEY_LENGTH) read.problem(`PUSH_API_KEYS entry ${index + 1} is shorter than ${MIN_PUSH_KEY_LENGTH} characters`);
+    if (key.length < MIN_PUSH_KEY_LENGTH)
+      read.problem(`PUSH_API_KEYS entry ${index + 1} is shorter than ${MIN_PUSH_KEY_LENGTH} characters`);
   });
   const tenantCode = read.optionalString("TENANT_CODE") ?? null;
   if (apiKeys.length > 0 && tenantCode === null) read.problem("TENANT_CODE is required when PUSH_API_KEYS is set: every push must name it");
   const secrets = read.list("WEBHOOK_SECRETS");
   secrets.forEach((secret, index) => {
-    if (!/^whsec_[A-Za-z0-9+/=]{16,}$/.test(secret)) read.problem(`WEBHOOK_SECRETS entry ${index + 1} is not a whsec_ secret (whsec_ followed by base64)`);
+    if (!/^whsec_[A-Za-z0-9+/=]{16,}$/.test(secret))
+      read.problem(`WEBHOOK_SECRETS entry ${index + 1} is not a whsec_ secret (whsec_ followed by base64)`);
   });
   return {
     push: {

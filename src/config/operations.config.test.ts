@@ -13,7 +13,10 @@ describe("operations configuration", () => {
     assert.notEqual(mysql("mysql://app:one@db.example.org:3306/amsgate_staging"), base);
     assert.notEqual(mysql("mysql://app:one@db.example.org:3307/amsgate"), base);
     assert.notEqual(mysql("mysql://app:one@db2.example.org:3306/amsgate"), base);
-    assert.notEqual(defaultPubSubNamespace({ kind: "sqlite", file: "data/a.sqlite" }), defaultPubSubNamespace({ kind: "sqlite", file: "data/b.sqlite" }));
+    assert.notEqual(
+      defaultPubSubNamespace({ kind: "sqlite", file: "data/a.sqlite" }),
+      defaultPubSubNamespace({ kind: "sqlite", file: "data/b.sqlite" }),
+    );
     const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: "mysql://app:hunter2@db.example.org:3306/amsgate" });
     assert.equal(config.operations.pubsubNamespace, base);
     assert.doesNotMatch(config.operations.pubsubNamespace, /hunter2/);
@@ -21,11 +24,14 @@ describe("operations configuration", () => {
 
   it("takes PUBSUB_NAMESPACE as given, and refuses one that would break a channel name", () => {
     assert.equal(loadConfig({ NODE_ENV: "test", PUBSUB_NAMESPACE: "acme-prod" }).operations.pubsubNamespace, "acme-prod");
-    assert.throws(() => loadConfig({ NODE_ENV: "test", PUBSUB_NAMESPACE: "a:b" }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.ok(error.problems.some((problem) => problem.startsWith("PUBSUB_NAMESPACE")));
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ NODE_ENV: "test", PUBSUB_NAMESPACE: "a:b" }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.ok(error.problems.some((problem) => problem.startsWith("PUBSUB_NAMESPACE")));
+        return true;
+      },
+    );
   });
 
   // Production refuses to start without a chosen source and an admin key.

@@ -55,7 +55,9 @@ function readSignOn(read: EnvReader): PersonifySignOnConfig | null {
   const vendorPassword = fallback(read, "PERSONIFY_AUTH_VENDOR_PASSWORD", "PERSONIFY_VENDOR_PASSWORD");
   if (serviceText === undefined && vendorUsername === undefined && vendorPassword === undefined) return null;
   if (serviceText === undefined || vendorUsername === undefined || vendorPassword === undefined) {
-    read.problem("Personify credential sign-on needs PERSONIFY_AUTH_URL, PERSONIFY_AUTH_VENDOR_USERNAME and PERSONIFY_AUTH_VENDOR_PASSWORD (or the PERSONIFY_SSO_URL / PERSONIFY_VENDOR_* they default to)");
+    read.problem(
+      "Personify credential sign-on needs PERSONIFY_AUTH_URL, PERSONIFY_AUTH_VENDOR_USERNAME and PERSONIFY_AUTH_VENDOR_PASSWORD (or the PERSONIFY_SSO_URL / PERSONIFY_VENDOR_* they default to)",
+    );
     return null;
   }
   const name = read.raw("PERSONIFY_AUTH_URL") === undefined ? "PERSONIFY_SSO_URL" : "PERSONIFY_AUTH_URL";
@@ -64,7 +66,11 @@ function readSignOn(read: EnvReader): PersonifySignOnConfig | null {
     serviceUrl: serviceUrl?.toString() ?? "",
     vendorUsername,
     vendorPassword,
-    timeoutMs: read.durationMs(read.raw("PERSONIFY_AUTH_TIMEOUT") === undefined ? "PERSONIFY_TIMEOUT" : "PERSONIFY_AUTH_TIMEOUT", 10_000, 100),
+    timeoutMs: read.durationMs(
+      read.raw("PERSONIFY_AUTH_TIMEOUT") === undefined ? "PERSONIFY_TIMEOUT" : "PERSONIFY_AUTH_TIMEOUT",
+      10_000,
+      100,
+    ),
     emailLookup: read.bool("PERSONIFY_AUTH_EMAIL_LOOKUP", true),
   };
 }
@@ -76,7 +82,9 @@ export function readPersonifyConfig(read: EnvReader): PersonifySourceConfig {
   const username = read.raw("PERSONIFY_USERNAME");
   const password = read.raw("PERSONIFY_PASSWORD");
   if (username === undefined || password === undefined) {
-    read.problem("PERSONIFY_USERNAME and PERSONIFY_PASSWORD are required when AMS_SOURCE=personify (Personify Data Services checks them as HTTP Basic credentials)");
+    read.problem(
+      "PERSONIFY_USERNAME and PERSONIFY_PASSWORD are required when AMS_SOURCE=personify (Personify Data Services checks them as HTTP Basic credentials)",
+    );
   }
   const mappingFile = read.raw("PERSONIFY_MAPPING_FILE") ?? null;
   const loaded = loadPersonifyMapping(mappingFile ?? undefined);

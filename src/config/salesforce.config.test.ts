@@ -29,7 +29,12 @@ function salesforceOf(env: Record<string, string>) {
 
 describe("AMS_SOURCE=salesforce configuration", () => {
   it("reads client credentials with defaults, and never prints the secret", () => {
-    const config = loadConfig({ ...base, SALESFORCE_CLIENT_SECRET: SECRET, SALESFORCE_LIMIT_BACKOFF: "5m", SALESFORCE_API_VERSION: "v61.0" });
+    const config = loadConfig({
+      ...base,
+      SALESFORCE_CLIENT_SECRET: SECRET,
+      SALESFORCE_LIMIT_BACKOFF: "5m",
+      SALESFORCE_API_VERSION: "v61.0",
+    });
     const salesforce = config.source.kind === "salesforce" ? config.source.salesforce : assert.fail("not salesforce");
     assert.equal(salesforce.loginUrl, "https://login.salesforce.com");
     assert.equal(salesforce.apiVersion, "61.0");
@@ -47,9 +52,22 @@ describe("AMS_SOURCE=salesforce configuration", () => {
     const folder = mkdtempSync(path.join(tmpdir(), "sf-config-"));
     const keyFile = path.join(folder, "key.pem");
     writeFileSync(keyFile, PEM);
-    const fromFile = salesforceOf({ ...base, SALESFORCE_LOGIN_URL: "https://test.salesforce.com/", SALESFORCE_PRIVATE_KEY_FILE: keyFile, SALESFORCE_USERNAME: "api@assoc.org" });
-    assert.deepEqual(fromFile.grant.kind === "jwt_bearer" && [fromFile.grant.username, fromFile.grant.audience, fromFile.grant.privateKeyPem.reveal()], ["api@assoc.org", "https://test.salesforce.com", PEM]);
-    const inline = salesforceOf({ ...base, SALESFORCE_PRIVATE_KEY: PEM.replace(/\n/g, "\\n"), SALESFORCE_USERNAME: "api@assoc.org", SALESFORCE_JWT_AUDIENCE: "https://login.salesforce.com" });
+    const fromFile = salesforceOf({
+      ...base,
+      SALESFORCE_LOGIN_URL: "https://test.salesforce.com/",
+      SALESFORCE_PRIVATE_KEY_FILE: keyFile,
+      SALESFORCE_USERNAME: "api@assoc.org",
+    });
+    assert.deepEqual(
+      fromFile.grant.kind === "jwt_bearer" && [fromFile.grant.username, fromFile.grant.audience, fromFile.grant.privateKeyPem.reveal()],
+      ["api@assoc.org", "https://test.salesforce.com", PEM],
+    );
+    const inline = salesforceOf({
+      ...base,
+      SALESFORCE_PRIVATE_KEY: PEM.replace(/\n/g, "\\n"),
+      SALESFORCE_USERNAME: "api@assoc.org",
+      SALESFORCE_JWT_AUDIENCE: "https://login.salesforce.com",
+    });
     assert.equal(inline.grant.kind === "jwt_bearer" && inline.grant.privateKeyPem.reveal(), PEM);
     assert.ok(!JSON.stringify(inline).includes("MIIfake"));
   });
@@ -60,17 +78,33 @@ describe("AMS_SOURCE=salesforce configuration", () => {
       "AMS_SOURCE=salesforce needs SALESFORCE_CLIENT_SECRET (client credentials) or SALESFORCE_PRIVATE_KEY(_FILE) with SALESFORCE_USERNAME (JWT bearer)",
     ]);
     const both = problemsOf({ ...base, SALESFORCE_CLIENT_SECRET: SECRET, SALESFORCE_PRIVATE_KEY: PEM });
-    assert.deepEqual(both, ["set SALESFORCE_CLIENT_SECRET or a private key, not both", "SALESFORCE_USERNAME is required with SALESFORCE_PRIVATE_KEY(_FILE) (JWT bearer)"]);
-    assert.match(problemsOf({ ...base, SALESFORCE_PRIVATE_KEY_FILE: "/nonexistent/key.pem", SALESFORCE_USERNAME: "u" }).join(), /SALESFORCE_PRIVATE_KEY_FILE could not be read \(ENOENT\)/);
-    assert.ok(!problemsOf({ ...base, SALESFORCE_CLIENT_SECRET: SECRET, SALESFORCE_TIMEOUT: "soon" }).join().includes(SECRET));
+    assert.deepEqual(both, [
+      "set SALESFORCE_CLIENT_SECRET or a private key, not both",
+      "SALESFORCE_USERNAME is required with SALESFORCE_PRIVATE_KEY(_FILE) (JWT bearer)",
+    ]);
+    assert.match(
+      problemsOf({ ...base, SALESFORCE_PRIVATE_KEY_FILE: "/nonexistent/key.pem", SALESFORCE_USERNAME: "u" }).join(),
+      /SALESFORCE_PRIVATE_KEY_FILE could not be read \(ENOENT\)/,
+    );
+    assert.ok(
+      !problemsOf({ ...base, SALESFORCE_CLIENT_SECRET: SECRET, SALESFORCE_TIMEOUT: "soon" })
+        .join()
+        .includes(SECRET),
+    );
   });
 
   it("reads a mapping file over the Fonteva defaults and names what is wrong in a bad one", () => {
     const folder = mkdtempSync(path.join(tmpdir(), "sf-mapping-"));
     const good = path.join(folder, "good.json");
-    writeFileSync(good, JSON.stringify({ contact: { fields: { memberId: "FON_Membership_Number__c" } }, staffMemberTypes: ["Staff Membership"] }));
+    writeFileSync(
+      good,
+      JSON.stringify({ contact: { fields: { memberId: "FON_Membership_Number__c" } }, staffMemberTypes: ["Staff Membership"] }),
+    );
     const mapping = salesforceOf({ ...base, SALESFORCE_CLIENT_SECRET: SECRET, SALESFORCE_MAPPING_FILE: good }).mapping;
-    assert.deepEqual([mapping.contact.fields.memberId, mapping.contact.fields.lastName, mapping.staffMemberTypes], ["FON_Membership_Number__c", "LastName", ["Staff Membership"]]);
+    assert.deepEqual(
+      [mapping.contact.fields.memberId, mapping.contact.fields.lastName, mapping.staffMemberTypes],
+      ["FON_Membership_Number__c", "LastName", ["Staff Membership"]],
+    );
     const bad = path.join(folder, "bad.json");
     writeFileSync(bad, JSON.stringify({ membership: { endField: "Paid Through" } }));
     assert.deepEqual(problemsOf({ ...base, SALESFORCE_CLIENT_SECRET: SECRET, SALESFORCE_MAPPING_FILE: bad }), [
@@ -78,6 +112,9 @@ describe("AMS_SOURCE=salesforce configuration", () => {
     ]);
     const notJson = path.join(folder, "broken.json");
     writeFileSync(notJson, "{ contact: ");
-    assert.match(problemsOf({ ...base, SALESFORCE_CLIENT_SECRET: SECRET, SALESFORCE_MAPPING_FILE: notJson }).join(), /SALESFORCE_MAPPING_FILE is not JSON/);
+    assert.match(
+      problemsOf({ ...base, SALESFORCE_CLIENT_SECRET: SECRET, SALESFORCE_MAPPING_FILE: notJson }).join(),
+      /SALESFORCE_MAPPING_FILE is not JSON/,
+    );
   });
 });

@@ -92,7 +92,9 @@ function readGrant(read: EnvReader, loginUrl: string): SalesforceGrant {
   const pem = inline?.replace(/\\n/g, "\n") ?? (keyFile === undefined ? undefined : readKeyFile(read, keyFile));
   if (pem === undefined && keyFile === undefined) {
     if (secret === undefined) {
-      read.problem("AMS_SOURCE=salesforce needs SALESFORCE_CLIENT_SECRET (client credentials) or SALESFORCE_PRIVATE_KEY(_FILE) with SALESFORCE_USERNAME (JWT bearer)");
+      read.problem(
+        "AMS_SOURCE=salesforce needs SALESFORCE_CLIENT_SECRET (client credentials) or SALESFORCE_PRIVATE_KEY(_FILE) with SALESFORCE_USERNAME (JWT bearer)",
+      );
     }
     return { kind: "client_credentials", clientSecret: new SecretText(secret ?? "") };
   }
@@ -126,7 +128,10 @@ function readMapping(read: EnvReader): SalesforceMapping {
     try {
       raw = JSON.parse(readFileSync(file, "utf8")) as unknown;
     } catch (error) {
-      const why = error instanceof SyntaxError ? `is not JSON: ${error.message}` : `could not be read (${(error as { code?: string }).code ?? "unreadable"})`;
+      const why =
+        error instanceof SyntaxError
+          ? `is not JSON: ${error.message}`
+          : `could not be read (${(error as { code?: string }).code ?? "unreadable"})`;
       read.problem(`SALESFORCE_MAPPING_FILE ${why}`);
     }
   }

@@ -66,7 +66,10 @@ describe("readSsoConfig", () => {
   });
 
   it("bounds the token lifetime and the clock skew", () => {
-    assert.match(read({ SSO_PRESHARED_KEYS: `k:${HEX_A}`, SSO_PRESHARED_MAX_TTL: "soon" }).text, /^SSO_PRESHARED_MAX_TTL must be a duration/);
+    assert.match(
+      read({ SSO_PRESHARED_KEYS: `k:${HEX_A}`, SSO_PRESHARED_MAX_TTL: "soon" }).text,
+      /^SSO_PRESHARED_MAX_TTL must be a duration/,
+    );
     assert.match(read({ SSO_PRESHARED_KEYS: `k:${HEX_A}`, SSO_PRESHARED_MAX_TTL: "2d" }).text, /at most 24h/);
     assert.match(read({ SSO_CLOCK_SKEW: "10m" }).text, /SSO_CLOCK_SKEW must be at most 5m/);
   });
@@ -97,7 +100,10 @@ describe("readSsoConfig", () => {
   it("refuses insecure or malformed Personify URLs and origins without echoing credentials", () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ PERSONIFY_SSO_URL: "http://sso.example.org/service.asmx" }, /PERSONIFY_SSO_URL must use https:/],
-      [{ PERSONIFY_SSO_URL: "https://user:hunter2@sso.example.org/service.asmx" }, /PERSONIFY_SSO_URL must not carry a user name or password/],
+      [
+        { PERSONIFY_SSO_URL: "https://user:hunter2@sso.example.org/service.asmx" },
+        /PERSONIFY_SSO_URL must not carry a user name or password/,
+      ],
       [{ PERSONIFY_LOGIN_URL: "sso.example.org/login.aspx" }, /PERSONIFY_LOGIN_URL is not a valid URL/],
       [{ PERSONIFY_RETURN_URL_ORIGINS: "https://members.example.org/path" }, /PERSONIFY_RETURN_URL_ORIGINS entry 1 must be an origin/],
       [{ PERSONIFY_RETURN_URL_ORIGINS: "https://ok.example.org,http://members.example.org" }, /entry 2 must use https:/],
@@ -108,7 +114,11 @@ describe("readSsoConfig", () => {
       assert.match(text, expected);
       assert.ok(!text.includes("hunter2"));
     }
-    assert.deepEqual(read({ ...PERSONIFY, PERSONIFY_SSO_URL: "http://127.0.0.1:8080/service.asmx" }).problems, [], "http to localhost is fine");
+    assert.deepEqual(
+      read({ ...PERSONIFY, PERSONIFY_SSO_URL: "http://127.0.0.1:8080/service.asmx" }).problems,
+      [],
+      "http to localhost is fine",
+    );
   });
 
   it("reads OIDC with its defaults once issuer and audience are set", () => {
@@ -141,7 +151,10 @@ describe("readSsoConfig", () => {
     assert.match(read({ OIDC_JWKS_URL: "https://id.example.org/keys" }).text, /OIDC_JWKS_URL set but OIDC sign-on is off/);
     const base = { OIDC_ISSUER: "https://id.example.org", OIDC_AUDIENCE: "web" };
     for (const alg of ["HS256", "none", "rs256"]) {
-      assert.match(read({ ...base, OIDC_ALGORITHMS: `RS256,${alg}` }).text, new RegExp(`OIDC_ALGORITHMS may list only .* \\(got "${alg}"\\)`));
+      assert.match(
+        read({ ...base, OIDC_ALGORITHMS: `RS256,${alg}` }).text,
+        new RegExp(`OIDC_ALGORITHMS may list only .* \\(got "${alg}"\\)`),
+      );
     }
     for (const claim of ["a..b", "a b", "__proto__.x y"]) {
       assert.match(read({ ...base, OIDC_MEMBER_KEY_CLAIM: claim }).text, /OIDC_MEMBER_KEY_CLAIM must be a claim name/);
@@ -152,7 +165,13 @@ describe("readSsoConfig", () => {
 
 describe("loadConfig with sign-on", () => {
   it("carries the methods as config.sso and masks their secrets", () => {
-    const config = loadConfig({ NODE_ENV: "test", SSO_PRESHARED_KEYS: `k1:${HEX_A}`, ...PERSONIFY, OIDC_ISSUER: "https://id.example.org", OIDC_AUDIENCE: "web" });
+    const config = loadConfig({
+      NODE_ENV: "test",
+      SSO_PRESHARED_KEYS: `k1:${HEX_A}`,
+      ...PERSONIFY,
+      OIDC_ISSUER: "https://id.example.org",
+      OIDC_AUDIENCE: "web",
+    });
     assert.equal(config.sso.presharedKey?.keys[0]?.id, "k1");
     assert.equal(config.sso.personify?.vendorId, "AMSGATE");
     assert.equal(config.sso.oidc?.audience, "web");
@@ -164,12 +183,15 @@ describe("loadConfig with sign-on", () => {
   });
 
   it("reports sign-on problems together with the rest", () => {
-    assert.throws(() => loadConfig({ NODE_ENV: "test", PORT: "eighty", SSO_PRESHARED_KEYS: "k1:nothex" }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.ok(error.problems.some((problem) => problem.startsWith("PORT")));
-      assert.ok(error.problems.some((problem) => problem.startsWith("SSO_PRESHARED_KEYS entry 1")));
-      assert.doesNotMatch(error.message, /nothex/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ NODE_ENV: "test", PORT: "eighty", SSO_PRESHARED_KEYS: "k1:nothex" }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.ok(error.problems.some((problem) => problem.startsWith("PORT")));
+        assert.ok(error.problems.some((problem) => problem.startsWith("SSO_PRESHARED_KEYS entry 1")));
+        assert.doesNotMatch(error.message, /nothex/);
+        return true;
+      },
+    );
   });
 });

@@ -37,18 +37,7 @@ export interface PersonifySsoConfig {
 }
 
 /** Algorithms an ID token may be signed with: asymmetric only, so a public key can never be an HMAC secret. */
-export const OIDC_ALLOWED_ALGORITHMS = [
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-] as const;
+export const OIDC_ALLOWED_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
 export type OidcAlgorithm = (typeof OIDC_ALLOWED_ALGORITHMS)[number];
 
 /** OIDC: ID tokens from an OpenID Connect provider. */
@@ -250,10 +239,7 @@ export function redactSsoConfig(config: SsoConfig): Record<string, unknown> {
       config.presharedKey === undefined
         ? undefined
         : { ...config.presharedKey, keys: config.presharedKey.keys.map((key) => ({ id: key.id, secret: "***" })) },
-    personify:
-      config.personify === undefined
-        ? undefined
-        : { ...config.personify, vendorPassword: "***", vendorBlock: "***" },
+    personify: config.personify === undefined ? undefined : { ...config.personify, vendorPassword: "***", vendorBlock: "***" },
     oidc: config.oidc,
   };
 }

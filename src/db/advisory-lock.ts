@@ -50,7 +50,11 @@ export class AdvisoryLocks {
     }
   }
 
-  private async withMysqlLock<T>(name: string, work: () => Promise<T>, waitSeconds: number): Promise<{ ran: true; value: T } | { ran: false }> {
+  private async withMysqlLock<T>(
+    name: string,
+    work: () => Promise<T>,
+    waitSeconds: number,
+  ): Promise<{ ran: true; value: T } | { ran: false }> {
     // GET_LOCK belongs to a connection, so hold one connection for the whole of `work`.
     const runner = this.database.dataSource.createQueryRunner();
     await runner.connect();
@@ -77,7 +81,10 @@ export class AdvisoryLocks {
   private async lockName(runner: { query(sql: string): Promise<unknown> }, name: string): Promise<string> {
     if (this.scope === undefined) {
       const [row] = (await runner.query("SELECT DATABASE() AS name")) as Array<{ name: string | null }>;
-      this.scope = createHash("sha256").update(row?.name ?? "").digest("hex").slice(0, 16);
+      this.scope = createHash("sha256")
+        .update(row?.name ?? "")
+        .digest("hex")
+        .slice(0, 16);
     }
     return `amsgate:${this.scope}:${name}`.slice(0, 64);
   }

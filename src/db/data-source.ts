@@ -131,8 +131,13 @@ export class Database {
     await runner.connect();
     try {
       const [scope] = (await runner.query("SELECT DATABASE() AS name")) as Array<{ name: string | null }>;
-      const lock = `amsgate:${createHash("sha256").update(scope?.name ?? "").digest("hex").slice(0, 16)}:migrations`;
-      const [row] = (await runner.query("SELECT GET_LOCK(?, ?) AS acquired", [lock, MIGRATION_LOCK_WAIT_S])) as Array<{ acquired: unknown }>;
+      const lock = `amsgate:${createHash("sha256")
+        .update(scope?.name ?? "")
+        .digest("hex")
+        .slice(0, 16)}:migrations`;
+      const [row] = (await runner.query("SELECT GET_LOCK(?, ?) AS acquired", [lock, MIGRATION_LOCK_WAIT_S])) as Array<{
+        acquired: unknown;
+      }>;
       if (Number(row?.acquired) !== 1) {
         throw new Error(`another process held the migration lock for over ${MIGRATION_LOCK_WAIT_S} s; is a migration stuck?`);
       }

@@ -41,7 +41,9 @@ export function describeConnectFailure(config: DatabaseConfig, error: unknown): 
     return new DatabaseError(DatabaseErrorCode.UNREACHABLE, `Database ${target} (DATABASE_URL) is unreachable: ${code}`, { cause: error });
   }
   if (REFUSED_CODES.has(code)) {
-    return new DatabaseError(DatabaseErrorCode.REFUSED, `Database ${target} (DATABASE_URL) refused the connection: ${code}: ${said}`, { cause: error });
+    return new DatabaseError(DatabaseErrorCode.REFUSED, `Database ${target} (DATABASE_URL) refused the connection: ${code}: ${said}`, {
+      cause: error,
+    });
   }
   return undefined;
 }
@@ -64,8 +66,7 @@ export interface ConnectOptions {
 export async function connectDatabase(config: DatabaseConfig, options: ConnectOptions): Promise<Database> {
   const now = options.now ?? Date.now;
   const deadline = now() + options.retry.giveUpAfterMs;
-  const worthWaiting = (error: Error) =>
-    error instanceof DatabaseError && error.code === DatabaseErrorCode.UNREACHABLE && now() < deadline;
+  const worthWaiting = (error: Error) => error instanceof DatabaseError && error.code === DatabaseErrorCode.UNREACHABLE && now() < deadline;
   const policy = retry(handleWhen(worthWaiting), {
     maxAttempts: Number.MAX_SAFE_INTEGER,
     backoff: new ExponentialBackoff({ initialDelay: options.retry.baseMs, maxDelay: options.retry.maxMs }),

@@ -42,7 +42,9 @@ export class RowReader {
           convert: CONVERTED.has(column.type) || column.transformer !== undefined,
         })),
         select: (alias) =>
-          columns.map((column) => `${alias}.${this.escape(column.databaseName)} AS ${this.escape(`${alias}__${column.databaseName}`)}`).join(", "),
+          columns
+            .map((column) => `${alias}.${this.escape(column.databaseName)} AS ${this.escape(`${alias}__${column.databaseName}`)}`)
+            .join(", "),
       };
       this.shapes.set(entity, shape);
     }

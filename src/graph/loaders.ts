@@ -42,12 +42,7 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
     reader.escape(dataSource.getMetadata(entity).findColumnWithPropertyName(property)!.databaseName);
 
   /** Rows whose `keyField` is one of `keys`, optionally with one joined parent per row. */
-  const select = async <E extends ObjectLiteral>(
-    entity: EntityTarget<E>,
-    keyField: string,
-    keys: readonly string[],
-    order: string[],
-  ) => {
+  const select = async <E extends ObjectLiteral>(entity: EntityTarget<E>, keyField: string, keys: readonly string[], order: string[]) => {
     const shape = reader.shape(entity);
     const sql =
       `SELECT ${shape.select("a")} FROM ${shape.table} a WHERE a.${columnOf(entity, keyField)} IN (${reader.placeholders(keys.length)})` +
@@ -117,9 +112,7 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
         if (!narrow) return byMember.slice(0, keys.length);
         const rowsOf = new Map(read.map((key, index) => [key, byMember[index]!]));
         const termsOf = (memberKey: string) => rowsOf.get(memberKey) ?? [];
-        return keys.map((key) =>
-          termsOf(key).filter((row) => narrow.keep(row, parents.get(String(row[joinField]))!, termsOf)),
-        );
+        return keys.map((key) => termsOf(key).filter((row) => narrow.keep(row, parents.get(String(row[joinField]))!, termsOf)));
       },
       { maxBatchSize: MAX_BATCH },
     );
@@ -138,7 +131,13 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
       () => loaders.community,
       () => visibility.communityTermRule<CommunityMembershipEntity, CommunityEntity>(),
     ),
-    securityGroupMembershipsByMember: withParent(SecurityGroupMembershipEntity, SecurityGroupEntity, "groupKey", "groupKey", () => loaders.securityGroup),
+    securityGroupMembershipsByMember: withParent(
+      SecurityGroupMembershipEntity,
+      SecurityGroupEntity,
+      "groupKey",
+      "groupKey",
+      () => loaders.securityGroup,
+    ),
     community: one(CommunityEntity, "communityKey"),
     communityChildren: many(CommunityEntity, "parentKey", ["name", "communityKey"]),
     communityRoster: createRosterLoaders(dataSource, CommunityMembershipEntity, "communityKey", (query) => {

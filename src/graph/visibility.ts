@@ -138,8 +138,7 @@ export class MemberVisibility {
       keep: (term, community, termsOf) =>
         term.memberKey === self ||
         (directory &&
-          (this.hasOpenType(community) ||
-            termsOf(self).some((own) => own.communityKey === term.communityKey && isActiveOn(own, today)))),
+          (this.hasOpenType(community) || termsOf(self).some((own) => own.communityKey === term.communityKey && isActiveOn(own, today)))),
     };
   }
 
@@ -163,7 +162,8 @@ export class MemberVisibility {
   private hasOpenType(community: CommunityKind): boolean {
     const folded = (text: string | null) => (text ?? "").toLowerCase();
     return this.directory.openRosterTypes.some(
-      (rule) => folded(rule.type) === folded(community.type) && (rule.subType === null || folded(rule.subType) === folded(community.subType)),
+      (rule) =>
+        folded(rule.type) === folded(community.type) && (rule.subType === null || folded(rule.subType) === folded(community.subType)),
     );
   }
 

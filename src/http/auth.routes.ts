@@ -52,7 +52,9 @@ export function authRoutes(options: AuthRoutesOptions): Router {
       // As the provider redirected to it: openid-client derives the redirect_uri it sends from it.
       const callbackUrl = new URL(`${config.publicUrl}/auth/${provider}/callback`);
       callbackUrl.search = new URL(req.originalUrl, "http://localhost").search;
-      const outcome = await browser.finish(provider, callbackUrl, readCookie(req.headers, cookie.name), { clientAddress: req.ip ?? "unknown" });
+      const outcome = await browser.finish(provider, callbackUrl, readCookie(req.headers, cookie.name), {
+        clientAddress: req.ip ?? "unknown",
+      });
       const target = new URL(outcome.returnUrl);
       if (outcome.delivery === "code") {
         // In the fragment: never sent to a server, so never in access logs or a Referer.
@@ -75,7 +77,8 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     const token = bearer ?? cookie;
     res.clearCookie(SESSION_COOKIE, { ...cookieBase, path: "/" });
     if (token === undefined) return sendError(res, 401, ClientErrorCode.UNAUTHENTICATED, "Not signed in");
-    if (!(await options.sessions.revoke(token))) return sendError(res, 401, ClientErrorCode.UNAUTHENTICATED, "Not signed in: the session is not valid or has ended");
+    if (!(await options.sessions.revoke(token)))
+      return sendError(res, 401, ClientErrorCode.UNAUTHENTICATED, "Not signed in: the session is not valid or has ended");
     logger.info({ clientAddress: req.ip }, "signed out");
     res.status(204).end();
   });
@@ -113,12 +116,20 @@ function refusal(logger: Logger) {
   };
 }
 
-function answer(req: Request, res: Response, status: number, mapped: { code: string; message: string; extensions?: Record<string, unknown> }): void {
+function answer(
+  req: Request,
+  res: Response,
+  status: number,
+  mapped: { code: string; message: string; extensions?: Record<string, unknown> },
+): void {
   if (wantsHtml(req)) {
     res.status(status).type("text/html").send(errorPage(mapped.message));
     return;
   }
-  res.status(status).type("application/json").send(JSON.stringify({ errors: [{ message: mapped.message, extensions: { ...mapped.extensions, code: mapped.code } }] }));
+  res
+    .status(status)
+    .type("application/json")
+    .send(JSON.stringify({ errors: [{ message: mapped.message, extensions: { ...mapped.extensions, code: mapped.code } }] }));
 }
 
 /** A browser navigating asks for HTML first; fetch and API clients do not. */

@@ -28,7 +28,11 @@ export function createFrontDoor(readiness: Readiness, logger: Logger): FrontDoor
     response.statusCode = 503;
     response.setHeader("content-type", "application/json; charset=utf-8");
     response.setHeader("retry-after", "5");
-    response.end(JSON.stringify({ errors: [{ message: "amsgate is starting: the database is not ready yet", extensions: { code: "SERVICE_UNAVAILABLE" } }] }));
+    response.end(
+      JSON.stringify({
+        errors: [{ message: "amsgate is starting: the database is not ready yet", extensions: { code: "SERVICE_UNAVAILABLE" } }],
+      }),
+    );
   });
   return {
     listener: app,

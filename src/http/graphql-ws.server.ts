@@ -91,8 +91,7 @@ export function createGraphqlWsServer(options: WsServerOptions) {
   const { logger, policy, schema } = options;
   // A larger message closes the socket with 1009 before a byte of it is read as JSON.
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: MAX_REQUEST_BYTES });
-  const format = (errors: readonly GraphQLError[]) =>
-    errors.map((error) => options.formatError(error.toJSON(), error));
+  const format = (errors: readonly GraphQLError[]) => errors.map((error) => options.formatError(error.toJSON(), error));
   /** Accepted connections, for the metrics: each one's running operations are in `subscriptions`. */
   const accepted = new Set<{ subscriptions: Record<string, unknown> }>();
 
@@ -113,7 +112,9 @@ export function createGraphqlWsServer(options: WsServerOptions) {
       },
       onConnect: async (ctx) => {
         try {
-          const viewer = await options.authenticator.viewerFor(connectionAuthorization(ctx.connectionParams, ctx.extra.request, options.trustedOrigins));
+          const viewer = await options.authenticator.viewerFor(
+            connectionAuthorization(ctx.connectionParams, ctx.extra.request, options.trustedOrigins),
+          );
           const socket = ctx.extra.socket;
           ctx.extra.session = new SocketSession(
             viewer,
@@ -138,8 +139,7 @@ export function createGraphqlWsServer(options: WsServerOptions) {
           connection: ctx.extra.session,
         }),
       onError: (_ctx, _id, _payload, errors) => format(errors),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: format(result.errors) } : undefined,
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
     },
     wss,
   );
@@ -177,7 +177,11 @@ export function createGraphqlWsServer(options: WsServerOptions) {
  * session cookie of the upgrade request. Browsers send cookies on a WebSocket from any site's
  * page, so a cookie counts only when the page's Origin is on the allow-list.
  */
-function connectionAuthorization(params: Record<string, unknown> | undefined, request: IncomingMessage, trusted: ReadonlySet<string>): unknown {
+function connectionAuthorization(
+  params: Record<string, unknown> | undefined,
+  request: IncomingMessage,
+  trusted: ReadonlySet<string>,
+): unknown {
   const explicit = authorizationParam(params);
   if (explicit !== undefined) return explicit;
   const cookie = readCookie(request.headers, SESSION_COOKIE);

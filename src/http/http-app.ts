@@ -102,7 +102,15 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ handler:
   const admin = await startApollo(options, policy.forTier(LimitTier.ADMIN), formatError, []);
   const gatewayConfig = config.federation.gateway;
   const supergraph = gatewayConfig
-    ? await createSupergraph({ gateway: gatewayConfig, subgraphSchema: schema, contractSdl: options.contractSdl, policy, formatError, clock: options.clock, logger })
+    ? await createSupergraph({
+        gateway: gatewayConfig,
+        subgraphSchema: schema,
+        contractSdl: options.contractSdl,
+        policy,
+        formatError,
+        clock: options.clock,
+        logger,
+      })
     : undefined;
 
   const context = async ({ req, res }: { req: express.Request; res: Response }) => {
@@ -130,7 +138,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ handler:
   );
   mountIngest(app, { config: config.ingest, services, transactions: options.transactions, clock: options.clock, authenticator });
   if (options.browserSignOn) {
-    app.use(corsFor(trustedOrigins), authRoutes({ browser: options.browserSignOn, sessions: services.sessions, config: config.browserSso, logger }));
+    app.use(
+      corsFor(trustedOrigins),
+      authRoutes({ browser: options.browserSignOn, sessions: services.sessions, config: config.browserSso, logger }),
+    );
   }
   if (supergraph) {
     const composed: Record<LimitTier, RequestHandler> = {

@@ -16,25 +16,40 @@ import { createWebhookRouter, WEBHOOK_PATH } from "./webhooks/webhook.routes";
  * push API with PUSH_API_KEYS, the change webhook with WEBHOOK_SECRETS. Unconfigured, they are 404.
  * The CSV import is always there, for admins only.
  */
-export function mountIngest(app: Express, deps: { config: IngestConfig; services: GraphServices; transactions: TransactionRunner; clock: Clock; authenticator: RequestAuthenticator }): void {
+export function mountIngest(
+  app: Express,
+  deps: {
+    config: IngestConfig;
+    services: GraphServices;
+    transactions: TransactionRunner;
+    clock: Clock;
+    authenticator: RequestAuthenticator;
+  },
+): void {
   const { config, services, transactions, clock } = deps;
   const importer = new MemberImporter({ sync: services.sync, dataSource: services.dataSource, transactions });
   app.use(IMPORTS_PATH, createImportRouter({ authenticator: deps.authenticator, importer, logger: services.logger }));
   if (config.push.apiKeys.length > 0) {
-    app.use(PUSH_PATH, createPushRouter({
-      config: config.push,
-      sync: services.sync,
-      idempotency: new IdempotencyStore(transactions, clock),
-      logger: services.logger,
-    }));
+    app.use(
+      PUSH_PATH,
+      createPushRouter({
+        config: config.push,
+        sync: services.sync,
+        idempotency: new IdempotencyStore(transactions, clock),
+        logger: services.logger,
+      }),
+    );
   }
   if (config.webhook.secrets.length > 0) {
-    app.use(WEBHOOK_PATH, createWebhookRouter({
-      config: config.webhook,
-      sync: services.sync,
-      deliveries: new DatabaseReplayGuard(transactions, clock, "webhook"),
-      clock,
-      logger: services.logger,
-    }));
+    app.use(
+      WEBHOOK_PATH,
+      createWebhookRouter({
+        config: config.webhook,
+        sync: services.sync,
+        deliveries: new DatabaseReplayGuard(transactions, clock, "webhook"),
+        clock,
+        logger: services.logger,
+      }),
+    );
   }
 }

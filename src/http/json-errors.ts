@@ -7,7 +7,10 @@ import type { Logger } from "../observability/logger";
  * that a client reads every refusal the same way, whichever layer refused.
  */
 export function sendError(res: Response, status: number, code: ClientErrorCode, message: string): void {
-  res.status(status).type("application/json").send(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+  res
+    .status(status)
+    .type("application/json")
+    .send(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }
 
 /** Any route nobody serves: JSON 404, never Express's HTML page. */

@@ -18,7 +18,11 @@ describe("metricsAccess", () => {
     assert.equal(metricsAccess(config, request("::1")), "allowed");
     assert.equal(metricsAccess(config, request("::ffff:127.0.0.1")), "allowed");
     assert.equal(metricsAccess(config, request("10.0.0.7")), "forbidden");
-    assert.equal(metricsAccess(config, request("127.0.0.1", { "x-forwarded-for": "203.0.113.9" })), "forbidden", "through a proxy on this host");
+    assert.equal(
+      metricsAccess(config, request("127.0.0.1", { "x-forwarded-for": "203.0.113.9" })),
+      "forbidden",
+      "through a proxy on this host",
+    );
     assert.equal(metricsAccess(config, request("127.0.0.1", { forwarded: "for=203.0.113.9" })), "forbidden");
   });
 

@@ -13,7 +13,10 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
  * in production, only a caller on this host that did not come through a proxy (a proxy on this
  * host would otherwise make every client look local); otherwise anyone.
  */
-export function metricsAccess(config: MetricsConfig, request: Pick<Request, "headers" | "socket">): "allowed" | "unauthorized" | "forbidden" {
+export function metricsAccess(
+  config: MetricsConfig,
+  request: Pick<Request, "headers" | "socket">,
+): "allowed" | "unauthorized" | "forbidden" {
   if (config.token !== null) {
     const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? "");
     return match && sameSecret(match[1]!.trim(), config.token) ? "allowed" : "unauthorized";

@@ -51,7 +51,8 @@ class AmsgateDataSource extends LocalGraphQLDataSource<GraphContext> {
  */
 function gatewayErrorFormatter(format: ErrorFormatter): ErrorFormatter {
   return (formatted, error) => {
-    const reported = error instanceof GraphQLError && typeof error.extensions.serviceName === "string" && !(error.originalError instanceof Error);
+    const reported =
+      error instanceof GraphQLError && typeof error.extensions.serviceName === "string" && !(error.originalError instanceof Error);
     if (!reported) return format(formatted, error);
     const code = typeof formatted.extensions?.code === "string" ? formatted.extensions.code : "INTERNAL_SERVER_ERROR";
     return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
@@ -77,11 +78,18 @@ async function fetchSdl(subgraph: SubgraphEndpoint): Promise<string> {
  * `x-amsgate-identity`, signed for that subgraph alone, never the caller's own credentials.
  * One Apollo server per limit tier, as at /graphql, so the operation limits hold here too.
  */
-export async function createSupergraph(options: SupergraphOptions): Promise<{ servers: Record<LimitTier, ApolloServer<GraphContext>>; stop(): Promise<void> }> {
+export async function createSupergraph(
+  options: SupergraphOptions,
+): Promise<{ servers: Record<LimitTier, ApolloServer<GraphContext>>; stop(): Promise<void> }> {
   const { gateway: config, logger } = options;
   const supergraphSdl = async () => {
-    const remote = await Promise.all(config.subgraphs.map(async (subgraph) => ({ ...subgraph, typeDefs: parse(await fetchSdl(subgraph)) })));
-    const result = composeServices([{ name: AMSGATE_SUBGRAPH, url: "http://amsgate.local/graphql", typeDefs: parse(options.contractSdl) }, ...remote]);
+    const remote = await Promise.all(
+      config.subgraphs.map(async (subgraph) => ({ ...subgraph, typeDefs: parse(await fetchSdl(subgraph)) })),
+    );
+    const result = composeServices([
+      { name: AMSGATE_SUBGRAPH, url: "http://amsgate.local/graphql", typeDefs: parse(options.contractSdl) },
+      ...remote,
+    ]);
     if (result.errors) throw new Error(`the subgraphs do not compose: ${result.errors.map((error) => error.message).join("; ")}`);
     logger.info({ subgraphs: config.subgraphs.map((subgraph) => subgraph.name) }, "supergraph composed");
     return { supergraphSdl: result.supergraphSdl };

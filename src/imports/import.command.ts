@@ -19,9 +19,19 @@ const USAGE = "usage: npm run import -- <file.csv> [--dry-run] [--mode merge|rep
  * import was refused or the gateway could not be reached.
  */
 export async function runImportCommand(argv: string[], io: Io): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: { "dry-run": { type: "boolean"; default: false }; mode: { type: "string"; default: string } } }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      args: string[];
+      allowPositionals: true;
+      options: { "dry-run": { type: "boolean"; default: false }; mode: { type: "string"; default: string } };
+    }>
+  >;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { "dry-run": { type: "boolean", default: false }, mode: { type: "string", default: "merge" } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { "dry-run": { type: "boolean", default: false }, mode: { type: "string", default: "merge" } },
+    });
   } catch (error) {
     io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
     return 1;

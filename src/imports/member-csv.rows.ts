@@ -57,10 +57,16 @@ function columnOf(path: readonly PropertyKey[]): string | null {
 }
 
 /** Reads one row into a record, or every reason it cannot be one. */
-export function readRow(row: number, cells: Record<string, string>, mode: ImportMode, cached: MemberRecord | undefined): MemberRecord | RowError[] {
+export function readRow(
+  row: number,
+  cells: Record<string, string>,
+  mode: ImportMode,
+  cached: MemberRecord | undefined,
+): MemberRecord | RowError[] {
   if ((cells[KEY_COLUMN] ?? "").trim() === "") return [{ row, column: KEY_COLUMN, reason: "expected non-blank text, got nothing" }];
   const payload = loosenMemberInfo(payloadOf(cells, mode, cached));
   const parsed = memberInfoSchema.safeParse(payload, { reportInput: true });
-  if (!parsed.success) return parsed.error.issues.map((issue: z.core.$ZodIssue) => ({ row, column: columnOf(issue.path), reason: issue.message }));
+  if (!parsed.success)
+    return parsed.error.issues.map((issue: z.core.$ZodIssue) => ({ row, column: columnOf(issue.path), reason: issue.message }));
   return fromMemberInfo(payload);
 }

@@ -47,9 +47,7 @@ interface PendingRow {
  * with its number, column and reason (kept with the run for `importRun`).
  */
 export class MemberImporter {
-  constructor(
-    private readonly deps: { sync: SyncService; dataSource: DataSource; transactions: TransactionRunner },
-  ) {}
+  constructor(private readonly deps: { sync: SyncService; dataSource: DataSource; transactions: TransactionRunner }) {}
 
   async run(input: Readable, options: ImportOptions): Promise<ImportReport> {
     const report: ImportReport = { runId: null, mode: options.mode, dryRun: options.dryRun, rows: 0, imported: 0, skipped: 0, errors: [] };
@@ -95,7 +93,9 @@ export class MemberImporter {
     } catch (error) {
       if (report.runId) await this.deps.sync.failImport(report.runId, `the import stopped after ${report.rows} rows: ${messageOf(error)}`);
       if (error instanceof ImportError) throw error;
-      throw new ImportError(ImportErrorCode.UNREADABLE, `The CSV could not be read after ${report.rows} rows: ${messageOf(error)}`, { cause: error });
+      throw new ImportError(ImportErrorCode.UNREADABLE, `The CSV could not be read after ${report.rows} rows: ${messageOf(error)}`, {
+        cause: error,
+      });
     }
     if (report.runId) await this.deps.sync.endImport(report.runId);
     return report;
@@ -142,7 +142,16 @@ export class MemberImporter {
     if (!report.runId) return;
     const runId = report.runId;
     await this.deps.transactions.run((manager) =>
-      manager.insert(ImportRowErrorEntity, kept.map((error, index) => ({ runId, position: first + index + 1, rowNumber: error.row, columnName: error.column?.slice(0, 120) ?? null, reason: error.reason }))),
+      manager.insert(
+        ImportRowErrorEntity,
+        kept.map((error, index) => ({
+          runId,
+          position: first + index + 1,
+          rowNumber: error.row,
+          columnName: error.column?.slice(0, 120) ?? null,
+          reason: error.reason,
+        })),
+      ),
     );
   }
 }
@@ -151,7 +160,10 @@ export class MemberImporter {
 function checkHeader(names: string[]): ImportError | undefined {
   const unknown = names.filter((name) => !ALL_COLUMNS.includes(name));
   if (unknown.length > 0) {
-    return new ImportError(ImportErrorCode.BAD_HEADER, `Unknown column${unknown.length > 1 ? "s" : ""} ${unknown.map((name) => JSON.stringify(name.slice(0, 60))).join(", ")} (see the template: npm run import:template)`);
+    return new ImportError(
+      ImportErrorCode.BAD_HEADER,
+      `Unknown column${unknown.length > 1 ? "s" : ""} ${unknown.map((name) => JSON.stringify(name.slice(0, 60))).join(", ")} (see the template: npm run import:template)`,
+    );
   }
   if (!names.includes(KEY_COLUMN)) return new ImportError(ImportErrorCode.BAD_HEADER, `The header has no ${KEY_COLUMN} column`);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);

@@ -193,7 +193,10 @@ function registerSharedStateGauges(registry: Registry, shared: SharedSyncState):
     help: "Now minus the last successful members poll recorded in the shared database; NaN before the first.",
     registers: [registry],
     async collect() {
-      const lagMs = await shared.pollState().then((state) => state.lagMs, () => null);
+      const lagMs = await shared.pollState().then(
+        (state) => state.lagMs,
+        () => null,
+      );
       this.set(lagMs === null ? Number.NaN : lagMs / 1000);
     },
   });

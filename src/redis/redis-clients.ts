@@ -29,10 +29,16 @@ export class RedisClients {
   private lastHealth: RedisHealth = "ok";
   private closed = false;
 
-  constructor(url: string, private readonly logger: Logger) {
+  constructor(
+    url: string,
+    private readonly logger: Logger,
+  ) {
     this.commands = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     this.subscriber = new Redis(url, { maxRetriesPerRequest: null });
-    for (const [role, client] of [["commands", this.commands], ["subscriber", this.subscriber]] as const) {
+    for (const [role, client] of [
+      ["commands", this.commands],
+      ["subscriber", this.subscriber],
+    ] as const) {
       // An "error" listener is what keeps ioredis' connection errors from being thrown.
       client.on("error", (error: Error) => this.onError(role, error));
       client.on("ready", () => this.onReady());

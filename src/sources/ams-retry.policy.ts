@@ -59,4 +59,3 @@ export function amsBackoff(baseMs: number, maxMs: number, random: () => number, 
     },
   };
 }
-

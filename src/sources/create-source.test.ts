@@ -52,18 +52,41 @@ describe("createSource", () => {
 
   it("builds the Personify source, with credential sign-on only when its service is configured", async () => {
     const personify = {
-      url: "http://127.0.0.1:9/svc", username: "u", password: "p", orgId: null, orgUnitId: null, mappingFile: null, mapping: DEFAULT_PERSONIFY_MAPPING,
-      timeoutMs: 100, retries: 0, retryBaseMs: 0, pageSize: 10, batchSize: 25, maxUrlLength: 2_048, staffMemberTypes: ["STAFF"], signOn: null,
+      url: "http://127.0.0.1:9/svc",
+      username: "u",
+      password: "p",
+      orgId: null,
+      orgUnitId: null,
+      mappingFile: null,
+      mapping: DEFAULT_PERSONIFY_MAPPING,
+      timeoutMs: 100,
+      retries: 0,
+      retryBaseMs: 0,
+      pageSize: 10,
+      batchSize: 25,
+      maxUrlLength: 2_048,
+      staffMemberTypes: ["STAFF"],
+      signOn: null,
     };
     const source = createSource({ kind: "personify", personify }, { clock, logger });
     assert.ok(source instanceof PersonifySource);
     assert.deepEqual([source.name, source.maxBatchSize, source.authenticate], ["personify", 25, undefined]);
     const signOn = { serviceUrl: "http://127.0.0.1:9/sso", vendorUsername: "v", vendorPassword: "vp", timeoutMs: 100, emailLookup: true };
-    assert.equal(typeof createSource({ kind: "personify", personify: { ...personify, signOn } }, { clock, logger }).authenticate, "function");
+    assert.equal(
+      typeof createSource({ kind: "personify", personify: { ...personify, signOn } }, { clock, logger }).authenticate,
+      "function",
+    );
   });
 
   it("builds the iMIS source, its batch size from the configuration", async () => {
-    const { imis } = loadConfig({ NODE_ENV: "test", AMS_SOURCE: "imis", IMIS_URL: "http://127.0.0.1:9", IMIS_USERNAME: "u", IMIS_PASSWORD: "p", IMIS_BATCH_SIZE: "25" }).source as { imis: ImisSourceConfig };
+    const { imis } = loadConfig({
+      NODE_ENV: "test",
+      AMS_SOURCE: "imis",
+      IMIS_URL: "http://127.0.0.1:9",
+      IMIS_USERNAME: "u",
+      IMIS_PASSWORD: "p",
+      IMIS_BATCH_SIZE: "25",
+    }).source as { imis: ImisSourceConfig };
     const source = createSource({ kind: "imis", imis }, { clock, logger });
     assert.ok(source instanceof ImisSource);
     assert.equal(source.maxBatchSize, 25);

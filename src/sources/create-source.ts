@@ -32,10 +32,18 @@ export function createSource(config: SourceConfig, deps: SourceDeps): AmsSource 
   }
   if (config.kind === "imis") {
     const clock = deps.clock;
-    return new ImisSource(config.imis, { logger: deps.logger.child({ source: "imis" }), random: deps.random, now: () => clock.now().getTime() });
+    return new ImisSource(config.imis, {
+      logger: deps.logger.child({ source: "imis" }),
+      random: deps.random,
+      now: () => clock.now().getTime(),
+    });
   }
   if (config.kind === "salesforce") {
-    return new SalesforceSource(config.salesforce, { logger: deps.logger.child({ source: "salesforce" }), clock: deps.clock, random: deps.random });
+    return new SalesforceSource(config.salesforce, {
+      logger: deps.logger.child({ source: "salesforce" }),
+      clock: deps.clock,
+      random: deps.random,
+    });
   }
   const { demo } = config;
   const association = new DemoAssociation({ seed: demo.seed, members: demo.members, clock: deps.clock });

@@ -41,7 +41,12 @@ function readRecord(item: unknown, memberKey: string): Outcome {
     return { record: fromMemberInfo(item) };
   } catch (error) {
     if (error instanceof SourceError) return { error };
-    return { error: new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `MemberInfo for member "${memberKey}" could not be read`, { cause: error, memberKey }) };
+    return {
+      error: new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `MemberInfo for member "${memberKey}" could not be read`, {
+        cause: error,
+        memberKey,
+      }),
+    };
   }
 }
 

@@ -6,15 +6,7 @@
 export const PHONE_TYPES = ["WORK", "HOME", "MOBILE", "FAX", "TOLL_FREE", "OTHER"] as const;
 export type PhoneType = (typeof PHONE_TYPES)[number];
 
-export const SOCIAL_NETWORKS = [
-  "LINKEDIN",
-  "FACEBOOK",
-  "TWITTER",
-  "YOUTUBE",
-  "BLOG",
-  "WORDPRESS",
-  "OTHER_BLOG",
-] as const;
+export const SOCIAL_NETWORKS = ["LINKEDIN", "FACEBOOK", "TWITTER", "YOUTUBE", "BLOG", "WORDPRESS", "OTHER_BLOG"] as const;
 export type SocialNetwork = (typeof SOCIAL_NETWORKS)[number];
 
 export interface PhoneRecord {

@@ -35,7 +35,10 @@ describe("SsoExchangeService.buildLoginUrl", () => {
       },
     };
     const service = serviceWith([{ method: SsoMethod.OIDC, resolve: resolveNothing }, redirecting]);
-    assert.equal(await service.buildLoginUrl(SsoMethod.PERSONIFY, "https://m.example.org/"), "https://sso.example.org/login?back=https%3A%2F%2Fm.example.org%2F");
+    assert.equal(
+      await service.buildLoginUrl(SsoMethod.PERSONIFY, "https://m.example.org/"),
+      "https://sso.example.org/login?back=https%3A%2F%2Fm.example.org%2F",
+    );
     assert.deepEqual(asked, ["https://m.example.org/"]);
   });
 
@@ -55,7 +58,9 @@ describe("SsoExchangeService.buildLoginUrl", () => {
 
   it("lets the method's own refusal through unchanged", async () => {
     const refusal = new SsoError(SsoErrorCode.BAD_REQUEST, "The return URL is not allowed for sign-on.");
-    const service = serviceWith([{ method: SsoMethod.PERSONIFY, resolve: resolveNothing, buildLoginUrl: async () => Promise.reject(refusal) }]);
+    const service = serviceWith([
+      { method: SsoMethod.PERSONIFY, resolve: resolveNothing, buildLoginUrl: async () => Promise.reject(refusal) },
+    ]);
     await assert.rejects(service.buildLoginUrl(SsoMethod.PERSONIFY, "https://evil.example.com/"), (error: unknown) => error === refusal);
   });
 });

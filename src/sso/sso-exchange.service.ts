@@ -109,9 +109,9 @@ export class SsoExchangeService {
     const { dataSource, sync, logger } = this.deps;
     const known = await findMember(dataSource, memberKey);
     if (known && known.status !== "DISABLED") {
-      sync.refreshMember(memberKey, { wait: false, reason: "LOGIN" }).catch((error: unknown) =>
-        logger.warn({ err: error, memberKey }, "login refresh could not be queued"),
-      );
+      sync
+        .refreshMember(memberKey, { wait: false, reason: "LOGIN" })
+        .catch((error: unknown) => logger.warn({ err: error, memberKey }, "login refresh could not be queued"));
       return known;
     }
     const run = await sync.refreshMember(memberKey, { wait: true, reason: "LOGIN", waitMs: this.deps.loginRefreshWaitMs });

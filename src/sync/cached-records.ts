@@ -36,30 +36,97 @@ export async function readCachedRecords(dataSource: DataSource, keys: readonly s
     dataSource.getRepository(CommunityMembershipEntity).findBy(where),
     dataSource.getRepository(SecurityGroupMembershipEntity).findBy(where),
   ]);
-  const communities = new Map((await findByKeys(dataSource, CommunityEntity, "communityKey", communityRows.map((row) => row.communityKey))).map((c) => [c.communityKey, c]));
-  const groups = new Map((await findByKeys(dataSource, SecurityGroupEntity, "groupKey", groupRows.map((row) => row.groupKey))).map((g) => [g.groupKey, g]));
-  const [phonesOf, linksOf, demographicsOf, communitiesOf, groupsOf] = [byMember(phones), byMember(links), byMember(demographics), byMember(communityRows), byMember(groupRows)];
+  const communities = new Map(
+    (
+      await findByKeys(
+        dataSource,
+        CommunityEntity,
+        "communityKey",
+        communityRows.map((row) => row.communityKey),
+      )
+    ).map((c) => [c.communityKey, c]),
+  );
+  const groups = new Map(
+    (
+      await findByKeys(
+        dataSource,
+        SecurityGroupEntity,
+        "groupKey",
+        groupRows.map((row) => row.groupKey),
+      )
+    ).map((g) => [g.groupKey, g]),
+  );
+  const [phonesOf, linksOf, demographicsOf, communitiesOf, groupsOf] = [
+    byMember(phones),
+    byMember(links),
+    byMember(demographics),
+    byMember(communityRows),
+    byMember(groupRows),
+  ];
   for (const m of members) {
     records.set(m.memberKey, {
-      memberKey: m.memberKey, memberId: m.memberId, isActive: m.isActive, isOrganization: m.isOrganization, memberType: m.memberType,
-      prefix: m.prefix, firstName: m.firstName === "" ? null : m.firstName, middleName: m.middleName, lastName: m.lastName === "" ? null : m.lastName,
-      informalName: m.informalName, suffix: m.suffix, designation: m.designation, email: m.email,
+      memberKey: m.memberKey,
+      memberId: m.memberId,
+      isActive: m.isActive,
+      isOrganization: m.isOrganization,
+      memberType: m.memberType,
+      prefix: m.prefix,
+      firstName: m.firstName === "" ? null : m.firstName,
+      middleName: m.middleName,
+      lastName: m.lastName === "" ? null : m.lastName,
+      informalName: m.informalName,
+      suffix: m.suffix,
+      designation: m.designation,
+      email: m.email,
       phones: (phonesOf.get(m.memberKey) ?? []).map((p) => ({ number: p.number, type: p.type as PhoneType | null })),
-      address: { line1: m.addressLine1, line2: m.addressLine2, line3: m.addressLine3, city: m.city, stateProvince: m.stateProvince, postalCode: m.postalCode, country: m.country },
+      address: {
+        line1: m.addressLine1,
+        line2: m.addressLine2,
+        line3: m.addressLine3,
+        city: m.city,
+        stateProvince: m.stateProvince,
+        postalCode: m.postalCode,
+        country: m.country,
+      },
       websiteUrl: m.websiteUrl,
       socialLinks: (linksOf.get(m.memberKey) ?? []).map((l) => ({ network: l.network as SocialNetwork, url: l.url })),
-      companyName: m.companyName, title: m.title, bio: m.bio, profileImageUrl: m.profileImageUrl,
-      memberSince: m.memberSince, membershipExpiresOn: m.membershipExpiresOn, excludeFromDirectory: m.excludeFromDirectory,
-      demographics: (demographicsOf.get(m.memberKey) ?? []).map(({ typeKey, type, valueKey, value, isFreeForm }) => ({ typeKey, type, valueKey, value, isFreeForm })),
+      companyName: m.companyName,
+      title: m.title,
+      bio: m.bio,
+      profileImageUrl: m.profileImageUrl,
+      memberSince: m.memberSince,
+      membershipExpiresOn: m.membershipExpiresOn,
+      excludeFromDirectory: m.excludeFromDirectory,
+      demographics: (demographicsOf.get(m.memberKey) ?? []).map(({ typeKey, type, valueKey, value, isFreeForm }) => ({
+        typeKey,
+        type,
+        valueKey,
+        value,
+        isFreeForm,
+      })),
       communities: (communitiesOf.get(m.memberKey) ?? []).flatMap((row) => {
         const community = communities.get(row.communityKey);
         if (!community) return [];
-        return [{ communityKey: row.communityKey, name: community.name, type: community.type, subType: community.subType, parentKey: community.parentKey, role: row.role, sinceDate: row.sinceDate, beginDate: row.beginDate, endDate: row.endDate }];
+        return [
+          {
+            communityKey: row.communityKey,
+            name: community.name,
+            type: community.type,
+            subType: community.subType,
+            parentKey: community.parentKey,
+            role: row.role,
+            sinceDate: row.sinceDate,
+            beginDate: row.beginDate,
+            endDate: row.endDate,
+          },
+        ];
       }),
       securityGroups: (groupsOf.get(m.memberKey) ?? []).flatMap((row) => {
         const group = groups.get(row.groupKey);
         if (group?.kind !== "AMS" || group.amsType === MEMBER_TYPE_GROUP_TYPE) return [];
-        return [{ groupKey: row.groupKey, name: group.name, type: group.amsType, role: row.role, beginDate: row.beginDate, endDate: row.endDate }];
+        return [
+          { groupKey: row.groupKey, name: group.name, type: group.amsType, role: row.role, beginDate: row.beginDate, endDate: row.endDate },
+        ];
       }),
       sourceUpdatedAt: m.sourceUpdatedAt,
     });
@@ -67,7 +134,12 @@ export async function readCachedRecords(dataSource: DataSource, keys: readonly s
   return records;
 }
 
-async function findByKeys<E extends object>(dataSource: DataSource, entity: new () => E, column: keyof E & string, keys: string[]): Promise<E[]> {
+async function findByKeys<E extends object>(
+  dataSource: DataSource,
+  entity: new () => E,
+  column: keyof E & string,
+  keys: string[],
+): Promise<E[]> {
   const unique = [...new Set(keys)];
   if (unique.length === 0) return [];
   return dataSource.getRepository(entity).findBy({ [column]: In(unique) } as never);

@@ -122,7 +122,8 @@ export class ChangePoller {
     await this.deps.transactions.run(async (manager) => {
       const listedAt = newestListed(page);
       const keys = kind === "FULL" ? [...listedAt.keys()] : await this.notYetCached(manager, listedAt);
-      if (page.length > 0) await this.deps.intake.add(manager, { reason: kind, runId, keys, discovered: page.length, listedAt: datesOf(listedAt) });
+      if (page.length > 0)
+        await this.deps.intake.add(manager, { reason: kind, runId, keys, discovered: page.length, listedAt: datesOf(listedAt) });
       if (finish) await this.deps.cursors.recordPoll(manager, "members", finish.cursor, finish.polledAt);
     });
     if (page.length > 0) this.deps.intake.queued();
@@ -137,9 +138,7 @@ export class ChangePoller {
     if (listed.size === 0) return [];
     const cached = await findWhereIn(manager, MemberEntity, "memberKey", [...listed.keys()]);
     const current = new Map(cached.map((member) => [member.memberKey, member.sourceUpdatedAt?.getTime() ?? Number.NaN]));
-    return [...listed.entries()]
-      .filter(([key, at]) => Number.isNaN(at) || !(current.get(key)! >= at))
-      .map(([key]) => key);
+    return [...listed.entries()].filter(([key, at]) => Number.isNaN(at) || !(current.get(key)! >= at)).map(([key]) => key);
   }
 
   /** Every cached key, a page at a time, so members the AMS no longer lists are refreshed too. */

@@ -82,7 +82,10 @@ export function dirtyLists(plans: ListPlan[]): DirtyLists {
 
 /** The cached rows of the members whose `name` list changed (to tell what was removed). */
 export async function readChangedRows(manager: EntityManager, dirty: DirtyLists, name: ListName): Promise<Map<string, ObjectLiteral[]>> {
-  const keys = dirty.get(name)!.filter((entry) => entry.hadRows).map((entry) => entry.plan.memberKey);
+  const keys = dirty
+    .get(name)!
+    .filter((entry) => entry.hadRows)
+    .map((entry) => entry.plan.memberKey);
   const entity = TABLES.find(([table]) => table === name)![1];
   const byMember = new Map<string, ObjectLiteral[]>();
   for (const row of await findWhereIn(manager, entity, "memberKey", keys)) {
@@ -101,7 +104,16 @@ export async function readChangedRows(manager: EntityManager, dirty: DirtyLists,
 export async function replaceChildLists(manager: EntityManager, dirty: DirtyLists): Promise<void> {
   for (const [name, entity] of TABLES) {
     const entries = dirty.get(name)!;
-    await deleteWhereIn(manager, entity, "memberKey", entries.filter((entry) => entry.hadRows).map((entry) => entry.plan.memberKey));
-    await insertMany(manager, entity, entries.flatMap((entry) => entry.plan.lists[name]));
+    await deleteWhereIn(
+      manager,
+      entity,
+      "memberKey",
+      entries.filter((entry) => entry.hadRows).map((entry) => entry.plan.memberKey),
+    );
+    await insertMany(
+      manager,
+      entity,
+      entries.flatMap((entry) => entry.plan.lists[name]),
+    );
   }
 }

@@ -108,24 +108,40 @@ export function createSync(deps: SyncDeps): Sync {
   const poller = new ChangePoller({ ...pollDeps, dataSource, intake, intervalMs: config.refreshIntervalMs });
   const eventPoller = new EventPoller({ ...pollDeps, intervalMs: config.eventRefreshIntervalMs });
   service = new SyncService({
-    dataSource, intake, runs: ledger, cursors, poller, eventPoller, events, timers,
+    dataSource,
+    intake,
+    runs: ledger,
+    cursors,
+    poller,
+    eventPoller,
+    events,
+    timers,
     waitTimeoutMs: config.waitTimeoutMs,
     pollWaitMs: MANUAL_POLL_WAIT_MS,
     leader: async () => (await leases.holder(LEADER_LEASE))?.holder ?? null,
   });
   const sweep = new ExpirySweep(dataSource, transactions, rules, clock, events, ledger);
   const maintenance = new SyncMaintenance(dataSource, transactions, ledger, clock, config.runRetentionMs);
-  const workers = Array.from({ length: config.concurrency }, (_, index) =>
-    new RefreshWorker(
-      {
-        source, transactions, queue, writer, ledger, events, logger, timers,
-        batchSize: config.batchSize,
-        // Three renewals per lease: one may fail or be late without the lease running out.
-        leaseRenewalMs: Math.max(1, Math.floor(config.leaseMs / 3)),
-        onQueueMoved: () => service!.publishQueueState(),
-      },
-      `${instance}:${index}`,
-    ),
+  const workers = Array.from(
+    { length: config.concurrency },
+    (_, index) =>
+      new RefreshWorker(
+        {
+          source,
+          transactions,
+          queue,
+          writer,
+          ledger,
+          events,
+          logger,
+          timers,
+          batchSize: config.batchSize,
+          // Three renewals per lease: one may fail or be late without the lease running out.
+          leaseRenewalMs: Math.max(1, Math.floor(config.leaseMs / 3)),
+          onQueueMoved: () => service!.publishQueueState(),
+        },
+        `${instance}:${index}`,
+      ),
   );
   let next = 0;
   const renewMs = Math.max(1, Math.floor(config.leaderLeaseMs / 3));
@@ -141,7 +157,11 @@ export function createSync(deps: SyncDeps): Sync {
       { name: "leases", intervalMs: renewMs, run: async () => (await leadership.renew()) && (await ledger.failAbandoned()) },
       // Leader-only jobs look often and act when due, so a new leader takes over within a renewal.
       { name: "poll:members", intervalMs: Math.min(config.refreshIntervalMs, renewMs), run: leaderOnly(() => poller.pollWhenDue()) },
-      { name: "poll:events", intervalMs: Math.min(config.eventRefreshIntervalMs, renewMs), run: leaderOnly(() => eventPoller.pollWhenDue()) },
+      {
+        name: "poll:events",
+        intervalMs: Math.min(config.eventRefreshIntervalMs, renewMs),
+        run: leaderOnly(() => eventPoller.pollWhenDue()),
+      },
       { name: "expiry-sweep", intervalMs: config.expirySweepIntervalMs, run: leaderOnly(() => sweep.sweep()) },
       { name: "maintenance", intervalMs: MAINTENANCE_INTERVAL_MS, run: leaderOnly(() => maintenance.run()) },
     ],

@@ -110,7 +110,10 @@ export async function pollAsRun(
     deps.ledger.describe(run.id, `queued behind the ${poll.stream} poll in progress`),
   );
   if (ran) return ran;
-  await deps.ledger.failRun(run.id, `another ${poll.stream} poll held the lock for over ${Math.round(poll.waitMs / 1000)} s; try again later`);
+  await deps.ledger.failRun(
+    run.id,
+    `another ${poll.stream} poll held the lock for over ${Math.round(poll.waitMs / 1000)} s; try again later`,
+  );
   return (await deps.ledger.get(run.id)) ?? run;
 }
 

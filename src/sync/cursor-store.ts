@@ -40,7 +40,16 @@ export class CursorStore {
       insertMany(
         manager,
         SyncCursorEntity,
-        [{ stream, cursor: null, lastPolledAt: polledAt, lastSuccessfulPollAt: null, lastError: message.slice(0, 2_000), updatedAt: polledAt }],
+        [
+          {
+            stream,
+            cursor: null,
+            lastPolledAt: polledAt,
+            lastSuccessfulPollAt: null,
+            lastError: message.slice(0, 2_000),
+            updatedAt: polledAt,
+          },
+        ],
         { update: ["lastPolledAt", "lastError", "updatedAt"], keys: ["stream"] },
       ),
     );

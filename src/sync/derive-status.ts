@@ -53,22 +53,21 @@ export function nextDay(day: string): string {
  */
 export function deriveStatus(input: DerivationInput): Derived {
   const relevant = input.terms.filter((term) => term.grantsMemberStatus || term.isStaff || term.isAdmin);
-  const nextTransitionOn = relevant
-    .flatMap((term) => [
-      term.beginDate !== null && term.beginDate > input.today ? term.beginDate : null,
-      term.endDate !== null && term.endDate >= input.today ? nextDay(term.endDate) : null,
-    ])
-    .filter((day): day is string => day !== null)
-    .sort()[0] ?? null;
+  const nextTransitionOn =
+    relevant
+      .flatMap((term) => [
+        term.beginDate !== null && term.beginDate > input.today ? term.beginDate : null,
+        term.endDate !== null && term.endDate >= input.today ? nextDay(term.endDate) : null,
+      ])
+      .filter((day): day is string => day !== null)
+      .sort()[0] ?? null;
 
   if (!input.isActive || input.gone || !input.allowed) {
     return { isMember: false, status: "DISABLED", systemGroups: [], nextTransitionOn };
   }
   const running = relevant.filter((term) => runsOn(term, input.today));
   const isMember = running.some((term) => term.grantsMemberStatus);
-  const lapsed = relevant.some(
-    (term) => term.grantsMemberStatus && term.endDate !== null && term.endDate < input.today,
-  );
+  const lapsed = relevant.some((term) => term.grantsMemberStatus && term.endDate !== null && term.endDate < input.today);
   const systemGroups: SystemGroupKey[] = ["Authenticated"];
   if (isMember) systemGroups.push("IsMember");
   if (running.some((term) => term.isStaff)) systemGroups.push("Staff");

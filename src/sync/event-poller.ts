@@ -12,8 +12,19 @@ import type { RunLedger } from "./run-ledger";
 import type { SyncRunSnapshot } from "./sync-events";
 
 const EVENT_COLUMNS: Array<keyof EventEntity & string> = [
-  "title", "description", "startsAt", "endsAt", "timeZone", "location", "url", "productCode", "category",
-  "isMembersOnly", "isDeleted", "sourceUpdatedAt", "lastRefreshedAt",
+  "title",
+  "description",
+  "startsAt",
+  "endsAt",
+  "timeZone",
+  "location",
+  "url",
+  "productCode",
+  "category",
+  "isMembersOnly",
+  "isDeleted",
+  "sourceUpdatedAt",
+  "lastRefreshedAt",
 ];
 
 const NO_EVENTS: ChangedEventsPage = { events: [], invalid: [], newestUpdate: null };
@@ -72,10 +83,14 @@ export class EventPoller {
     const now = this.deps.clock.now();
     await this.deps.transactions.run(async (manager: EntityManager) => {
       const existing = new Map(
-        (await findWhereIn(manager, EventEntity, "eventKey", page.events.map((event) => event.eventKey))).map((event) => [
-          event.eventKey,
-          event,
-        ]),
+        (
+          await findWhereIn(
+            manager,
+            EventEntity,
+            "eventKey",
+            page.events.map((event) => event.eventKey),
+          )
+        ).map((event) => [event.eventKey, event]),
       );
       await insertMany(
         manager,

@@ -74,9 +74,10 @@ export class ExpirySweep {
     const keys = members.map((member) => member.memberKey);
     const memberships = await findWhereIn(manager, SecurityGroupMembershipEntity, "memberKey", keys);
     const groups = new Map(
-      (await findWhereIn(manager, SecurityGroupEntity, "groupKey", [...new Set(memberships.map((row) => row.groupKey))])).map(
-        (group) => [group.groupKey, group],
-      ),
+      (await findWhereIn(manager, SecurityGroupEntity, "groupKey", [...new Set(memberships.map((row) => row.groupKey))])).map((group) => [
+        group.groupKey,
+        group,
+      ]),
     );
     const now = this.clock.now();
     const changes: MemberChangeEvent[] = [];

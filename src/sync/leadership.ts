@@ -43,7 +43,10 @@ export class Leadership {
     await this.leases.acquire(processLease(this.instance), this.instance, this.ttlMs);
     const leading = await this.leases.acquire(LEADER_LEASE, this.instance, this.ttlMs);
     if (leading !== this.leading) {
-      this.logger.info({ instance: this.instance }, leading ? "this process now leads: it polls and sweeps" : "this process no longer leads");
+      this.logger.info(
+        { instance: this.instance },
+        leading ? "this process now leads: it polls and sweeps" : "this process no longer leads",
+      );
     }
     this.leading = leading;
     this.renewedAtMs = this.now();

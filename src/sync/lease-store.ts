@@ -27,26 +27,34 @@ export class LeaseStore {
     return this.transactions.run(async (manager) => {
       const now = this.clock.now();
       const never = new Date(0);
-      await manager.createQueryBuilder().insert().into(SyncLeaseEntity).values({ name, holder: "", expiresAt: never, acquiredAt: never }).orIgnore().execute();
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(SyncLeaseEntity)
+        .values({ name, holder: "", expiresAt: never, acquiredAt: never })
+        .orIgnore()
+        .execute();
       const query = manager.createQueryBuilder(SyncLeaseEntity, "l").where("l.name = :name", { name });
       if (this.transactions.dialect === "mysql") query.setLock("pessimistic_write");
       const lease = await query.getOneOrFail();
       const ours = lease.holder === holder && lease.expiresAt > now;
       if (!ours && lease.expiresAt > now) return false;
-      await manager.update(SyncLeaseEntity, { name }, {
-        holder,
-        expiresAt: new Date(now.getTime() + ttlMs),
-        acquiredAt: ours ? lease.acquiredAt : now,
-      });
+      await manager.update(
+        SyncLeaseEntity,
+        { name },
+        {
+          holder,
+          expiresAt: new Date(now.getTime() + ttlMs),
+          acquiredAt: ours ? lease.acquiredAt : now,
+        },
+      );
       return true;
     });
   }
 
   /** Gives `name` up at once if `holder` holds it (a clean shutdown hands over without a wait). */
   async release(name: string, holder: string): Promise<void> {
-    await this.transactions.autocommit((manager) =>
-      manager.update(SyncLeaseEntity, { name, holder }, { expiresAt: this.clock.now() }),
-    );
+    await this.transactions.autocommit((manager) => manager.update(SyncLeaseEntity, { name, holder }, { expiresAt: this.clock.now() }));
   }
 
   /** The live holder of `name`, if any. */

@@ -39,7 +39,11 @@ export interface MembershipDiff {
  * removed at once; if its role or term moved, it is `changed` (with its rows as they are now).
  */
 export function diffMemberships<T extends MembershipLike>(before: T[], after: T[], keyOf: (row: T) => string): MembershipDiff {
-  const terms = (rows: T[]) => rows.map((row) => JSON.stringify([row.role, row.beginDate, row.endDate])).sort().join("|");
+  const terms = (rows: T[]) =>
+    rows
+      .map((row) => JSON.stringify([row.role, row.beginDate, row.endDate]))
+      .sort()
+      .join("|");
   const byKey = (rows: T[]) => {
     const grouped = new Map<string, T[]>();
     for (const row of rows) grouped.set(keyOf(row), [...(grouped.get(keyOf(row)) ?? []), row]);
@@ -65,6 +69,6 @@ export function isEmptyDiff(diff: MembershipDiff): boolean {
 
 /** Field names whose values differ; dates compare by instant. */
 export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>, fields: string[]): string[] {
-  const comparable = (value: unknown) => (value instanceof Date ? value.getTime() : value ?? null);
+  const comparable = (value: unknown) => (value instanceof Date ? value.getTime() : (value ?? null));
   return fields.filter((field) => comparable(before[field]) !== comparable(after[field]));
 }

@@ -1,10 +1,6 @@
 import type { EntityManager } from "typeorm";
 import { findWhereIn, insertMany } from "../db/bulk-writes";
-import {
-  type CommunityMembershipEntity,
-  MemberEntity,
-  SecurityGroupMembershipEntity,
-} from "../db/entities";
+import { type CommunityMembershipEntity, MemberEntity, SecurityGroupMembershipEntity } from "../db/entities";
 import type { MemberRecord } from "../sources/member-record";
 import type { Clock } from "../time/clock";
 import { type Derived, deriveStatus, SYSTEM_POSITION_BASE } from "./derive-status";
@@ -23,11 +19,41 @@ export interface WriteResult {
 
 /** Columns a refresh overwrites; `createdAt` is kept from the first write. */
 const MEMBER_UPDATE_COLUMNS: Array<keyof MemberEntity & string> = [
-  "memberId", "prefix", "firstName", "middleName", "lastName", "informalName", "suffix", "designation",
-  "email", "addressLine1", "addressLine2", "addressLine3", "city", "stateProvince", "postalCode", "country",
-  "websiteUrl", "companyName", "title", "bio", "profileImageUrl", "memberType", "isActive", "isOrganization",
-  "excludeFromDirectory", "memberSince", "membershipExpiresOn", "isMember", "status", "nextTransitionOn",
-  "contentHash", "listHashes", "sourceUpdatedAt", "lastRefreshedAt", "changedAt",
+  "memberId",
+  "prefix",
+  "firstName",
+  "middleName",
+  "lastName",
+  "informalName",
+  "suffix",
+  "designation",
+  "email",
+  "addressLine1",
+  "addressLine2",
+  "addressLine3",
+  "city",
+  "stateProvince",
+  "postalCode",
+  "country",
+  "websiteUrl",
+  "companyName",
+  "title",
+  "bio",
+  "profileImageUrl",
+  "memberType",
+  "isActive",
+  "isOrganization",
+  "excludeFromDirectory",
+  "memberSince",
+  "membershipExpiresOn",
+  "isMember",
+  "status",
+  "nextTransitionOn",
+  "contentHash",
+  "listHashes",
+  "sourceUpdatedAt",
+  "lastRefreshedAt",
+  "changedAt",
 ];
 
 /** Fields a `memberChanged` event can name. */
@@ -59,13 +85,16 @@ export class MemberWriter {
    * `goneListedAt`: the AMS change time a poll listed for a gone member; recorded on it, so the
    * poll's overlap window does not queue the same removal again and again.
    */
-  async write(manager: EntityManager, records: MemberRecord[], gone: string[], goneListedAt: ReadonlyMap<string, Date> = new Map()): Promise<WriteResult> {
+  async write(
+    manager: EntityManager,
+    records: MemberRecord[],
+    gone: string[],
+    goneListedAt: ReadonlyMap<string, Date> = new Map(),
+  ): Promise<WriteResult> {
     const now = this.clock.now();
     const today = this.clock.today();
     const keys = [...records.map((record) => record.memberKey), ...gone];
-    const existing = new Map(
-      (await findWhereIn(manager, MemberEntity, "memberKey", keys)).map((row) => [row.memberKey, row]),
-    );
+    const existing = new Map((await findWhereIn(manager, MemberEntity, "memberKey", keys)).map((row) => [row.memberKey, row]));
     const outcomes = new Map<string, WriteOutcome>();
     const changed: Planned[] = [];
     const unchanged: string[] = [];
@@ -131,8 +160,18 @@ export class MemberWriter {
     const oldCommunities = await readChangedRows(manager, dirty, "communities");
     const oldGroups = await readChangedRows(manager, dirty, "groups");
 
-    await syncCommunities(manager, changed.flatMap((planned) => planned.rows.communities), now, this.references);
-    await syncGroups(manager, changed.flatMap((planned) => planned.rows.groups), now, this.references);
+    await syncCommunities(
+      manager,
+      changed.flatMap((planned) => planned.rows.communities),
+      now,
+      this.references,
+    );
+    await syncGroups(
+      manager,
+      changed.flatMap((planned) => planned.rows.groups),
+      now,
+      this.references,
+    );
 
     const memberRows = changed.map(({ rows, derived, before }, index) => ({
       ...rows.content,
@@ -156,10 +195,18 @@ export class MemberWriter {
       const after = memberRows[index]!;
       const lists = plans[index]!.lists;
       const communities = communitiesChanged.has(key)
-        ? diffMemberships((oldCommunities.get(key) ?? []) as CommunityMembershipEntity[], lists.communities as CommunityMembershipEntity[], (row) => row.communityKey)
+        ? diffMemberships(
+            (oldCommunities.get(key) ?? []) as CommunityMembershipEntity[],
+            lists.communities as CommunityMembershipEntity[],
+            (row) => row.communityKey,
+          )
         : { added: [], removed: [], changed: [] };
       const groups = groupsChanged.has(key)
-        ? diffMemberships((oldGroups.get(key) ?? []) as SecurityGroupMembershipEntity[], lists.groups as SecurityGroupMembershipEntity[], (row) => row.groupKey)
+        ? diffMemberships(
+            (oldGroups.get(key) ?? []) as SecurityGroupMembershipEntity[],
+            lists.groups as SecurityGroupMembershipEntity[],
+            (row) => row.groupKey,
+          )
         : { added: [], removed: [], changed: [] };
       return {
         memberKey: key,

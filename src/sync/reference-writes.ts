@@ -47,10 +47,14 @@ export async function syncCommunities(manager: EntityManager, rows: CommunityRow
   );
   if (wanted.length === 0) return;
   const current = new Map(
-    (await findWhereIn(manager, CommunityEntity, "communityKey", wanted.map((row) => row.communityKey))).map((row) => [
-      row.communityKey,
-      row,
-    ]),
+    (
+      await findWhereIn(
+        manager,
+        CommunityEntity,
+        "communityKey",
+        wanted.map((row) => row.communityKey),
+      )
+    ).map((row) => [row.communityKey, row]),
   );
   for (const row of current.values()) cache.remember("community", row.communityKey, communitySignature(row));
   const fresh = wanted.filter((row) => !current.has(row.communityKey));
@@ -58,10 +62,7 @@ export async function syncCommunities(manager: EntityManager, rows: CommunityRow
     const existing = current.get(row.communityKey);
     return (
       existing !== undefined &&
-      (existing.name !== row.name ||
-        existing.type !== row.type ||
-        existing.subType !== row.subType ||
-        existing.parentKey !== row.parentKey)
+      (existing.name !== row.name || existing.type !== row.type || existing.subType !== row.subType || existing.parentKey !== row.parentKey)
     );
   });
   // Ignore, not fail, on a key another transaction inserted a moment ago.
@@ -84,10 +85,14 @@ export async function syncGroups(manager: EntityManager, rows: GroupRow[], now: 
   const wanted = unique(rows, (row) => row.groupKey).filter((row) => !cache.isCurrent("group", row.groupKey, groupSignature(row)));
   if (wanted.length === 0) return;
   const current = new Map(
-    (await findWhereIn(manager, SecurityGroupEntity, "groupKey", wanted.map((row) => row.groupKey))).map((row) => [
-      row.groupKey,
-      row,
-    ]),
+    (
+      await findWhereIn(
+        manager,
+        SecurityGroupEntity,
+        "groupKey",
+        wanted.map((row) => row.groupKey),
+      )
+    ).map((row) => [row.groupKey, row]),
   );
   for (const row of current.values()) cache.remember("group", row.groupKey, groupSignature(row));
   const fresh = wanted.filter((row) => !current.has(row.groupKey));
@@ -110,7 +115,12 @@ export async function syncGroups(manager: EntityManager, rows: GroupRow[], now: 
     lastRefreshedAt: now,
     createdAt,
   });
-  await insertMany(manager, SecurityGroupEntity, fresh.map((row) => entity(row, now)), { ignore: true });
+  await insertMany(
+    manager,
+    SecurityGroupEntity,
+    fresh.map((row) => entity(row, now)),
+    { ignore: true },
+  );
   await insertMany(
     manager,
     SecurityGroupEntity,

@@ -119,7 +119,10 @@ export class RefreshIntake {
           single.outcomes.forEach((outcome, memberKey) => results.push({ memberKey, outcome }));
           changes.push(...single.changes);
         } catch (error) {
-          results.push({ memberKey: record.memberKey, error: `the cache refused this member: ${error instanceof Error ? error.message : String(error)}` });
+          results.push({
+            memberKey: record.memberKey,
+            error: `the cache refused this member: ${error instanceof Error ? error.message : String(error)}`,
+          });
         }
       }
       const refused = results.filter((result) => "error" in result).length;

@@ -46,6 +46,10 @@ describe("the refresh policy", () => {
     assert.deepEqual(down, { kind: "outage", code: "TEMPORARY", message: "503", retryAfterMs: 7_000 });
     const refused = classifyBatchError(new SourceError(SourceErrorCode.AUTH_REJECTED, "401"));
     assert.equal(refused.kind, "outage", "bad credentials say nothing about the members");
-    assert.deepEqual(classifyBatchError(new TypeError("x is undefined")), { kind: "member", code: "INTERNAL", message: "unexpected error while refreshing" });
+    assert.deepEqual(classifyBatchError(new TypeError("x is undefined")), {
+      kind: "member",
+      code: "INTERNAL",
+      message: "unexpected error while refreshing",
+    });
   });
 });

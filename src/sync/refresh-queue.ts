@@ -2,7 +2,13 @@ import type { EntityManager } from "typeorm";
 import { chunks, insertMany } from "../db/bulk-writes";
 import { RefreshFailureEntity, RefreshQueueEntity } from "../db/entities";
 import type { Clock } from "../time/clock";
-import { decideRefreshFailure, type RefreshDecision, type RefreshFailure, RefreshFailureCode, type RefreshPolicySettings } from "./refresh-policy";
+import {
+  decideRefreshFailure,
+  type RefreshDecision,
+  type RefreshFailure,
+  RefreshFailureCode,
+  type RefreshPolicySettings,
+} from "./refresh-policy";
 
 /**
  * Why a member is queued; the priority decides who goes first (DESIGN §4.2: login > manual >
@@ -134,9 +140,14 @@ export class RefreshQueue {
     }
     const deadLettered = await this.deadLetter(manager, null, dead);
     const lease = { leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + this.settings.leaseMs), attempts: () => "attempts + 1" };
-    for (const [lost, rows] of [[false, take.filter((row) => !row.leaseLost)], [true, take.filter((row) => row.leaseLost)]] as const) {
+    for (const [lost, rows] of [
+      [false, take.filter((row) => !row.leaseLost)],
+      [true, take.filter((row) => row.leaseLost)],
+    ] as const) {
       if (rows.length === 0) continue;
-      const lastError = lost ? { lastErrorCode: RefreshFailureCode.LEASE_LOST, lastError: "the previous claim's lease ran out before it finished" } : {};
+      const lastError = lost
+        ? { lastErrorCode: RefreshFailureCode.LEASE_LOST, lastError: "the previous claim's lease ran out before it finished" }
+        : {};
       await manager
         .createQueryBuilder()
         .update(RefreshQueueEntity)
@@ -161,8 +172,12 @@ export class RefreshQueue {
         ? `SELECT ${columns} FROM refresh_queue FORCE INDEX (idx_refresh_queue_claim) WHERE ${where} ${order} LIMIT ${Math.trunc(limit)} FOR UPDATE SKIP LOCKED`
         : `SELECT ${columns} FROM refresh_queue WHERE ${where} ${order} LIMIT ${Math.trunc(limit)}`;
     const [query, parameters] = manager.connection.driver.escapeQueryWithParameters(sql, { now });
-    const rows: Array<{ member_key: string; attempts: number | string; source_updated_at: Date | string | null; lease_expires_at: unknown }> =
-      await manager.query(query, parameters);
+    const rows: Array<{
+      member_key: string;
+      attempts: number | string;
+      source_updated_at: Date | string | null;
+      lease_expires_at: unknown;
+    }> = await manager.query(query, parameters);
     return rows.map((row) => ({
       memberKey: row.member_key,
       attempts: Number(row.attempts),
@@ -226,7 +241,15 @@ export class RefreshQueue {
       await manager
         .createQueryBuilder()
         .update(RefreshQueueEntity)
-        .set({ leaseOwner: null, leaseExpiresAt: null, requeue: false, attempts: 0, nextAttemptAt: this.clock.now(), lastError: null, lastErrorCode: null })
+        .set({
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          requeue: false,
+          attempts: 0,
+          nextAttemptAt: this.clock.now(),
+          lastError: null,
+          lastErrorCode: null,
+        })
         .where("memberKey IN (:...part) AND leaseOwner = :owner", { part, owner })
         .execute();
     }
@@ -236,17 +259,38 @@ export class RefreshQueue {
    * Failed refreshes of members `owner` holds, each settled as the refresh policy decides: back
    * off, hold uncounted, or move to refresh_failures. Returns the keys dead-lettered.
    */
-  async fail(manager: EntityManager, owner: string, failures: readonly MemberFailure[], attempts: ReadonlyMap<string, number>): Promise<string[]> {
-    const decided = failures.map((entry) => ({ memberKey: entry.memberKey, decision: this.decide(entry.failure, attempts.get(entry.memberKey) ?? 1) }));
+  async fail(
+    manager: EntityManager,
+    owner: string,
+    failures: readonly MemberFailure[],
+    attempts: ReadonlyMap<string, number>,
+  ): Promise<string[]> {
+    const decided = failures.map((entry) => ({
+      memberKey: entry.memberKey,
+      decision: this.decide(entry.failure, attempts.get(entry.memberKey) ?? 1),
+    }));
     for (const { memberKey, decision } of decided) {
-      if (decision.action === "back-off") await this.reschedule(manager, owner, [memberKey], decision.at, decision.code, decision.message, false);
+      if (decision.action === "back-off")
+        await this.reschedule(manager, owner, [memberKey], decision.at, decision.code, decision.message, false);
     }
     const held = decided.filter((entry) => entry.decision.action === "hold");
     for (const group of groupBy(held, (entry) => JSON.stringify(entry.decision))) {
       const decision = group[0]!.decision as Extract<RefreshDecision, { action: "hold" }>;
-      await this.reschedule(manager, owner, group.map((entry) => entry.memberKey), decision.until, decision.code, decision.message, true);
+      await this.reschedule(
+        manager,
+        owner,
+        group.map((entry) => entry.memberKey),
+        decision.until,
+        decision.code,
+        decision.message,
+        true,
+      );
     }
-    return this.deadLetter(manager, owner, decided.filter((entry) => entry.decision.action === "dead-letter"));
+    return this.deadLetter(
+      manager,
+      owner,
+      decided.filter((entry) => entry.decision.action === "dead-letter"),
+    );
   }
 
   private decide(failure: RefreshFailure, attempts: number): RefreshDecision {

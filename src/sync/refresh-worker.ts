@@ -145,7 +145,14 @@ export class RefreshWorker {
         halves.map((half, index) =>
           half.status === "fulfilled"
             ? half.value
-            : { members: [], missing: [], invalid: (index === 0 ? keys.slice(0, middle) : keys.slice(middle)).map((memberKey) => ({ memberKey, error: asSourceError(half.reason, memberKey) })) },
+            : {
+                members: [],
+                missing: [],
+                invalid: (index === 0 ? keys.slice(0, middle) : keys.slice(middle)).map((memberKey) => ({
+                  memberKey,
+                  error: asSourceError(half.reason, memberKey),
+                })),
+              },
         ),
       );
     }
@@ -171,7 +178,9 @@ export class RefreshWorker {
     const listedAt = new Map(claimed.map((row) => [row.memberKey, row.listedAt]));
     // The AMS's change time for a record that carries none: the one its poll listed.
     const records = dedupe(fetched.members.filter((record) => attempts.has(record.memberKey))).map((record) =>
-      record.sourceUpdatedAt === null && listedAt.get(record.memberKey) ? { ...record, sourceUpdatedAt: listedAt.get(record.memberKey)! } : record,
+      record.sourceUpdatedAt === null && listedAt.get(record.memberKey)
+        ? { ...record, sourceUpdatedAt: listedAt.get(record.memberKey)! }
+        : record,
     );
     const gone = fetched.missing.filter((key) => attempts.has(key));
     const goneListedAt = new Map(gone.flatMap((key) => (listedAt.get(key) ? [[key, listedAt.get(key)!] as const] : [])));
@@ -201,16 +210,24 @@ export class RefreshWorker {
       ...fetched.invalid.map((entry) => entry.memberKey),
       ...extra.map((entry) => entry.memberKey),
     ]);
-    const invalid = fetched.invalid.map((entry): MemberFailure => ({
-      memberKey: entry.memberKey,
-      failure: { kind: "member", code: failureCodeOf(entry.error), message: entry.error.message },
-    }));
+    const invalid = fetched.invalid.map(
+      (entry): MemberFailure => ({
+        memberKey: entry.memberKey,
+        failure: { kind: "member", code: failureCodeOf(entry.error), message: entry.error.message },
+      }),
+    );
     const unanswered = claimed
       .filter((row) => !answered.has(row.memberKey))
-      .map((row): MemberFailure => ({
-        memberKey: row.memberKey,
-        failure: { kind: "member", code: RefreshFailureCode.CONTRACT_VIOLATION, message: "the AMS returned neither the member nor its absence" },
-      }));
+      .map(
+        (row): MemberFailure => ({
+          memberKey: row.memberKey,
+          failure: {
+            kind: "member",
+            code: RefreshFailureCode.CONTRACT_VIOLATION,
+            message: "the AMS returned neither the member nor its absence",
+          },
+        }),
+      );
     return [...invalid, ...unanswered];
   }
 
@@ -241,9 +258,23 @@ export class RefreshWorker {
       const held = ownFailures.filter((entry) => entry.failure.kind === "outage");
       const outage = held[0]?.failure as Extract<MemberFailure["failure"], { kind: "outage" }> | undefined;
       const blocked = outage
-        ? { runIds: await ledger.runsWaitingOn(manager, held.map((entry) => entry.memberKey)), code: outage.code, message: outage.message }
+        ? {
+            runIds: await ledger.runsWaitingOn(
+              manager,
+              held.map((entry) => entry.memberKey),
+            ),
+            code: outage.code,
+            message: outage.message,
+          }
         : null;
-      return { outcomes: result.outcomes, changes: result.changes, runIds, failed: ownFailures.length - held.length, released: held.length, blocked };
+      return {
+        outcomes: result.outcomes,
+        changes: result.changes,
+        runIds,
+        failed: ownFailures.length - held.length,
+        released: held.length,
+        blocked,
+      };
     });
   }
 
@@ -265,7 +296,10 @@ export class RefreshWorker {
       total.blocked ??= part.blocked;
     };
     add(await this.writeAll([], [], failures, attempts));
-    const singles = [...records.map((record) => ({ records: [record], gone: [] as string[] })), ...gone.map((key) => ({ records: [], gone: [key] }))];
+    const singles = [
+      ...records.map((record) => ({ records: [record], gone: [] as string[] })),
+      ...gone.map((key) => ({ records: [], gone: [key] })),
+    ];
     for (const single of singles) {
       const key = single.records[0]?.memberKey ?? single.gone[0]!;
       try {
@@ -273,7 +307,14 @@ export class RefreshWorker {
       } catch (error) {
         this.deps.logger.warn({ err: error, memberKey: key }, "member could not be written");
         const message = `the cache refused this member: ${error instanceof Error ? error.message : String(error)}`;
-        add(await this.writeAll([], [], [{ memberKey: key, failure: { kind: "member", code: RefreshFailureCode.WRITE_REJECTED, message } }], attempts));
+        add(
+          await this.writeAll(
+            [],
+            [],
+            [{ memberKey: key, failure: { kind: "member", code: RefreshFailureCode.WRITE_REJECTED, message } }],
+            attempts,
+          ),
+        );
       }
     }
     return total;

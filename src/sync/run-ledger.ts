@@ -78,7 +78,9 @@ export class RunLedger {
 
   /** Replaces what a running run says about itself, and publishes it. */
   async describe(runId: string, detail: string): Promise<void> {
-    await this.transactions.autocommit((manager) => manager.update(SyncRunEntity, { id: runId, status: "RUNNING" }, { detail: detail.slice(0, 500) }));
+    await this.transactions.autocommit((manager) =>
+      manager.update(SyncRunEntity, { id: runId, status: "RUNNING" }, { detail: detail.slice(0, 500) }),
+    );
     const run = await this.get(runId);
     if (run?.status === "RUNNING") this.events.runChanged(run);
   }
@@ -122,7 +124,10 @@ export class RunLedger {
     const counts = new Map<string, RunCounts>();
     const done = [...outcomes].filter(([, outcome]) => outcome !== "failed").map(([key]) => key);
     const failed = [...outcomes].filter(([, outcome]) => outcome === "failed").map(([key]) => key);
-    for (const [keys, all] of [[done, false], [failed, true]] as const) {
+    for (const [keys, all] of [
+      [done, false],
+      [failed, true],
+    ] as const) {
       for (const [runId, memberKey] of await this.takeLinks(manager, keys, all)) {
         const count = counts.get(runId) ?? { refreshed: 0, unchanged: 0, failed: 0 };
         count[outcomes.get(memberKey)!] += 1;
@@ -159,10 +164,7 @@ export class RunLedger {
   private async takeLinks(manager: EntityManager, keys: readonly string[], all: boolean): Promise<Array<[string, string]>> {
     const links: Array<[string, string]> = [];
     for (const part of chunks(keys, 1_000)) {
-      const rows = await manager
-        .createQueryBuilder(RefreshQueueRunEntity, "l")
-        .where("l.memberKey IN (:...part)", { part })
-        .getMany();
+      const rows = await manager.createQueryBuilder(RefreshQueueRunEntity, "l").where("l.memberKey IN (:...part)", { part }).getMany();
       const answered = rows.filter((row) => all || !row.afterLease);
       links.push(...answered.map((row): [string, string] => [row.runId, row.memberKey]));
       if (answered.length > 0) {
@@ -254,8 +256,7 @@ export class RunLedger {
           .createQueryBuilder()
           .update(SyncRunEntity)
           .set({
-            status: () =>
-              "CASE WHEN failed = 0 THEN 'SUCCEEDED' WHEN refreshed + unchanged > 0 THEN 'PARTIAL' ELSE 'FAILED' END",
+            status: () => "CASE WHEN failed = 0 THEN 'SUCCEEDED' WHEN refreshed + unchanged > 0 THEN 'PARTIAL' ELSE 'FAILED' END",
             finishedAt: this.clock.now(),
           })
           .where(`id = :runId AND status = 'RUNNING' AND discovering = :no AND NOT EXISTS ${remaining}`, {
@@ -302,7 +303,8 @@ export class RunLedger {
   async failAbandoned(): Promise<number> {
     const rows = await this.dataSource.getRepository(SyncRunEntity).find({ where: { status: "RUNNING", discovering: true } });
     const abandoned = await this.abandonedAmong(rows);
-    for (const runId of abandoned) await this.failRun(runId, "the process discovering this run stopped before it finished (its lease ran out)");
+    for (const runId of abandoned)
+      await this.failRun(runId, "the process discovering this run stopped before it finished (its lease ran out)");
     return abandoned.size;
   }
 

@@ -25,9 +25,14 @@ export class SyncMaintenance {
     const now = this.clock.now().getTime();
     const repository = this.dataSource.getRepository(SyncRunEntity);
     await this.runs.failAbandoned();
-    const open = await repository.find({ where: { status: "RUNNING" }, select: { id: true, discovering: true, startedAt: true, owner: true } });
+    const open = await repository.find({
+      where: { status: "RUNNING" },
+      select: { id: true, discovering: true, startedAt: true, owner: true },
+    });
     // Runs from before owners were recorded: only their age tells.
-    for (const run of open.filter((candidate) => candidate.discovering && candidate.owner === null && now - candidate.startedAt.getTime() > ABANDONED_DISCOVERY_MS)) {
+    for (const run of open.filter(
+      (candidate) => candidate.discovering && candidate.owner === null && now - candidate.startedAt.getTime() > ABANDONED_DISCOVERY_MS,
+    )) {
       await this.runs.failRun(run.id, "discovery was interrupted (the process stopped before it finished)");
     }
     await this.runs.settle(open.filter((run) => !run.discovering).map((run) => run.id));
@@ -36,7 +41,10 @@ export class SyncMaintenance {
         .createQueryBuilder()
         .delete()
         .from(SyncRunEntity)
-        .where("status IN (:...done) AND finishedAt < :cutoff", { done: ["SUCCEEDED", "PARTIAL", "FAILED"], cutoff: new Date(now - this.retentionMs) })
+        .where("status IN (:...done) AND finishedAt < :cutoff", {
+          done: ["SUCCEEDED", "PARTIAL", "FAILED"],
+          cutoff: new Date(now - this.retentionMs),
+        })
         .execute(),
     );
     // An import's skipped rows go with its run.

@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { CommunityEntity, CommunityMembershipEntity, RefreshFailureEntity, RefreshQueueEntity, } from "../db/entities";
+import { CommunityEntity, CommunityMembershipEntity, RefreshFailureEntity, RefreshQueueEntity } from "../db/entities";
 import type { SyncRunKindValue } from "../db/entities/sync-run.entity";
 import type { Timers } from "../time/timers";
 import type { ChangePoller } from "./change-poller";
@@ -39,7 +39,13 @@ export interface SyncStatus extends QueueState {
   /** The process that polls and sweeps now; null while none holds the lease. */
   leader: string | null;
   lastSuccessfulPollAt: Date | null;
-  cursors: Array<{ stream: string; cursor: string | null; lastPolledAt: Date | null; lastSuccessfulPollAt: Date | null; lastError: string | null }>;
+  cursors: Array<{
+    stream: string;
+    cursor: string | null;
+    lastPolledAt: Date | null;
+    lastSuccessfulPollAt: Date | null;
+    lastError: string | null;
+  }>;
   running: SyncRunSnapshot[];
 }
 
@@ -74,10 +80,7 @@ export class SyncService {
   }
 
   /** Queues one member; with `wait`, returns once it is refreshed (or the wait times out). */
-  async refreshMember(
-    key: string,
-    options: { wait: boolean; reason?: "MANUAL" | "LOGIN"; waitMs?: number },
-  ): Promise<SyncRunSnapshot> {
+  async refreshMember(key: string, options: { wait: boolean; reason?: "MANUAL" | "LOGIN"; waitMs?: number }): Promise<SyncRunSnapshot> {
     const reason = options.reason ?? "MANUAL";
     const run = await this.queueKeys(reason, reason, validKeys([key]), key);
     if (!options.wait) return run;
@@ -98,7 +101,12 @@ export class SyncService {
       .select("DISTINCT cm.memberKey", "memberKey")
       .where("cm.communityKey = :communityKey", { communityKey })
       .getRawMany<{ memberKey: string }>();
-    return this.queueKeys("COMMUNITY", "COMMUNITY", rows.map((row) => row.memberKey), communityKey);
+    return this.queueKeys(
+      "COMMUNITY",
+      "COMMUNITY",
+      rows.map((row) => row.memberKey),
+      communityKey,
+    );
   }
 
   runPeriodicRefresh(): Promise<SyncRunSnapshot> {
@@ -126,7 +134,9 @@ export class SyncService {
     try {
       results = await this.deps.intake.writeRecords({ runId: run.id, records });
     } catch (error) {
-      await this.deps.runs.failRun(run.id, `the cache could not take the records: ${error instanceof Error ? error.message : String(error)}`).catch(() => undefined);
+      await this.deps.runs
+        .failRun(run.id, `the cache could not take the records: ${error instanceof Error ? error.message : String(error)}`)
+        .catch(() => undefined);
       throw error;
     }
     return { run: await this.endIntake(run), results };
@@ -168,7 +178,14 @@ export class SyncService {
     const wanted = keys ? validKeys(keys) : null;
     await this.deps.intake.submitPaged({ reason: "RETRY", runId: run.id }, (after) => this.failuresAfter(after, wanted), {
       discovered: true,
-      alongside: (manager, page) => manager.createQueryBuilder().delete().from(RefreshFailureEntity).where("memberKey IN (:...page)", { page }).execute().then(() => undefined),
+      alongside: (manager, page) =>
+        manager
+          .createQueryBuilder()
+          .delete()
+          .from(RefreshFailureEntity)
+          .where("memberKey IN (:...page)", { page })
+          .execute()
+          .then(() => undefined),
     });
     return this.endIntake(run);
   }
@@ -223,13 +240,15 @@ export class SyncService {
         void this.publishQueueState();
       }
     }, QUEUE_PUBLISH_INTERVAL_MS);
-    this.queuePublishing = this.queuePublishing.then(async () => {
-      const state = await this.queueState();
-      const last = this.lastQueueState;
-      if (last && last.pending === state.pending && last.deadLetters === state.deadLetters) return;
-      this.lastQueueState = state;
-      this.deps.events.queueChanged(state);
-    }).catch(() => undefined);
+    this.queuePublishing = this.queuePublishing
+      .then(async () => {
+        const state = await this.queueState();
+        const last = this.lastQueueState;
+        if (last && last.pending === state.pending && last.deadLetters === state.deadLetters) return;
+        this.lastQueueState = state;
+        this.deps.events.queueChanged(state);
+      })
+      .catch(() => undefined);
     return this.queuePublishing;
   }
 

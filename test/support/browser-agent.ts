@@ -16,7 +16,10 @@ export class BrowserAgent {
   }
 
   /** One request; no redirect followed. */
-  async request(url: string, init: { method?: string; body?: URLSearchParams | string; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    url: string,
+    init: { method?: string; body?: URLSearchParams | string; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const target = new URL(url);
     const cookies = [...(this.jar.get(target.host) ?? new Map()).entries()]
       .filter(([, cookie]) => target.pathname.startsWith(cookie.path))
@@ -33,7 +36,11 @@ export class BrowserAgent {
   }
 
   /** Follows redirects from `url` until a non-redirect answer or until `stopAt` says so. */
-  async follow(url: string, stopAt: (next: URL) => boolean = () => false, init?: Parameters<BrowserAgent["request"]>[1]): Promise<{ url: URL; response: Response }> {
+  async follow(
+    url: string,
+    stopAt: (next: URL) => boolean = () => false,
+    init?: Parameters<BrowserAgent["request"]>[1],
+  ): Promise<{ url: URL; response: Response }> {
     let current = new URL(url);
     let response = await this.request(current.toString(), init);
     for (let hop = 0; hop < 20 && response.status >= 300 && response.status < 400; hop += 1) {

@@ -36,8 +36,14 @@ export function personParty(person: FakePerson, updatedOn: Date): Record<string,
     $type: wire("PersonData"),
     PersonName: { $type: wire("PersonNameData"), FirstName: person.firstName ?? "", LastName: person.lastName ?? "" },
     PrimaryOrganization: { $type: wire("PrimaryOrganizationInformationData"), Name: person.company ?? "", Title: person.title ?? "" },
-    Emails: toCollection(wire("EmailDataCollection"), person.email ? [{ $type: wire("EmailData"), Address: person.email, EmailType: "_Primary", IsPrimary: true }] : []),
-    Phones: toCollection(wire("PhoneDataCollection"), (person.phones ?? []).map((phone) => ({ $type: wire("PhoneData"), Number: phone.number, PhoneType: phone.type }))),
+    Emails: toCollection(
+      wire("EmailDataCollection"),
+      person.email ? [{ $type: wire("EmailData"), Address: person.email, EmailType: "_Primary", IsPrimary: true }] : [],
+    ),
+    Phones: toCollection(
+      wire("PhoneDataCollection"),
+      (person.phones ?? []).map((phone) => ({ $type: wire("PhoneData"), Number: phone.number, PhoneType: phone.type })),
+    ),
     Addresses: toCollection(wire("FullAddressDataCollection"), []),
     Status: { $type: wire("PartyStatusData"), PartyStatusId: status, Name: status === "A" ? "Active" : "Inactive" },
     AdditionalAttributes: toPropertyBag({
@@ -92,7 +98,10 @@ export function groupMember(partyId: string, group: FakeGroup, terms: FakeTerm[]
 export const SECURITY_GROUP_CLASS = "Access Group";
 
 /** A canonical record as iMIS would hold it: the Party and its GroupMembers. */
-export function imisRecordsOf(record: MemberRecord, updatedOn: Date): { party: Record<string, unknown>; groupMembers: Record<string, unknown>[] } {
+export function imisRecordsOf(
+  record: MemberRecord,
+  updatedOn: Date,
+): { party: Record<string, unknown>; groupMembers: Record<string, unknown>[] } {
   const party = personParty(
     {
       partyId: record.memberKey,
@@ -110,15 +119,22 @@ export function imisRecordsOf(record: MemberRecord, updatedOn: Date): { party: R
     updatedOn,
   );
   const communities = record.communities.map((c) =>
-    groupMember(record.memberKey, { groupId: c.communityKey, name: c.name, groupClass: c.type ?? "Other" }, [{ role: c.role, begin: c.beginDate, end: c.endDate }]),
+    groupMember(record.memberKey, { groupId: c.communityKey, name: c.name, groupClass: c.type ?? "Other" }, [
+      { role: c.role, begin: c.beginDate, end: c.endDate },
+    ]),
   );
   const security = record.securityGroups.map((g) =>
-    groupMember(record.memberKey, { groupId: g.groupKey, name: g.name, groupClass: SECURITY_GROUP_CLASS }, [{ role: g.role, begin: g.beginDate, end: g.endDate }]),
+    groupMember(record.memberKey, { groupId: g.groupKey, name: g.name, groupClass: SECURITY_GROUP_CLASS }, [
+      { role: g.role, begin: g.beginDate, end: g.endDate },
+    ]),
   );
   return { party, groupMembers: [...communities, ...security] };
 }
 
-export function eventData(event: Pick<EventRecord, "eventKey" | "title" | "startsAt"> & Partial<EventRecord>, updatedOn: Date): Record<string, unknown> {
+export function eventData(
+  event: Pick<EventRecord, "eventKey" | "title" | "startsAt"> & Partial<EventRecord>,
+  updatedOn: Date,
+): Record<string, unknown> {
   return {
     $type: "Asi.Soa.Events.DataContracts.EventData, Asi.Contracts",
     EventId: event.eventKey,

@@ -146,7 +146,8 @@ export class FakeImis {
     if (fault?.kind === "unavailable") return send(503, HTML_503);
     if (fault?.kind === "tooMany") return send(429, { Message: "Too many requests." }, { "retry-after": String(fault.retryAfterSeconds) });
     if (isToken) return this.token(request, body, fault?.kind === "rejectCredentials", send);
-    if (fault?.kind === "unauthorized" || !this.authorized(request)) return send(401, { Message: "Authorization has been denied for this request." });
+    if (fault?.kind === "unauthorized" || !this.authorized(request))
+      return send(401, { Message: "Authorization has been denied for this request." });
     if (request.method !== "GET") return send(405, { Message: "The requested resource does not support this method." });
     return this.list(url, send);
   }
@@ -243,12 +244,18 @@ function parseFilter(name: string, text: string): { field: string; test: (actual
     return order !== undefined && accept(order);
   };
   switch (op) {
-    case "eq": return { field, test: by((order) => order === 0) };
-    case "ne": return { field, test: by((order) => order !== 0) };
-    case "gt": return { field, test: by((order) => order > 0) };
-    case "ge": return { field, test: by((order) => order >= 0) };
-    case "lt": return { field, test: by((order) => order < 0) };
-    case "le": return { field, test: by((order) => order <= 0) };
+    case "eq":
+      return { field, test: by((order) => order === 0) };
+    case "ne":
+      return { field, test: by((order) => order !== 0) };
+    case "gt":
+      return { field, test: by((order) => order > 0) };
+    case "ge":
+      return { field, test: by((order) => order >= 0) };
+    case "lt":
+      return { field, test: by((order) => order < 0) };
+    case "le":
+      return { field, test: by((order) => order <= 0) };
     case "in": {
       const wanted = new Set(value.split("|"));
       return { field, test: (actual) => actual !== null && actual !== undefined && wanted.has(String(actual)) };

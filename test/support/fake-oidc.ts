@@ -109,7 +109,8 @@ export class FakeOidcProvider {
     const path = new URL(request.url ?? "/", this.issuer).pathname;
     this.requests.push(path);
     const issuerPath = new URL(this.issuer).pathname.replace(/\/$/, "");
-    const endpoint = path === `${issuerPath}/jwks` ? "jwks" : path === `${issuerPath}/.well-known/openid-configuration` ? "discovery" : undefined;
+    const endpoint =
+      path === `${issuerPath}/jwks` ? "jwks" : path === `${issuerPath}/.well-known/openid-configuration` ? "discovery" : undefined;
     if (endpoint === undefined) return void response.writeHead(404).end();
     const mishap = this.mishaps.get(endpoint);
     if (mishap) {

@@ -52,7 +52,8 @@ export class FakePersonifyDataServices {
   readonly requests: FakeRequest[] = [];
   readonly username: string;
   readonly password: string;
-  options: Required<Omit<FakePersonifyOptions, "username" | "password" | "serverPageSize" | "maxUrlLength">> & Pick<FakePersonifyOptions, "serverPageSize" | "maxUrlLength">;
+  options: Required<Omit<FakePersonifyOptions, "username" | "password" | "serverPageSize" | "maxUrlLength">> &
+    Pick<FakePersonifyOptions, "serverPageSize" | "maxUrlLength">;
   private readonly faults: Array<FakeFault & { left: number }> = [];
   private readonly server: Server;
   private origin = "";
@@ -132,7 +133,12 @@ export class FakePersonifyDataServices {
     const params = url.searchParams;
     const filter = params.get("$filter");
     const predicate = filter === null ? () => true : parseFilter(filter, knows);
-    const select = params.get("$select")?.split(",").map((name) => name.trim()).filter(Boolean) ?? [];
+    const select =
+      params
+        .get("$select")
+        ?.split(",")
+        .map((name) => name.trim())
+        .filter(Boolean) ?? [];
     for (const name of select) if (!knows(name)) throw new FilterSyntaxError(`No property '${name}' exists in type '${entitySet}'.`);
     let rows = all.filter(predicate);
     if (this.options.honorTop) {
@@ -150,18 +156,32 @@ export class FakePersonifyDataServices {
       next = nextUrl.toString();
     }
     const shaped = page.map((row) => this.shape(entitySet, row, select));
-    const body = this.options.format === "verbose"
-      ? { d: { results: shaped, ...(next ? { __next: next } : {}) } }
-      : { "odata.metadata": `${this.url}/$metadata#${entitySet}`, value: shaped, ...(next ? { "odata.nextLink": next } : {}) };
-    send(response, 200, JSON.stringify(body), this.options.format === "verbose" ? "application/json;odata=verbose;charset=utf-8" : "application/json;odata=minimalmetadata;charset=utf-8");
+    const body =
+      this.options.format === "verbose"
+        ? { d: { results: shaped, ...(next ? { __next: next } : {}) } }
+        : { "odata.metadata": `${this.url}/$metadata#${entitySet}`, value: shaped, ...(next ? { "odata.nextLink": next } : {}) };
+    send(
+      response,
+      200,
+      JSON.stringify(body),
+      this.options.format === "verbose"
+        ? "application/json;odata=verbose;charset=utf-8"
+        : "application/json;odata=minimalmetadata;charset=utf-8",
+    );
   }
 
   private shape(entitySet: string, row: Row, select: string[]): Row {
     const names = select.length > 0 ? select : Object.keys(row);
-    const out: Row = this.options.format === "verbose" ? { __metadata: { uri: `${this.url}/${entitySet}`, type: `Personify.${entitySet}` } } : {};
+    const out: Row =
+      this.options.format === "verbose" ? { __metadata: { uri: `${this.url}/${entitySet}`, type: `Personify.${entitySet}` } } : {};
     for (const name of names) {
       const value = row[name];
-      out[name] = value instanceof Date ? (this.options.format === "verbose" ? `/Date(${value.getTime()})/` : value.toISOString().slice(0, 23)) : (value ?? null);
+      out[name] =
+        value instanceof Date
+          ? this.options.format === "verbose"
+            ? `/Date(${value.getTime()})/`
+            : value.toISOString().slice(0, 23)
+          : (value ?? null);
     }
     return out;
   }
@@ -180,7 +200,8 @@ export class FakePersonifyDataServices {
   }
 
   private serveFault(response: ServerResponse, fault: FakeFault): void {
-    if (fault.kind === "unavailable") return send(response, 503, XML_ERROR("", "The service is temporarily unavailable."), "application/xml");
+    if (fault.kind === "unavailable")
+      return send(response, 503, XML_ERROR("", "The service is temporarily unavailable."), "application/xml");
     if (fault.kind === "auth") return send(response, 401, "Unauthorized", "text/plain");
     if (fault.kind === "retryAfter") {
       response.setHeader("retry-after", String(fault.retryAfterSeconds));

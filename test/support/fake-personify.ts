@@ -209,11 +209,18 @@ export class FakePersonify {
   /** Consumes the token: the old one is dead for every call from now on, a new one takes its place. */
   private check(token: string): Array<[string, string]> {
     const identifier = this.live.get(token);
-    if (identifier === undefined) return [["Valid", "false"], ["NewCustomerToken", ""]];
+    if (identifier === undefined)
+      return [
+        ["Valid", "false"],
+        ["NewCustomerToken", ""],
+      ];
     this.live.delete(token);
     const next = randomBytes(16).toString("hex").toUpperCase();
     this.live.set(next, identifier);
-    return [["Valid", "true"], ["NewCustomerToken", next]];
+    return [
+      ["Valid", "true"],
+      ["NewCustomerToken", next],
+    ];
   }
 
   private envelope(operation: string, result: { errors: string[]; fields: Array<[string, string]> }): string {

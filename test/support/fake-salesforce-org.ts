@@ -49,7 +49,10 @@ export class FakeOrg {
     const object = this.objectOf.get(id)!;
     const row = this.find(id);
     this.table(this.live, object).delete(id);
-    this.table(this.gone, object).set(id, { row: { ...row, IsDeleted: true, SystemModstamp: salesforceInstant(this.clock()) }, deletedAt: this.clock().getTime() });
+    this.table(this.gone, object).set(id, {
+      row: { ...row, IsDeleted: true, SystemModstamp: salesforceInstant(this.clock()) },
+      deletedAt: this.clock().getTime(),
+    });
   }
 
   get(id: string): OrgRow | undefined {
@@ -83,7 +86,10 @@ export class FakeOrg {
     if (options.all) rows.push(...[...this.table(this.gone, query.from).values()].map((entry) => entry.row));
     // IN lists of ids are looked up in a set: a bench loads thousands of members through here.
     const tests = query.where.map((condition: Condition) => {
-      const values = condition.kind === "in" && condition.values.every((value) => typeof value === "string") ? new Set(condition.values as string[]) : null;
+      const values =
+        condition.kind === "in" && condition.values.every((value) => typeof value === "string")
+          ? new Set(condition.values as string[])
+          : null;
       return (row: OrgRow) => {
         const value = this.resolve(row, condition.field);
         return values ? typeof value === "string" && values.has(value) : matches(value, condition);
@@ -120,7 +126,9 @@ export class FakeOrg {
   }
 
   private shape(row: OrgRow, object: string, fields: string[], apiVersion: string): Record<string, unknown> {
-    const record: Record<string, unknown> = { attributes: { type: object, url: `/services/data/v${apiVersion}/sobjects/${object}/${row.Id}` } };
+    const record: Record<string, unknown> = {
+      attributes: { type: object, url: `/services/data/v${apiVersion}/sobjects/${object}/${row.Id}` },
+    };
     for (const field of fields) {
       const parts = field.split(".");
       let target = record;
@@ -136,7 +144,9 @@ export class FakeOrg {
           break;
         }
         const type = this.objectOf.get(source.Id as string) ?? "Unknown";
-        const nested = (target[part] as Record<string, unknown> | null | undefined) ?? { attributes: { type, url: `/services/data/v${apiVersion}/sobjects/${type}/${String(source.Id)}` } };
+        const nested = (target[part] as Record<string, unknown> | null | undefined) ?? {
+          attributes: { type, url: `/services/data/v${apiVersion}/sobjects/${type}/${String(source.Id)}` },
+        };
         target[part] = nested;
         target = nested;
       }

@@ -24,7 +24,8 @@ export class SoqlError extends Error {}
 
 type Token = { kind: "word" | "string" | "symbol" | "number" | "datetime"; text: string };
 
-const TOKEN = /\s*(?:('(?:[^'\\]|\\.)*')|(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))|(-?\d+(?:\.\d+)?)(?![\w.])|([A-Za-z_][\w.]*)|(!=|>=|<=|[=<>(),]))/y;
+const TOKEN =
+  /\s*(?:('(?:[^'\\]|\\.)*')|(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))|(-?\d+(?:\.\d+)?)(?![\w.])|([A-Za-z_][\w.]*)|(!=|>=|<=|[=<>(),]))/y;
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -135,7 +136,8 @@ function condition(reader: Reader): Condition[] {
     return [{ kind: "in", field, values }];
   }
   const op = reader.next();
-  if (op.kind !== "symbol" || !["=", "!=", ">", ">=", "<", "<="].includes(op.text)) throw new SoqlError(`expected an operator after ${field}, got ${op.text}`);
+  if (op.kind !== "symbol" || !["=", "!=", ">", ">=", "<", "<="].includes(op.text))
+    throw new SoqlError(`expected an operator after ${field}, got ${op.text}`);
   return [{ kind: "compare", field, op: op.text as "=", value: value(reader) }];
 }
 
@@ -155,12 +157,18 @@ export function matches(stored: unknown, condition: Condition): boolean {
   if (condition.kind === "in") return condition.values.some((candidate) => compare(stored, candidate) === 0);
   const order = compare(stored, condition.value);
   switch (condition.op) {
-    case "=": return order === 0;
-    case "!=": return order !== 0;
-    case ">": return order !== null && order > 0;
-    case ">=": return order !== null && order >= 0;
-    case "<": return order !== null && order < 0;
-    case "<=": return order !== null && order <= 0;
+    case "=":
+      return order === 0;
+    case "!=":
+      return order !== 0;
+    case ">":
+      return order !== null && order > 0;
+    case ">=":
+      return order !== null && order >= 0;
+    case "<":
+      return order !== null && order < 0;
+    case "<=":
+      return order !== null && order <= 0;
   }
 }
 

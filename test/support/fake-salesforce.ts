@@ -54,7 +54,9 @@ export class FakeSalesforce {
   private constructor(private readonly options: FakeSalesforceOptions) {
     this.org = new FakeOrg(options.clock ?? (() => new Date()));
     this.server = createServer((request, response) => {
-      this.handle(request, response).catch((error: unknown) => this.json(response, 500, [{ errorCode: "UNKNOWN_EXCEPTION", message: String(error) }]));
+      this.handle(request, response).catch((error: unknown) =>
+        this.json(response, 500, [{ errorCode: "UNKNOWN_EXCEPTION", message: String(error) }]),
+      );
     });
   }
 
@@ -117,14 +119,20 @@ export class FakeSalesforce {
     if (!api) return this.json(response, 404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
     this.apiUsed += 1;
     const fault = this.takeFault(["unavailable", "session", "limit"]);
-    if (fault?.kind === "unavailable") return this.json(response, 503, [{ errorCode: "SERVER_UNAVAILABLE", message: "Service temporarily unavailable" }]);
+    if (fault?.kind === "unavailable")
+      return this.json(response, 503, [{ errorCode: "SERVER_UNAVAILABLE", message: "Service temporarily unavailable" }]);
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
     if (fault?.kind === "session" || token === undefined || !this.tokens.has(token)) {
       return this.json(response, 401, [{ message: "Session expired or invalid", errorCode: "INVALID_SESSION_ID" }]);
     }
     if (fault?.kind === "limit") {
       const headers: Record<string, string> = fault.retryAfterSeconds === null ? {} : { "retry-after": String(fault.retryAfterSeconds) };
-      return this.json(response, fault.status, [{ message: "TotalRequests Limit exceeded.", errorCode: "REQUEST_LIMIT_EXCEEDED" }], headers);
+      return this.json(
+        response,
+        fault.status,
+        [{ message: "TotalRequests Limit exceeded.", errorCode: "REQUEST_LIMIT_EXCEEDED" }],
+        headers,
+      );
     }
     const [, version, rest] = api as unknown as [string, string, string];
     const replication = /^\/sobjects\/(\w+)\/(updated|deleted)\/$/.exec(rest);
@@ -143,7 +151,11 @@ export class FakeSalesforce {
     if (this.takeFault(["token"])) return this.json(response, 400, { error: "invalid_grant", error_description: "authentication failure" });
     const grant = form.get("grant_type");
     if (grant === "client_credentials") {
-      if (form.get("client_id") !== this.options.clientId || this.options.clientSecret === undefined || form.get("client_secret") !== this.options.clientSecret) {
+      if (
+        form.get("client_id") !== this.options.clientId ||
+        this.options.clientSecret === undefined ||
+        form.get("client_secret") !== this.options.clientSecret
+      ) {
         return this.json(response, 400, { error: "invalid_client", error_description: "invalid client credentials" });
       }
     } else if (grant === "urn:ietf:params:oauth:grant-type:jwt-bearer") {
@@ -192,21 +204,33 @@ export class FakeSalesforce {
     const nowMs = this.now().getTime();
     const floor = (ms: number) => Math.floor(ms / 60_000) * 60_000;
     const windowDays = kind === "updated" ? 30 : 15;
-    if (Number.isNaN(start) || Number.isNaN(end)) return this.json(response, 400, [{ errorCode: "INVALID_REPLICATION_DATE", message: "start and end must be ISO-8601 date-times" }]);
+    if (Number.isNaN(start) || Number.isNaN(end))
+      return this.json(response, 400, [{ errorCode: "INVALID_REPLICATION_DATE", message: "start and end must be ISO-8601 date-times" }]);
     if (start < nowMs - windowDays * DAY_MS) {
-      return this.json(response, 400, [{ errorCode: "INVALID_REPLICATION_DATE", message: `startDate must be within the last ${windowDays} days` }]);
+      return this.json(response, 400, [
+        { errorCode: "INVALID_REPLICATION_DATE", message: `startDate must be within the last ${windowDays} days` },
+      ]);
     }
     // Seconds are ignored; an end in the future covers up to now.
     const from = floor(start);
     const to = floor(Math.min(end, nowMs));
-    if (from >= to) return this.json(response, 400, [{ errorCode: "INVALID_REPLICATION_DATE", message: "startDate must chronologically precede endDate" }]);
+    if (from >= to)
+      return this.json(response, 400, [
+        { errorCode: "INVALID_REPLICATION_DATE", message: "startDate must chronologically precede endDate" },
+      ]);
     const covered = salesforceInstant(new Date(to));
     if (kind === "deleted") {
-      return this.json(response, 200, { deletedRecords: this.org.deletedIds(object, from, to), earliestDateAvailable: salesforceInstant(new Date(nowMs - 15 * DAY_MS)), latestDateCovered: covered });
+      return this.json(response, 200, {
+        deletedRecords: this.org.deletedIds(object, from, to),
+        earliestDateAvailable: salesforceInstant(new Date(nowMs - 15 * DAY_MS)),
+        latestDateCovered: covered,
+      });
     }
     const ids = this.org.updatedIds(object, from, to);
     if (ids.length > (this.options.idLimit ?? 600_000)) {
-      return this.json(response, 400, [{ errorCode: "EXCEEDED_ID_LIMIT", message: "ID limit exceeded; choose start and end dates closer together" }]);
+      return this.json(response, 400, [
+        { errorCode: "EXCEEDED_ID_LIMIT", message: "ID limit exceeded; choose start and end dates closer together" },
+      ]);
     }
     return this.json(response, 200, { ids, latestDateCovered: covered });
   }

@@ -68,7 +68,10 @@ function withoutChildren(seed: MemberSeed): Partial<MemberEntity> {
   return rest;
 }
 
-export async function seedCommunities(dataSource: DataSource, rows: Array<Partial<CommunityEntity> & { communityKey: string; name: string }>) {
+export async function seedCommunities(
+  dataSource: DataSource,
+  rows: Array<Partial<CommunityEntity> & { communityKey: string; name: string }>,
+) {
   await dataSource.getRepository(CommunityEntity).save(
     rows.map((row) =>
       Object.assign(new CommunityEntity(), {
@@ -84,10 +87,7 @@ export async function seedCommunities(dataSource: DataSource, rows: Array<Partia
   );
 }
 
-export async function seedGroups(
-  dataSource: DataSource,
-  rows: Array<Partial<SecurityGroupEntity> & { groupKey: string; name: string }>,
-) {
+export async function seedGroups(dataSource: DataSource, rows: Array<Partial<SecurityGroupEntity> & { groupKey: string; name: string }>) {
   await dataSource.getRepository(SecurityGroupEntity).save(
     rows.map((row) =>
       Object.assign(new SecurityGroupEntity(), {
@@ -114,8 +114,14 @@ export async function seedMembers(dataSource: DataSource, seeds: MemberSeed[]): 
     await manager.insert(MemberEntity, part.map(memberRow));
     const children = <T>(pick: (seed: MemberSeed) => T[] | undefined, build: (seed: MemberSeed, item: T, position: number) => object) =>
       part.flatMap((seed) => (pick(seed) ?? []).map((item, index) => build(seed, item, index + 1)));
-    const phones = children((seed) => seed.phones, (seed, phone, position) => ({ memberKey: seed.memberKey, position, ...phone }));
-    const links = children((seed) => seed.socialLinks, (seed, link, position) => ({ memberKey: seed.memberKey, position, ...link }));
+    const phones = children(
+      (seed) => seed.phones,
+      (seed, phone, position) => ({ memberKey: seed.memberKey, position, ...phone }),
+    );
+    const links = children(
+      (seed) => seed.socialLinks,
+      (seed, link, position) => ({ memberKey: seed.memberKey, position, ...link }),
+    );
     const demographics = children(
       (seed) => seed.demographics,
       (seed, item, position) => ({ memberKey: seed.memberKey, position, typeKey: null, valueKey: null, isFreeForm: false, ...item }),
@@ -144,7 +150,10 @@ export async function seedMembers(dataSource: DataSource, seeds: MemberSeed[]): 
   }
 }
 
-export async function seedEvents(dataSource: DataSource, rows: Array<Partial<EventEntity> & { eventKey: string; title: string; startsAt: Date }>) {
+export async function seedEvents(
+  dataSource: DataSource,
+  rows: Array<Partial<EventEntity> & { eventKey: string; title: string; startsAt: Date }>,
+) {
   await dataSource.getRepository(EventEntity).save(
     rows.map((row) =>
       Object.assign(new EventEntity(), {

@@ -79,7 +79,9 @@ export function seedMember(org: FakeOrg, member: FontevaMember): string {
   for (const committee of member.committees ?? []) {
     org.insert("PagesApi__Community_Group_Member__c", {
       PagesApi__Contact__c: contactId,
-      PagesApi__Community_Group__c: named(org, "PagesApi__Community_Group__c", committee.name, { PagesApi__Type__c: committee.type ?? "Committee" }),
+      PagesApi__Community_Group__c: named(org, "PagesApi__Community_Group__c", committee.name, {
+        PagesApi__Type__c: committee.type ?? "Committee",
+      }),
       PagesApi__Role__c: committee.role ?? "Member",
       PagesApi__Activated_Date__c: committee.activated ?? null,
       PagesApi__Deactivated_Date__c: committee.deactivated ?? null,
@@ -112,12 +114,24 @@ export function addSubscription(org: FakeOrg, contactId: string, membership: Non
 /** The ids of a Contact's rows in one related object. */
 export function rowsOf(org: FakeOrg, object: string, contactField: string, contactId: string): string[] {
   return org
-    .select({ fields: ["Id"], from: object, where: [{ kind: "compare", field: contactField, op: "=", value: contactId }], orderBy: [], limit: null }, { all: false, apiVersion: "62.0" })
+    .select(
+      {
+        fields: ["Id"],
+        from: object,
+        where: [{ kind: "compare", field: contactField, op: "=", value: contactId }],
+        orderBy: [],
+        limit: null,
+      },
+      { all: false, apiVersion: "62.0" },
+    )
     .map((row) => row.Id as string);
 }
 
 /** A Fonteva event record. */
-export function seedEvent(org: FakeOrg, event: { name: string; start: string; end?: string; category?: string; published?: boolean; zone?: string }): string {
+export function seedEvent(
+  org: FakeOrg,
+  event: { name: string; start: string; end?: string; category?: string; published?: boolean; zone?: string },
+): string {
   return org.insert("EventApi__Event__c", {
     Name: event.name,
     EventApi__Display_Name__c: event.name,

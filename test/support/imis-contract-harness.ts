@@ -7,14 +7,16 @@ import type { ContractFault, ContractMember, SourceContractHarness } from "./sou
 
 export type { ContractFault, ContractMember, SourceContractHarness };
 
-
 const PAGE_SIZE = 3;
 /** Further tries after a temporary failure: a `temporary` fault of up to 2 is absorbed within one call. */
 const RETRIES = 2;
 
 /** A Party the mapper must refuse (an impossible paid-through day) while its id and UpdatedOn still read. */
 function malformedParty(member: ContractMember): Record<string, unknown> {
-  const party = personParty({ partyId: member.memberKey, firstName: member.firstName, lastName: member.lastName, email: member.email }, member.updatedAt);
+  const party = personParty(
+    { partyId: member.memberKey, firstName: member.firstName, lastName: member.lastName, email: member.email },
+    member.updatedAt,
+  );
   return {
     ...party,
     AdditionalAttributes: { $values: [{ Name: "PaidThruDate", Value: { $type: "System.DateTime", $value: "2026-02-30T00:00:00" } }] },
@@ -33,7 +35,9 @@ function malformedParty(member: ContractMember): Record<string, unknown> {
  */
 export async function createImisContractHarness(): Promise<SourceContractHarness> {
   const fake = await FakeImis.start();
-  const source: AmsSource = new ImisSource(imisSourceConfig(fake, { pageSize: PAGE_SIZE, retries: RETRIES, retryBaseMs: 0 }), { logger: createLogger("silent") });
+  const source: AmsSource = new ImisSource(imisSourceConfig(fake, { pageSize: PAGE_SIZE, retries: RETRIES, retryBaseMs: 0 }), {
+    logger: createLogger("silent"),
+  });
   return {
     source,
     pageSize: PAGE_SIZE,
@@ -41,7 +45,10 @@ export async function createImisContractHarness(): Promise<SourceContractHarness
       for (const member of members) {
         const party = member.malformed
           ? malformedParty(member)
-          : personParty({ partyId: member.memberKey, firstName: member.firstName, lastName: member.lastName, email: member.email, memberType: "M" }, member.updatedAt);
+          : personParty(
+              { partyId: member.memberKey, firstName: member.firstName, lastName: member.lastName, email: member.email, memberType: "M" },
+              member.updatedAt,
+            );
         fake.setParty(member.memberKey, party, member.updatedAt);
       }
     },

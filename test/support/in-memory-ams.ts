@@ -94,7 +94,11 @@ export class InMemoryAms implements AmsDataset {
 }
 
 /** A valid MemberInfo with just a key and a name; `details` adds or overrides MemberDetails fields. */
-export function memberInfo(memberKey: string, details: Record<string, unknown> = {}, parts: Record<string, unknown> = {}): Record<string, unknown> {
+export function memberInfo(
+  memberKey: string,
+  details: Record<string, unknown> = {},
+  parts: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     MemberDetails: { LegacyContactKey: memberKey, FirstName: "Test", LastName: memberKey, IsActive: true, ...details },
     CommunityGroups: [],

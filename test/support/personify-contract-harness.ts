@@ -6,7 +6,6 @@ import type { ContractFault, ContractMember, SourceContractHarness } from "./sou
 
 export type { ContractFault, ContractMember, SourceContractHarness };
 
-
 const PAGE_SIZE = 3;
 const RETRIES = 2;
 

@@ -8,13 +8,16 @@ import type { FakeMember } from "./personify-fake-store";
  * demographics, social links) is left out.
  */
 export function fakeMemberFromRecord(record: MemberRecord, updatedAt: Date): FakeMember {
-  const address = record.address.line1 && record.address.city ? {
-    line1: record.address.line1,
-    city: record.address.city,
-    state: record.address.stateProvince ?? undefined,
-    postalCode: record.address.postalCode ?? undefined,
-    country: record.address.country ?? undefined,
-  } : null;
+  const address =
+    record.address.line1 && record.address.city
+      ? {
+          line1: record.address.line1,
+          city: record.address.city,
+          state: record.address.stateProvince ?? undefined,
+          postalCode: record.address.postalCode ?? undefined,
+          country: record.address.country ?? undefined,
+        }
+      : null;
   const staff = record.memberType === "Staff";
   const expires = record.membershipExpiresOn;
   return {
@@ -31,8 +34,16 @@ export function fakeMemberFromRecord(record: MemberRecord, updatedAt: Date): Fak
     labelName: record.isOrganization ? record.companyName : undefined,
     committees: record.communities
       .filter((community) => community.type === "Committee")
-      .map((community) => ({ committeeId: community.communityKey, role: community.role, begin: community.beginDate, end: community.endDate })),
-    orders: record.memberType && !staff && expires ? [{ productCode: record.memberType.toUpperCase(), memberType: record.memberType, begin: record.memberSince, end: expires }] : [],
+      .map((community) => ({
+        committeeId: community.communityKey,
+        role: community.role,
+        begin: community.beginDate,
+        end: community.endDate,
+      })),
+    orders:
+      record.memberType && !staff && expires
+        ? [{ productCode: record.memberType.toUpperCase(), memberType: record.memberType, begin: record.memberSince, end: expires }]
+        : [],
     updatedAt,
   };
 }

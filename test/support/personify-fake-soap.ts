@@ -25,7 +25,8 @@ function envelope(operation: string, fields: Record<string, string | boolean>, e
   const inner = Object.entries(fields)
     .map(([name, value]) => `<${name}>${escapeXml(String(value))}</${name}>`)
     .join("");
-  const errorList = errors.length === 0 ? "<Errors />" : `<Errors>${errors.map((error) => `<string>${escapeXml(error)}</string>`).join("")}</Errors>`;
+  const errorList =
+    errors.length === 0 ? "<Errors />" : `<Errors>${errors.map((error) => `<string>${escapeXml(error)}</string>`).join("")}</Errors>`;
   return (
     `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>` +
     `<${operation}Response xmlns="${SSO_NS}"><${operation}Result>${errorList}${inner}</${operation}Result></${operation}Response></soap:Body></soap:Envelope>`
@@ -54,19 +55,32 @@ export class FakePersonifySignOn {
     if (operation === undefined || request === undefined) return { status: 500, body: fault("Request format is invalid.") };
     const parameters = Object.fromEntries(Object.entries(request).map(([name, value]) => [name, String(value ?? "")]));
     this.calls.push({ operation, soapAction, parameters });
-    if (soapAction !== `"${SSO_NS}/${operation}"`) return { status: 500, body: fault(`Server did not recognize the value of HTTP Header SOAPAction: ${soapAction}.`) };
+    if (soapAction !== `"${SSO_NS}/${operation}"`)
+      return { status: 500, body: fault(`Server did not recognize the value of HTTP Header SOAPAction: ${soapAction}.`) };
     if (parameters.vendorUsername !== this.vendorUsername || parameters.vendorPassword !== this.vendorPassword) {
       return { status: 200, body: envelope(operation, {}, ["Invalid vendor credentials"]) };
     }
     if (operation === "CustomerAuthenticateAndGetId") {
       const login = this.logins.find((entry) => entry.userName.toLowerCase() === parameters.customerUserName?.toLowerCase());
       const ok = login !== undefined && login.password === parameters.customerPassword && !login.disabled;
-      return { status: 200, body: envelope(operation, { Result: ok, CustomerId: ok ? login.customerId : "" }, ok ? [] : ["Invalid user name or password."]) };
+      return {
+        status: 200,
+        body: envelope(operation, { Result: ok, CustomerId: ok ? login.customerId : "" }, ok ? [] : ["Invalid user name or password."]),
+      };
     }
     if (operation === "SSOCustomerGetByEmail") {
       const login = this.logins.find((entry) => entry.email.toLowerCase() === parameters.EmailAddress?.toLowerCase());
-      if (!login) return { status: 200, body: envelope(operation, { UserExists: false, UserName: "", Email: "", DisableAccountFlag: false }) };
-      return { status: 200, body: envelope(operation, { UserExists: true, UserName: login.userName, Email: login.email, DisableAccountFlag: login.disabled ?? false }) };
+      if (!login)
+        return { status: 200, body: envelope(operation, { UserExists: false, UserName: "", Email: "", DisableAccountFlag: false }) };
+      return {
+        status: 200,
+        body: envelope(operation, {
+          UserExists: true,
+          UserName: login.userName,
+          Email: login.email,
+          DisableAccountFlag: login.disabled ?? false,
+        }),
+      };
     }
     return { status: 500, body: fault(`Server did not recognize the operation ${operation}.`) };
   }

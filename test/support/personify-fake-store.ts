@@ -97,11 +97,26 @@ export class PersonifyFakeStore {
     });
     if (member.email) this.rows(SETS.emails).push({ ...owner, EmailAddress: member.email, PrimaryFlag: true, ModDate: at });
     for (const [index, phone] of (member.phones ?? []).entries()) {
-      this.rows(SETS.phones).push({ ...owner, PhoneNumber: phone.number, PhoneLocationCode: phone.type, PrimaryFlag: phone.primary ?? index === 0, ModDate: at });
+      this.rows(SETS.phones).push({
+        ...owner,
+        PhoneNumber: phone.number,
+        PhoneLocationCode: phone.type,
+        PrimaryFlag: phone.primary ?? index === 0,
+        ModDate: at,
+      });
     }
     if (member.address) {
       const { line1, city, state = null, postalCode = null, country = "USA" } = member.address;
-      this.rows(SETS.addresses).push({ ...owner, Address1: line1, City: city, State: state, PostalCode: postalCode, CountryCode: country, PrimaryFlag: true, ModDate: at });
+      this.rows(SETS.addresses).push({
+        ...owner,
+        Address1: line1,
+        City: city,
+        State: state,
+        PostalCode: postalCode,
+        CountryCode: country,
+        PrimaryFlag: true,
+        ModDate: at,
+      });
     }
     for (const seat of member.committees ?? []) {
       this.rows(SETS.committees).push({
@@ -147,14 +162,27 @@ export class PersonifyFakeStore {
   /** A committee is a customer record of its own (RecordType T); members point at it. */
   putCommittee(id: string, name: string, updatedAt: Date | string = "2026-01-01T00:00:00Z"): this {
     this.filter(SETS.customers, (row) => row.MasterCustomerId !== id);
-    this.rows(SETS.customers).push({ MasterCustomerId: id, SubCustomerId: 0, LabelName: name, RecordType: "T", CustomerStatusCode: "ACTIVE", ModDate: new Date(updatedAt) });
+    this.rows(SETS.customers).push({
+      MasterCustomerId: id,
+      SubCustomerId: 0,
+      LabelName: name,
+      RecordType: "T",
+      CustomerStatusCode: "ACTIVE",
+      ModDate: new Date(updatedAt),
+    });
     return this;
   }
 
   /** A meeting product; `row` may override or add any property. */
   putEvent(id: number, row: Row): this {
     this.filter(SETS.events, (existing) => existing.ProductId !== id);
-    this.rows(SETS.events).push({ ProductId: id, ProductStatusCode: "A", OrganizationId: this.org.id, OrganizationUnitId: this.org.unit, ...row });
+    this.rows(SETS.events).push({
+      ProductId: id,
+      ProductStatusCode: "A",
+      OrganizationId: this.org.id,
+      OrganizationUnitId: this.org.unit,
+      ...row,
+    });
     return this;
   }
 

@@ -56,7 +56,8 @@ function tokenize(text: string): Token[] {
 }
 
 function parseDateTime(text: string): Date {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?$/.test(text)) throw new FilterSyntaxError(`Unrecognized 'Edm.DateTime' literal 'datetime'${text}''.`);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?$/.test(text))
+    throw new FilterSyntaxError(`Unrecognized 'Edm.DateTime' literal 'datetime'${text}''.`);
   return new Date(`${text}Z`);
 }
 

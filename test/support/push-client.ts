@@ -28,11 +28,19 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
 }
 
 /** `POST /push/v1/members` with a push key and tenant. */
-export function push(baseUrl: string, items: unknown[], options: { key?: string; tenant?: string; headers?: Record<string, string> } = {}): Promise<PushResponse> {
-  return postJson(`${baseUrl}/push/v1/members`, { TenantCode: options.tenant ?? TENANT, Items: items }, {
-    "x-api-key": options.key ?? PUSH_KEY,
-    ...options.headers,
-  });
+export function push(
+  baseUrl: string,
+  items: unknown[],
+  options: { key?: string; tenant?: string; headers?: Record<string, string> } = {},
+): Promise<PushResponse> {
+  return postJson(
+    `${baseUrl}/push/v1/members`,
+    { TenantCode: options.tenant ?? TENANT, Items: items },
+    {
+      "x-api-key": options.key ?? PUSH_KEY,
+      ...options.headers,
+    },
+  );
 }
 
 /** Standard Webhooks headers for `body`, signed with `secret` at `at`. */

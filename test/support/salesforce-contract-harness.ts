@@ -29,7 +29,12 @@ const PAGE_SIZE = 3;
  */
 export async function createSalesforceContractHarness(): Promise<SourceContractHarness> {
   const clock = new ManualClock("2026-11-23T12:00:00.000Z");
-  const fake = await FakeSalesforce.start({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, clock: () => clock.now(), pageSize: PAGE_SIZE });
+  const fake = await FakeSalesforce.start({
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    clock: () => clock.now(),
+    pageSize: PAGE_SIZE,
+  });
   const real = new SalesforceSource(salesforceConfig(fake, { retries: 2 }), {
     logger: createLogger("silent"),
     clock,
@@ -89,7 +94,8 @@ function keyed(source: SalesforceSource, keys: KeyMap): AmsSource {
     name: source.name,
     maxBatchSize: source.maxBatchSize,
     async *changedMembers(since: Date | null): AsyncIterable<MemberChange[]> {
-      for await (const page of source.changedMembers(since)) yield page.map((change) => ({ ...change, memberKey: keys.toKey(change.memberKey) }));
+      for await (const page of source.changedMembers(since))
+        yield page.map((change) => ({ ...change, memberKey: keys.toKey(change.memberKey) }));
     },
     async fetchMembers(asked: readonly string[]): Promise<FetchedMembers> {
       const fetched = await source.fetchMembers(asked.map((key) => keys.toId(key)));

@@ -131,8 +131,15 @@ async function listAll(source: AmsSource, since: Date | null): Promise<MemberCha
   return pages;
 }
 
-function assertListed(pages: MemberChange[][], expected: ContractMember[], h: Pick<Harness, "listsPerPart" | "lastUpdatedIsWindowEnd"> = {}): void {
-  assert.ok(pages.every((page) => page.length > 0), "no empty pages");
+function assertListed(
+  pages: MemberChange[][],
+  expected: ContractMember[],
+  h: Pick<Harness, "listsPerPart" | "lastUpdatedIsWindowEnd"> = {},
+): void {
+  assert.ok(
+    pages.every((page) => page.length > 0),
+    "no empty pages",
+  );
   const listed = pages.flat();
   const keys = listed.map((change) => change.memberKey);
   if (!h.listsPerPart) assert.equal(new Set(keys).size, keys.length, `no member listed twice: ${keys.join(",")}`);
@@ -140,7 +147,8 @@ function assertListed(pages: MemberChange[][], expected: ContractMember[], h: Pi
   const changedAt = new Map(expected.map((member) => [member.memberKey, member.updatedAt.getTime()]));
   for (const change of listed) {
     const at = Date.parse(change.lastUpdated);
-    if (h.lastUpdatedIsWindowEnd) assert.ok(at >= changedAt.get(change.memberKey)!, `lastUpdated of ${change.memberKey} is not before its change`);
+    if (h.lastUpdatedIsWindowEnd)
+      assert.ok(at >= changedAt.get(change.memberKey)!, `lastUpdated of ${change.memberKey} is not before its change`);
     else assert.equal(at, changedAt.get(change.memberKey), `lastUpdated of ${change.memberKey} is the AMS's change time`);
   }
 }
@@ -202,12 +210,18 @@ async function isolatesMalformed(h: Harness): Promise<void> {
   await h.seed(seeded);
   const fetched = await h.source.fetchMembers(seeded.map((member) => member.memberKey));
   assert.deepEqual(fetched.missing, []);
-  assert.deepEqual(fetched.invalid.map((entry) => entry.memberKey), [seeded[2]!.memberKey]);
+  assert.deepEqual(
+    fetched.invalid.map((entry) => entry.memberKey),
+    [seeded[2]!.memberKey],
+  );
   const { error } = fetched.invalid[0]!;
   assert.ok(error instanceof SourceError, `expected a SourceError, got ${String(error)}`);
   assert.equal(error.code, SourceErrorCode.CONTRACT_VIOLATION, error.message);
   assert.equal(isRetryable(error), false);
-  assertRecords(fetched, seeded.filter((member) => !member.malformed));
+  assertRecords(
+    fetched,
+    seeded.filter((member) => !member.malformed),
+  );
   // Still listed as changed, so a poll queues it and its failure shows instead of vanishing.
   assertListed(await listAll(h.source, null), seeded, h);
 }

@@ -1,7 +1,19 @@
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 import { flag, instant, text } from "./column-types";
 
-export const SYNC_RUN_KINDS = ["PERIODIC", "EVENTS", "MANUAL", "COMMUNITY", "FULL", "RETRY", "LOGIN", "SWEEP", "PUSH", "WEBHOOK", "IMPORT"] as const;
+export const SYNC_RUN_KINDS = [
+  "PERIODIC",
+  "EVENTS",
+  "MANUAL",
+  "COMMUNITY",
+  "FULL",
+  "RETRY",
+  "LOGIN",
+  "SWEEP",
+  "PUSH",
+  "WEBHOOK",
+  "IMPORT",
+] as const;
 export type SyncRunKindValue = (typeof SYNC_RUN_KINDS)[number];
 
 export const SYNC_RUN_STATUSES = ["RUNNING", "SUCCEEDED", "PARTIAL", "FAILED"] as const;

@@ -166,14 +166,7 @@ export class InitialSchema1795392000000 implements MigrationInterface {
     await queryRunner.createTable(
       new Table({
         name: "security_group_memberships",
-        columns: [
-          key("member_key", true),
-          position(),
-          key("group_key"),
-          varchar("role", 100),
-          day("begin_date"),
-          day("end_date"),
-        ],
+        columns: [key("member_key", true), position(), key("group_key"), varchar("role", 100), day("begin_date"), day("end_date")],
         indices: [
           new TableIndex({
             name: "idx_security_group_memberships_group",

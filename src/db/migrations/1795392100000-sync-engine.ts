@@ -97,10 +97,7 @@ export class SyncEngine1795392100000 implements MigrationInterface {
     );
     await queryRunner.addColumn("members", new TableColumn(day("next_transition_on")));
     await queryRunner.addColumn("members", new TableColumn(requiredText("list_hashes", 120, "")));
-    await queryRunner.createIndex(
-      "members",
-      new TableIndex({ name: "idx_members_next_transition", columnNames: ["next_transition_on"] }),
-    );
+    await queryRunner.createIndex("members", new TableIndex({ name: "idx_members_next_transition", columnNames: ["next_transition_on"] }));
 
     // Plain SQL: a migration must not depend on entity metadata, which may change later.
     const now = new Date();

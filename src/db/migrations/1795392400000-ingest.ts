@@ -31,7 +31,10 @@ export class Ingest1795392400000 implements MigrationInterface {
         ],
       }),
     );
-    await queryRunner.createIndex("push_idempotency", new TableIndex({ name: "idx_push_idempotency_expires", columnNames: ["expires_at"] }));
+    await queryRunner.createIndex(
+      "push_idempotency",
+      new TableIndex({ name: "idx_push_idempotency_expires", columnNames: ["expires_at"] }),
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

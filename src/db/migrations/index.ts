@@ -5,4 +5,10 @@ import { Leases1795392300000 } from "./1795392300000-leases";
 import { Ingest1795392400000 } from "./1795392400000-ingest";
 
 /** Every migration, oldest first. Listed, not globbed, so the compiled build finds them all. */
-export const MIGRATIONS = [InitialSchema1795392000000, SyncEngine1795392100000, SignOn1795392200000, Leases1795392300000, Ingest1795392400000];
+export const MIGRATIONS = [
+  InitialSchema1795392000000,
+  SyncEngine1795392100000,
+  SignOn1795392200000,
+  Leases1795392300000,
+  Ingest1795392400000,
+];

@@ -28,5 +28,12 @@ export async function pageCommunities(
   COMMUNITY_SORT.forEach((column) => query.addOrderBy(column, "ASC"));
   const rows = await query.limit(page.first + 1).getMany();
   const cursorOf = (row: CommunityEntity) => encodeCursor(COMMUNITY_LIST, [row.name, row.communityKey]);
-  return toPage(rows, page.first, page.after, cursorOf, (row) => row, () => base().getCount());
+  return toPage(
+    rows,
+    page.first,
+    page.after,
+    cursorOf,
+    (row) => row,
+    () => base().getCount(),
+  );
 }

@@ -48,11 +48,7 @@ export class CommunityResolver {
       "Memberships ordered by member name. Members list the rosters of communities they currently belong to and of the " +
       "types the gateway opens to all members; otherwise only their own term. Staff and admins list every roster.",
   })
-  async members(
-    @Root() community: Community,
-    @Args() args: RosterArgs,
-    @Ctx() ctx: GraphContext,
-  ): Promise<PageOf<CommunityMembership>> {
+  async members(@Root() community: Community, @Args() args: RosterArgs, @Ctx() ctx: GraphContext): Promise<PageOf<CommunityMembership>> {
     const page = await ctx.loaders.communityRoster.page.load({
       groupKey: community.key,
       first: args.first,

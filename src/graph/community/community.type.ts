@@ -27,7 +27,4 @@ export class CommunityMembership {
 }
 
 export const { Connection: CommunityConnection } = connectionTypes(Community, "Community");
-export const { Connection: CommunityMembershipConnection } = connectionTypes(
-  CommunityMembership,
-  "CommunityMembership",
-);
+export const { Connection: CommunityMembershipConnection } = connectionTypes(CommunityMembership, "CommunityMembership");

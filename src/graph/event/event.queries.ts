@@ -19,10 +19,7 @@ export async function pageEvents(
     throw GraphError.badInput("from must be earlier than to");
   }
   const base = () => {
-    const query = dataSource
-      .getRepository(EventEntity)
-      .createQueryBuilder("e")
-      .where("e.isDeleted = :deleted", { deleted: false });
+    const query = dataSource.getRepository(EventEntity).createQueryBuilder("e").where("e.isDeleted = :deleted", { deleted: false });
     // An event counts from its start to its end (or its start, if it gives no end).
     if (args.from) query.andWhere("COALESCE(e.endsAt, e.startsAt) >= :from", { from: args.from });
     if (args.to) query.andWhere("e.startsAt < :to", { to: args.to });
@@ -39,5 +36,12 @@ export async function pageEvents(
   SORT.forEach((column) => query.addOrderBy(column, "ASC"));
   const rows = await query.limit(args.first + 1).getMany();
   const cursorOf = (row: EventEntity) => encodeCursor(EVENT_LIST, [row.startsAt.toISOString(), row.eventKey]);
-  return toPage(rows, args.first, args.after, cursorOf, (row) => row, () => base().getCount());
+  return toPage(
+    rows,
+    args.first,
+    args.after,
+    cursorOf,
+    (row) => row,
+    () => base().getCount(),
+  );
 }

@@ -26,7 +26,10 @@ async function requireRoles(ctx: GraphContext, info: GraphQLResolveInfo, roles: 
 }
 
 /** A reference resolver that asks for `roles`, then reads like the root field does. */
-function reference<T>(roles: Role[] | null, read: (ctx: GraphContext, key: string) => Promise<T | null>): { __resolveReference: ReferenceResolver } {
+function reference<T>(
+  roles: Role[] | null,
+  read: (ctx: GraphContext, key: string) => Promise<T | null>,
+): { __resolveReference: ReferenceResolver } {
   return {
     __resolveReference: async (ref, ctx, info) => {
       if (roles) await requireRoles(ctx, info, roles);

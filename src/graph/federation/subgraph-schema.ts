@@ -36,7 +36,10 @@ function guardServiceField(schema: GraphQLSchema): void {
   const resolve: GraphQLFieldResolver<unknown, GraphContext> = field.resolve;
   field.resolve = (source, args, ctx: GraphContext, info) => {
     if (!maySeeSubgraphSchema(ctx)) {
-      throw new GraphError(GraphErrorCode.FORBIDDEN, `The subgraph schema is for the federation gateway: send its key in ${GATEWAY_KEY_HEADER}`);
+      throw new GraphError(
+        GraphErrorCode.FORBIDDEN,
+        `The subgraph schema is for the federation gateway: send its key in ${GATEWAY_KEY_HEADER}`,
+      );
     }
     return resolve(source, args, ctx, info);
   };

@@ -58,8 +58,7 @@ export function toMember(entity: MemberEntity): Member {
   });
 }
 
-export const toPhone = (entity: MemberPhoneEntity): Phone =>
-  Object.assign(new Phone(), { number: entity.number, type: entity.type });
+export const toPhone = (entity: MemberPhoneEntity): Phone => Object.assign(new Phone(), { number: entity.number, type: entity.type });
 
 export const toSocialLink = (entity: MemberSocialLinkEntity): SocialLink =>
   Object.assign(new SocialLink(), { network: entity.network, url: entity.url });

@@ -13,8 +13,7 @@ import type { MemberFilter } from "./member-filter.input";
 export const MEMBER_LIST = "members";
 const SORT = ["m.lastName", "m.firstName", "m.memberKey"];
 
-export const memberCursor = (row: MemberEntity): string =>
-  encodeCursor(MEMBER_LIST, [row.lastName, row.firstName, row.memberKey]);
+export const memberCursor = (row: MemberEntity): string => encodeCursor(MEMBER_LIST, [row.lastName, row.firstName, row.memberKey]);
 
 /**
  * Applies a member filter; shared by the page and its count so they always agree. Every condition
@@ -28,7 +27,10 @@ export function applyMemberFilter(
 ): SelectQueryBuilder<MemberEntity> {
   if (!filter) return query;
   const untyped = query as unknown as SelectQueryBuilder<ObjectLiteral>;
-  const words = (filter.search ?? "").split(/\s+/).filter((word) => word !== "").slice(0, 8);
+  const words = (filter.search ?? "")
+    .split(/\s+/)
+    .filter((word) => word !== "")
+    .slice(0, 8);
   const columns = words.length > 0 ? visibility.searchableColumns(untyped) : [];
   words.forEach((word, index) => {
     const any = columns.map((column) => `${column} LIKE :word${index} ESCAPE '!'`).join(" OR ");
@@ -90,5 +92,12 @@ export async function pageMembers(
   query.select(reader.shape(MemberEntity).select("m"));
   const raw = await query.limit(page.first + 1).getRawMany<Record<string, unknown>>();
   const rows = raw.map((row) => reader.hydrate(MemberEntity, "m", row));
-  return toPage(rows, page.first, page.after, memberCursor, (row) => row, () => base().getCount());
+  return toPage(
+    rows,
+    page.first,
+    page.after,
+    memberCursor,
+    (row) => row,
+    () => base().getCount(),
+  );
 }

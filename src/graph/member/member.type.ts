@@ -6,7 +6,6 @@ import { PHONE_TYPES, SOCIAL_NETWORKS } from "../../sources/member-record";
 import { connectionTypes } from "../pagination/connection.types";
 import { DateScalar, DateTimeScalar } from "../scalars";
 
-
 export const MemberStatus = enumOf(MEMBER_STATUSES);
 registerEnumType(MemberStatus, {
   name: "MemberStatus",

@@ -55,8 +55,7 @@ export function createRosterLoaders<Row extends MembershipRow>(
   const metadata = dataSource.getMetadata(entity);
   const groupDbColumn = metadata.findColumnWithPropertyName(groupColumn)!.databaseName;
   // Raw expressions name columns escaped, so the query builder never mistakes them for properties.
-  const column = (alias: string, name: string) =>
-    `${dataSource.driver.escape(alias)}.${dataSource.driver.escape(name)}`;
+  const column = (alias: string, name: string) => `${dataSource.driver.escape(alias)}.${dataSource.driver.escape(name)}`;
 
   const filtered = (groupKeys: string[], role: string | null, activeOn: string | null) => {
     const query = dataSource
@@ -80,10 +79,7 @@ export function createRosterLoaders<Row extends MembershipRow>(
     for (const { databaseName } of metadata.columns) query.addSelect(column("r", databaseName), databaseName);
     query.addSelect(column("m", "last_name"), "sort_last_name").addSelect(column("m", "first_name"), "sort_first_name");
     const order = [column("m", "last_name"), column("m", "first_name"), column("r", "member_key"), column("r", "position")];
-    query.addSelect(
-      `ROW_NUMBER() OVER (PARTITION BY ${column("r", groupDbColumn)} ORDER BY ${order.join(", ")})`,
-      "roster_rank",
-    );
+    query.addSelect(`ROW_NUMBER() OVER (PARTITION BY ${column("r", groupDbColumn)} ORDER BY ${order.join(", ")})`, "roster_rank");
     if (sample.after) whereAfter(query, SORT, decodeCursor(list, sample.after, SORT.length));
     const [innerSql, parameters] = query.getQueryAndParameters();
     // `first` is a validated integer (1..500), so it is safe to inline.
@@ -94,16 +90,9 @@ export function createRosterLoaders<Row extends MembershipRow>(
     );
     const byGroup = new Map<string, Array<{ row: Row; cursor: string }>>();
     for (const record of raw) {
-      const row = Object.fromEntries(
-        metadata.columns.map((column) => [column.propertyName, record[column.databaseName]]),
-      ) as Row;
+      const row = Object.fromEntries(metadata.columns.map((column) => [column.propertyName, record[column.databaseName]])) as Row;
       row.position = Number(row.position);
-      const cursor = encodeCursor(list, [
-        String(record.sort_last_name),
-        String(record.sort_first_name),
-        row.memberKey,
-        row.position,
-      ]);
+      const cursor = encodeCursor(list, [String(record.sort_last_name), String(record.sort_first_name), row.memberKey, row.position]);
       const group = String(record[groupDbColumn]);
       if (!byGroup.has(group)) byGroup.set(group, []);
       byGroup.get(group)!.push({ row, cursor });

@@ -34,7 +34,4 @@ export class SecurityGroupMembership {
   @Field(() => DateScalar, { nullable: true }) endDate!: string | null;
 }
 
-export const { Connection: SecurityGroupMembershipConnection } = connectionTypes(
-  SecurityGroupMembership,
-  "SecurityGroupMembership",
-);
+export const { Connection: SecurityGroupMembershipConnection } = connectionTypes(SecurityGroupMembership, "SecurityGroupMembership");

@@ -98,5 +98,3 @@ export class MeResolver {
     return ctx.services.sso.buildLoginUrl(SsoMethod.PERSONIFY, returnUrl);
   }
 }
-
-

@@ -34,7 +34,10 @@ export class ExchangeSsoTokenInput {
   nonce?: string | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: "A signed-in session: send accessToken as `Authorization: Bearer …` or in graphql-ws connectionParams." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "A signed-in session: send accessToken as `Authorization: Bearer …` or in graphql-ws connectionParams.",
+})
 export class Session {
   @Field() accessToken!: string;
   @Field(() => DateTimeScalar) expiresAt!: Date;

@@ -27,7 +27,14 @@ async function pageNewestFirst<E extends ObjectLiteral>(
   sort.forEach((column) => query.addOrderBy(column, "DESC"));
   const rows = await query.limit(page.first + 1).getMany();
   const cursorOf = (row: E) => encodeCursor(list, [(row[timeColumn] as Date).toISOString(), String(row[keyColumn])]);
-  return toPage(rows, page.first, page.after, cursorOf, (row) => row, () => dataSource.getRepository(entity).count());
+  return toPage(
+    rows,
+    page.first,
+    page.after,
+    cursorOf,
+    (row) => row,
+    () => dataSource.getRepository(entity).count(),
+  );
 }
 
 export const pageSyncRuns = (dataSource: DataSource, page: PageArgs) =>

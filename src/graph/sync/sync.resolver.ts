@@ -133,8 +133,7 @@ export class SyncResolver {
   @Authorized(Role.ADMIN)
   @Subscription(() => SyncRun, {
     topics: SYNC_TOPICS.run,
-    filter: ({ payload, args }: { payload: SyncRunSnapshot; args: { runId?: string | null } }) =>
-      !args.runId || payload.id === args.runId,
+    filter: ({ payload, args }: { payload: SyncRunSnapshot; args: { runId?: string | null } }) => !args.runId || payload.id === args.runId,
     description: "A run at every change of its status or counts; without runId, every run.",
   })
   syncProgress(@Root() run: SyncRunSnapshot, @Arg("runId", () => ID, { nullable: true }) _runId: string | null): SyncRun {
@@ -179,7 +178,10 @@ export class RefreshMemberPayloadResolver {
   async member(@Root() payload: RefreshMemberPayload, @Ctx() ctx: GraphContext): Promise<Member | null> {
     // The run is still answered; the member field says the refresh could not happen.
     if (payload.blocked) {
-      throw new SyncError(SyncErrorCode.SOURCE_UNAVAILABLE, `The AMS is unavailable (${payload.blocked.message}); the refresh stays queued and is retried`);
+      throw new SyncError(
+        SyncErrorCode.SOURCE_UNAVAILABLE,
+        `The AMS is unavailable (${payload.blocked.message}); the refresh stays queued and is retried`,
+      );
     }
     const entity = await ctx.loaders.member.load(payload.memberKey);
     return entity ? toMember(entity) : null;

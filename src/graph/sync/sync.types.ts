@@ -4,7 +4,6 @@ import { SYNC_RUN_KINDS, SYNC_RUN_STATUSES } from "../../db/entities/sync-run.en
 import { connectionTypes } from "../pagination/connection.types";
 import { DateTimeScalar } from "../scalars";
 
-
 export const SyncRunKind = enumOf(SYNC_RUN_KINDS);
 registerEnumType(SyncRunKind, {
   name: "SyncRunKind",

@@ -44,7 +44,16 @@ export class IdempotencyStore {
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const now = this.clock.now();
       try {
-        await this.on((r) => r.insert({ scopeKey, requestHash, status: null, answer: null, createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS) }));
+        await this.on((r) =>
+          r.insert({
+            scopeKey,
+            requestHash,
+            status: null,
+            answer: null,
+            createdAt: now,
+            expiresAt: new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS),
+          }),
+        );
         return { kind: "new" };
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;

@@ -34,7 +34,11 @@ interface PushLocals {
  */
 export function createPushRouter(deps: PushRouterDeps): Router {
   const { config } = deps;
-  const limiter = new RateLimiterMemory({ keyPrefix: "push", points: config.rateLimit.points, duration: Math.max(1, Math.round(config.rateLimit.windowMs / 1000)) });
+  const limiter = new RateLimiterMemory({
+    keyPrefix: "push",
+    points: config.rateLimit.points,
+    duration: Math.max(1, Math.round(config.rateLimit.windowMs / 1000)),
+  });
   const router = Router();
   router.post(
     "/members",
@@ -107,7 +111,8 @@ async function acceptMembers(deps: PushRouterDeps, req: Request, res: Response):
   const scope = deps.idempotency.scope((res.locals as PushLocals).pushKey, idempotencyKey);
   const claim = await deps.idempotency.claim(scope, raw);
   if (claim.kind === "replay") return sendAnswer(res.setHeader("idempotent-replayed", "true"), claim.status, claim.answer);
-  if (claim.kind === "in-progress") return sendRefusal(res, 409, "A push with this Idempotency-Key is still being processed; retry shortly");
+  if (claim.kind === "in-progress")
+    return sendRefusal(res, 409, "A push with this Idempotency-Key is still being processed; retry shortly");
   if (claim.kind === "mismatch") return sendRefusal(res, 422, "This Idempotency-Key was used with a different body");
   try {
     const { status, answer } = await writeItems(deps, items);
@@ -139,7 +144,8 @@ async function writeItems(deps: PushRouterDeps, items: unknown[]): Promise<{ sta
   if (records.length > 0) {
     const { results } = await deps.sync.acceptPushedMembers(records, { detail: `${indexOf.size} pushed members` });
     for (const result of results) {
-      if ("error" in result) errors.push({ index: indexOf.get(result.memberKey) ?? -1, memberKey: result.memberKey, message: messageOf(result.error) });
+      if ("error" in result)
+        errors.push({ index: indexOf.get(result.memberKey) ?? -1, memberKey: result.memberKey, message: messageOf(result.error) });
       else count += 1;
     }
   }

@@ -60,11 +60,16 @@ async function receive(deps: WebhookRouterDeps, verifiers: Webhook[], req: Reque
   const fresh = await deps.deliveries.claim(id, new Date(deps.clock.now().getTime() + 2 * TOLERANCE_MS));
   if (!fresh) return sendAnswer(res, 200, JSON.stringify({ success: true, count: 0, errorMessage: null, duplicate: true }));
   try {
-    const run = change.type === "members.changed"
-      ? await deps.sync.queueChanged(change.keys, "PUSH", `webhook ${id}`)
-      : await deps.sync.runEventRefresh();
+    const run =
+      change.type === "members.changed"
+        ? await deps.sync.queueChanged(change.keys, "PUSH", `webhook ${id}`)
+        : await deps.sync.runEventRefresh();
     res.setHeader("x-sync-run-id", run.id);
-    sendAnswer(res, 202, JSON.stringify({ success: true, count: change.type === "members.changed" ? new Set(change.keys).size : 0, errorMessage: null }));
+    sendAnswer(
+      res,
+      202,
+      JSON.stringify({ success: true, count: change.type === "members.changed" ? new Set(change.keys).size : 0, errorMessage: null }),
+    );
   } catch (error) {
     // Not handled: the sender's retry (same id) must be taken, not ignored as a duplicate.
     await deps.deliveries.release(id).catch(() => undefined);

@@ -50,7 +50,9 @@ function decodeCursor(text: string): Cursor | undefined {
 }
 
 /** Reads `since` and `cursor`; a cursor carries the `since` the listing began with. */
-function listingPosition(query: URLSearchParams): { since: Date | null; sinceText: string | null; afterKey: string | null; page: number } | Reply {
+function listingPosition(
+  query: URLSearchParams,
+): { since: Date | null; sinceText: string | null; afterKey: string | null; page: number } | Reply {
   const cursorText = query.get("cursor");
   const cursor = cursorText ? decodeCursor(cursorText) : undefined;
   if (cursorText && cursor === undefined) return badRequest("cursor is not one this server issued");
@@ -95,7 +97,14 @@ export async function changedEventsRoute(ctx: RouteContext): Promise<Reply> {
 }
 
 export async function membersRoute(ctx: RouteContext): Promise<Reply> {
-  const keys = [...new Set((ctx.query.get("keys") ?? "").split(",").map((key) => key.trim()).filter(Boolean))];
+  const keys = [
+    ...new Set(
+      (ctx.query.get("keys") ?? "")
+        .split(",")
+        .map((key) => key.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (keys.length === 0) return badRequest("keys is required: a comma-separated list of member keys");
   if (keys.length > MAX_KEYS_PER_CALL) return badRequest(`at most ${MAX_KEYS_PER_CALL} keys per call, got ${keys.length}`);
   await ctx.beforeMembers?.(keys);
@@ -120,7 +129,9 @@ export async function authenticateRoute(ctx: RouteContext): Promise<Reply> {
   if (username === undefined || password === undefined) return badRequest("username and password are required");
   if (!ctx.dataset.authenticate) return { status: 404, body: { error: "not_supported" } };
   const memberKey = ctx.dataset.authenticate(username, password);
-  return memberKey === undefined ? { status: 401, body: { error: "invalid_credentials" } } : { status: 200, body: { MemberKey: memberKey } };
+  return memberKey === undefined
+    ? { status: 401, body: { error: "invalid_credentials" } }
+    : { status: 200, body: { MemberKey: memberKey } };
 }
 
 export async function resolveSsoRoute(ctx: RouteContext): Promise<Reply> {
@@ -133,12 +144,23 @@ export async function resolveSsoRoute(ctx: RouteContext): Promise<Reply> {
 
 export async function activitiesRoute(ctx: RouteContext): Promise<Reply> {
   const body = (typeof ctx.body === "object" && ctx.body !== null ? ctx.body : {}) as Record<string, unknown>;
-  const [memberKey, activityKey, title, completedAtText, idempotencyKey] = ["MemberKey", "ActivityKey", "Title", "CompletedAt", "IdempotencyKey"].map(
-    (name) => stringField(body, name),
-  );
+  const [memberKey, activityKey, title, completedAtText, idempotencyKey] = [
+    "MemberKey",
+    "ActivityKey",
+    "Title",
+    "CompletedAt",
+    "IdempotencyKey",
+  ].map((name) => stringField(body, name));
   const completedAt = completedAtText === undefined ? null : parseAmsInstant(completedAtText);
   const credits = body.Credits ?? null;
-  if (!memberKey || !activityKey || !title || !idempotencyKey || completedAt === null || (credits !== null && typeof credits !== "number")) {
+  if (
+    !memberKey ||
+    !activityKey ||
+    !title ||
+    !idempotencyKey ||
+    completedAt === null ||
+    (credits !== null && typeof credits !== "number")
+  ) {
     return badRequest("MemberKey, ActivityKey, Title, CompletedAt (ISO-8601) and IdempotencyKey are required; Credits is a number or null");
   }
   if (!ctx.seenActivities.has(idempotencyKey)) {

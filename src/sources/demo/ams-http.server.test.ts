@@ -38,7 +38,13 @@ async function call<T = unknown>(fake: FakeAms, path: string, options: CallOptio
 
 function fiveMembers(): InMemoryAms {
   const ams = new InMemoryAms();
-  for (const [n, at] of [[1, "2026-01-01"], [2, "2026-02-01"], [3, "2026-03-01"], [4, "2026-04-01"], [5, "2026-05-01"]] as const) {
+  for (const [n, at] of [
+    [1, "2026-01-01"],
+    [2, "2026-02-01"],
+    [3, "2026-03-01"],
+    [4, "2026-04-01"],
+    [5, "2026-05-01"],
+  ] as const) {
     ams.setMember(`K${n}`, memberInfo(`K${n}`), `${at}T00:00:00Z`);
   }
   return ams;
@@ -53,7 +59,15 @@ describe("AmsHttpServer: auth and routes", () => {
   after(() => fake.close());
 
   it("answers 401 without the bearer key, or with a wrong one, on every route", async () => {
-    for (const path of ["/changed-members", "/members?keys=K1", "/changed-events", "/authenticate", "/sso/resolve", "/activities", "/nowhere"]) {
+    for (const path of [
+      "/changed-members",
+      "/members?keys=K1",
+      "/changed-events",
+      "/authenticate",
+      "/sso/resolve",
+      "/activities",
+      "/nowhere",
+    ]) {
       assert.equal((await call(fake, path, { apiKey: null })).status, 401, path);
       assert.equal((await call(fake, path, { apiKey: `${fake.apiKey}x` })).status, 401, path);
     }
@@ -65,7 +79,10 @@ describe("AmsHttpServer: auth and routes", () => {
   it("serves members and lists unknown keys as missing; refuses bad requests", async () => {
     const { status, body } = await call<ItemsBody>(fake, "/members?keys=K2,NOPE,K1,K2");
     assert.equal(status, 200);
-    assert.deepEqual(body.items.map((i) => i.MemberDetails.LegacyContactKey), ["K2", "K1"]);
+    assert.deepEqual(
+      body.items.map((i) => i.MemberDetails.LegacyContactKey),
+      ["K2", "K1"],
+    );
     assert.deepEqual(body.missing, ["NOPE"]);
     const tooMany = Array.from({ length: 101 }, (_, i) => `X${i}`).join(",");
     assert.equal((await call(fake, `/members?keys=${tooMany}`)).status, 400);
@@ -79,15 +96,32 @@ describe("AmsHttpServer: auth and routes", () => {
       status: 200,
       body: { MemberKey: "K1" },
     });
-    assert.equal((await call(fake, "/authenticate", { method: "POST", body: { username: "ann@example.org", password: "no" } })).status, 401);
+    assert.equal(
+      (await call(fake, "/authenticate", { method: "POST", body: { username: "ann@example.org", password: "no" } })).status,
+      401,
+    );
     assert.deepEqual((await call(fake, "/sso/resolve", { method: "POST", body: { token: "tok" } })).body, { MemberKey: "K2" });
     assert.equal((await call(fake, "/sso/resolve", { method: "POST", body: { token: "bad" } })).status, 401);
-    const activity = { MemberKey: "K1", ActivityKey: "A", Title: "T", CompletedAt: "2026-01-01T00:00:00Z", Credits: 2, IdempotencyKey: "idem-1" };
+    const activity = {
+      MemberKey: "K1",
+      ActivityKey: "A",
+      Title: "T",
+      CompletedAt: "2026-01-01T00:00:00Z",
+      Credits: 2,
+      IdempotencyKey: "idem-1",
+    };
     assert.equal((await call(fake, "/activities", { method: "POST", body: activity })).status, 201);
     assert.equal((await call(fake, "/activities", { method: "POST", body: activity })).status, 201);
     assert.equal((await call(fake, "/activities", { method: "POST", body: { ...activity, CompletedAt: "soon" } })).status, 400);
     assert.deepEqual(ams.activities, [
-      { memberKey: "K1", activityKey: "A", title: "T", completedAt: new Date("2026-01-01T00:00:00Z"), credits: 2, idempotencyKey: "idem-1" },
+      {
+        memberKey: "K1",
+        activityKey: "A",
+        title: "T",
+        completedAt: new Date("2026-01-01T00:00:00Z"),
+        credits: 2,
+        idempotencyKey: "idem-1",
+      },
     ]);
   });
 });
@@ -116,7 +150,8 @@ describe("AmsHttpServer: paging", () => {
 
   it("pages events too", async () => {
     const ams = new InMemoryAms();
-    for (let n = 1; n <= 3; n += 1) ams.setEvent(`E${n}`, { EventKey: `E${n}`, Title: "t", StartsAt: "2026-01-01" }, "2026-01-01T00:00:00Z");
+    for (let n = 1; n <= 3; n += 1)
+      ams.setEvent(`E${n}`, { EventKey: `E${n}`, Title: "t", StartsAt: "2026-01-01" }, "2026-01-01T00:00:00Z");
     const fake = await startFakeAms(ams, { pageSize: 2 });
     try {
       const first = await call<ItemsBody>(fake, "/changed-events");
@@ -170,7 +205,8 @@ describe("AmsHttpServer: faults", () => {
       body.items.slice(0, keys.length).forEach((item: unknown, n: number) => {
         assert.throws(
           () => fromMemberInfo(item),
-          (error: unknown) => error instanceof SourceError && error.code === SourceErrorCode.CONTRACT_VIOLATION && error.memberKey === keys[n],
+          (error: unknown) =>
+            error instanceof SourceError && error.code === SourceErrorCode.CONTRACT_VIOLATION && error.memberKey === keys[n],
         );
       });
       assert.equal(fromMemberInfo(body.items.at(-1)).memberKey, "CLEAN");

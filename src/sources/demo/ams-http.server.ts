@@ -147,7 +147,7 @@ export class AmsHttpServer {
     const entry = ROUTES[url.pathname];
     if (entry === undefined) return { status: 404, body: { error: "not_found" } };
     if (request.method !== entry.method) return { status: 405, body: { error: "method_not_allowed" } };
-    let body: unknown ;
+    let body: unknown;
     if (entry.method === "POST") {
       const read = await readJsonBody(request);
       if ("status" in read) return read;

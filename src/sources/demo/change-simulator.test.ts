@@ -118,7 +118,9 @@ describe("demo edits", () => {
   });
 
   it("lapse ends the membership yesterday, with its chapter term", () => {
-    const withChapter = members.find((m) => m.communities.some((c) => c.type === "Chapter" && c.endDate === m.membershipExpiresOn) && m.membershipExpiresOn! >= TODAY)!;
+    const withChapter = members.find(
+      (m) => m.communities.some((c) => c.type === "Chapter" && c.endDate === m.membershipExpiresOn) && m.membershipExpiresOn! >= TODAY,
+    )!;
     const lapsed = applyDemoEdit("lapse", withChapter, TODAY)!;
     assert.equal(lapsed.membershipExpiresOn, "2026-10-31");
     assert.ok(lapsed.communities.some((c) => c.type === "Chapter" && c.endDate === "2026-10-31"));

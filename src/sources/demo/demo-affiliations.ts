@@ -1,10 +1,5 @@
 import { faker } from "@faker-js/faker/locale/en_US";
-import type {
-  CommunityMembershipRecord,
-  DemographicRecord,
-  MemberRecord,
-  SecurityGroupMembershipRecord,
-} from "../member-record";
+import type { CommunityMembershipRecord, DemographicRecord, MemberRecord, SecurityGroupMembershipRecord } from "../member-record";
 import {
   BOARD,
   CHAPTERS_PARENT,

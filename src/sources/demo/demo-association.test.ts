@@ -65,7 +65,10 @@ describe("DemoAssociation determinism", () => {
     const changes = [...demo.changes(null)];
     const pivot = changes[42]!;
     const since = [...demo.changes(new Date(pivot.lastUpdated))];
-    assert.ok(since.some((change) => change.memberKey === pivot.memberKey), "the member changed exactly at since is listed");
+    assert.ok(
+      since.some((change) => change.memberKey === pivot.memberKey),
+      "the member changed exactly at since is listed",
+    );
     assert.ok(since.every((change) => change.lastUpdated >= pivot.lastUpdated));
     assert.equal(since.length, changes.filter((change) => change.lastUpdated >= pivot.lastUpdated).length);
   });
@@ -80,7 +83,11 @@ describe("DemoAssociation content", () => {
   });
 
   it("has every member type; organizations have a company name and no first name", () => {
-    for (const type of DEMO_MEMBER_TYPES) assert.ok(members.some((m) => m.memberType === type), type);
+    for (const type of DEMO_MEMBER_TYPES)
+      assert.ok(
+        members.some((m) => m.memberType === type),
+        type,
+      );
     const organizations = members.filter((m) => m.isOrganization);
     assert.ok(organizations.length > 0);
     for (const org of organizations) {
@@ -93,10 +100,22 @@ describe("DemoAssociation content", () => {
 
   it("has lapsed members, members expiring soon and a few inactive ones", () => {
     const expires = members.map((m) => m.membershipExpiresOn).filter((day): day is string => day !== null);
-    assert.ok(expires.some((day) => day < TODAY), "some lapsed");
-    assert.ok(expires.some((day) => day >= TODAY && day <= addDays(TODAY, 30)), "some expiring within 30 days");
-    assert.ok(expires.some((day) => day > addDays(TODAY, 30)), "most current");
-    assert.ok(members.some((m) => !m.isActive), "some inactive");
+    assert.ok(
+      expires.some((day) => day < TODAY),
+      "some lapsed",
+    );
+    assert.ok(
+      expires.some((day) => day >= TODAY && day <= addDays(TODAY, 30)),
+      "some expiring within 30 days",
+    );
+    assert.ok(
+      expires.some((day) => day > addDays(TODAY, 30)),
+      "most current",
+    );
+    assert.ok(
+      members.some((m) => !m.isActive),
+      "some inactive",
+    );
     assert.ok(members.every((m) => m.phones.length <= 4));
     assert.ok(members.some((m) => m.phones.length === 4));
   });
@@ -105,11 +124,21 @@ describe("DemoAssociation content", () => {
     const memberships = members.flatMap((m) => m.communities);
     const chapters = memberships.filter((c) => c.type === "Chapter" && c.communityKey !== "CHAPTERS");
     assert.ok(chapters.length > 0 && chapters.every((c) => c.parentKey === "CHAPTERS"));
-    assert.ok(memberships.some((c) => c.communityKey === "CHAPTERS"), "the parent community is on staff records");
+    assert.ok(
+      memberships.some((c) => c.communityKey === "CHAPTERS"),
+      "the parent community is on staff records",
+    );
     assert.deepEqual(new Set(chapters.map((c) => c.subType)), new Set(["Regional", "International", "Student"]));
     const committees = memberships.filter((c) => c.type === "Committee");
-    for (const role of ["Chair", "Vice Chair", "Member"]) assert.ok(committees.some((c) => c.role === role), role);
-    assert.ok(committees.some((c) => c.endDate !== null && c.endDate < TODAY), "some past terms");
+    for (const role of ["Chair", "Vice Chair", "Member"])
+      assert.ok(
+        committees.some((c) => c.role === role),
+        role,
+      );
+    assert.ok(
+      committees.some((c) => c.endDate !== null && c.endDate < TODAY),
+      "some past terms",
+    );
     assert.ok(memberships.some((c) => c.type === "Special Interest Group"));
     const groups = new Set(members.flatMap((m) => m.securityGroups.map((g) => g.name)));
     for (const name of ["Board Portal", "Volunteers", "Journal Subscribers"]) assert.ok(groups.has(name), name);
@@ -172,15 +201,25 @@ describe("DemoAssociation sign-in and edits", () => {
     demo.remove("M0000020");
     assert.equal(demo.member("M0000020"), undefined);
     assert.equal(demo.isRemoved("M0000020"), true);
-    assert.deepEqual([...demo.changes(new Date("2026-11-01T12:00:30Z"))], [
-      { memberKey: "M0000010", lastUpdated: "2026-11-01T12:01:00.000Z" },
-      { memberKey: "M0000020", lastUpdated: "2026-11-01T12:02:00.000Z" },
-    ]);
+    assert.deepEqual(
+      [...demo.changes(new Date("2026-11-01T12:00:30Z"))],
+      [
+        { memberKey: "M0000010", lastUpdated: "2026-11-01T12:01:00.000Z" },
+        { memberKey: "M0000020", lastUpdated: "2026-11-01T12:02:00.000Z" },
+      ],
+    );
   });
 
   it("records an activity once per idempotency key", () => {
     const demo = association(1, 10);
-    const activity = { memberKey: "M0000001", activityKey: "A1", title: "Ethics 101", completedAt: new Date(NOW), credits: 1.5, idempotencyKey: "k1" };
+    const activity = {
+      memberKey: "M0000001",
+      activityKey: "A1",
+      title: "Ethics 101",
+      completedAt: new Date(NOW),
+      credits: 1.5,
+      idempotencyKey: "k1",
+    };
     assert.equal(demo.recordActivity(activity), true);
     assert.equal(demo.recordActivity({ ...activity, title: "again" }), false);
     assert.deepEqual(demo.recordedActivities(), [activity]);

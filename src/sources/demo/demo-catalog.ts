@@ -57,7 +57,13 @@ export const STUDENT_CHAPTERS: readonly DemoCommunity[] = [
   chapter("CH-STU-CITY", "City College Student Chapter", "Student"),
 ];
 
-export const BOARD: DemoCommunity = { key: "COM-BOARD", name: "Board of Directors", type: COMMITTEE, subType: "Governance", parentKey: null };
+export const BOARD: DemoCommunity = {
+  key: "COM-BOARD",
+  name: "Board of Directors",
+  type: COMMITTEE,
+  subType: "Governance",
+  parentKey: null,
+};
 
 export const COMMITTEES: readonly DemoCommunity[] = [
   { key: "COM-FIN", name: "Finance Committee", type: COMMITTEE, subType: "Standing", parentKey: null },

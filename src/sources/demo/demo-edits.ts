@@ -87,7 +87,9 @@ const paysDues = (record: MemberRecord) => DUES_PAYING_TYPES.has(record.memberTy
 function withExpiry(record: MemberRecord, expiresOn: string): MemberRecord {
   const previous = record.membershipExpiresOn;
   const communities = record.communities.map((m) =>
-    m.type === "Chapter" && m.endDate !== null && m.endDate === previous ? { ...m, beginDate: addDays(expiresOn, -364), endDate: expiresOn } : m,
+    m.type === "Chapter" && m.endDate !== null && m.endDate === previous
+      ? { ...m, beginDate: addDays(expiresOn, -364), endDate: expiresOn }
+      : m,
   );
   return { ...record, membershipExpiresOn: expiresOn, communities };
 }

@@ -56,7 +56,10 @@ export function generateDemoMember(seed: number, index: number, today: string): 
     email: faker.datatype.boolean(0.97) ? demoEmail(person, companyName, memberId) : null,
     phones: generatePhones(isOrganization),
     address: generateAddress(),
-    websiteUrl: isOrganization || faker.datatype.boolean(0.1) ? `https://www.${slugify(companyName ?? person.lastName ?? "site", "-")}.example.com` : null,
+    websiteUrl:
+      isOrganization || faker.datatype.boolean(0.1)
+        ? `https://www.${slugify(companyName ?? person.lastName ?? "site", "-")}.example.com`
+        : null,
     socialLinks: generateSocialLinks(person, companyName, memberId),
     companyName,
     title,

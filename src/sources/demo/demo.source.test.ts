@@ -41,7 +41,10 @@ describe("DemoSource", () => {
     association.update("M0000003", (r) => ({ ...r, title: "Editor" }));
     association.update("M0000200", (r) => ({ ...r, title: "Editor" }));
     const changes: MemberChange[] = (await collect(source.changedMembers(clock.now()))).flat();
-    assert.deepEqual(changes.map((c) => c.memberKey), ["M0000003", "M0000200"]);
+    assert.deepEqual(
+      changes.map((c) => c.memberKey),
+      ["M0000003", "M0000200"],
+    );
     assert.equal(changes[0]!.lastUpdated, "2026-11-01T12:00:01.000Z");
   });
 
@@ -49,7 +52,10 @@ describe("DemoSource", () => {
     const { association, source } = demoSource(50);
     association.remove("M0000005");
     const fetched = await source.fetchMembers(["M0000001", "M0000005", "M0000002", "M0009999", "M0000001"]);
-    assert.deepEqual(fetched.members.map((m) => m.memberKey), ["M0000001", "M0000002"]);
+    assert.deepEqual(
+      fetched.members.map((m) => m.memberKey),
+      ["M0000001", "M0000002"],
+    );
     assert.deepEqual(fetched.missing, ["M0000005", "M0009999"]);
     assert.deepEqual(fetched.invalid, []);
     assert.deepEqual(fetched.members[0], association.member("M0000001"));
@@ -66,7 +72,10 @@ describe("DemoSource", () => {
     assert.equal(events.flatMap((p) => p.events).length, association.eventCount);
     assert.ok(events.every((p) => p.events.length <= 15 && p.invalid.length === 0));
     const first = events[0]!;
-    const newest = first.events.map((e) => e.sourceUpdatedAt!.toISOString()).sort().at(-1);
+    const newest = first.events
+      .map((e) => e.sourceUpdatedAt!.toISOString())
+      .sort()
+      .at(-1);
     assert.equal(first.newestUpdate, newest);
   });
 
@@ -84,7 +93,14 @@ describe("DemoSource", () => {
   it("writes back activities idempotently and runs onClose", async () => {
     let closed = 0;
     const { association, source } = demoSource(10, { onClose: () => void (closed += 1) });
-    const activity = { memberKey: "M0000001", activityKey: "C-1", title: "Course", completedAt: new Date(NOW), credits: null, idempotencyKey: "i-1" };
+    const activity = {
+      memberKey: "M0000001",
+      activityKey: "C-1",
+      title: "Course",
+      completedAt: new Date(NOW),
+      credits: null,
+      idempotencyKey: "i-1",
+    };
     await source.writeBack(activity);
     await source.writeBack(activity);
     assert.equal(association.recordedActivities().length, 1);

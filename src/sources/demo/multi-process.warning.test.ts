@@ -3,10 +3,17 @@ import { describe, it } from "node:test";
 import { demoMultiProcessWarning } from "./multi-process.warning";
 
 describe("demoMultiProcessWarning", () => {
-  const config = (source: string, redisUrl: string | null, database: "mysql" | "sqlite") => ({ source: { kind: source }, redisUrl, database: { kind: database } });
+  const config = (source: string, redisUrl: string | null, database: "mysql" | "sqlite") => ({
+    source: { kind: source },
+    redisUrl,
+    database: { kind: database },
+  });
 
   it("warns when the demo source runs where several processes are likely", () => {
-    assert.match(demoMultiProcessWarning(config("demo", "redis://r:6379", "sqlite")) ?? "", /REDIS_URL is set.*npm run demo-ams.*AMS_SOURCE=rest/);
+    assert.match(
+      demoMultiProcessWarning(config("demo", "redis://r:6379", "sqlite")) ?? "",
+      /REDIS_URL is set.*npm run demo-ams.*AMS_SOURCE=rest/,
+    );
     assert.match(demoMultiProcessWarning(config("demo", null, "mysql")) ?? "", /the database is MySQL/);
     assert.match(demoMultiProcessWarning(config("demo", "redis://r:6379", "mysql")) ?? "", /REDIS_URL is set and the database is MySQL/);
   });

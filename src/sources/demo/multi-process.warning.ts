@@ -13,9 +13,10 @@ export interface MultiProcessHints {
  */
 export function demoMultiProcessWarning(config: MultiProcessHints): string | undefined {
   if (config.source.kind !== "demo") return undefined;
-  const hints = [config.redisUrl !== null ? "REDIS_URL is set" : null, config.database.kind === "mysql" ? "the database is MySQL" : null].filter(
-    (hint): hint is string => hint !== null,
-  );
+  const hints = [
+    config.redisUrl !== null ? "REDIS_URL is set" : null,
+    config.database.kind === "mysql" ? "the database is MySQL" : null,
+  ].filter((hint): hint is string => hint !== null);
   if (hints.length === 0) return undefined;
   return (
     `AMS_SOURCE=demo simulates the AMS inside this process, but ${hints.join(" and ")}, which hints at several gateway processes: ` +

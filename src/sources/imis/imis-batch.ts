@@ -13,7 +13,10 @@ interface Memberships {
 
 function asSourceError(error: unknown, memberKey: string, what: string): SourceError {
   if (error instanceof SourceError) return error;
-  return new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${what} of party "${memberKey}" could not be read`, { cause: error, memberKey });
+  return new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${what} of party "${memberKey}" could not be read`, {
+    cause: error,
+    memberKey,
+  });
 }
 
 /**
@@ -22,7 +25,10 @@ function asSourceError(error: unknown, memberKey: string, what: string): SourceE
  */
 function refuseUnasked(call: string, unasked: string[]): void {
   if (unasked.length === 0) return;
-  const shown = unasked.slice(0, 3).map((key) => `"${key}"`).join(", ");
+  const shown = unasked
+    .slice(0, 3)
+    .map((key) => `"${key}"`)
+    .join(", ");
   throw new SourceError(
     SourceErrorCode.CONTRACT_VIOLATION,
     `${call}?PartyId=in:… answered ${unasked.length} record(s) for parties not asked for (${shown}); expected only the asked-for parties`,

@@ -56,11 +56,20 @@ describe("the iMIS envelope", () => {
 
 describe("iMIS error bodies", () => {
   it("say what iMIS said: OAuth errors, API messages, HTML pages", () => {
-    assert.equal(describeErrorBody(readFixtureText("imis/__fixtures__/token-invalid-grant.json")), "invalid_grant: The user name or password is incorrect.");
+    assert.equal(
+      describeErrorBody(readFixtureText("imis/__fixtures__/token-invalid-grant.json")),
+      "invalid_grant: The user name or password is incorrect.",
+    );
     assert.equal(describeErrorBody(readFixtureText("imis/__fixtures__/error-401.json")), "Authorization has been denied for this request.");
-    assert.match(describeErrorBody(readFixtureText("imis/__fixtures__/error-500.json")), /^An error has occurred\.: Execution Timeout Expired\./);
+    assert.match(
+      describeErrorBody(readFixtureText("imis/__fixtures__/error-500.json")),
+      /^An error has occurred\.: Execution Timeout Expired\./,
+    );
     assert.match(describeErrorBody(readFixtureText("imis/__fixtures__/error-503.html")), /^<!DOCTYPE HTML .*Service Unavailable/);
-    assert.equal(describeErrorBody(JSON.stringify({ ValidationResults: { Errors: { $values: [{ Message: "PartyId is required" }] } } })), "PartyId is required");
+    assert.equal(
+      describeErrorBody(JSON.stringify({ ValidationResults: { Errors: { $values: [{ Message: "PartyId is required" }] } } })),
+      "PartyId is required",
+    );
     assert.equal(describeErrorBody("  "), "");
   });
 });

@@ -35,8 +35,7 @@ export function typedValue(value: unknown): unknown {
 }
 
 /** A zod schema for an iMIS collection of `item`; a value that is no collection fails as "expected array". */
-export const imisList = <T extends z.ZodType>(item: T) =>
-  z.preprocess((value) => collectionValues(value) ?? value, z.array(item));
+export const imisList = <T extends z.ZodType>(item: T) => z.preprocess((value) => collectionValues(value) ?? value, z.array(item));
 
 /** A zod schema for a value that may arrive as a typed primitive. */
 export const imisTyped = <T extends z.ZodType>(leaf: T) => z.preprocess(typedValue, leaf);

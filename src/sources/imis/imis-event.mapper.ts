@@ -8,7 +8,8 @@ import { imisTyped, typedValue } from "./imis-envelope";
 
 const text = (maxChars?: number) => imisTyped(optionalText(maxChars));
 /** A named reference (`{ Name }`) or bare text. */
-const named = (maxChars: number) => z.preprocess((value) => (typeof value === "object" && value !== null ? (value as { Name?: unknown }).Name : value), text(maxChars));
+const named = (maxChars: number) =>
+  z.preprocess((value) => (typeof value === "object" && value !== null ? (value as { Name?: unknown }).Name : value), text(maxChars));
 
 /** EventData as `GET /api/Event` returns it (fields beyond EventId and Name: see README, "iMIS"). */
 const eventSchema = z.object({
@@ -20,9 +21,7 @@ const eventSchema = z.object({
   TimeZone: text(64),
   Category: named(100),
   Status: named(50),
-  Address: z
-    .object({ FullAddress: text(300), CityName: text(100) })
-    .nullish(),
+  Address: z.object({ FullAddress: text(300), CityName: text(100) }).nullish(),
   UpdateInformation: z.object({ UpdatedOn: imisTyped(optionalInstant()) }).nullish(),
 });
 
@@ -67,7 +66,10 @@ export function readImisEventsPage(items: readonly unknown[]): ChangedEventsPage
       page.events.push(event);
       newestMs = Math.max(newestMs, event.sourceUpdatedAt?.getTime() ?? Number.NEGATIVE_INFINITY);
     } catch (error) {
-      const wrapped = error instanceof SourceError ? error : new SourceError(SourceErrorCode.CONTRACT_VIOLATION, "an event could not be read", { cause: error });
+      const wrapped =
+        error instanceof SourceError
+          ? error
+          : new SourceError(SourceErrorCode.CONTRACT_VIOLATION, "an event could not be read", { cause: error });
       page.invalid.push({ eventKey: peekEventId(item), error: wrapped });
     }
   }

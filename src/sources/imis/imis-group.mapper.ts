@@ -63,11 +63,19 @@ export class ImisGroupMapper {
     if (target === undefined || !member.IsActive) return result;
     const { GroupId: key, Name } = member.Group;
     const name = Name ?? key;
-    const terms = member.MembershipDetails.length > 0 ? member.MembershipDetails : [{ EffectiveDate: null, ExpirationDate: null, Role: null }];
+    const terms =
+      member.MembershipDetails.length > 0 ? member.MembershipDetails : [{ EffectiveDate: null, ExpirationDate: null, Role: null }];
     for (const term of terms) {
       const role = term.Role?.Description ?? term.Role?.Name ?? null;
       if (target.kind === "security") {
-        result.securityGroups.push({ groupKey: key, name, type: "Security", role, beginDate: term.EffectiveDate, endDate: term.ExpirationDate });
+        result.securityGroups.push({
+          groupKey: key,
+          name,
+          type: "Security",
+          role,
+          beginDate: term.EffectiveDate,
+          endDate: term.ExpirationDate,
+        });
         continue;
       }
       result.communities.push({

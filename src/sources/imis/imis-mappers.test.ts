@@ -52,7 +52,15 @@ describe("ImisPartyMapper", () => {
           { number: "+1 703 555 0101", type: "WORK" },
           { number: "+1 703 555 0199", type: "MOBILE" },
         ],
-        address: { line1: "1 Navy Yard", line2: "Building 4", line3: "Suite 12", city: "Arlington", stateProvince: "VA", postalCode: "22202", country: "US" },
+        address: {
+          line1: "1 Navy Yard",
+          line2: "Building 4",
+          line3: "Suite 12",
+          city: "Arlington",
+          stateProvince: "VA",
+          postalCode: "22202",
+          country: "US",
+        },
         company: ["Eckert-Mauchly Computer Corporation", "Senior Mathematician"],
         membership: ["M", "1998-04-01", "2027-03-31"],
         flags: [true, false],
@@ -66,7 +74,15 @@ describe("ImisPartyMapper", () => {
     const [, organization] = itemsOf("party-page.json");
     const record = mapper.read(organization);
     assert.deepEqual(
-      [record.isOrganization, record.isActive, record.companyName, record.firstName, record.lastName, record.memberType, record.membershipExpiresOn],
+      [
+        record.isOrganization,
+        record.isActive,
+        record.companyName,
+        record.firstName,
+        record.lastName,
+        record.memberType,
+        record.membershipExpiresOn,
+      ],
       [true, false, "Eckert-Mauchly Computer Corporation", null, null, "CM", null],
     );
   });
@@ -74,7 +90,9 @@ describe("ImisPartyMapper", () => {
   it("gives staff member types the AMS group Staff, and reads attribute names from the configuration", () => {
     const staff = new ImisPartyMapper({ ...RULES, staffTypes: ["m"], paidThroughAttribute: "RenewedThruDate" });
     const record = staff.read(itemsOf("party-page.json")[0]);
-    assert.deepEqual(record.securityGroups, [{ groupKey: "IMIS-STAFF", name: "Staff", type: "Staff", role: null, beginDate: null, endDate: null }]);
+    assert.deepEqual(record.securityGroups, [
+      { groupKey: "IMIS-STAFF", name: "Staff", type: "Staff", role: null, beginDate: null, endDate: null },
+    ]);
     assert.equal(record.membershipExpiresOn, null, "RenewedThruDate is not on the recorded party");
   });
 
@@ -99,39 +117,69 @@ describe("ImisGroupMapper", () => {
   const mapper = new ImisGroupMapper(GROUP_RULES);
 
   it("maps group classes to community types by rule, one membership per term, security classes to groups, and skips unmapped classes", () => {
-    const [committee, chapter, event, access] = itemsOf("group-members.json").slice(0, 4).map((raw) => mapper.read(raw));
-    assert.deepEqual(committee!.communities.map((c) => [c.communityKey, c.name, c.type, c.subType, c.role, c.beginDate, c.endDate]), [
-      ["COMM-FIN", "Finance Committee", "Committee", null, "Chair", "2025-07-01", "2027-06-30"],
-      ["COMM-FIN", "Finance Committee", "Committee", null, "Member", "2021-07-01", "2025-06-30"],
-    ]);
-    assert.deepEqual(chapter!.communities.map((c) => [c.communityKey, c.type, c.subType, c.role, c.beginDate, c.endDate]), [
-      ["CHAPTER-DC", "Chapter", "Local", null, null, null],
-    ]);
+    const [committee, chapter, event, access] = itemsOf("group-members.json")
+      .slice(0, 4)
+      .map((raw) => mapper.read(raw));
+    assert.deepEqual(
+      committee!.communities.map((c) => [c.communityKey, c.name, c.type, c.subType, c.role, c.beginDate, c.endDate]),
+      [
+        ["COMM-FIN", "Finance Committee", "Committee", null, "Chair", "2025-07-01", "2027-06-30"],
+        ["COMM-FIN", "Finance Committee", "Committee", null, "Member", "2021-07-01", "2025-06-30"],
+      ],
+    );
+    assert.deepEqual(
+      chapter!.communities.map((c) => [c.communityKey, c.type, c.subType, c.role, c.beginDate, c.endDate]),
+      [["CHAPTER-DC", "Chapter", "Local", null, null, null]],
+    );
     assert.deepEqual([event!.communities, event!.securityGroups], [[], []]);
     assert.deepEqual(access, {
       partyId: "18345",
       communities: [],
-      securityGroups: [{ groupKey: "SG-JOURNAL", name: "Journal editors", type: "Security", role: "Editor", beginDate: "2026-01-01", endDate: null }],
+      securityGroups: [
+        { groupKey: "SG-JOURNAL", name: "Journal editors", type: "Security", role: "Editor", beginDate: "2026-01-01", endDate: null },
+      ],
     });
   });
 
   it("refuses a malformed term, naming the party", () => {
     const bad = itemsOf("group-members.json")[4];
-    assert.throws(() => mapper.read(bad), (error: unknown) => {
-      assert.ok(error instanceof SourceError && error.memberKey === "18346");
-      assert.match(error.message, /GroupMember of party "18346" .*MembershipDetails\[0\]\.EffectiveDate: expected a date/);
-      return true;
-    });
+    assert.throws(
+      () => mapper.read(bad),
+      (error: unknown) => {
+        assert.ok(error instanceof SourceError && error.memberKey === "18346");
+        assert.match(error.message, /GroupMember of party "18346" .*MembershipDetails\[0\]\.EffectiveDate: expected a date/);
+        return true;
+      },
+    );
   });
 });
 
 describe("iMIS events", () => {
   it("reads a recorded page; a malformed event fails alone; a cancelled one is deleted", () => {
     const page = readImisEventsPage(itemsOf("events.json"));
-    assert.deepEqual(page.events.map((e) => [e.eventKey, e.title, e.startsAt.toISOString(), e.endsAt?.toISOString() ?? null, e.category, e.location, e.isDeleted]), [
-      ["ANNCONF", "Annual Conference 2027", "2027-05-12T09:00:00.000Z", "2027-05-14T17:00:00.000Z", "Conference", "Convention Center, Baltimore, MD", false],
-      ["WEB-0401", "Webinar: Chapter leaders", "2026-12-01T16:00:00.000Z", null, null, null, true],
-    ]);
+    assert.deepEqual(
+      page.events.map((e) => [
+        e.eventKey,
+        e.title,
+        e.startsAt.toISOString(),
+        e.endsAt?.toISOString() ?? null,
+        e.category,
+        e.location,
+        e.isDeleted,
+      ]),
+      [
+        [
+          "ANNCONF",
+          "Annual Conference 2027",
+          "2027-05-12T09:00:00.000Z",
+          "2027-05-14T17:00:00.000Z",
+          "Conference",
+          "Convention Center, Baltimore, MD",
+          false,
+        ],
+        ["WEB-0401", "Webinar: Chapter leaders", "2026-12-01T16:00:00.000Z", null, null, null, true],
+      ],
+    );
     assert.equal(page.invalid.length, 1);
     assert.equal(page.invalid[0]!.eventKey, "WEB-0312");
     assert.match(page.invalid[0]!.error.message, /Event "WEB-0312" .*StartDateTime: expected a date/);

@@ -105,7 +105,12 @@ function primaryEmail(party: ParsedParty): string | null {
 /** iMIS phone types read like "_Work Phone" or "Mobile"; the common words are matched without the decoration. */
 function phoneTypeWord(type: string | null): string | null {
   if (type === null) return null;
-  return type.replace(/^_+/, "").replace(/\s*phone$/i, "").trim() || type;
+  return (
+    type
+      .replace(/^_+/, "")
+      .replace(/\s*phone$/i, "")
+      .trim() || type
+  );
 }
 
 function phonesOf(party: ParsedParty): PhoneRecord[] {

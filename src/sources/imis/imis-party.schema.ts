@@ -87,4 +87,3 @@ export function partySchema(names: MembershipAttributeNames) {
 }
 
 export type ParsedParty = z.output<ReturnType<typeof partySchema>>;
-

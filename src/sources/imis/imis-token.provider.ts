@@ -61,7 +61,11 @@ export class ImisTokenProvider {
       this.deps,
       TOKEN_CALL,
       new URL(`${this.config.url}/token`),
-      { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }, body: form.toString() },
+      {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+        body: form.toString(),
+      },
       this.config.timeoutMs,
     );
     // The token endpoint answers refused credentials with 400 invalid_grant (OAuth 2.0, RFC 6749 §5.2).

@@ -9,7 +9,10 @@ import { ImisClient } from "./imis.client";
 
 const logger = createLogger("silent");
 
-async function withFake(run: (fake: FakeImis, clock: { ms: number }) => Promise<void>, options: { tokenLifetimeSeconds?: number } = {}): Promise<void> {
+async function withFake(
+  run: (fake: FakeImis, clock: { ms: number }) => Promise<void>,
+  options: { tokenLifetimeSeconds?: number } = {},
+): Promise<void> {
   const clock = { ms: Date.parse("2026-11-02T12:00:00Z") };
   const fake = await FakeImis.start({ now: () => clock.ms, ...options });
   try {
@@ -47,23 +50,34 @@ function replay(answers: Array<() => Response>) {
 
 const TOKEN = () => Response.json({ access_token: "t", token_type: "bearer", expires_in: 600 });
 const PAGE = (items: unknown[], offset: number, hasNext: boolean, nextOffset: number) => () =>
-  Response.json({ Items: { $values: items }, Offset: offset, Limit: 2, Count: items.length, TotalCount: 9, HasNext: hasNext, NextOffset: nextOffset });
+  Response.json({
+    Items: { $values: items },
+    Offset: offset,
+    Limit: 2,
+    Count: items.length,
+    TotalCount: 9,
+    HasNext: hasNext,
+    NextOffset: nextOffset,
+  });
 
 describe("ImisClient tokens", () => {
   it("gets a token with the password grant, reuses it, and renews it before the expiry it announced", async () => {
-    await withFake(async (fake, clock) => {
-      const imis = client(fake, clock, { tokenRefreshMarginMs: 60_000 });
-      await imis.get("Party");
-      await imis.get("Party");
-      assert.equal(fake.stats.tokensIssued, 1);
-      clock.ms += 8 * 60_000; // 2 minutes left: still beyond the margin
-      await imis.get("Party");
-      assert.equal(fake.stats.tokensIssued, 1);
-      clock.ms += 90_000; // 30 seconds left: inside the one-minute margin
-      await imis.get("Party");
-      assert.equal(fake.stats.tokensIssued, 2, "renewed before iMIS would refuse it");
-      assert.equal(fake.requestsTo("/token").length, 2);
-    }, { tokenLifetimeSeconds: 600 });
+    await withFake(
+      async (fake, clock) => {
+        const imis = client(fake, clock, { tokenRefreshMarginMs: 60_000 });
+        await imis.get("Party");
+        await imis.get("Party");
+        assert.equal(fake.stats.tokensIssued, 1);
+        clock.ms += 8 * 60_000; // 2 minutes left: still beyond the margin
+        await imis.get("Party");
+        assert.equal(fake.stats.tokensIssued, 1);
+        clock.ms += 90_000; // 30 seconds left: inside the one-minute margin
+        await imis.get("Party");
+        assert.equal(fake.stats.tokensIssued, 2, "renewed before iMIS would refuse it");
+        assert.equal(fake.requestsTo("/token").length, 2);
+      },
+      { tokenLifetimeSeconds: 600 },
+    );
   });
 
   it("shares one token request between concurrent calls", async () => {
@@ -90,7 +104,10 @@ describe("ImisClient tokens", () => {
       fake.fail({ kind: "unauthorized", times: 2 });
       const error = await failure(imis.get("Party"));
       assert.equal(error.code, SourceErrorCode.AUTH_REJECTED);
-      assert.match(error.message, /GET \/api\/Party answered 401: "Authorization has been denied for this request\.": credentials rejected \(after a fresh token\)/);
+      assert.match(
+        error.message,
+        /GET \/api\/Party answered 401: "Authorization has been denied for this request\.": credentials rejected \(after a fresh token\)/,
+      );
       assert.equal(fake.requestsTo("/api/Party").length, 2, "one try with the old token, one with a fresh one; no retries");
     });
   });
@@ -99,7 +116,10 @@ describe("ImisClient tokens", () => {
     await withFake(async (fake, clock) => {
       const error = await failure(client(fake, clock, { password: "wrong" }).get("Party"));
       assert.equal(error.code, SourceErrorCode.AUTH_REJECTED);
-      assert.equal(error.message, 'POST /token answered 400: "invalid_grant: The user name or password is incorrect.": credentials rejected');
+      assert.equal(
+        error.message,
+        'POST /token answered 400: "invalid_grant: The user name or password is incorrect.": credentials rejected',
+      );
       assert.equal(fake.requestsTo("/token").length, 1);
       assert.doesNotMatch(error.message, /wrong/, "the password is never in a message");
     });
@@ -107,7 +127,10 @@ describe("ImisClient tokens", () => {
 
   it("refuses a token answer without an access token", async () => {
     const { fetch } = replay([() => Response.json({ token_type: "bearer", expires_in: 600 })]);
-    const imis = new ImisClient(imisSourceConfig({ url: "http://imis.test", username: "u", password: "p" } as FakeImis, { retries: 0 }), { logger, fetch });
+    const imis = new ImisClient(imisSourceConfig({ url: "http://imis.test", username: "u", password: "p" } as FakeImis, { retries: 0 }), {
+      logger,
+      fetch,
+    });
     const error = await failure(imis.get("Party"));
     assert.equal(error.code, SourceErrorCode.CONTRACT_VIOLATION);
     assert.match(error.message, /POST \/token answer does not match the contract: access_token: /);
@@ -155,7 +178,10 @@ describe("ImisClient failures and retries", () => {
       () => new Response(readFixtureText("imis/__fixtures__/error-400.json"), { status: 400 }),
       () => new Response("<html>maintenance</html>", { status: 200, headers: { "content-type": "text/html" } }),
     ]);
-    const imis = new ImisClient(imisSourceConfig({ url: "http://imis.test", username: "u", password: "p" } as FakeImis, { retries: 0 }), { logger, fetch: answers.fetch });
+    const imis = new ImisClient(imisSourceConfig({ url: "http://imis.test", username: "u", password: "p" } as FakeImis, { retries: 0 }), {
+      logger,
+      fetch: answers.fetch,
+    });
     const fault = await failure(imis.get("Party"));
     assert.equal(fault.code, SourceErrorCode.TEMPORARY);
     assert.match(fault.message, /answered 500: "An error has occurred\.: Execution Timeout Expired\./);
@@ -172,18 +198,29 @@ describe("ImisClient failures and retries", () => {
 describe("ImisClient paging", () => {
   it("follows NextOffset while HasNext, and refuses a NextOffset that does not move", async () => {
     const good = replay([TOKEN, PAGE([1, 2], 0, true, 2), PAGE([3], 2, false, 0)]);
-    const imis = new ImisClient(imisSourceConfig({ url: "http://imis.test", username: "u", password: "p" } as FakeImis, { retries: 0 }), { logger, fetch: good.fetch });
+    const imis = new ImisClient(imisSourceConfig({ url: "http://imis.test", username: "u", password: "p" } as FakeImis, { retries: 0 }), {
+      logger,
+      fetch: good.fetch,
+    });
     const pages = [];
     for await (const page of imis.pages("Party", { UpdatedOn: "ge:2026-01-01T00:00:00" }, 2)) pages.push(page.items);
     assert.deepEqual(pages, [[1, 2], [3]]);
     const asked = good.requests.slice(1).map((request) => new URL(request.url).search);
-    assert.deepEqual(asked, ["?UpdatedOn=ge%3A2026-01-01T00%3A00%3A00&offset=0&limit=2", "?UpdatedOn=ge%3A2026-01-01T00%3A00%3A00&offset=2&limit=2"]);
+    assert.deepEqual(asked, [
+      "?UpdatedOn=ge%3A2026-01-01T00%3A00%3A00&offset=0&limit=2",
+      "?UpdatedOn=ge%3A2026-01-01T00%3A00%3A00&offset=2&limit=2",
+    ]);
 
     const stuck = replay([TOKEN, PAGE([1, 2], 0, true, 2), PAGE([3, 4], 2, true, 2)]);
-    const looping = new ImisClient(imisSourceConfig({ url: "http://imis.test", username: "u", password: "p" } as FakeImis, { retries: 0 }), { logger, fetch: stuck.fetch });
-    const error = await failure((async () => {
-      for await (const _page of looping.pages("Party", {}, 2)) void _page;
-    })());
+    const looping = new ImisClient(
+      imisSourceConfig({ url: "http://imis.test", username: "u", password: "p" } as FakeImis, { retries: 0 }),
+      { logger, fetch: stuck.fetch },
+    );
+    const error = await failure(
+      (async () => {
+        for await (const _page of looping.pages("Party", {}, 2)) void _page;
+      })(),
+    );
     assert.equal(error.code, SourceErrorCode.CONTRACT_VIOLATION);
     assert.match(error.message, /HasNext with NextOffset 2, expected more than 2/);
   });

@@ -20,7 +20,6 @@ export interface ImisClientDeps {
 /** Query parameters; iMIS filters are `Field=operator:value`. */
 export type ImisQuery = Record<string, string | undefined>;
 
-
 /**
  * The iMIS REST API's HTTP layer: a bearer token from {@link ImisTokenProvider} (renewed
  * before expiry, and once more when the API refuses it mid-session), a timeout per request,
@@ -59,7 +58,10 @@ export class ImisClient {
       if (!page.hasNext) return;
       const next = page.nextOffset ?? offset + page.items.length;
       if (next <= offset) {
-        throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${subject}: HasNext with NextOffset ${next}, expected more than ${offset}`);
+        throw new SourceError(
+          SourceErrorCode.CONTRACT_VIOLATION,
+          `${subject}: HasNext with NextOffset ${next}, expected more than ${offset}`,
+        );
       }
       offset = next;
     }

@@ -64,7 +64,9 @@ export function readEventsPage(bodies: readonly unknown[]): ChangedEventsPage {
       if (updatedMs > newestMs) newestMs = updatedMs;
     } catch (error) {
       const wrapped =
-        error instanceof SourceError ? error : new SourceError(SourceErrorCode.CONTRACT_VIOLATION, "an event could not be read", { cause: error });
+        error instanceof SourceError
+          ? error
+          : new SourceError(SourceErrorCode.CONTRACT_VIOLATION, "an event could not be read", { cause: error });
       page.invalid.push({ eventKey: peekEventKey(body), error: wrapped });
     }
   }

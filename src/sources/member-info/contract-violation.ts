@@ -8,9 +8,7 @@ const MAX_LISTED_ISSUES = 5;
 /** `CommunityGroups[2].GroupKey`, or `the body` for the top level. */
 export function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return "the body";
-  return path
-    .map((part, index) => (typeof part === "number" ? `[${part}]` : `${index === 0 ? "" : "."}${String(part)}`))
-    .join("");
+  return path.map((part, index) => (typeof part === "number" ? `[${part}]` : `${index === 0 ? "" : "."}${String(part)}`)).join("");
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -25,27 +23,16 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * One CONTRACT_VIOLATION naming every bad field (up to a few): `subject` says what was being read,
  * e.g. `MemberInfo for member "M1"`.
  */
-export function contractViolation(
-  subject: string,
-  issues: readonly z.core.$ZodIssue[],
-  memberKey?: string,
-): SourceError {
+export function contractViolation(subject: string, issues: readonly z.core.$ZodIssue[], memberKey?: string): SourceError {
   const listed = issues.slice(0, MAX_LISTED_ISSUES).map(describeIssue);
   const more = issues.length > MAX_LISTED_ISSUES ? ` (and ${issues.length - MAX_LISTED_ISSUES} more)` : "";
-  return new SourceError(
-    SourceErrorCode.CONTRACT_VIOLATION,
-    `${subject} does not match the contract: ${listed.join("; ")}${more}`,
-    { memberKey },
-  );
+  return new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${subject} does not match the contract: ${listed.join("; ")}${more}`, {
+    memberKey,
+  });
 }
 
 /** Parses `raw` or throws the CONTRACT_VIOLATION that says what was wrong where. */
-export function parseOrThrow<T extends z.ZodType>(
-  schema: T,
-  raw: unknown,
-  subject: string,
-  memberKey?: string,
-): z.output<T> {
+export function parseOrThrow<T extends z.ZodType>(schema: T, raw: unknown, subject: string, memberKey?: string): z.output<T> {
   const result = schema.safeParse(raw, { reportInput: true });
   if (result.success) return result.data;
   throw contractViolation(subject, result.error.issues, memberKey);

@@ -7,7 +7,14 @@ import { fromPushedMemberInfo } from "./loose-member-info";
 describe("fromPushedMemberInfo", () => {
   it("reads flags written as text or numbers, and numbers where text is expected", () => {
     const raw = {
-      MemberDetails: { LegacyContactKey: 1234, IsActive: "0", ExcludeFromDirectory: 1, IsOrganization: "yes", PostalCode: 60601, FirstName: 42 },
+      MemberDetails: {
+        LegacyContactKey: 1234,
+        IsActive: "0",
+        ExcludeFromDirectory: 1,
+        IsOrganization: "yes",
+        PostalCode: 60601,
+        FirstName: 42,
+      },
       Demographics: [{ DemographicTypeValue: "Region", DemographicValue: "North", IsFreeForm: "1" }],
     };
     assert.throws(() => fromMemberInfo(raw), SourceError, "the contract parser stays strict");
@@ -23,7 +30,12 @@ describe("fromPushedMemberInfo", () => {
 
   it("reads dates with or without time and offset", () => {
     const record = fromPushedMemberInfo({
-      MemberDetails: { LegacyContactKey: "M", MemberSince: "2020-02-03T10:00:00", MemberExpiresOn: "2027-01-31", LastUpdated: "2026-10-01T08:00:00+02:00" },
+      MemberDetails: {
+        LegacyContactKey: "M",
+        MemberSince: "2020-02-03T10:00:00",
+        MemberExpiresOn: "2027-01-31",
+        LastUpdated: "2026-10-01T08:00:00+02:00",
+      },
     });
     assert.equal(record.memberSince, "2020-02-03");
     assert.equal(record.membershipExpiresOn, "2027-01-31");
@@ -31,7 +43,10 @@ describe("fromPushedMemberInfo", () => {
   });
 
   it("still refuses what no reading makes sense of, naming the field", () => {
-    assert.throws(() => fromPushedMemberInfo({ MemberDetails: { LegacyContactKey: "M", IsActive: "maybe" } }), /IsActive: expected true or false/);
+    assert.throws(
+      () => fromPushedMemberInfo({ MemberDetails: { LegacyContactKey: "M", IsActive: "maybe" } }),
+      /IsActive: expected true or false/,
+    );
     assert.throws(() => fromPushedMemberInfo({ MemberDetails: { LegacyContactKey: "M", MemberSince: "2026-02-30" } }), /no such day/);
   });
 });

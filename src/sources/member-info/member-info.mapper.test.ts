@@ -213,7 +213,7 @@ describe("fromMemberInfo refuses what breaks the contract", () => {
   it("impossible and unreadable dates", () => {
     assertViolation(fixture("member-bad-dates.json"), "M-DATES-1", [
       'MemberDetails.MemberSince: expected a date (yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss[.fff][Z|±hh:mm]), got text "2026-02-30": no such day',
-      'MemberDetails.MemberExpiresOn: expected a date',
+      "MemberDetails.MemberExpiresOn: expected a date",
       "not in a date format",
       "MemberDetails.LastUpdated",
       "CommunityGroups[0].BeginDate",
@@ -248,7 +248,10 @@ describe("fromMemberInfo refuses what breaks the contract", () => {
       ["CommunityGroups[0].GroupName: expected at most 200 characters"],
     );
     assertViolation(
-      { MemberDetails: { LegacyContactKey: "M-1" }, CommunityGroups: [{ GroupKey: "C", GroupName: "C", RoleDescription: "r".repeat(101) }] },
+      {
+        MemberDetails: { LegacyContactKey: "M-1" },
+        CommunityGroups: [{ GroupKey: "C", GroupName: "C", RoleDescription: "r".repeat(101) }],
+      },
       "M-1",
       ["CommunityGroups[0].RoleDescription: expected at most 100 characters"],
     );

@@ -152,9 +152,7 @@ function readSecurityGroups(info: ParsedMemberInfo): SecurityGroupMembershipReco
 
 /** AMSs without a MemberType field send the type as a security group of type "MemberType". */
 function memberTypeFromGroups(info: ParsedMemberInfo): string | null {
-  const group = info.SecurityGroups.find(
-    (g) => g.GroupType?.toLowerCase().replace(/[\s_-]/g, "") === MEMBER_TYPE_GROUP,
-  );
+  const group = info.SecurityGroups.find((g) => g.GroupType?.toLowerCase().replace(/[\s_-]/g, "") === MEMBER_TYPE_GROUP);
   return group?.GroupName ?? null;
 }
 

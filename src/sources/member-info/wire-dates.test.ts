@@ -23,7 +23,15 @@ describe("parseWireDate", () => {
   });
 
   it("refuses impossible dates and times instead of rolling them over", () => {
-    for (const text of ["2026-02-29", "2026-02-30", "2026-04-31", "2026-13-01", "2026-00-10", "2026-01-01T24:00:00", "2026-01-01T10:60:00"]) {
+    for (const text of [
+      "2026-02-29",
+      "2026-02-30",
+      "2026-04-31",
+      "2026-13-01",
+      "2026-00-10",
+      "2026-01-01T24:00:00",
+      "2026-01-01T10:60:00",
+    ]) {
       assert.equal(parseWireDate(text).ok, false, text);
     }
     for (const text of ["01/02/2026", "2026-1-2", "yesterday", "2026-01-01T10:00:00 EST", ""]) {

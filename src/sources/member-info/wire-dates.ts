@@ -4,8 +4,7 @@
  * offset in the host's zone and silently rolls impossible days (2026-02-30) into the next month.
  */
 
-const WIRE_DATE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$/i;
+const WIRE_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 /** .NET serializes an unset `DateTime` as its minimum value; AMSs built on it send this for "no date". */
 const DOTNET_MIN_YEAR = 1;

@@ -68,11 +68,17 @@ function readText(value: unknown, ctx: Ctx, rules: TextRules): string | null {
 
 /** Optional text: trimmed, blank → null, at most `maxChars`. */
 export const optionalText = (maxChars?: number, acceptNumber = false) =>
-  z.unknown().optional().transform((value, ctx) => readText(value, ctx, { maxChars, acceptNumber }));
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx) => readText(value, ctx, { maxChars, acceptNumber }));
 
 /** Required text: trimmed, never blank, at most `maxChars`. */
 export const requiredText = (maxChars: number) =>
-  z.unknown().optional().transform((value, ctx) => readText(value, ctx, { maxChars, required: true }) as string);
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx) => readText(value, ctx, { maxChars, required: true }) as string);
 
 /** A bio or description: long text bounded in characters and bytes. */
 export const longText = () =>
@@ -89,21 +95,27 @@ export const requiredKey = () =>
     .transform((value, ctx) => readText(value, ctx, { maxChars: KEY_MAX_CHARS, acceptNumber: true, required: true }) as string);
 
 export const optionalKey = () =>
-  z.unknown().optional().transform((value, ctx) => readText(value, ctx, { maxChars: KEY_MAX_CHARS, acceptNumber: true }));
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx) => readText(value, ctx, { maxChars: KEY_MAX_CHARS, acceptNumber: true }));
 
 /** true/false; "true"/"false" text is tolerated; absent or null takes `fallback`. */
 export const flag = (fallback: boolean) =>
-  z.unknown().optional().transform((value, ctx): boolean => {
-    if (value === undefined || value === null) return fallback;
-    if (typeof value === "boolean") return value;
-    if (typeof value === "string") {
-      const word = value.trim().toLowerCase();
-      if (word === "true") return true;
-      if (word === "false") return false;
-      if (word === "") return fallback;
-    }
-    return fail(ctx, value, `expected true or false, got ${describeValue(value)}`);
-  });
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx): boolean => {
+      if (value === undefined || value === null) return fallback;
+      if (typeof value === "boolean") return value;
+      if (typeof value === "string") {
+        const word = value.trim().toLowerCase();
+        if (word === "true") return true;
+        if (word === "false") return false;
+        if (word === "") return fallback;
+      }
+      return fail(ctx, value, `expected true or false, got ${describeValue(value)}`);
+    });
 
 function readDate(value: unknown, ctx: Ctx, required: boolean) {
   const blank = value === undefined || value === null || (typeof value === "string" && value.trim() === "");
@@ -122,17 +134,27 @@ function readDate(value: unknown, ctx: Ctx, required: boolean) {
 }
 
 /** A calendar day (membership and term dates), `YYYY-MM-DD` as written, whatever the offset. */
-export const optionalDay = () => z.unknown().optional().transform((value, ctx) => readDate(value, ctx, false)?.day ?? null);
+export const optionalDay = () =>
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx) => readDate(value, ctx, false)?.day ?? null);
 
 /** An instant; a time without offset is read as UTC (the contract names no zone). */
 export const optionalInstant = () =>
-  z.unknown().optional().transform((value, ctx) => readDate(value, ctx, false)?.instant ?? null);
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx) => readDate(value, ctx, false)?.instant ?? null);
 
 export const requiredInstant = () =>
-  z.unknown().optional().transform((value, ctx): Date => {
-    const date = readDate(value, ctx, true);
-    return date === null ? fail(ctx, value, "expected a date, got nothing") : date.instant;
-  });
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx): Date => {
+      const date = readDate(value, ctx, true);
+      return date === null ? fail(ctx, value, "expected a date, got nothing") : date.instant;
+    });
 
 /** A list that may be absent or null (→ empty). */
 export const optionalList = <T extends z.ZodType>(item: T) =>

@@ -40,13 +40,20 @@ export class PersonifyMemberFetcher {
     const result: FetchedMembers = { members: [], missing: [], invalid: [] };
     const wanted = [...new Set(keys)].filter((key) => {
       if (key.trim() !== "" && key.length <= KEY_MAX_CHARS) return true;
-      result.invalid.push({ memberKey: key, error: new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `member key "${key.slice(0, 40)}" is not a Personify MasterCustomerId`, { memberKey: key }) });
+      result.invalid.push({
+        memberKey: key,
+        error: new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `member key "${key.slice(0, 40)}" is not a Personify MasterCustomerId`, {
+          memberKey: key,
+        }),
+      });
       return false;
     });
     if (wanted.length === 0) return result;
     const { customers } = this.mapping;
     const subClause = this.subClause(customers.fields.subCustomerId);
-    const customerRows = groupBy(await this.rowsFor(customers, customers.fields.masterCustomerId, wanted, [subClause]), (row) => this.readers.customers.peek(row, "masterCustomerId"));
+    const customerRows = groupBy(await this.rowsFor(customers, customers.fields.masterCustomerId, wanted, [subClause]), (row) =>
+      this.readers.customers.peek(row, "masterCustomerId"),
+    );
     const found = wanted.filter((key) => customerRows.has(key));
     const related = await this.related(found);
     const committeeNames = await this.committeeNames(related.committees);
@@ -85,7 +92,8 @@ export class PersonifyMemberFetcher {
     const entity = this.mapping[set];
     if (entity === null || keys.length === 0) return new Map();
     const fields = entity.fields as Record<string, string | null>;
-    const [keyName, subName] = set === "committees" ? ["memberMasterCustomerId", "memberSubCustomerId"] : ["masterCustomerId", "subCustomerId"];
+    const [keyName, subName] =
+      set === "committees" ? ["memberMasterCustomerId", "memberSubCustomerId"] : ["masterCustomerId", "subCustomerId"];
     const rows = await this.rowsFor(entity, fields[keyName]!, keys, [this.subClause(fields[subName] ?? null)]);
     const wanted = new Set(keys);
     let strays = 0;
@@ -94,7 +102,8 @@ export class PersonifyMemberFetcher {
       if (key === null || !wanted.has(key)) strays += 1;
       return key;
     });
-    if (strays > 0) this.logger.warn({ entitySet: entity.entitySet, rows: strays }, "Personify rows without a requested member key were ignored");
+    if (strays > 0)
+      this.logger.warn({ entitySet: entity.entitySet, rows: strays }, "Personify rows without a requested member key were ignored");
     return grouped;
   }
 
@@ -126,7 +135,12 @@ export class PersonifyMemberFetcher {
   }
 
   /** Every row of `entity` whose `keyField` is one of `keys`, in URL-bounded runs of keys. */
-  private async rowsFor(entity: EntityMapping, keyField: string, keys: readonly string[], clauses: Array<string | null>): Promise<unknown[]> {
+  private async rowsFor(
+    entity: EntityMapping,
+    keyField: string,
+    keys: readonly string[],
+    clauses: Array<string | null>,
+  ): Promise<unknown[]> {
     const base = [...baseClauses(entity, this.mapping, this.options.org), ...clauses];
     const select = selected(entity.fields);
     const query = (run: readonly string[]) => ({ filter: allOf([...base, anyKey(keyField, run)]), select });

@@ -25,11 +25,17 @@ function replay(answers: Array<() => Response>) {
   return { fetch: fetchFake, requests };
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => () =>
-  new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  () =>
+    new Response(typeof body === "string" ? body : JSON.stringify(body), {
+      status,
+      headers: { "content-type": "application/json", ...headers },
+    });
 const fixture = (status: number, name: string, type: string) => () =>
   new Response(readFixtureText(`personify/__fixtures__/${name}`), { status, headers: { "content-type": type } });
-const page = (ids: string[], next?: string) => json(200, { d: { results: ids.map((id) => ({ MasterCustomerId: id })), ...(next ? { __next: next } : {}) } });
+const page = (ids: string[], next?: string) =>
+  json(200, { d: { results: ids.map((id) => ({ MasterCustomerId: id })), ...(next ? { __next: next } : {}) } });
 
 async function collect(client: PersonifyODataClient, filter: string | null = null): Promise<string[][]> {
   const pages: string[][] = [];
@@ -76,8 +82,14 @@ describe("PersonifyODataClient", () => {
 
   it("pages on with $skip while full pages come without a next link; a page beyond $top means $top was ignored", async () => {
     const skipping = replay([page(["1", "2"]), page(["3", "4"]), page([])]);
-    assert.deepEqual(await collect(new PersonifyODataClient(settings(), { logger, fetch: skipping.fetch })), [["1", "2"], ["3", "4"]]);
-    assert.deepEqual(skipping.requests.map((request) => new URL(request.url).searchParams.get("$skip")), [null, "2", "4"]);
+    assert.deepEqual(await collect(new PersonifyODataClient(settings(), { logger, fetch: skipping.fetch })), [
+      ["1", "2"],
+      ["3", "4"],
+    ]);
+    assert.deepEqual(
+      skipping.requests.map((request) => new URL(request.url).searchParams.get("$skip")),
+      [null, "2", "4"],
+    );
     const ignoring = replay([page(["1", "2", "3"])]);
     assert.deepEqual(await collect(new PersonifyODataClient(settings(), { logger, fetch: ignoring.fetch })), [["1", "2", "3"]]);
     assert.equal(ignoring.requests.length, 1);
@@ -93,7 +105,10 @@ describe("PersonifyODataClient", () => {
     assert.match(error.message, /next link leaves the service \(https:\/\/elsewhere\.example\.net\/steal\)/);
     assert.equal(away.requests.length, 1, "the credentials never went elsewhere");
     const loop = replay([page(["1"], "Customers?$skiptoken='1'"), page(["1"], "Customers?$skiptoken='1'")]);
-    assert.match((await rejection(collect(new PersonifyODataClient(settings(), { logger, fetch: loop.fetch })))).message, /repeats one already followed/);
+    assert.match(
+      (await rejection(collect(new PersonifyODataClient(settings(), { logger, fetch: loop.fetch })))).message,
+      /repeats one already followed/,
+    );
   });
 
   it("401 and 403 are AUTH_REJECTED, not retried, and never echo the password", async () => {
@@ -101,7 +116,12 @@ describe("PersonifyODataClient", () => {
       const { fetch, requests } = replay([fixture(status, "error-401.html", "text/html")]);
       const error = await rejection(collect(new PersonifyODataClient(settings(), { logger, fetch })));
       assert.equal(error.code, SourceErrorCode.AUTH_REJECTED);
-      assert.match(error.message, new RegExp(`GET Customers answered ${status}: "401 - Unauthorized: Access is denied due to invalid credentials\\.": PERSONIFY_USERNAME/PERSONIFY_PASSWORD rejected`));
+      assert.match(
+        error.message,
+        new RegExp(
+          `GET Customers answered ${status}: "401 - Unauthorized: Access is denied due to invalid credentials\\.": PERSONIFY_USERNAME/PERSONIFY_PASSWORD rejected`,
+        ),
+      );
       assert.ok(!error.message.includes(PASSWORD));
       assert.equal(requests.length, 1);
     }
@@ -134,14 +154,26 @@ describe("PersonifyODataClient", () => {
     const bad = replay([fixture(400, "error-verbose.json", "application/json")]);
     const error = await rejection(collect(new PersonifyODataClient(settings(), { logger, fetch: bad.fetch })));
     assert.equal(error.code, SourceErrorCode.CONTRACT_VIOLATION);
-    assert.match(error.message, /answered 400: OData error: No property 'ModDatee' exists .*: check the entity set and field names in the Personify mapping/);
+    assert.match(
+      error.message,
+      /answered 400: OData error: No property 'ModDatee' exists .*: check the entity set and field names in the Personify mapping/,
+    );
     const missing = replay([fixture(404, "error-light.json", "application/json")]);
-    assert.match((await rejection(collect(new PersonifyODataClient(settings(), { logger, fetch: missing.fetch })))).message, /404: OData error: Resource not found for the segment 'Customerz'/);
-    const atom = replay([() => new Response("<feed xmlns='http://www.w3.org/2005/Atom'/>", { status: 200, headers: { "content-type": "application/atom+xml" } })]);
+    assert.match(
+      (await rejection(collect(new PersonifyODataClient(settings(), { logger, fetch: missing.fetch })))).message,
+      /404: OData error: Resource not found for the segment 'Customerz'/,
+    );
+    const atom = replay([
+      () =>
+        new Response("<feed xmlns='http://www.w3.org/2005/Atom'/>", { status: 200, headers: { "content-type": "application/atom+xml" } }),
+    ]);
     const notJson = await rejection(collect(new PersonifyODataClient(settings(), { logger, fetch: atom.fetch })));
     assert.match(notJson.message, /expected a JSON body, got application\/atom\+xml: "<feed/);
     const moved = replay([() => new Response("", { status: 301, headers: { location: "https://new.example.org/svc" } })]);
-    assert.match((await rejection(collect(new PersonifyODataClient(settings(), { logger, fetch: moved.fetch })))).message, /redirected to https:\/\/new\.example\.org\/svc; set PERSONIFY_URL/);
+    assert.match(
+      (await rejection(collect(new PersonifyODataClient(settings(), { logger, fetch: moved.fetch })))).message,
+      /redirected to https:\/\/new\.example\.org\/svc; set PERSONIFY_URL/,
+    );
   });
 
   it("a request that gets no answer in time is TEMPORARY and names the timeout", async () => {

@@ -63,7 +63,13 @@ export class PersonifyODataClient {
     this.now = deps.now ?? Date.now;
     this.authorization = `Basic ${Buffer.from(`${settings.username}:${settings.password}`, "utf8").toString("base64")}`;
     this.root = new URL(`${settings.url}/`);
-    this.policy = amsRetryPolicy({ ...settings, maxInCallDelayMs: deps.maxInCallDelayMs, random: deps.random, logger: deps.logger, label: "Personify" });
+    this.policy = amsRetryPolicy({
+      ...settings,
+      maxInCallDelayMs: deps.maxInCallDelayMs,
+      random: deps.random,
+      logger: deps.logger,
+      label: "Personify",
+    });
   }
 
   /** The length of the first request's URL, so callers can keep a filter under the server's limit. */
@@ -86,7 +92,8 @@ export class PersonifyODataClient {
       if (page.rows.length > 0) yield page.rows;
       if (page.next !== null) {
         url = this.nextUrl(entitySet, page.next, url);
-        if (followed.has(url)) throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `GET ${entitySet}: the next link repeats one already followed`);
+        if (followed.has(url))
+          throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `GET ${entitySet}: the next link repeats one already followed`);
         followed.add(url);
         continue;
       }
@@ -116,7 +123,10 @@ export class PersonifyODataClient {
       throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `GET ${entitySet}: expected a next link URL, got "${link.slice(0, 80)}"`);
     }
     if (next.origin !== this.root.origin || !next.pathname.startsWith(this.root.pathname)) {
-      throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `GET ${entitySet}: the next link leaves the service (${next.origin}${next.pathname})`);
+      throw new SourceError(
+        SourceErrorCode.CONTRACT_VIOLATION,
+        `GET ${entitySet}: the next link leaves the service (${next.origin}${next.pathname})`,
+      );
     }
     return next.toString();
   }
@@ -146,7 +156,9 @@ export class PersonifyODataClient {
       return JSON.parse(text) as unknown;
     } catch (error) {
       const type = response.headers.get("content-type") ?? "no content type";
-      throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${call}: expected a JSON body, got ${type}${snippet(text)}`, { cause: error });
+      throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${call}: expected a JSON body, got ${type}${snippet(text)}`, {
+        cause: error,
+      });
     }
   }
 }
@@ -176,7 +188,10 @@ export function classifyAnswer(call: string, response: Response, text: string, n
   }
   if (status >= 300 && status < 400) {
     const location = response.headers.get("location") ?? "nowhere";
-    return new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${said}: redirected to ${location.slice(0, 120)}; set PERSONIFY_URL to the final address`);
+    return new SourceError(
+      SourceErrorCode.CONTRACT_VIOLATION,
+      `${said}: redirected to ${location.slice(0, 120)}; set PERSONIFY_URL to the final address`,
+    );
   }
   const hint = status === 400 || status === 404 ? ": check the entity set and field names in the Personify mapping" : ": expected 2xx";
   return new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${said}${hint}`);

@@ -11,7 +11,10 @@ const client = new PersonifyODataClient(
 
 describe("Personify key batches", () => {
   const keys = ["000000101", "O'Brien", "Zoë 42", "a&b=c", ...Array.from({ length: 60 }, (_, index) => `K${index}`)];
-  const query = (run: readonly string[]) => ({ filter: allOf(["RecordType eq 'I'", "SubCustomerId eq 0", anyKey("MasterCustomerId", run)]), select: ["MasterCustomerId", "ModDate"] });
+  const query = (run: readonly string[]) => ({
+    filter: allOf(["RecordType eq 'I'", "SubCustomerId eq 0", anyKey("MasterCustomerId", run)]),
+    select: ["MasterCustomerId", "ModDate"],
+  });
   const urlFor = (run: readonly string[]) => client.urlLength("Customers", query(run));
   const added = (key: string) => encodedLength(` or ${anyKey("MasterCustomerId", [key])}`);
 

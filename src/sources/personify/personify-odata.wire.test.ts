@@ -12,7 +12,10 @@ describe("OData wire format", () => {
     assert.equal(verbose.rows.length, 2);
     assert.match(verbose.next!, /\$skiptoken='000000102',0$/);
     const light = readCollection(fixture("customers.light.json"), "GET Customers");
-    assert.deepEqual(light.rows.map((row) => (row as { MasterCustomerId: string }).MasterCustomerId), ["000000103", "000000104"]);
+    assert.deepEqual(
+      light.rows.map((row) => (row as { MasterCustomerId: string }).MasterCustomerId),
+      ["000000103", "000000104"],
+    );
     assert.equal(light.next, "Customers?$select=MasterCustomerId,ModDate&$skiptoken='000000104',0");
     const v1 = readCollection(fixture("customers.v1.json"), "GET Customers");
     assert.deepEqual([v1.rows.length, v1.next], [1, null]);
@@ -30,7 +33,10 @@ describe("OData wire format", () => {
   });
 
   it("reads /Date(ms)/ with and without an offset, ISO text, and .NET's minimum as no date", () => {
-    assert.deepEqual(parseODataDate("/Date(1773563400000)/"), { ok: true, value: { day: "2026-03-15", instant: new Date("2026-03-15T08:30:00Z") } });
+    assert.deepEqual(parseODataDate("/Date(1773563400000)/"), {
+      ok: true,
+      value: { day: "2026-03-15", instant: new Date("2026-03-15T08:30:00Z") },
+    });
     // 23:00 UTC plus 120 minutes east is the next calendar day where it was written.
     const shifted = parseODataDate("/Date(1773615600000+0120)/");
     assert.ok(shifted.ok && shifted.value);
@@ -52,7 +58,10 @@ describe("OData wire format", () => {
   it("reads OData error bodies in verbose JSON, JSON light and XML, and nothing from HTML", () => {
     const verbose = readODataError(readFixtureText("personify/__fixtures__/error-verbose.json"));
     assert.deepEqual(verbose, { code: "", message: "No property 'ModDatee' exists in type 'Personify.Customer' at position 0." });
-    assert.equal(readODataError(readFixtureText("personify/__fixtures__/error-light.json"))?.message, "Resource not found for the segment 'Customerz'.");
+    assert.equal(
+      readODataError(readFixtureText("personify/__fixtures__/error-light.json"))?.message,
+      "Resource not found for the segment 'Customerz'.",
+    );
     const xml = readODataError(readFixtureText("personify/__fixtures__/error.xml"));
     assert.equal(xml?.message, "An error occurred while processing this request.");
     assert.equal(readODataError(readFixtureText("personify/__fixtures__/error-401.html")), undefined);

@@ -17,8 +17,7 @@ export interface ODataPage {
   next: string | null;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 const nextLink = (value: unknown): string | null => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
 
@@ -31,7 +30,10 @@ export function readCollection(body: unknown, call: string): ODataPage {
     if (Array.isArray(body.value)) return { rows: body.value, next: nextLink(body["odata.nextLink"] ?? body["@odata.nextLink"]) };
   }
   const got = isObject(body) ? `an object with ${Object.keys(body).slice(0, 5).join(", ") || "no keys"}` : describeValue(body);
-  throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${call}: expected an OData collection ({"d":{"results":[…]}} or {"value":[…]}), got ${got}`);
+  throw new SourceError(
+    SourceErrorCode.CONTRACT_VIOLATION,
+    `${call}: expected an OData collection ({"d":{"results":[…]}} or {"value":[…]}), got ${got}`,
+  );
 }
 
 /** The single result of a service operation: `{"d": …}` (verbose, unwrapping `results`) or JSON light's `{"value": …}`. */

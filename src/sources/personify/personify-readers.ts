@@ -103,7 +103,10 @@ export function createReaders(mapping: PersonifyMapping) {
   const customers = mapping.customers.fields;
   return {
     customers: new RowReader(customers, customerLeaves),
-    committeeCustomers: new RowReader({ masterCustomerId: customers.masterCustomerId, labelName: customers.labelName }, committeeCustomerLeaves),
+    committeeCustomers: new RowReader(
+      { masterCustomerId: customers.masterCustomerId, labelName: customers.labelName },
+      committeeCustomerLeaves,
+    ),
     addresses: mapping.addresses && new RowReader(mapping.addresses.fields, addressLeaves),
     phones: mapping.phones && new RowReader(mapping.phones.fields, phoneLeaves),
     emails: mapping.emails && new RowReader(mapping.emails.fields, emailLeaves),

@@ -6,7 +6,11 @@ import { PersonifyCallError, type PersonifyFailureKind, PersonifySoapClient, res
 
 const fixture = (name: string) => readFixtureText(`personify/__fixtures__/${name}`);
 
-const VENDOR = { vendorUsername: "amsgate-vendor", vendorPassword: "F00DFACE0123456789ABCDEF00000001", vendorBlock: "00112233445566778899AABBCCDDEEFF" };
+const VENDOR = {
+  vendorUsername: "amsgate-vendor",
+  vendorPassword: "F00DFACE0123456789ABCDEF00000001",
+  vendorBlock: "00112233445566778899AABBCCDDEEFF",
+};
 
 async function failsWith(attempt: Promise<unknown>, kind: PersonifyFailureKind): Promise<PersonifyCallError> {
   try {
@@ -23,7 +27,10 @@ describe("PersonifySoapClient", () => {
   let fake: FakePersonify;
   let client: PersonifySoapClient;
   const decrypt = (token = "9F2C4E7A1B3D5F60718293A4B5C6D7E8F9A0B1C2D3E4F506", on = client) =>
-    on.call("CustomerTokenDecrypt", [["vendorBlock", VENDOR.vendorBlock], ["customerToken", token]]);
+    on.call("CustomerTokenDecrypt", [
+      ["vendorBlock", VENDOR.vendorBlock],
+      ["customerToken", token],
+    ]);
 
   before(async () => {
     fake = await FakePersonify.start(VENDOR);
@@ -40,7 +47,10 @@ describe("PersonifySoapClient", () => {
     assert.equal(fake.calls[0]?.rawBody, fixture("customer-token-decrypt.request.xml").trimEnd());
     const url = "20260301123045123|https://members.example.org/sso/back?next=%2Fhome&lang=en";
     fake.failNext({ kind: "raw", body: fixture("vendor-token-encrypt.response.xml") });
-    await client.call("VendorTokenEncrypt", [["vendorBlock", VENDOR.vendorBlock], ["url", url]]);
+    await client.call("VendorTokenEncrypt", [
+      ["vendorBlock", VENDOR.vendorBlock],
+      ["url", url],
+    ]);
     assert.equal(fake.calls[1]?.rawBody, fixture("vendor-token-encrypt.request.xml").trimEnd());
     assert.equal(fake.calls[1]?.parameters.url, url, "the & survives escaping");
   });
@@ -48,10 +58,34 @@ describe("PersonifySoapClient", () => {
   it("reads the recorded result elements", async () => {
     const cases: Array<[string, () => Promise<unknown>, string, string]> = [
       ["customer-token-decrypt.response.xml", () => decrypt(), "CustomerToken", "4B1D7A0C9E3F2A6B8C5D1E0F7A9B3C2D"],
-      ["sso-customer-token-is-valid.response.xml", () => client.call("SSOCustomerTokenIsValid", [["customerToken", "X"]]), "NewCustomerToken", "7E2A91C4D05B38F6A1C9E7D3B5F20486"],
-      ["sso-customer-token-is-valid.invalid.response.xml", () => client.call("SSOCustomerTokenIsValid", [["customerToken", "X"]]), "Valid", "false"],
-      ["timss-customer-identifier-get.response.xml", () => client.call("TIMSSCustomerIdentifierGet", [["customerToken", "X"]]), "CustomerIdentifier", "000012345|0"],
-      ["vendor-token-encrypt.response.xml", () => client.call("VendorTokenEncrypt", [["vendorBlock", "B"], ["url", "U"]]), "VendorToken", "8C41F0A2B7D93E65C18A4F2D07B9E3A15C6D8F02B4A7E913C5D0F86A2B4E7C91"],
+      [
+        "sso-customer-token-is-valid.response.xml",
+        () => client.call("SSOCustomerTokenIsValid", [["customerToken", "X"]]),
+        "NewCustomerToken",
+        "7E2A91C4D05B38F6A1C9E7D3B5F20486",
+      ],
+      [
+        "sso-customer-token-is-valid.invalid.response.xml",
+        () => client.call("SSOCustomerTokenIsValid", [["customerToken", "X"]]),
+        "Valid",
+        "false",
+      ],
+      [
+        "timss-customer-identifier-get.response.xml",
+        () => client.call("TIMSSCustomerIdentifierGet", [["customerToken", "X"]]),
+        "CustomerIdentifier",
+        "000012345|0",
+      ],
+      [
+        "vendor-token-encrypt.response.xml",
+        () =>
+          client.call("VendorTokenEncrypt", [
+            ["vendorBlock", "B"],
+            ["url", "U"],
+          ]),
+        "VendorToken",
+        "8C41F0A2B7D93E65C18A4F2D07B9E3A15C6D8F02B4A7E913C5D0F86A2B4E7C91",
+      ],
     ];
     for (const [name, call, element, expected] of cases) {
       fake.failNext({ kind: "raw", body: fixture(name) });
@@ -76,7 +110,11 @@ describe("PersonifySoapClient", () => {
   const failures: Array<[string, FakePersonifyMishap, PersonifyFailureKind]> = [
     ["HTTP 503 with an HTML page", { kind: "http", status: 503 }, "unavailable"],
     ["HTTP 500 with no body", { kind: "raw", status: 500, body: "" }, "unavailable"],
-    ["HTTP 200 with a result but not OK", { kind: "raw", status: 202, body: fixture("customer-token-decrypt.response.xml") }, "unavailable"],
+    [
+      "HTTP 200 with a result but not OK",
+      { kind: "raw", status: 202, body: fixture("customer-token-decrypt.response.xml") },
+      "unavailable",
+    ],
     ["truncated XML", { kind: "malformed" }, "malformed"],
     ["a well-formed document that is not an envelope", { kind: "raw", body: "<html><body>maintenance</body></html>" }, "malformed"],
     ["the wrong operation's response", { kind: "raw", body: fixture("vendor-token-encrypt.response.xml") }, "malformed"],

@@ -10,11 +10,7 @@ import {
 } from "./personify-soap.xml";
 
 /** The operations of the Personify single sign-on web service (contracts §4) that amsgate calls. */
-export type PersonifyOperation =
-  | "CustomerTokenDecrypt"
-  | "VendorTokenEncrypt"
-  | "SSOCustomerTokenIsValid"
-  | "TIMSSCustomerIdentifierGet";
+export type PersonifyOperation = "CustomerTokenDecrypt" | "VendorTokenEncrypt" | "SSOCustomerTokenIsValid" | "TIMSSCustomerIdentifierGet";
 
 /**
  * How a call failed:

@@ -25,10 +25,18 @@ type Result = Record<string, unknown>;
 
 const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_", format: false, suppressEmptyNode: false });
 // Prefixes are dropped (senders choose their own); the structure Envelope/Body/<Op>Response/<Op>Result is checked instead.
-const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false, trimValues: true, processEntities: true, htmlEntities: false });
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: true,
+  processEntities: true,
+  htmlEntities: false,
+});
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
-const text = (value: unknown): string => (typeof value === "string" ? value.trim() : isObject(value) && typeof value["#text"] === "string" ? value["#text"].trim() : "");
+const text = (value: unknown): string =>
+  typeof value === "string" ? value.trim() : isObject(value) && typeof value["#text"] === "string" ? value["#text"].trim() : "";
 const yes = (value: unknown) => text(value).toLowerCase() === "true";
 
 /**
@@ -49,7 +57,10 @@ export class PersonifySignOnClient {
 
   /** `CustomerAuthenticateAndGetId`: `Result` and `CustomerId`. */
   async authenticateAndGetId(userName: string, password: string): Promise<Result> {
-    return this.call("CustomerAuthenticateAndGetId", [["customerUserName", userName], ["customerPassword", password]]);
+    return this.call("CustomerAuthenticateAndGetId", [
+      ["customerUserName", userName],
+      ["customerPassword", password],
+    ]);
   }
 
   /** `SSOCustomerGetByEmail`: `UserExists`, `UserName`, `Email`, `DisableAccountFlag`. */
@@ -58,7 +69,11 @@ export class PersonifySignOnClient {
   }
 
   private async call(operation: SignOnOperation, parameters: ReadonlyArray<readonly [string, string]>): Promise<Result> {
-    const body: Record<string, unknown> = { "@_xmlns": SSO_NAMESPACE, vendorUsername: this.settings.vendorUsername, vendorPassword: this.settings.vendorPassword };
+    const body: Record<string, unknown> = {
+      "@_xmlns": SSO_NAMESPACE,
+      vendorUsername: this.settings.vendorUsername,
+      vendorPassword: this.settings.vendorPassword,
+    };
     for (const [name, value] of parameters) body[name] = value;
     const envelope = builder.build({ "soap:Envelope": { "@_xmlns:soap": SOAP_NAMESPACE, "soap:Body": { [operation]: body } } }) as string;
     const { status, answer } = await this.post(operation, `<?xml version="1.0" encoding="utf-8"?>${envelope}`);
@@ -67,10 +82,14 @@ export class PersonifySignOnClient {
     const soapBody = isObject(parsed) && isObject(parsed.Envelope) ? parsed.Envelope.Body : undefined;
     if (isObject(soapBody) && isObject(soapBody.Fault)) {
       const fault = soapBody.Fault;
-      throw new SourceError(SourceErrorCode.TEMPORARY, `${call}: SOAP fault ${text(fault.faultcode)}: ${text(fault.faultstring).slice(0, 200)}`);
+      throw new SourceError(
+        SourceErrorCode.TEMPORARY,
+        `${call}: SOAP fault ${text(fault.faultcode)}: ${text(fault.faultstring).slice(0, 200)}`,
+      );
     }
     if (status === 429 || status >= 500) throw new SourceError(SourceErrorCode.TEMPORARY, `${call}: HTTP ${status}`);
-    if (status !== 200) throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${call}: HTTP ${status}; check PERSONIFY_AUTH_URL (or PERSONIFY_SSO_URL)`);
+    if (status !== 200)
+      throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${call}: HTTP ${status}; check PERSONIFY_AUTH_URL (or PERSONIFY_SSO_URL)`);
     const response = isObject(soapBody) ? soapBody[`${operation}Response`] : undefined;
     const result = isObject(response) ? response[`${operation}Result`] : undefined;
     if (!isObject(result)) {
@@ -91,7 +110,8 @@ export class PersonifySignOnClient {
         signal,
       });
       const answer = await response.text();
-      if (answer.length > MAX_ANSWER_CHARS) throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `Personify ${operation}: the answer is larger than allowed`);
+      if (answer.length > MAX_ANSWER_CHARS)
+        throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `Personify ${operation}: the answer is larger than allowed`);
       return { status: response.status, answer };
     } catch (error) {
       if (error instanceof SourceError) throw error;
@@ -125,19 +145,25 @@ const refused = (why: string) => new SourceError(SourceErrorCode.AUTH_REJECTED, 
  * refused), then `CustomerAuthenticateAndGetId` checks the password; the member key is the
  * customer id up to its first `|` (master customer id, as `TIMSSCustomerIdentifierGet` is read).
  */
-export async function authenticateCustomer(client: PersonifySignOnClient, settings: PersonifySignOnSettings, credentials: Credentials): Promise<string> {
+export async function authenticateCustomer(
+  client: PersonifySignOnClient,
+  settings: PersonifySignOnSettings,
+  credentials: Credentials,
+): Promise<string> {
   let userName = credentials.username;
   if (settings.emailLookup && userName.includes("@")) {
     const found = await client.customerByEmail(userName);
     if (!yes(found.UserExists)) throw refused("no account has this e-mail address");
     if (yes(found.DisableAccountFlag)) throw refused("the account is disabled");
     userName = text(found.UserName);
-    if (userName === "") throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, "Personify SSOCustomerGetByEmail: UserExists without a UserName");
+    if (userName === "")
+      throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, "Personify SSOCustomerGetByEmail: UserExists without a UserName");
   }
   const checked = await client.authenticateAndGetId(userName, credentials.password);
   const errors = errorsOf(checked);
   if (!yes(checked.Result)) throw refused(errors.length > 0 ? errors.join("; ").slice(0, 200) : "Result false");
   const memberKey = text(checked.CustomerId).split("|")[0]!.trim();
-  if (memberKey === "") throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, "Personify CustomerAuthenticateAndGetId: Result true without a CustomerId");
+  if (memberKey === "")
+    throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, "Personify CustomerAuthenticateAndGetId: Result true without a CustomerId");
   return memberKey;
 }

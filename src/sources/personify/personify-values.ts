@@ -13,46 +13,63 @@ function readDate(value: unknown, ctx: z.core.$RefinementCtx): WireDate | null {
   if (value === undefined || value === null || (typeof value === "string" && value.trim() === "")) return null;
   const result = typeof value === "string" ? parseODataDate(value) : { ok: false as const, reason: "not text" };
   if (result.ok) return result.value;
-  ctx.issues.push({ code: "custom", message: `expected a date (${ODATA_DATE_FORMAT}), got ${describeValue(value)}: ${result.reason}`, input: value });
+  ctx.issues.push({
+    code: "custom",
+    message: `expected a date (${ODATA_DATE_FORMAT}), got ${describeValue(value)}: ${result.reason}`,
+    input: value,
+  });
   return z.NEVER as never;
 }
 
 /** A calendar day, `YYYY-MM-DD` as Personify wrote it. */
-export const odataDay = () => z.unknown().optional().transform((value, ctx) => readDate(value, ctx)?.day ?? null);
+export const odataDay = () =>
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx) => readDate(value, ctx)?.day ?? null);
 
 /** An instant (Edm.DateTime read as UTC: Personify writes wall-clock times without a zone). */
-export const odataInstant = () => z.unknown().optional().transform((value, ctx) => readDate(value, ctx)?.instant ?? null);
+export const odataInstant = () =>
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx) => readDate(value, ctx)?.instant ?? null);
 
 export const requiredOdataInstant = () =>
-  z.unknown().optional().transform((value, ctx): Date => {
-    const date = readDate(value, ctx);
-    if (date !== null) return date.instant;
-    ctx.issues.push({ code: "custom", message: `expected a date (${ODATA_DATE_FORMAT}), got ${describeValue(value)}`, input: value });
-    return z.NEVER as never;
-  });
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx): Date => {
+      const date = readDate(value, ctx);
+      if (date !== null) return date.instant;
+      ctx.issues.push({ code: "custom", message: `expected a date (${ODATA_DATE_FORMAT}), got ${describeValue(value)}`, input: value });
+      return z.NEVER as never;
+    });
 
 const TRUE_WORDS = new Set(["true", "y", "yes", "1"]);
 const FALSE_WORDS = new Set(["false", "n", "no", "0"]);
 
 /** Edm.Boolean, or Personify's `Y`/`N` flag columns; absent or null is `null`. */
 export const odataFlag = () =>
-  z.unknown().optional().transform((value, ctx): boolean | null => {
-    if (value === undefined || value === null) return null;
-    if (typeof value === "boolean") return value;
-    const word = String(value).trim().toLowerCase();
-    if (word === "") return null;
-    if (TRUE_WORDS.has(word)) return true;
-    if (FALSE_WORDS.has(word)) return false;
-    ctx.issues.push({ code: "custom", message: `expected true/false or Y/N, got ${describeValue(value)}`, input: value });
-    return z.NEVER as never;
-  });
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx): boolean | null => {
+      if (value === undefined || value === null) return null;
+      if (typeof value === "boolean") return value;
+      const word = String(value).trim().toLowerCase();
+      if (word === "") return null;
+      if (TRUE_WORDS.has(word)) return true;
+      if (FALSE_WORDS.has(word)) return false;
+      ctx.issues.push({ code: "custom", message: `expected true/false or Y/N, got ${describeValue(value)}`, input: value });
+      return z.NEVER as never;
+    });
 
 type Leaves = Record<string, z.ZodType>;
 /** A row read through a mapping: every leaf's output, null where the field is not mapped. */
 export type ReadRow<L extends Leaves> = { [K in keyof L]: z.output<L[K]> | null };
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Reads rows of one entity set through its mapping: each mapped property is parsed by the leaf of
@@ -81,13 +98,18 @@ export class RowReader<L extends Leaves> {
 
   read(row: unknown, subject: string, memberKey?: string): ReadRow<L> {
     if (!isObject(row)) {
-      throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${subject}: expected an entity object, got ${describeValue(row)}`, { memberKey });
+      throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${subject}: expected an entity object, got ${describeValue(row)}`, {
+        memberKey,
+      });
     }
     const input: Record<string, unknown> = {};
     for (const key of this.keys) if (this.fields[key] !== null) input[key] = row[this.fields[key]!];
     const result = this.schema.safeParse(input, { reportInput: true });
     if (!result.success) {
-      const issues = result.error.issues.map((issue) => ({ ...issue, path: [this.fields[String(issue.path[0])] ?? String(issue.path[0]), ...issue.path.slice(1)] }));
+      const issues = result.error.issues.map((issue) => ({
+        ...issue,
+        path: [this.fields[String(issue.path[0])] ?? String(issue.path[0]), ...issue.path.slice(1)],
+      }));
       throw contractViolation(subject, issues, memberKey);
     }
     const output: Record<string, unknown> = {};

@@ -39,7 +39,16 @@ describe("PersonifyMapper", () => {
   it("maps a customer with its primary address, phones, e-mail, committees and membership orders", () => {
     const record = mapper().toMemberRecord("000000101", adaBundle());
     assert.deepEqual(
-      [record.memberKey, record.memberId, record.isActive, record.isOrganization, record.prefix, record.firstName, record.designation, record.informalName],
+      [
+        record.memberKey,
+        record.memberId,
+        record.isActive,
+        record.isOrganization,
+        record.prefix,
+        record.firstName,
+        record.designation,
+        record.informalName,
+      ],
       ["000000101", "000000101", true, false, "Dr.", "Ada", "PhD", "Ada"],
     );
     assert.equal(record.email, "ada@example.org", "the primary e-mail (PrimaryFlag Y)");
@@ -47,15 +56,57 @@ describe("PersonifyMapper", () => {
       { number: "+44 7700 900123", type: "MOBILE" },
       { number: "+44 20 7946 0000", type: "WORK" },
     ]);
-    assert.deepEqual(record.address, { line1: "1 Ockham Park", line2: "East Horsley", line3: null, city: "Leatherhead", stateProvince: "Surrey", postalCode: "KT24 6QY", country: "GBR" });
+    assert.deepEqual(record.address, {
+      line1: "1 Ockham Park",
+      line2: "East Horsley",
+      line3: null,
+      city: "Leatherhead",
+      stateProvince: "Surrey",
+      postalCode: "KT24 6QY",
+      country: "GBR",
+    });
     assert.deepEqual(record.communities, [
-      { communityKey: "C00000010", name: "Finance Committee", type: "Committee", subType: null, parentKey: null, role: "CHAIR", sinceDate: null, beginDate: "2025-01-01", endDate: "2026-12-31" },
-      { communityKey: "C00000011", name: "Education Committee", type: "Committee", subType: null, parentKey: null, role: "MEMBER", sinceDate: null, beginDate: "2024-01-01", endDate: null },
+      {
+        communityKey: "C00000010",
+        name: "Finance Committee",
+        type: "Committee",
+        subType: null,
+        parentKey: null,
+        role: "CHAIR",
+        sinceDate: null,
+        beginDate: "2025-01-01",
+        endDate: "2026-12-31",
+      },
+      {
+        communityKey: "C00000011",
+        name: "Education Committee",
+        type: "Committee",
+        subType: null,
+        parentKey: null,
+        role: "MEMBER",
+        sinceDate: null,
+        beginDate: "2024-01-01",
+        endDate: null,
+      },
     ]);
     // The cancelled JOURNAL line is no term; the two INDIV_MBR cycles are.
     assert.deepEqual(record.securityGroups, [
-      { groupKey: "Membership:INDIV_MBR", name: "INDIV_MBR", type: "Membership", role: "REGULAR", beginDate: "2025-01-01", endDate: "2025-12-31" },
-      { groupKey: "Membership:INDIV_MBR", name: "INDIV_MBR", type: "Membership", role: "REGULAR", beginDate: "2026-01-01", endDate: "2026-12-31" },
+      {
+        groupKey: "Membership:INDIV_MBR",
+        name: "INDIV_MBR",
+        type: "Membership",
+        role: "REGULAR",
+        beginDate: "2025-01-01",
+        endDate: "2025-12-31",
+      },
+      {
+        groupKey: "Membership:INDIV_MBR",
+        name: "INDIV_MBR",
+        type: "Membership",
+        role: "REGULAR",
+        beginDate: "2026-01-01",
+        endDate: "2026-12-31",
+      },
     ]);
     assert.deepEqual([record.memberType, record.memberSince, record.membershipExpiresOn], ["REGULAR", "2025-01-01", "2026-12-31"]);
     assert.equal(record.sourceUpdatedAt?.toISOString(), "2026-03-15T08:30:00.000Z", "the newest change among all its rows");
@@ -77,8 +128,16 @@ describe("PersonifyMapper", () => {
   });
 
   it("a company is an organization named by its label; an inactive status is not active", () => {
-    const company = mapper().toMemberRecord("000000102", { ...adaBundle(), customer: rows("customers.verbose.json")[1], orders: [], committees: [] });
-    assert.deepEqual([company.isOrganization, company.companyName, company.firstName, company.lastName], [true, "Analytical Engines Ltd", null, null]);
+    const company = mapper().toMemberRecord("000000102", {
+      ...adaBundle(),
+      customer: rows("customers.verbose.json")[1],
+      orders: [],
+      committees: [],
+    });
+    assert.deepEqual(
+      [company.isOrganization, company.companyName, company.firstName, company.lastName],
+      [true, "Analytical Engines Ltd", null, null],
+    );
     const gone = { ...(rows("customers.verbose.json")[0] as object), CustomerStatusCode: "DECEASED" };
     assert.equal(mapper().toMemberRecord("000000101", adaBundle({ customer: gone })).isActive, false);
   });
@@ -87,10 +146,19 @@ describe("PersonifyMapper", () => {
     const badDate = { ...(rows("customers.verbose.json")[0] as object), ModDate: "/Date(yesterday)/" };
     const error = violation(() => mapper().toMemberRecord("000000101", adaBundle({ customer: badDate })));
     assert.equal(error.memberKey, "000000101");
-    assert.match(error.message, /^Customers row for member "000000101" does not match the contract: ModDate: expected a date \(\/Date\(ms\)\/ or yyyy-MM-ddTHH:mm:ss\), got text "\/Date\(yesterday\)\/"/);
+    assert.match(
+      error.message,
+      /^Customers row for member "000000101" does not match the contract: ModDate: expected a date \(\/Date\(ms\)\/ or yyyy-MM-ddTHH:mm:ss\), got text "\/Date\(yesterday\)\/"/,
+    );
     const badOrder = { ...(rows("membership-orders.verbose.json")[0] as object), MemberType: null };
-    assert.match(violation(() => mapper().toMemberRecord("000000101", adaBundle({ orders: [badOrder] }))).message, /^MembershipOrders row for member "000000101" .*MemberType: expected non-blank text, got null/);
-    assert.match(violation(() => mapper().toMemberRecord("000000101", adaBundle({ phones: ["+1 555"] }))).message, /CustomerPhones row .*expected an entity object, got text/);
+    assert.match(
+      violation(() => mapper().toMemberRecord("000000101", adaBundle({ orders: [badOrder] }))).message,
+      /^MembershipOrders row for member "000000101" .*MemberType: expected non-blank text, got null/,
+    );
+    assert.match(
+      violation(() => mapper().toMemberRecord("000000101", adaBundle({ phones: ["+1 555"] }))).message,
+      /CustomerPhones row .*expected an entity object, got text/,
+    );
   });
 
   it("maps meeting products to events: an inactive product is deleted, a broken one fails alone", () => {
@@ -104,6 +172,9 @@ describe("PersonifyMapper", () => {
     assert.equal(event.endsAt?.toISOString(), "2026-06-12T21:00:00.000Z");
     assert.equal(mapper().toEventRecord(webinar, "50002").isDeleted, true);
     const error = violation(() => mapper().toEventRecord(broken, "50003"));
-    assert.match(error.message, /^MeetingProducts row for event "50003" does not match the contract: LongName: expected non-blank text, got text ""; MeetingStartDate: expected a date/);
+    assert.match(
+      error.message,
+      /^MeetingProducts row for event "50003" does not match the contract: LongName: expected non-blank text, got text ""; MeetingStartDate: expected a date/,
+    );
   });
 });

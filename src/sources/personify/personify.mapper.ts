@@ -33,7 +33,8 @@ export interface PersonifyMapperOptions {
 
 const folded = (text: string | null) => (text ?? "").trim().toLowerCase();
 const listed = (list: readonly string[], value: string | null) => value !== null && list.some((entry) => folded(entry) === folded(value));
-const primaryFirst = <T extends { primary: boolean | null }>(rows: T[]) => [...rows].sort((a, b) => Number(b.primary === true) - Number(a.primary === true));
+const primaryFirst = <T extends { primary: boolean | null }>(rows: T[]) =>
+  [...rows].sort((a, b) => Number(b.primary === true) - Number(a.primary === true));
 const newest = (dates: ReadonlyArray<Date | null>) =>
   dates.reduce<Date | null>((best, date) => (date !== null && (best === null || date > best) ? date : best), null);
 
@@ -103,11 +104,16 @@ export class PersonifyMapper {
       phones: read(readers.phones, mapping.phones?.entitySet, bundle.phones),
       emails: read(readers.emails, mapping.emails?.entitySet, bundle.emails),
       committees: read(readers.committees, mapping.committees?.entitySet, bundle.committees),
-      orders: read(readers.orders, mapping.orders?.entitySet, bundle.orders).filter((order) => !listed(mapping.orders?.excludedStatuses ?? [], order.status)),
+      orders: read(readers.orders, mapping.orders?.entitySet, bundle.orders).filter(
+        (order) => !listed(mapping.orders?.excludedStatuses ?? [], order.status),
+      ),
     };
   }
 
-  private communities(seats: ReturnType<PersonifyMapper["readBundle"]>["committees"], names: ReadonlyMap<string, string>): CommunityMembershipRecord[] {
+  private communities(
+    seats: ReturnType<PersonifyMapper["readBundle"]>["committees"],
+    names: ReadonlyMap<string, string>,
+  ): CommunityMembershipRecord[] {
     return seats.map((row) => ({
       communityKey: row.committeeMasterCustomerId!,
       name: row.committeeName ?? names.get(row.committeeMasterCustomerId!) ?? row.committeeMasterCustomerId!,
@@ -140,8 +146,14 @@ export class PersonifyMapper {
     customerClass: string | null,
   ): { memberType: string | null; expiresOn: string | null; firstBegin: string | null } {
     const end = (day: string | null) => day ?? "9999-12-31";
-    const governing = [...orders].sort((a, b) => end(b.endDate).localeCompare(end(a.endDate)) || end(b.beginDate).localeCompare(end(a.beginDate)))[0];
-    const firstBegin = orders.map((order) => order.beginDate).filter((day): day is string => day !== null).sort()[0] ?? null;
+    const governing = [...orders].sort(
+      (a, b) => end(b.endDate).localeCompare(end(a.endDate)) || end(b.beginDate).localeCompare(end(a.beginDate)),
+    )[0];
+    const firstBegin =
+      orders
+        .map((order) => order.beginDate)
+        .filter((day): day is string => day !== null)
+        .sort()[0] ?? null;
     const memberType = governing?.memberType ?? null;
     const staff = listed(this.options.staffMemberTypes, memberType) || listed(this.options.staffMemberTypes, customerClass);
     return { memberType: staff ? STAFF_MEMBER_TYPE : memberType, expiresOn: governing?.endDate ?? null, firstBegin };
@@ -170,7 +182,19 @@ export class PersonifyMapper {
   }
 }
 
-function toAddress(row: { line1: string | null; line2: string | null; line3: string | null; city: string | null; state: string | null; postalCode: string | null; country: string | null } | undefined): AddressRecord {
+function toAddress(
+  row:
+    | {
+        line1: string | null;
+        line2: string | null;
+        line3: string | null;
+        city: string | null;
+        state: string | null;
+        postalCode: string | null;
+        country: string | null;
+      }
+    | undefined,
+): AddressRecord {
   return {
     line1: row?.line1 ?? null,
     line2: row?.line2 ?? null,

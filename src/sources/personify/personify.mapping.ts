@@ -11,8 +11,7 @@ import { DEFAULT_PERSONIFY_MAPPING } from "./personify-mapping.defaults";
  */
 
 /** An OData identifier: it goes into `$filter` and `$select` as is, so nothing else may pass. */
-const name = () =>
-  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "expected an OData name (a letter or _, then letters, digits or _)");
+const name = () => z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "expected an OData name (a letter or _, then letters, digits or _)");
 const optionalName = () => name().nullable();
 /** A fixed `$filter` clause ANDed to every query of the set, e.g. `CommTypeCode eq 'PHONE'`. */
 const fixedFilter = () => z.string().trim().min(1).max(1_000).nullable();
@@ -173,7 +172,9 @@ export function mergeMapping(base: unknown, override: unknown): unknown {
 }
 
 /** The defaults with `override` applied, or every problem found (each naming its path). */
-export function resolvePersonifyMapping(override: unknown): { mapping: PersonifyMapping; problems: [] } | { mapping: null; problems: string[] } {
+export function resolvePersonifyMapping(
+  override: unknown,
+): { mapping: PersonifyMapping; problems: [] } | { mapping: null; problems: string[] } {
   if (override !== undefined && !isPlainObject(override)) {
     return { mapping: null, problems: ["the mapping must be a JSON object"] };
   }

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type FakePersonifyDataServices, type FakePersonifyOptions, startFakePersonify } from "../../../test/support/fake-personify-data-services";
+import {
+  type FakePersonifyDataServices,
+  type FakePersonifyOptions,
+  startFakePersonify,
+} from "../../../test/support/fake-personify-data-services";
 import type { FakeMember } from "../../../test/support/personify-fake-store";
 import { personifyConfig } from "../../../test/support/personify-config";
 import { createLogger } from "../../observability/logger";
@@ -61,13 +65,19 @@ describe("PersonifySource against a Personify Data Services fake", () => {
       for (const id of ["M1", "M2", "M3", "M4", "M5"]) fake.store.putMember(member(id));
       fake.store.putMember(member("ORG1", { recordType: "C", labelName: "Acme" })).putCommittee("COM1", "Finance Committee");
       const changes = await pages(source.changedMembers(null));
-      assert.deepEqual(changes.map((page) => page.length), [2, 2, 2]);
+      assert.deepEqual(
+        changes.map((page) => page.length),
+        [2, 2, 2],
+      );
       assert.deepEqual(keys(changes).sort(), ["M1", "M2", "M3", "M4", "M5", "ORG1"]);
       assert.equal(changes[0]![0]!.lastUpdated, "2026-02-01T00:00:00.000Z");
       const first = fake.requests[0]!.params;
       assert.equal(first.get("$filter"), "(RecordType eq 'I' or RecordType eq 'C') and (SubCustomerId eq 0)");
       assert.equal(first.get("$select"), "MasterCustomerId,ModDate");
-      assert.ok(fake.requests.slice(1).every((request) => request.params.has("$skiptoken")), "pages 2 and 3 came from next links");
+      assert.ok(
+        fake.requests.slice(1).every((request) => request.params.has("$skiptoken")),
+        "pages 2 and 3 came from next links",
+      );
     });
   });
 
@@ -76,7 +86,10 @@ describe("PersonifySource against a Personify Data Services fake", () => {
       for (const id of ["M1", "M2", "M3", "M4"]) fake.store.putMember(member(id));
       const changes = await pages(source.changedMembers(null));
       assert.deepEqual(keys(changes), ["M1", "M2", "M3", "M4"]);
-      assert.deepEqual(fake.requests.map((request) => request.params.get("$skip")), [null, "2", "4"]);
+      assert.deepEqual(
+        fake.requests.map((request) => request.params.get("$skip")),
+        [null, "2", "4"],
+      );
       assert.equal(changes[0]![0]!.lastUpdated, "2026-02-01T00:00:00.000Z", "JSON light's ISO dates read the same");
     });
   });
@@ -85,17 +98,32 @@ describe("PersonifySource against a Personify Data Services fake", () => {
     await withFake({}, {}, async (fake, source) => {
       const since = new Date("2026-03-01T00:00:00Z");
       fake.store.putMember(member("OLD")).putMember(member("NEW", { updatedAt: since }));
-      fake.store.putMember(member("ORDER")).putMember(member("SEAT", { committees: [{ committeeId: "COM1" }] })).putMember(member("PHONE"));
-      fake.store.update("MembershipOrders", (row) => row.ShipMasterCustomerId === "ORDER", { CycleEndDate: new Date("2026-02-28T00:00:00Z"), ModDate: new Date("2026-03-02T00:00:00Z") });
-      fake.store.update("CommitteeMembers", (row) => row.MemberMasterCustomer === "SEAT", { PositionCode: "CHAIR", ModDate: new Date("2026-03-03T00:00:00Z") });
-      fake.store.update("CustomerPhones", (row) => row.MasterCustomerId === "PHONE", { PhoneNumber: "+1 555 9999", ModDate: new Date("2026-03-04T00:00:00Z") });
+      fake.store
+        .putMember(member("ORDER"))
+        .putMember(member("SEAT", { committees: [{ committeeId: "COM1" }] }))
+        .putMember(member("PHONE"));
+      fake.store.update("MembershipOrders", (row) => row.ShipMasterCustomerId === "ORDER", {
+        CycleEndDate: new Date("2026-02-28T00:00:00Z"),
+        ModDate: new Date("2026-03-02T00:00:00Z"),
+      });
+      fake.store.update("CommitteeMembers", (row) => row.MemberMasterCustomer === "SEAT", {
+        PositionCode: "CHAIR",
+        ModDate: new Date("2026-03-03T00:00:00Z"),
+      });
+      fake.store.update("CustomerPhones", (row) => row.MasterCustomerId === "PHONE", {
+        PhoneNumber: "+1 555 9999",
+        ModDate: new Date("2026-03-04T00:00:00Z"),
+      });
       const changes = (await pages(source.changedMembers(since))).flat();
       // NEW is listed once per set its rows sit in: the queue coalesces repeats.
       assert.deepEqual([...new Set(changes.map((c) => c.memberKey))].sort(), ["NEW", "ORDER", "PHONE", "SEAT"]);
       assert.equal(changes.find((c) => c.memberKey === "ORDER")!.lastUpdated, "2026-03-02T00:00:00.000Z", "a related row's change time");
       const customersFilter = fake.requests.find((request) => request.entitySet === "Customers")!.params.get("$filter");
       assert.match(customersFilter!, /\(ModDate ge datetime'2026-03-01T00:00:00'\)$/);
-      assert.deepEqual([...new Set(fake.requests.map((request) => request.entitySet))], ["Customers", "CustomerAddresses", "CustomerPhones", "CustomerEmails", "MembershipOrders", "CommitteeMembers"]);
+      assert.deepEqual(
+        [...new Set(fake.requests.map((request) => request.entitySet))],
+        ["Customers", "CustomerAddresses", "CustomerPhones", "CustomerEmails", "MembershipOrders", "CommitteeMembers"],
+      );
     });
   });
 
@@ -106,12 +134,27 @@ describe("PersonifySource against a Personify Data Services fake", () => {
       fake.store.putMember(member("BAD", { customerExtra: { ModDate: "not a date" } }));
       const fetched = await source.fetchMembers(["M1", "GONE", "BAD", "M1"]);
       assert.deepEqual(fetched.missing, ["GONE"]);
-      assert.deepEqual(fetched.invalid.map((entry) => [entry.memberKey, entry.error.code]), [["BAD", SourceErrorCode.CONTRACT_VIOLATION]]);
-      assert.match(fetched.invalid[0]!.error.message, /Customers row for member "BAD" does not match the contract: ModDate: expected a date/);
+      assert.deepEqual(
+        fetched.invalid.map((entry) => [entry.memberKey, entry.error.code]),
+        [["BAD", SourceErrorCode.CONTRACT_VIOLATION]],
+      );
+      assert.match(
+        fetched.invalid[0]!.error.message,
+        /Customers row for member "BAD" does not match the contract: ModDate: expected a date/,
+      );
       const [m1] = fetched.members;
-      assert.deepEqual([m1!.memberKey, m1!.email, m1!.phones, m1!.address.city, m1!.memberType, m1!.membershipExpiresOn], ["M1", "M1@example.org", [{ number: "+1 555 0100 M1", type: "WORK" }], "Springfield", "REGULAR", "2026-12-31"]);
-      assert.deepEqual(m1!.communities.map((c) => [c.communityKey, c.name, c.type, c.role, c.beginDate, c.endDate]), [["COM1", "Finance Committee", "Committee", "CHAIR", "2025-07-01", "2027-06-30"]]);
-      assert.deepEqual(m1!.securityGroups.map((g) => [g.groupKey, g.role, g.endDate]), [["Membership:INDIV", "REGULAR", "2026-12-31"]]);
+      assert.deepEqual(
+        [m1!.memberKey, m1!.email, m1!.phones, m1!.address.city, m1!.memberType, m1!.membershipExpiresOn],
+        ["M1", "M1@example.org", [{ number: "+1 555 0100 M1", type: "WORK" }], "Springfield", "REGULAR", "2026-12-31"],
+      );
+      assert.deepEqual(
+        m1!.communities.map((c) => [c.communityKey, c.name, c.type, c.role, c.beginDate, c.endDate]),
+        [["COM1", "Finance Committee", "Committee", "CHAIR", "2025-07-01", "2027-06-30"]],
+      );
+      assert.deepEqual(
+        m1!.securityGroups.map((g) => [g.groupKey, g.role, g.endDate]),
+        [["Membership:INDIV", "REGULAR", "2026-12-31"]],
+      );
       const customerFilter = fake.requests[0]!.params.get("$filter")!;
       assert.match(customerFilter, /\(MasterCustomerId eq 'M1' or MasterCustomerId eq 'GONE' or MasterCustomerId eq 'BAD'\)$/);
     });
@@ -128,32 +171,78 @@ describe("PersonifySource against a Personify Data Services fake", () => {
       assert.deepEqual([fetched.missing, fetched.invalid], [[], []]);
       const customerCalls = fake.requests.filter((request) => request.entitySet === "Customers");
       assert.ok(customerCalls.length > 1, "split into several requests");
-      for (const request of fake.requests) assert.ok(new URL(request.url).pathname.length + new URL(request.url).search.length <= maxUrlLength, request.url);
+      for (const request of fake.requests)
+        assert.ok(new URL(request.url).pathname.length + new URL(request.url).search.length <= maxUrlLength, request.url);
     });
   });
 
   it("scopes org-scoped sets by PERSONIFY_ORG_ID / PERSONIFY_ORG_UNIT_ID", async () => {
     await withFake({}, { PERSONIFY_ORG_ID: "ORG", PERSONIFY_ORG_UNIT_ID: "UNIT" }, async (fake, source) => {
-      fake.store.putMember(member("M1", { orders: [{ productCode: "INDIV", memberType: "REGULAR", begin: "2026-01-01", end: "2026-12-31" }, { productCode: "OTHER", memberType: "REGULAR", begin: "2026-01-01", end: "2027-12-31" }] }));
+      fake.store.putMember(
+        member("M1", {
+          orders: [
+            { productCode: "INDIV", memberType: "REGULAR", begin: "2026-01-01", end: "2026-12-31" },
+            { productCode: "OTHER", memberType: "REGULAR", begin: "2026-01-01", end: "2027-12-31" },
+          ],
+        }),
+      );
       fake.store.update("MembershipOrders", (row) => row.ProductCode === "OTHER", { OrganizationId: "SISTER" });
       const [m1] = (await source.fetchMembers(["M1"])).members;
-      assert.deepEqual(m1!.securityGroups.map((g) => g.groupKey), ["Membership:INDIV"], "the other organization's order is not this site's");
+      assert.deepEqual(
+        m1!.securityGroups.map((g) => g.groupKey),
+        ["Membership:INDIV"],
+        "the other organization's order is not this site's",
+      );
       const orders = fake.requests.find((request) => request.entitySet === "MembershipOrders")!.params.get("$filter")!;
-      assert.equal(orders, "(OrganizationId eq 'ORG') and (OrganizationUnitId eq 'UNIT') and (ShipSubCustomerId eq 0) and (ShipMasterCustomerId eq 'M1')");
-      assert.ok(!fake.requests.find((request) => request.entitySet === "Customers")!.params.get("$filter")!.includes("OrganizationId"), "customers are shared across organizations");
+      assert.equal(
+        orders,
+        "(OrganizationId eq 'ORG') and (OrganizationUnitId eq 'UNIT') and (ShipSubCustomerId eq 0) and (ShipMasterCustomerId eq 'M1')",
+      );
+      assert.ok(
+        !fake.requests
+          .find((request) => request.entitySet === "Customers")!
+          .params.get("$filter")!
+          .includes("OrganizationId"),
+        "customers are shared across organizations",
+      );
     });
   });
 
   it("lists events changed since the cursor; an inactive product is deleted, a malformed one invalid", async () => {
     await withFake({}, {}, async (fake, source) => {
       const at = (text: string) => new Date(text);
-      fake.store.putEvent(1, { ProductCode: "AM", LongName: "Annual Meeting", MeetingStartDate: at("2026-06-10T13:00:00Z"), ModDate: at("2026-03-01T00:00:00Z") });
-      fake.store.putEvent(2, { ProductCode: "WEB", LongName: "Webinar", MeetingStartDate: at("2026-04-01T15:00:00Z"), ProductStatusCode: "I", ModDate: at("2026-03-05T00:00:00Z") });
+      fake.store.putEvent(1, {
+        ProductCode: "AM",
+        LongName: "Annual Meeting",
+        MeetingStartDate: at("2026-06-10T13:00:00Z"),
+        ModDate: at("2026-03-01T00:00:00Z"),
+      });
+      fake.store.putEvent(2, {
+        ProductCode: "WEB",
+        LongName: "Webinar",
+        MeetingStartDate: at("2026-04-01T15:00:00Z"),
+        ProductStatusCode: "I",
+        ModDate: at("2026-03-05T00:00:00Z"),
+      });
       fake.store.putEvent(3, { ProductCode: "BAD", LongName: "Broken", MeetingStartDate: "soon", ModDate: at("2026-03-06T00:00:00Z") });
-      fake.store.putEvent(4, { ProductCode: "OLD", LongName: "Old", MeetingStartDate: at("2025-04-01T15:00:00Z"), ModDate: at("2025-01-01T00:00:00Z") });
+      fake.store.putEvent(4, {
+        ProductCode: "OLD",
+        LongName: "Old",
+        MeetingStartDate: at("2025-04-01T15:00:00Z"),
+        ModDate: at("2025-01-01T00:00:00Z"),
+      });
       const [page] = (await pages(source.changedEvents(at("2026-03-01T00:00:00Z")))) as ChangedEventsPage[];
-      assert.deepEqual(page!.events.map((event) => [event.eventKey, event.title, event.isDeleted]), [["1", "Annual Meeting", false], ["2", "Webinar", true]]);
-      assert.deepEqual(page!.invalid.map((entry) => entry.eventKey), ["3"]);
+      assert.deepEqual(
+        page!.events.map((event) => [event.eventKey, event.title, event.isDeleted]),
+        [
+          ["1", "Annual Meeting", false],
+          ["2", "Webinar", true],
+        ],
+      );
+      assert.deepEqual(
+        page!.invalid.map((entry) => entry.eventKey),
+        ["3"],
+      );
       assert.equal(page!.newestUpdate, "2026-03-05T00:00:00.000Z");
     });
   });
@@ -163,9 +252,24 @@ describe("PersonifySource against a Personify Data Services fake", () => {
       fake.signOn.logins.push({ userName: "alovelace", password: "pw", email: "ada@example.org", customerId: "M1|0" });
       assert.equal(await source.authenticate!({ username: "alovelace", password: "pw" }), "M1");
       assert.equal(await source.authenticate!({ username: "ada@example.org", password: "pw" }), "M1");
-      assert.equal((await rejection(source.authenticate!({ username: "alovelace", password: "nope" }))).code, SourceErrorCode.AUTH_REJECTED);
-      assert.equal((await rejection(source.authenticate!({ username: "who@example.org", password: "pw" }))).code, SourceErrorCode.AUTH_REJECTED);
-      assert.deepEqual(fake.signOn.calls.map((call) => call.operation), ["CustomerAuthenticateAndGetId", "SSOCustomerGetByEmail", "CustomerAuthenticateAndGetId", "CustomerAuthenticateAndGetId", "SSOCustomerGetByEmail"]);
+      assert.equal(
+        (await rejection(source.authenticate!({ username: "alovelace", password: "nope" }))).code,
+        SourceErrorCode.AUTH_REJECTED,
+      );
+      assert.equal(
+        (await rejection(source.authenticate!({ username: "who@example.org", password: "pw" }))).code,
+        SourceErrorCode.AUTH_REJECTED,
+      );
+      assert.deepEqual(
+        fake.signOn.calls.map((call) => call.operation),
+        [
+          "CustomerAuthenticateAndGetId",
+          "SSOCustomerGetByEmail",
+          "CustomerAuthenticateAndGetId",
+          "CustomerAuthenticateAndGetId",
+          "SSOCustomerGetByEmail",
+        ],
+      );
     });
     const fake = await startFakePersonify();
     try {

@@ -74,7 +74,8 @@ export class PersonifySource implements AmsSource {
     const streams = since === null ? all.slice(0, 1) : all.filter((stream, index) => index === 0 || stream.updatedField !== null);
     for (const stream of streams) {
       const changed = since !== null && stream.updatedField !== null ? changedSince(stream.updatedField, since) : null;
-      const sub = stream.subField === null ? null : `${stream.subField} eq ${odataLiteral(this.config.mapping.customers.subCustomerIdValue)}`;
+      const sub =
+        stream.subField === null ? null : `${stream.subField} eq ${odataLiteral(this.config.mapping.customers.subCustomerIdValue)}`;
       const filter = allOf([...baseClauses(stream.entity, this.config.mapping, this.org), sub, changed]);
       const select = [stream.keyField, ...(stream.updatedField === null ? [] : [stream.updatedField])];
       for await (const rows of this.client.list(stream.entity.entitySet, { filter, select })) {
@@ -92,8 +93,14 @@ export class PersonifySource implements AmsSource {
     const events = this.config.mapping.events;
     if (events === null) return;
     const updated = events.fields.updatedAt;
-    const filter = allOf([...baseClauses(events, this.config.mapping, this.org), since !== null && updated !== null ? changedSince(updated, since) : null]);
-    for await (const rows of this.client.list(events.entitySet, { filter, select: Object.values(events.fields).filter((f): f is string => f !== null) })) {
+    const filter = allOf([
+      ...baseClauses(events, this.config.mapping, this.org),
+      since !== null && updated !== null ? changedSince(updated, since) : null,
+    ]);
+    for await (const rows of this.client.list(events.entitySet, {
+      filter,
+      select: Object.values(events.fields).filter((f): f is string => f !== null),
+    })) {
       const page: ChangedEventsPage = { events: [], invalid: [], newestUpdate: null };
       for (const row of rows) {
         const eventKey = keyText(this.readers.events!.peek(row, "eventKey"));
@@ -119,7 +126,13 @@ export class PersonifySource implements AmsSource {
     streams.push({ entity: mapping.customers, keyField: c.masterCustomerId, subField: c.subCustomerId, updatedField: c.updatedAt });
     for (const set of ["addresses", "phones", "emails", "orders"] as const) {
       const entity = mapping[set];
-      if (entity !== null) streams.push({ entity, keyField: entity.fields.masterCustomerId, subField: entity.fields.subCustomerId, updatedField: entity.fields.updatedAt });
+      if (entity !== null)
+        streams.push({
+          entity,
+          keyField: entity.fields.masterCustomerId,
+          subField: entity.fields.subCustomerId,
+          updatedField: entity.fields.updatedAt,
+        });
     }
     const committees = mapping.committees;
     if (committees !== null) {
@@ -139,7 +152,10 @@ export class PersonifySource implements AmsSource {
       else changes.push({ memberKey, lastUpdated: stream.updatedField === null ? "" : changeTime(record[stream.updatedField]) });
     }
     if (unreadable > 0) {
-      this.deps.logger.warn({ entitySet: stream.entity.entitySet, rows: unreadable }, "Personify change rows without a member key were skipped");
+      this.deps.logger.warn(
+        { entitySet: stream.entity.entitySet, rows: unreadable },
+        "Personify change rows without a member key were skipped",
+      );
     }
     return changes;
   }

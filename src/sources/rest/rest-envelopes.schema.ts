@@ -9,12 +9,15 @@ import { describeValue, requiredKey } from "../member-info/wire-values";
 
 /** Kept as the AMS sent it (sync hands it back as `since`), but it must be a readable instant. */
 const lastUpdatedText = () =>
-  z.unknown().optional().transform((value, ctx): string => {
-    const result = typeof value === "string" ? parseWireDate(value) : undefined;
-    if (result?.ok && result.value !== null) return (value as string).trim();
-    ctx.issues.push({ code: "custom", message: `expected an instant (${WIRE_DATE_FORMAT}), got ${describeValue(value)}`, input: value });
-    return z.NEVER;
-  });
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx): string => {
+      const result = typeof value === "string" ? parseWireDate(value) : undefined;
+      if (result?.ok && result.value !== null) return (value as string).trim();
+      ctx.issues.push({ code: "custom", message: `expected an instant (${WIRE_DATE_FORMAT}), got ${describeValue(value)}`, input: value });
+      return z.NEVER;
+    });
 
 /** An opaque cursor; blank means no further page. */
 const nextCursor = () =>

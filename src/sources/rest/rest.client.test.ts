@@ -28,7 +28,10 @@ function replay(answers: Array<() => Response>) {
 
 const json = (status: number, body: unknown) => () =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-const text = (status: number, body: string, type = "text/html") => () => new Response(body, { status, headers: { "content-type": type } });
+const text =
+  (status: number, body: string, type = "text/html") =>
+  () =>
+    new Response(body, { status, headers: { "content-type": type } });
 
 function capturingLogger() {
   const lines: string[] = [];
@@ -67,9 +70,15 @@ describe("RestClient", () => {
 
   it("404 is NOT_FOUND; another 4xx is a contract violation; neither is retried", async () => {
     const notFound = replay([json(404, { error: "not_found" })]);
-    assert.equal((await rejection(new RestClient(config(), { logger: createLogger("silent"), fetch: notFound.fetch }).get("/x"))).code, SourceErrorCode.NOT_FOUND);
+    assert.equal(
+      (await rejection(new RestClient(config(), { logger: createLogger("silent"), fetch: notFound.fetch }).get("/x"))).code,
+      SourceErrorCode.NOT_FOUND,
+    );
     const bad = replay([json(400, { error: "bad_request" })]);
-    assert.equal((await rejection(new RestClient(config(), { logger: createLogger("silent"), fetch: bad.fetch }).get("/x"))).code, SourceErrorCode.CONTRACT_VIOLATION);
+    assert.equal(
+      (await rejection(new RestClient(config(), { logger: createLogger("silent"), fetch: bad.fetch }).get("/x"))).code,
+      SourceErrorCode.CONTRACT_VIOLATION,
+    );
     assert.equal(notFound.requests.length + bad.requests.length, 2);
   });
 
@@ -141,7 +150,9 @@ describe("RestClient", () => {
   it("retries in-call after a short Retry-After, but hands a long one to the caller at once", async () => {
     const retryAfter = (seconds: string) => () => new Response("{}", { status: 429, headers: { "retry-after": seconds } });
     const short = replay([retryAfter("0"), json(200, { done: 1 })]);
-    assert.deepEqual((await new RestClient(config(), { logger: createLogger("silent"), fetch: short.fetch }).get("/members")).body, { done: 1 });
+    assert.deepEqual((await new RestClient(config(), { logger: createLogger("silent"), fetch: short.fetch }).get("/members")).body, {
+      done: 1,
+    });
     assert.equal(short.requests.length, 2);
 
     const long = replay([retryAfter("600"), json(200, { done: 1 })]);
@@ -150,9 +161,22 @@ describe("RestClient", () => {
   });
 
   it("backs off exponentially from retryBaseMs, jittered by the injected randomness, capped", () => {
-    assert.deepEqual([0, 1, 2, 3].map((attempt) => retryDelayMs(500, attempt, () => 0, 30_000)), [400, 800, 1_600, 3_200]);
-    assert.deepEqual([0, 1, 2].map((attempt) => retryDelayMs(500, attempt, () => 0.999_999, 30_000)), [600, 1_200, 2_400]);
-    assert.equal(retryDelayMs(500, 20, () => 1, 30_000), 30_000);
-    assert.equal(retryDelayMs(0, 5, () => 0.5, 30_000), 0, "retryBaseMs 0 never waits");
+    assert.deepEqual(
+      [0, 1, 2, 3].map((attempt) => retryDelayMs(500, attempt, () => 0, 30_000)),
+      [400, 800, 1_600, 3_200],
+    );
+    assert.deepEqual(
+      [0, 1, 2].map((attempt) => retryDelayMs(500, attempt, () => 0.999_999, 30_000)),
+      [600, 1_200, 2_400],
+    );
+    assert.equal(
+      retryDelayMs(500, 20, () => 1, 30_000),
+      30_000,
+    );
+    assert.equal(
+      retryDelayMs(0, 5, () => 0.5, 30_000),
+      0,
+      "retryBaseMs 0 never waits",
+    );
   });
 });

@@ -44,7 +44,10 @@ function replaySource(bodies: unknown[]): RestSource {
     const body = bodies[n++];
     return typeof body === "string" ? new Response(body, { status: 200, headers: { "content-type": "text/html" } }) : Response.json(body);
   }) as typeof fetch;
-  return new RestSource({ url: "http://ams.test", apiKey: "k", timeoutMs: 1_000, retries: 0, retryBaseMs: 0 }, { logger, fetch: fetchFake });
+  return new RestSource(
+    { url: "http://ams.test", apiKey: "k", timeoutMs: 1_000, retries: 0, retryBaseMs: 0 },
+    { logger, fetch: fetchFake },
+  );
 }
 
 const codeOf = async (promise: Promise<unknown>) =>
@@ -63,7 +66,10 @@ describe("RestSource listings", () => {
   it("pages changed members by next, inclusively since", async () => {
     await withAms(inMemoryMembers(5), { pageSize: 2 }, async (_fake, source) => {
       const pages = await allPages(source.changedMembers(null));
-      assert.deepEqual(pages.map((page) => page.map((c) => c.memberKey)), [["K1", "K2"], ["K3", "K4"], ["K5"]]);
+      assert.deepEqual(
+        pages.map((page) => page.map((c) => c.memberKey)),
+        [["K1", "K2"], ["K3", "K4"], ["K5"]],
+      );
       const since = (await allPages(source.changedMembers(new Date("2026-03-01T00:00:00Z")))).flat();
       assert.deepEqual(since, [
         { memberKey: "K3", lastUpdated: "2026-03-01T00:00:00.000Z" },
@@ -96,13 +102,24 @@ describe("RestSource listings", () => {
 
   it("pages events; a malformed event fails alone", async () => {
     const ams = new InMemoryAms()
-      .setEvent("E1", { EventKey: "E1", Title: "Gala", StartsAt: "2026-05-01T19:00:00", LastUpdated: "2026-04-01T00:00:00Z" }, "2026-04-01T00:00:00Z")
+      .setEvent(
+        "E1",
+        { EventKey: "E1", Title: "Gala", StartsAt: "2026-05-01T19:00:00", LastUpdated: "2026-04-01T00:00:00Z" },
+        "2026-04-01T00:00:00Z",
+      )
       .setEvent("E2", { EventKey: "E2", StartsAt: "2026-05-02" }, "2026-04-02T00:00:00Z")
-      .setEvent("E3", { EventKey: "E3", Title: "Webinar", StartsAt: "2026-06-01", LastUpdated: "2026-04-03T00:00:00Z" }, "2026-04-03T00:00:00Z");
+      .setEvent(
+        "E3",
+        { EventKey: "E3", Title: "Webinar", StartsAt: "2026-06-01", LastUpdated: "2026-04-03T00:00:00Z" },
+        "2026-04-03T00:00:00Z",
+      );
     await withAms(ams, { pageSize: 2 }, async (_fake, source) => {
       const pages: ChangedEventsPage[] = await allPages(source.changedEvents(null));
       assert.equal(pages.length, 2);
-      assert.deepEqual(pages[0]!.events.map((e) => e.eventKey), ["E1"]);
+      assert.deepEqual(
+        pages[0]!.events.map((e) => e.eventKey),
+        ["E1"],
+      );
       assert.equal(pages[0]!.invalid[0]!.eventKey, "E2");
       assert.match(pages[0]!.invalid[0]!.error.message, /Title: expected non-blank text/);
       assert.equal(pages[0]!.newestUpdate, "2026-04-01T00:00:00.000Z");
@@ -119,30 +136,51 @@ describe("RestSource batch fetch", () => {
       .removeMember("K3", NOW);
     await withAms(ams, {}, async (_fake, source) => {
       const fetched = await source.fetchMembers(["K1", "POISON", "K2", "K3", "NEVER", "WRONG-KEY"]);
-      assert.deepEqual(fetched.members.map((m) => m.memberKey), ["K1", "K2"]);
+      assert.deepEqual(
+        fetched.members.map((m) => m.memberKey),
+        ["K1", "K2"],
+      );
       assert.deepEqual(fetched.missing, ["K3", "NEVER"]);
-      assert.deepEqual(fetched.invalid.map((i) => i.memberKey), ["POISON", "WRONG-KEY"]);
+      assert.deepEqual(
+        fetched.invalid.map((i) => i.memberKey),
+        ["POISON", "WRONG-KEY"],
+      );
       const [poison, ignored] = fetched.invalid.map((i) => i.error);
       assert.equal(poison!.code, SourceErrorCode.CONTRACT_VIOLATION);
       assert.equal(poison!.memberKey, "POISON");
       assert.match(poison!.message, /MemberDetails\.MemberSince: .*no such day/);
-      assert.match(ignored!.message, /expected a record or a "missing" entry for member "WRONG-KEY", got neither; 1 record\(s\) in the answer carried no requested key/);
+      assert.match(
+        ignored!.message,
+        /expected a record or a "missing" entry for member "WRONG-KEY", got neither; 1 record\(s\) in the answer carried no requested key/,
+      );
     });
   });
 
   it("reads a recorded answer record by record", async () => {
     const source = replaySource([readFixtureJson("rest/__fixtures__/members-answer.json")]);
     const fetched = await source.fetchMembers(["A-1", "A-2", "A-3", "A-4"]);
-    assert.deepEqual(fetched.members.map((m) => [m.memberKey, m.email]), [["A-1", "ada@example.org"]]);
+    assert.deepEqual(
+      fetched.members.map((m) => [m.memberKey, m.email]),
+      [["A-1", "ada@example.org"]],
+    );
     assert.deepEqual(fetched.missing, ["A-3"]);
-    assert.deepEqual(fetched.invalid.map((i) => i.memberKey), ["A-2", "A-4"]);
+    assert.deepEqual(
+      fetched.invalid.map((i) => i.memberKey),
+      ["A-2", "A-4"],
+    );
     assert.match(fetched.invalid[0]!.error.message, /IsActive: expected true or false, got text "perhaps"/);
     assert.match(fetched.invalid[1]!.error.message, /2 record\(s\) in the answer carried no requested key/);
   });
 
   it("refuses an answer whose envelope is wrong, and a body that is not JSON", async () => {
-    assert.equal(await codeOf(replaySource([readFixtureJson("rest/__fixtures__/members-answer-bad-envelope.json")]).fetchMembers(["A-1"])), SourceErrorCode.CONTRACT_VIOLATION);
-    assert.equal(await codeOf(replaySource(["<html>Service Temporarily Unavailable</html>"]).fetchMembers(["A-1"])), SourceErrorCode.CONTRACT_VIOLATION);
+    assert.equal(
+      await codeOf(replaySource([readFixtureJson("rest/__fixtures__/members-answer-bad-envelope.json")]).fetchMembers(["A-1"])),
+      SourceErrorCode.CONTRACT_VIOLATION,
+    );
+    assert.equal(
+      await codeOf(replaySource(["<html>Service Temporarily Unavailable</html>"]).fetchMembers(["A-1"])),
+      SourceErrorCode.CONTRACT_VIOLATION,
+    );
   });
 
   it("splits more than 100 keys into calls of 100, and refuses keys with a comma", async () => {
@@ -151,9 +189,15 @@ describe("RestSource batch fetch", () => {
       const keys = ["K1", ...Array.from({ length: 150 }, (_, i) => `X${i}`), "K2", "A,B"];
       const fetched = await source.fetchMembers(keys);
       assert.deepEqual(asked, [100, 52]);
-      assert.deepEqual(fetched.members.map((m) => m.memberKey), ["K1", "K2"]);
+      assert.deepEqual(
+        fetched.members.map((m) => m.memberKey),
+        ["K1", "K2"],
+      );
       assert.equal(fetched.missing.length, 150);
-      assert.deepEqual(fetched.invalid.map((i) => i.memberKey), ["A,B"]);
+      assert.deepEqual(
+        fetched.invalid.map((i) => i.memberKey),
+        ["A,B"],
+      );
     });
   });
 });
@@ -208,7 +252,14 @@ describe("RestSource sign-in and write-back", () => {
   it("writes back an activity once per idempotency key", async () => {
     const ams = inMemoryMembers(1);
     await withAms(ams, {}, async (_fake, source) => {
-      const activity = { memberKey: "K1", activityKey: "C-9", title: "Ethics", completedAt: new Date(NOW), credits: 1.5, idempotencyKey: "once" };
+      const activity = {
+        memberKey: "K1",
+        activityKey: "C-9",
+        title: "Ethics",
+        completedAt: new Date(NOW),
+        credits: 1.5,
+        idempotencyKey: "once",
+      };
       await source.writeBack(activity);
       await source.writeBack(activity);
       assert.deepEqual(ams.activities, [activity]);

@@ -82,7 +82,11 @@ export class RestSource implements AmsSource {
   }
 
   /** Follows `next` until it is null; a cursor seen before would loop forever, so it is a contract violation. */
-  private async *listing<T extends { next: string | null }>(path: string, since: Date | null, parse: (body: unknown) => T): AsyncGenerator<T> {
+  private async *listing<T extends { next: string | null }>(
+    path: string,
+    since: Date | null,
+    parse: (body: unknown) => T,
+  ): AsyncGenerator<T> {
     const followed = new Set<string>();
     let cursor: string | null = null;
     do {

@@ -90,9 +90,13 @@ export class SalesforceAuth {
     if (response.status === 400 || response.status === 401 || response.status === 403) {
       // OAuth refusals (invalid_grant, invalid_client, …) are credentials, not outages.
       const { errorCode, said } = describeSalesforceBody(text);
-      throw new SourceError(SourceErrorCode.AUTH_REJECTED, `${call} answered ${response.status}${said ? `: ${said}` : ""}: sign-in refused`, {
-        cause: { status: response.status, errorCode },
-      });
+      throw new SourceError(
+        SourceErrorCode.AUTH_REJECTED,
+        `${call} answered ${response.status}${said ? `: ${said}` : ""}: sign-in refused`,
+        {
+          cause: { status: response.status, errorCode },
+        },
+      );
     }
     if (response.status < 200 || response.status >= 300) {
       throw classifySalesforceError(call, response.status, text, {
@@ -127,7 +131,10 @@ function readTokenAnswer(call: string, text: string): SalesforceSession {
   const parsed = tokenAnswerSchema.safeParse(body);
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join(".")))].join(", ");
-    throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${call}: expected access_token and instance_url in the answer; missing or bad: ${fields}`);
+    throw new SourceError(
+      SourceErrorCode.CONTRACT_VIOLATION,
+      `${call}: expected access_token and instance_url in the answer; missing or bad: ${fields}`,
+    );
   }
   return { accessToken: parsed.data.access_token, instanceUrl: parsed.data.instance_url.replace(/\/+$/, "") };
 }

@@ -124,7 +124,12 @@ export class SalesforceChangeFeed {
   private async *scan(since: Date | null): AsyncGenerator<MemberChange[]> {
     const after = since === null ? null : `SystemModstamp >= ${soqlDateTime(floorToMinute(since))}`;
     const contact = this.mapping.contact;
-    const contacts = buildSoql({ fields: ["Id", "SystemModstamp"], from: contact.object, where: [after, contact.where], orderBy: "SystemModstamp, Id" });
+    const contacts = buildSoql({
+      fields: ["Id", "SystemModstamp"],
+      from: contact.object,
+      where: [after, contact.where],
+      orderBy: "SystemModstamp, Id",
+    });
     for await (const page of this.client.query(contacts)) {
       const changes = page.records.map((row) => change(row, "Id", contact.object));
       if (changes.length > 0) yield changes;
@@ -154,7 +159,10 @@ function change(row: Record<string, unknown>, keyField: string, object: string):
   const memberKey = readPath(row, keyField);
   const stamp = row.SystemModstamp;
   if (typeof memberKey !== "string" || !isRecordId(memberKey) || typeof stamp !== "string" || parseAmsInstant(stamp) === null) {
-    throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${object} query: expected ${keyField} (a record id) and SystemModstamp (an instant) on every row, got ${JSON.stringify({ [keyField]: memberKey, SystemModstamp: stamp }).slice(0, 120)}`);
+    throw new SourceError(
+      SourceErrorCode.CONTRACT_VIOLATION,
+      `${object} query: expected ${keyField} (a record id) and SystemModstamp (an instant) on every row, got ${JSON.stringify({ [keyField]: memberKey, SystemModstamp: stamp }).slice(0, 120)}`,
+    );
   }
   return { memberKey, lastUpdated: stamp };
 }
@@ -164,7 +172,10 @@ function earliest(stamps: string[]): string | null {
   for (const text of stamps) {
     const ms = parseAmsInstant(text)?.getTime();
     if (ms === undefined) {
-      throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `replication answer: expected latestDateCovered to be an instant, got ${JSON.stringify(text.slice(0, 40))}`);
+      throw new SourceError(
+        SourceErrorCode.CONTRACT_VIOLATION,
+        `replication answer: expected latestDateCovered to be an instant, got ${JSON.stringify(text.slice(0, 40))}`,
+      );
     }
     if (best === null || ms < best.ms) best = { text, ms };
   }

@@ -21,7 +21,10 @@ describe("Salesforce error answers", () => {
   });
 
   it("401 is AUTH_REJECTED, a 403 without the limit code too; 5xx is TEMPORARY; 400 names the field", () => {
-    assert.equal(classifySalesforceError("GET /query", 401, fixture("error-invalid-session.json"), options).code, SourceErrorCode.AUTH_REJECTED);
+    assert.equal(
+      classifySalesforceError("GET /query", 401, fixture("error-invalid-session.json"), options).code,
+      SourceErrorCode.AUTH_REJECTED,
+    );
     const denied = classifySalesforceError("GET /query", 403, fixture("error-insufficient-access.json"), options);
     assert.equal(denied.code, SourceErrorCode.AUTH_REJECTED);
     assert.match(denied.message, /INSUFFICIENT_ACCESS_OR_READONLY: insufficient access rights/);
@@ -31,7 +34,10 @@ describe("Salesforce error answers", () => {
     const field = classifySalesforceError("GET /query", 400, fixture("error-invalid-field.json"), options);
     assert.equal(field.code, SourceErrorCode.CONTRACT_VIOLATION);
     assert.match(field.message, /INVALID_FIELD: .*No such column 'Membership_Type__c' on entity 'Contact'/);
-    assert.equal(salesforceErrorCode(classifySalesforceError("GET /sobjects/Contact/updated/", 400, fixture("error-exceeded-id-limit.json"), options)), "EXCEEDED_ID_LIMIT");
+    assert.equal(
+      salesforceErrorCode(classifySalesforceError("GET /sobjects/Contact/updated/", 400, fixture("error-exceeded-id-limit.json"), options)),
+      "EXCEEDED_ID_LIMIT",
+    );
   });
 });
 
@@ -43,13 +49,22 @@ describe("SOQL pieces", () => {
     assert.equal(isRecordId("0035e00000AbCdE"), false);
     assert.equal(isRecordId("0035e00000AbCdEAA'"), false);
     assert.equal(inList("Id", ["a", "b"]), "Id IN ('a','b')");
-    assert.equal(buildSoql({ fields: ["Id", "Id", "Name"], from: "Contact", where: [null, "A = 1", "B = 2"], orderBy: "Id" }), "SELECT Id, Name FROM Contact WHERE (A = 1) AND (B = 2) ORDER BY Id");
+    assert.equal(
+      buildSoql({ fields: ["Id", "Id", "Name"], from: "Contact", where: [null, "A = 1", "B = 2"], orderBy: "Id" }),
+      "SELECT Id, Name FROM Contact WHERE (A = 1) AND (B = 2) ORDER BY Id",
+    );
   });
 
   it("batches ids by count and by the length of the IN list", () => {
     const ids = Array.from({ length: 10 }, (_, n) => `0035e00000AbCd${String(n).padStart(3, "0")}A`);
-    assert.deepEqual(idBatches(ids, 4, 10_000).map((batch) => batch.length), [4, 4, 2]);
-    assert.deepEqual(idBatches(ids, 100, 3 * 21).map((batch) => batch.length), [3, 3, 3, 1]);
+    assert.deepEqual(
+      idBatches(ids, 4, 10_000).map((batch) => batch.length),
+      [4, 4, 2],
+    );
+    assert.deepEqual(
+      idBatches(ids, 100, 3 * 21).map((batch) => batch.length),
+      [3, 3, 3, 1],
+    );
   });
 });
 

@@ -32,7 +32,8 @@ export function describeSalesforceBody(text: string): { errorCode: string | null
   const first = Array.isArray(body) ? (body[0] as Record<string, unknown> | undefined) : (body as Record<string, unknown> | null);
   if (first && typeof first === "object") {
     const code = typeof first.errorCode === "string" ? first.errorCode : typeof first.error === "string" ? first.error : null;
-    const text = typeof first.message === "string" ? first.message : typeof first.error_description === "string" ? first.error_description : null;
+    const text =
+      typeof first.message === "string" ? first.message : typeof first.error_description === "string" ? first.error_description : null;
     // SOQL errors quote the query over several lines; one line keeps the log readable.
     const message = text === null ? null : compact(text, MESSAGE_CHARS);
     if (code !== null || message !== null) {
@@ -68,7 +69,8 @@ export function classifySalesforceError(call: string, status: number, text: stri
       retryAfterMs: asked ?? options.limitBackoffMs,
     });
   }
-  if (status === 401) return new SourceError(SourceErrorCode.AUTH_REJECTED, `${message}: session refused after signing in again`, { cause });
+  if (status === 401)
+    return new SourceError(SourceErrorCode.AUTH_REJECTED, `${message}: session refused after signing in again`, { cause });
   if (status === 403) return new SourceError(SourceErrorCode.AUTH_REJECTED, `${message}: the integration user lacks access`, { cause });
   if (status >= 500) return new SourceError(SourceErrorCode.TEMPORARY, message, { cause, retryAfterMs: asked });
   return new SourceError(SourceErrorCode.CONTRACT_VIOLATION, message, { cause });

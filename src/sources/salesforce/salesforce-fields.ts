@@ -27,19 +27,35 @@ export function readRef(record: SoqlRecord, ref: FieldRef): unknown {
 /** Every field a Contact query selects for the mapping. */
 export function contactFields(mapping: SalesforceMapping): string[] {
   const { contact } = mapping;
-  return unique(["Id", "SystemModstamp", ...Object.values(contact.fields).flatMap(refPaths), ...contact.phones.map((phone) => phone.field)]);
+  return unique([
+    "Id",
+    "SystemModstamp",
+    ...Object.values(contact.fields).flatMap(refPaths),
+    ...contact.phones.map((phone) => phone.field),
+  ]);
 }
 
 export function membershipFields(membership: MembershipMapping): string[] {
   return unique([
-    "Id", "SystemModstamp", membership.contactField, membership.typeField, membership.groupKeyField, membership.endField,
-    ...refPaths(membership.beginField), ...refPaths(membership.statusField), ...refPaths(membership.cancelledField),
+    "Id",
+    "SystemModstamp",
+    membership.contactField,
+    membership.typeField,
+    membership.groupKeyField,
+    membership.endField,
+    ...refPaths(membership.beginField),
+    ...refPaths(membership.statusField),
+    ...refPaths(membership.cancelledField),
   ]);
 }
 
 export function groupFields(group: GroupMapping): string[] {
   return unique([
-    "Id", "SystemModstamp", group.contactField, group.keyField, group.nameField,
+    "Id",
+    "SystemModstamp",
+    group.contactField,
+    group.keyField,
+    group.nameField,
     ...[group.typeField, group.subTypeField, group.roleField, group.beginField, group.endField, group.activeField].flatMap(refPaths),
   ]);
 }
@@ -52,7 +68,12 @@ export function eventFields(events: EventsMapping): string[] {
 export function relatedObjects(mapping: SalesforceMapping): Array<{ object: string; contactField: string; where: string | null }> {
   const all = [...(mapping.membership ? [mapping.membership] : []), ...mapping.communities, ...mapping.securityGroups];
   const seen = new Map<string, { object: string; contactField: string; where: string | null }>();
-  for (const related of all) seen.set(`${related.object}.${related.contactField}`, { object: related.object, contactField: related.contactField, where: related.where });
+  for (const related of all)
+    seen.set(`${related.object}.${related.contactField}`, {
+      object: related.object,
+      contactField: related.contactField,
+      where: related.where,
+    });
   return [...seen.values()];
 }
 

@@ -22,10 +22,32 @@ const whereClause = z.string().trim().min(1).nullable();
 export type FieldRef = z.infer<typeof fieldRef>;
 
 const CONTACT_FIELDS = [
-  "memberId", "prefix", "firstName", "middleName", "lastName", "informalName", "suffix", "designation",
-  "email", "title", "companyName", "bio", "profileImageUrl", "websiteUrl", "memberSince", "excludeFromDirectory",
-  "isActive", "street", "city", "state", "postalCode", "country",
-  "linkedInUrl", "facebookUrl", "twitterUrl", "youTubeUrl",
+  "memberId",
+  "prefix",
+  "firstName",
+  "middleName",
+  "lastName",
+  "informalName",
+  "suffix",
+  "designation",
+  "email",
+  "title",
+  "companyName",
+  "bio",
+  "profileImageUrl",
+  "websiteUrl",
+  "memberSince",
+  "excludeFromDirectory",
+  "isActive",
+  "street",
+  "city",
+  "state",
+  "postalCode",
+  "country",
+  "linkedInUrl",
+  "facebookUrl",
+  "twitterUrl",
+  "youTubeUrl",
 ] as const;
 export type ContactField = (typeof CONTACT_FIELDS)[number];
 

@@ -26,21 +26,38 @@ describe("a Fonteva Contact and its rows as a canonical member", () => {
     assert.deepEqual([record.prefix, record.firstName, record.lastName, record.title], ["Dr.", "Caroline", "Qureshi", "Chair"]);
     assert.equal(record.email, "caroline@example.org", "the preferred email wins over Email");
     assert.equal(record.companyName, "FON-ABC Corporation", "Account.Name through the relationship");
-    assert.deepEqual(record.address, { line1: "932 N Kenmore St", line2: "Suite 200", line3: null, city: "Arlington", stateProvince: "Virginia", postalCode: "22201", country: "United States" });
+    assert.deepEqual(record.address, {
+      line1: "932 N Kenmore St",
+      line2: "Suite 200",
+      line3: null,
+      city: "Arlington",
+      stateProvince: "Virginia",
+      postalCode: "22201",
+      country: "United States",
+    });
     assert.deepEqual(record.phones, [{ number: "2029117181", type: "WORK" }]);
     // The Active subscription is current even though another was activated earlier.
     assert.equal(record.memberType, "Institutional Membership");
     assert.equal(record.membershipExpiresOn, "2027-12-31");
     assert.equal(record.memberSince, "2019-08-13", "the earliest activation of any subscription");
-    assert.deepEqual(record.communities.map((c) => [c.communityKey, c.name, c.type, c.role, c.beginDate, c.endDate]), [
-      ["a0M4W00000dcoXBUAY", "Finance Committee", "Committee", "Chair", "2018-04-21", null],
-    ], "the inactive seat is left out");
-    assert.deepEqual(record.securityGroups.map((g) => [g.groupKey, g.name, g.type, g.endDate]), [
-      ["a154W00000926QvQAI", "Institutional Membership", "Subscription", "2027-12-31"],
-      ["a154W00000926QzQAI", "FON - National Membership", "Subscription", "2019-12-31"],
-      ["a0k4W00000DtAGUQA3", "FON-Individual Member Badge", "Badge", null],
-    ]);
-    assert.equal(record.sourceUpdatedAt?.toISOString(), "2026-11-22T10:00:00.000Z", "the newest SystemModstamp of the Contact and its rows");
+    assert.deepEqual(
+      record.communities.map((c) => [c.communityKey, c.name, c.type, c.role, c.beginDate, c.endDate]),
+      [["a0M4W00000dcoXBUAY", "Finance Committee", "Committee", "Chair", "2018-04-21", null]],
+      "the inactive seat is left out",
+    );
+    assert.deepEqual(
+      record.securityGroups.map((g) => [g.groupKey, g.name, g.type, g.endDate]),
+      [
+        ["a154W00000926QvQAI", "Institutional Membership", "Subscription", "2027-12-31"],
+        ["a154W00000926QzQAI", "FON - National Membership", "Subscription", "2019-12-31"],
+        ["a0k4W00000DtAGUQA3", "FON-Individual Member Badge", "Badge", null],
+      ],
+    );
+    assert.equal(
+      record.sourceUpdatedAt?.toISOString(),
+      "2026-11-22T10:00:00.000Z",
+      "the newest SystemModstamp of the Contact and its rows",
+    );
   });
 
   it("falls back to Email, reads a lapsed membership's paid-through date, and a cancellation before it", () => {
@@ -50,7 +67,11 @@ describe("a Fonteva Contact and its rows as a canonical member", () => {
     const record = toMemberRecord(bundle({ contact: noPreferred, memberships: lapsed }), FONTEVA_MAPPING);
     assert.equal(record.email, "c.qureshi@work.example.com");
     assert.deepEqual([record.memberType, record.membershipExpiresOn], ["FON - National Membership", "2019-12-31"]);
-    const cancelled = { ...records("query-subscriptions.json")[0]!, OrderApi__Status__c: "Cancelled", OrderApi__Cancelled_Date__c: "2026-03-01" };
+    const cancelled = {
+      ...records("query-subscriptions.json")[0]!,
+      OrderApi__Status__c: "Cancelled",
+      OrderApi__Cancelled_Date__c: "2026-03-01",
+    };
     assert.equal(toMemberRecord(bundle({ memberships: [cancelled] }), FONTEVA_MAPPING).membershipExpiresOn, "2026-03-01");
   });
 

@@ -24,7 +24,8 @@ export function toMemberRecord(bundle: ContactBundle, mapping: SalesforceMapping
   const fields = mapping.contact.fields;
   const get = (name: keyof typeof fields) => readRef(contact, fields[name]);
   const membership = mapping.membership ? currentMembership(bundle.memberships, mapping.membership) : null;
-  const memberType = membership?.type == null ? null : mapping.staffMemberTypes.includes(String(membership.type)) ? "Staff" : membership.type;
+  const memberType =
+    membership?.type == null ? null : mapping.staffMemberTypes.includes(String(membership.type)) ? "Staff" : membership.type;
   const details: Record<string, unknown> = {
     LegacyContactKey: contact.Id,
     MemberId: get("memberId"),
@@ -63,7 +64,9 @@ export function toMemberRecord(bundle: ContactBundle, mapping: SalesforceMapping
   });
   return fromMemberInfo({
     MemberDetails: details,
-    CommunityGroups: bundle.communities.filter(({ mapping: m, row }) => isActiveRow(m, row)).map(({ mapping: m, row }) => groupEntry(m, row, true)),
+    CommunityGroups: bundle.communities
+      .filter(({ mapping: m, row }) => isActiveRow(m, row))
+      .map(({ mapping: m, row }) => groupEntry(m, row, true)),
     SecurityGroups: [
       ...(mapping.membership ? bundle.memberships.map((row) => subscriptionGroup(mapping.membership!, row)) : []),
       ...bundle.securityGroups.filter(({ mapping: m, row }) => isActiveRow(m, row)).map(({ mapping: m, row }) => groupEntry(m, row, false)),
@@ -74,7 +77,10 @@ export function toMemberRecord(bundle: ContactBundle, mapping: SalesforceMapping
 /** Multi-line street text (MailingStreet) split over the three address lines; extra lines join the last. */
 function streetLines(street: unknown): Record<string, unknown> {
   if (typeof street !== "string") return { Address1: street, Address2: null, Address3: null };
-  const lines = street.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "");
+  const lines = street
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
   const head = lines.slice(0, ADDRESS_LINES - 1);
   const tail = lines.slice(ADDRESS_LINES - 1).join(", ");
   return { Address1: head[0] ?? null, Address2: head[1] ?? null, Address3: tail === "" ? null : tail };
@@ -96,10 +102,20 @@ function currentMembership(rows: SoqlRecord[], mapping: MembershipMapping): Memb
   if (rows.length === 0) return null;
   const active = (row: SoqlRecord) => mapping.activeStatuses.includes(String(readRef(row, mapping.statusField) ?? ""));
   const paidThrough = (row: SoqlRecord) => String(readPath(row, mapping.endField) ?? "");
-  const ordered = [...rows].sort((a, b) => Number(active(b)) - Number(active(a)) || paidThrough(b).localeCompare(paidThrough(a)) || String(a.Id).localeCompare(String(b.Id)));
+  const ordered = [...rows].sort(
+    (a, b) =>
+      Number(active(b)) - Number(active(a)) || paidThrough(b).localeCompare(paidThrough(a)) || String(a.Id).localeCompare(String(b.Id)),
+  );
   const chosen = ordered[0]!;
-  const begins = rows.map((row) => readRef(row, mapping.beginField)).filter((value): value is string => typeof value === "string").sort();
-  return { type: readPath(chosen, mapping.typeField) ?? null, since: begins[0] ?? null, expiresOn: termEnd(chosen, mapping, active(chosen)) };
+  const begins = rows
+    .map((row) => readRef(row, mapping.beginField))
+    .filter((value): value is string => typeof value === "string")
+    .sort();
+  return {
+    type: readPath(chosen, mapping.typeField) ?? null,
+    since: begins[0] ?? null,
+    expiresOn: termEnd(chosen, mapping, active(chosen)),
+  };
 }
 
 function termEnd(row: SoqlRecord, mapping: MembershipMapping, current: boolean): unknown {
@@ -141,8 +157,12 @@ function isActiveRow(mapping: GroupMapping, row: SoqlRecord): boolean {
 
 /** The newest SystemModstamp of the Contact and its rows: the record's own change time. */
 function newestModstamp(bundle: ContactBundle): unknown {
-  const stamps = [bundle.contact, ...bundle.memberships, ...bundle.communities.map((c) => c.row), ...bundle.securityGroups.map((g) => g.row)]
-    .map((row) => row.SystemModstamp);
+  const stamps = [
+    bundle.contact,
+    ...bundle.memberships,
+    ...bundle.communities.map((c) => c.row),
+    ...bundle.securityGroups.map((g) => g.row),
+  ].map((row) => row.SystemModstamp);
   let newest: { text: unknown; ms: number } | null = null;
   for (const stamp of stamps) {
     const parsed = typeof stamp === "string" ? parseWireDate(stamp) : null;

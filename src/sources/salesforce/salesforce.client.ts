@@ -91,7 +91,11 @@ export class SalesforceClient {
         return await this.attempt(path, query);
       } catch (error) {
         previous = error;
-        if (isRetryable(error)) this.deps.logger.warn({ attempt: attempt + 1, reason: (error as Error).message }, "Salesforce call failed; retrying if tries remain");
+        if (isRetryable(error))
+          this.deps.logger.warn(
+            { attempt: attempt + 1, reason: (error as Error).message },
+            "Salesforce call failed; retrying if tries remain",
+          );
         throw error;
       }
     });
@@ -111,7 +115,10 @@ export class SalesforceClient {
       const next = page.nextRecordsUrl ?? null;
       if (page.done || next === null) return;
       if (!next.startsWith("/services/data/") || followed.has(next)) {
-        throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `GET ${resource}: expected a new nextRecordsUrl under /services/data/, got ${JSON.stringify(next.slice(0, 80))}`);
+        throw new SourceError(
+          SourceErrorCode.CONTRACT_VIOLATION,
+          `GET ${resource}: expected a new nextRecordsUrl under /services/data/, got ${JSON.stringify(next.slice(0, 80))}`,
+        );
       }
       followed.add(next);
       body = await this.get(next);
@@ -132,7 +139,11 @@ export class SalesforceClient {
     return this.settle(path, await this.send(renewed, path, query));
   }
 
-  private async send(session: SalesforceSession, path: string, query: Record<string, string>): Promise<{ status: number; text: string; headers: Headers }> {
+  private async send(
+    session: SalesforceSession,
+    path: string,
+    query: Record<string, string>,
+  ): Promise<{ status: number; text: string; headers: Headers }> {
     const url = new URL(`${session.instanceUrl}${path}`);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
     const signal = AbortSignal.timeout(this.config.timeoutMs);
@@ -146,10 +157,15 @@ export class SalesforceClient {
       return { status: response.status, text, headers: response.headers };
     } catch (error) {
       const call = `GET ${path.split("?")[0]}`;
-      if (signal.aborted) throw new SourceError(SourceErrorCode.TEMPORARY, `${call}: no answer within ${this.config.timeoutMs} ms`, { cause: error });
+      if (signal.aborted)
+        throw new SourceError(SourceErrorCode.TEMPORARY, `${call}: no answer within ${this.config.timeoutMs} ms`, { cause: error });
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
       const code = (cause as { code?: unknown } | undefined)?.code;
-      throw new SourceError(SourceErrorCode.TEMPORARY, `${call}: could not reach Salesforce (${typeof code === "string" ? code : String(cause)})`, { cause: error });
+      throw new SourceError(
+        SourceErrorCode.TEMPORARY,
+        `${call}: could not reach Salesforce (${typeof code === "string" ? code : String(cause)})`,
+        { cause: error },
+      );
     }
   }
 
@@ -166,7 +182,11 @@ export class SalesforceClient {
       return JSON.parse(answer.text) as unknown;
     } catch (error) {
       const { said } = describeSalesforceBody(answer.text);
-      throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${call}: expected a JSON body, got ${answer.headers.get("content-type") ?? "no content type"} ${said}`, { cause: error });
+      throw new SourceError(
+        SourceErrorCode.CONTRACT_VIOLATION,
+        `${call}: expected a JSON body, got ${answer.headers.get("content-type") ?? "no content type"} ${said}`,
+        { cause: error },
+      );
     }
   }
 
@@ -179,7 +199,10 @@ export class SalesforceClient {
     this.lastApiUsage = usage;
     if (usage.limit > 0 && usage.used / usage.limit >= this.config.limitWarnShare && nowMs - this.lastWarningMs >= LIMIT_WARNING_EVERY_MS) {
       this.lastWarningMs = nowMs;
-      this.deps.logger.warn({ used: usage.used, limit: usage.limit, share: this.config.limitWarnShare }, "Salesforce API usage is above the warning share of the org's daily limit");
+      this.deps.logger.warn(
+        { used: usage.used, limit: usage.limit, share: this.config.limitWarnShare },
+        "Salesforce API usage is above the warning share of the org's daily limit",
+      );
     }
   }
 }
@@ -188,5 +211,8 @@ function readQueryPage(call: string, body: unknown): z.output<typeof queryPageSc
   const parsed = queryPageSchema.safeParse(body);
   if (parsed.success) return parsed.data;
   const where = [...new Set(parsed.error.issues.map((issue) => issue.path.join(".") || "the body"))].join(", ");
-  throw new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `${call}: expected { totalSize, done, records[], nextRecordsUrl }, bad: ${where}`);
+  throw new SourceError(
+    SourceErrorCode.CONTRACT_VIOLATION,
+    `${call}: expected { totalSize, done, records[], nextRecordsUrl }, bad: ${where}`,
+  );
 }

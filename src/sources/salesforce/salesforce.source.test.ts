@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { FakeSalesforce } from "../../../test/support/fake-salesforce";
-import { CLIENT_ID, CLIENT_SECRET, INTEGRATION_USER, salesforceConfig, seedEvent, seedMember, testKeyPair } from "../../../test/support/fonteva-seed";
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  INTEGRATION_USER,
+  salesforceConfig,
+  seedEvent,
+  seedMember,
+  testKeyPair,
+} from "../../../test/support/fonteva-seed";
 import type { SalesforceSourceConfig } from "../../config/salesforce.config";
 import { createLogger } from "../../observability/logger";
 import { ManualClock } from "../../time/clock";
@@ -31,16 +39,32 @@ describe("the Salesforce source against a fake org over HTTP", () => {
   let keys: Awaited<ReturnType<typeof testKeyPair>>;
   const sleeps: number[] = [];
   const logLines: Array<Record<string, unknown>> = [];
-  const logger = createLogger("warn", new Writable({ write: (chunk, _encoding, done) => done(void logLines.push(JSON.parse(String(chunk)))) }));
+  const logger = createLogger(
+    "warn",
+    new Writable({ write: (chunk, _encoding, done) => done(void logLines.push(JSON.parse(String(chunk)))) }),
+  );
   const source = (overrides: Partial<SalesforceSourceConfig> & { privateKeyPem?: string } = {}, pageSize?: number) =>
-    new SalesforceSource(salesforceConfig(fake, overrides), { logger, clock, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, pageSize });
+    new SalesforceSource(salesforceConfig(fake, overrides), {
+      logger,
+      clock,
+      sleep: async (ms) => void sleeps.push(ms),
+      random: () => 0.5,
+      pageSize,
+    });
   let ada: string;
   let ben: string;
   let cy: string;
 
   before(async () => {
     keys = await testKeyPair();
-    fake = await FakeSalesforce.start({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, publicKey: keys.publicKey, username: INTEGRATION_USER, clock: () => clock.now(), pageSize: 2 });
+    fake = await FakeSalesforce.start({
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      publicKey: keys.publicKey,
+      username: INTEGRATION_USER,
+      clock: () => clock.now(),
+      pageSize: 2,
+    });
     clock.set("2026-11-01T09:00:00.000Z");
     ada = seedMember(fake.org, {
       firstName: "Ada",
@@ -52,7 +76,11 @@ describe("the Salesforce source against a fake org over HTTP", () => {
       badges: [{ name: "Volunteer" }],
     });
     clock.set("2026-11-05T09:00:00.000Z");
-    ben = seedMember(fake.org, { firstName: "Ben", lastName: "Franklin", membership: { item: "Student", activated: "2025-09-01", paidThrough: "2026-08-31", status: "Expired" } });
+    ben = seedMember(fake.org, {
+      firstName: "Ben",
+      lastName: "Franklin",
+      membership: { item: "Student", activated: "2025-09-01", paidThrough: "2026-08-31", status: "Expired" },
+    });
     clock.set("2026-11-10T09:00:00.000Z");
     cy = seedMember(fake.org, { firstName: "Cy", lastName: "Young" });
     seedEvent(fake.org, { name: "Annual Meeting", start: "2027-03-01T15:00:00.000+0000", category: "Meetings" });
@@ -64,17 +92,36 @@ describe("the Salesforce source against a fake org over HTTP", () => {
   it("signs in with client credentials, lists everyone with SOQL paged by nextRecordsUrl, and fetches full records", async () => {
     const salesforce = source();
     const pages = await all(salesforce.changedMembers(null));
-    assert.deepEqual(pages.map((page) => page.length), [2, 1], "the fake pages two records at a time");
+    assert.deepEqual(
+      pages.map((page) => page.length),
+      [2, 1],
+      "the fake pages two records at a time",
+    );
     assert.equal(pages.flat()[0]!.memberKey, ada);
     assert.equal(pages.flat()[0]!.lastUpdated, "2026-11-01T09:00:00.000+0000", "a full load reports each Contact's SystemModstamp");
     const fetched = await salesforce.fetchMembers([ada, ben]);
     assert.deepEqual([fetched.missing, fetched.invalid], [[], []]);
     const [first, second] = fetched.members;
-    assert.deepEqual([first!.firstName, first!.email, first!.companyName, first!.memberType, first!.membershipExpiresOn], ["Ada", "ada@example.org", "Analytical Engines", "Regular Membership", "2027-12-31"]);
-    assert.deepEqual(first!.communities.map((c) => [c.name, c.type, c.role]), [["Finance Committee", "Committee", "Chair"]]);
-    assert.deepEqual(first!.securityGroups.map((g) => [g.name, g.type]), [["Regular Membership", "Subscription"], ["Volunteer", "Badge"]]);
+    assert.deepEqual(
+      [first!.firstName, first!.email, first!.companyName, first!.memberType, first!.membershipExpiresOn],
+      ["Ada", "ada@example.org", "Analytical Engines", "Regular Membership", "2027-12-31"],
+    );
+    assert.deepEqual(
+      first!.communities.map((c) => [c.name, c.type, c.role]),
+      [["Finance Committee", "Committee", "Chair"]],
+    );
+    assert.deepEqual(
+      first!.securityGroups.map((g) => [g.name, g.type]),
+      [
+        ["Regular Membership", "Subscription"],
+        ["Volunteer", "Badge"],
+      ],
+    );
     assert.deepEqual([second!.memberType, second!.membershipExpiresOn], ["Student", "2026-08-31"]);
-    assert.ok(salesforce.lastApiUsage && salesforce.lastApiUsage.limit === 100_000 && salesforce.lastApiUsage.used > 0, "Sforce-Limit-Info is read");
+    assert.ok(
+      salesforce.lastApiUsage && salesforce.lastApiUsage.limit === 100_000 && salesforce.lastApiUsage.used > 0,
+      "Sforce-Limit-Info is read",
+    );
   });
 
   it("signs in with a JWT bearer assertion signed RS256, and a wrong key is AUTH_REJECTED", async () => {
@@ -92,12 +139,18 @@ describe("the Salesforce source against a fake org over HTTP", () => {
     const odd = seedMember(fake.org, { firstName: "Odd", lastName: "Record" });
     fake.org.poke(odd, { LastName: { unexpected: "object" } });
     const fetched = await source().fetchMembers([ada, gone, "003000000000999AAA", "M'1 OR Id != null", odd]);
-    assert.deepEqual(fetched.members.map((member) => member.memberKey), [ada]);
+    assert.deepEqual(
+      fetched.members.map((member) => member.memberKey),
+      [ada],
+    );
     assert.deepEqual(fetched.missing, [gone, "003000000000999AAA"]);
-    assert.deepEqual(fetched.invalid.map((entry) => [entry.memberKey, entry.error.code]), [
-      ["M'1 OR Id != null", SourceErrorCode.CONTRACT_VIOLATION],
-      [odd, SourceErrorCode.CONTRACT_VIOLATION],
-    ]);
+    assert.deepEqual(
+      fetched.invalid.map((entry) => [entry.memberKey, entry.error.code]),
+      [
+        ["M'1 OR Id != null", SourceErrorCode.CONTRACT_VIOLATION],
+        [odd, SourceErrorCode.CONTRACT_VIOLATION],
+      ],
+    );
     assert.match(fetched.invalid[1]!.error.message, /LastName/);
     assert.ok(!fake.soql.some((soql) => soql.includes("OR Id")), "a key that is not an id never reaches SOQL");
     fake.org.delete(odd);
@@ -108,7 +161,10 @@ describe("the Salesforce source against a fake org over HTTP", () => {
     clock.set("2026-11-23T12:00:30.000Z");
     fake.org.update(ben, { Title: "Printer" });
     // A committee seat changes; only its row's SystemModstamp moves, not the Contact's.
-    const seat = fake.org.select({ fields: ["Id"], from: "PagesApi__Community_Group_Member__c", where: [], orderBy: [], limit: null }, { all: false, apiVersion: "62.0" })[0]!;
+    const seat = fake.org.select(
+      { fields: ["Id"], from: "PagesApi__Community_Group_Member__c", where: [], orderBy: [], limit: null },
+      { all: false, apiVersion: "62.0" },
+    )[0]!;
     fake.org.update(seat.Id as string, { PagesApi__Role__c: "Vice Chair" });
     clock.set("2026-11-23T12:05:10.000Z");
     const before = fake.calls.length;
@@ -121,7 +177,10 @@ describe("the Salesforce source against a fake org over HTTP", () => {
     assert.ok(listed.includes(ben), "the changed Contact");
     assert.ok(listed.includes(ada), "the Contact whose committee seat changed");
     assert.ok(!listed.includes(cy), "not a Contact that did not change");
-    assert.ok(changes.every((change) => change.lastUpdated === "2026-11-23T12:05:00.000+0000"), "latestDateCovered, the minute the window ended");
+    assert.ok(
+      changes.every((change) => change.lastUpdated === "2026-11-23T12:05:00.000+0000"),
+      "latestDateCovered, the minute the window ended",
+    );
   });
 
   it("lists a Contact deleted within the window, which then fetches as missing", async () => {
@@ -149,7 +208,10 @@ describe("the Salesforce source against a fake org over HTTP", () => {
       const viaLimit = new SalesforceSource(salesforceConfig(limited), { logger, clock, sleep: async () => undefined });
       const listed = (await all(viaLimit.changedMembers(new Date(clock.now().getTime() - 5 * 60_000)))).flat();
       assert.equal(listed.length, 2);
-      assert.ok(limited.calls.includes("updated") && limited.soql.some((soql) => soql.startsWith("SELECT Id, SystemModstamp FROM Contact WHERE SystemModstamp >=")));
+      assert.ok(
+        limited.calls.includes("updated") &&
+          limited.soql.some((soql) => soql.startsWith("SELECT Id, SystemModstamp FROM Contact WHERE SystemModstamp >=")),
+      );
     } finally {
       await limited.close();
     }
@@ -198,13 +260,19 @@ describe("the Salesforce source against a fake org over HTTP", () => {
     await source({ limitWarnShare: 0 }).fetchMembers([ada]);
     const warning = logLines.find((line) => String(line.msg).includes("API usage"));
     assert.ok(warning && typeof warning.used === "number" && warning.limit === 100_000);
-    assert.ok(!JSON.stringify(logLines).includes(CLIENT_SECRET) && !JSON.stringify(logLines).includes("00D000000000001!"), "no secret or token in the log");
+    assert.ok(
+      !JSON.stringify(logLines).includes(CLIENT_SECRET) && !JSON.stringify(logLines).includes("00D000000000001!"),
+      "no secret or token in the log",
+    );
   });
 
   it("lists events changed since a time, inclusively by minute", async () => {
     const salesforce = source();
     const everything = (await all(salesforce.changedEvents(null))).flatMap((page) => page.events);
-    assert.deepEqual(everything.map((event) => [event.title, event.category, event.timeZone]), [["Annual Meeting", "Meetings", "America/Chicago"]]);
+    assert.deepEqual(
+      everything.map((event) => [event.title, event.category, event.timeZone]),
+      [["Annual Meeting", "Meetings", "America/Chicago"]],
+    );
     assert.deepEqual((await all(salesforce.changedEvents(new Date("2026-11-10T09:00:59.000Z")))).flatMap((page) => page.events).length, 1);
     assert.deepEqual((await all(salesforce.changedEvents(new Date("2026-11-10T09:01:00.000Z")))).flatMap((page) => page.events).length, 0);
   });
@@ -215,6 +283,9 @@ describe("the Salesforce source against a fake org over HTTP", () => {
     clock.advance(60_000);
     fake.org.delete(cancelled);
     const events = (await all(source().changedEvents(since))).flatMap((page) => page.events);
-    assert.deepEqual(events.map((event) => [event.eventKey, event.title, event.isDeleted]), [[cancelled, "Cancelled Gala", true]]);
+    assert.deepEqual(
+      events.map((event) => [event.eventKey, event.title, event.isDeleted]),
+      [[cancelled, "Cancelled Gala", true]],
+    );
   });
 });

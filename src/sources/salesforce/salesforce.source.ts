@@ -74,7 +74,12 @@ export class SalesforceSource implements AmsSource {
     const events = this.config.mapping.events;
     if (events === null) return;
     const after = since === null ? null : `SystemModstamp >= ${soqlDateTime(floorToMinute(since))}`;
-    const soql = buildSoql({ fields: eventFields(events), from: events.object, where: [after, events.where], orderBy: "SystemModstamp, Id" });
+    const soql = buildSoql({
+      fields: eventFields(events),
+      from: events.object,
+      where: [after, events.where],
+      orderBy: "SystemModstamp, Id",
+    });
     // queryAll: an event deleted in Salesforce comes back once more, with IsDeleted, so the cache hides it.
     for await (const page of this.client.query(soql, { all: true })) {
       if (page.records.length > 0) yield readSalesforceEvents(page.records, events);
@@ -84,11 +89,14 @@ export class SalesforceSource implements AmsSource {
   private async fetchBatch(ids: string[]): Promise<FetchedMembers> {
     const { mapping } = this.config;
     const contact = mapping.contact;
-    const contacts = await this.rows(buildSoql({ fields: contactFields(mapping), from: contact.object, where: [inList("Id", ids), contact.where] }));
+    const contacts = await this.rows(
+      buildSoql({ fields: contactFields(mapping), from: contact.object, where: [inList("Id", ids), contact.where] }),
+    );
     const bundles = new Map<string, ContactBundle>();
     let unattributable = 0;
     for (const row of contacts) {
-      if (typeof row.Id === "string" && ids.includes(row.Id)) bundles.set(row.Id, { contact: row, memberships: [], communities: [], securityGroups: [] });
+      if (typeof row.Id === "string" && ids.includes(row.Id))
+        bundles.set(row.Id, { contact: row, memberships: [], communities: [], securityGroups: [] });
       else unattributable += 1;
     }
     const present = [...bundles.keys()];
@@ -105,7 +113,12 @@ export class SalesforceSource implements AmsSource {
     return this.sort(ids, bundles, unattributable);
   }
 
-  private async attachGroups(bundles: Map<string, ContactBundle>, ids: string[], groups: GroupMapping[], into: "communities" | "securityGroups"): Promise<void> {
+  private async attachGroups(
+    bundles: Map<string, ContactBundle>,
+    ids: string[],
+    groups: GroupMapping[],
+    into: "communities" | "securityGroups",
+  ): Promise<void> {
     for (const group of groups) {
       for (const row of await this.childRows(group.object, group.contactField, group.where, groupFields(group), ids)) {
         bundles.get(readPath(row, group.contactField) as string)?.[into].push({ mapping: group, row });
@@ -139,7 +152,10 @@ export class SalesforceSource implements AmsSource {
       try {
         result.members.push(toMemberRecord(bundle, this.config.mapping));
       } catch (error) {
-        const wrapped = error instanceof SourceError ? error : new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `Contact "${memberKey}" could not be read`, { cause: error, memberKey });
+        const wrapped =
+          error instanceof SourceError
+            ? error
+            : new SourceError(SourceErrorCode.CONTRACT_VIOLATION, `Contact "${memberKey}" could not be read`, { cause: error, memberKey });
         result.invalid.push({ memberKey, error: wrapped });
       }
     }

@@ -54,10 +54,16 @@ export function idBatches(ids: readonly string[], maxCount: number, maxChars: nu
 }
 
 /** `SELECT a, b FROM obj WHERE … ORDER BY …`, dropping empty parts and duplicate fields. */
-export function buildSoql(parts: { fields: readonly string[]; from: string; where?: ReadonlyArray<string | null>; orderBy?: string }): string {
+export function buildSoql(parts: {
+  fields: readonly string[];
+  from: string;
+  where?: ReadonlyArray<string | null>;
+  orderBy?: string;
+}): string {
   const fields = [...new Set(parts.fields)];
   const conditions = (parts.where ?? []).filter((part): part is string => part !== null && part !== "");
-  const where = conditions.length === 0 ? "" : ` WHERE ${conditions.map((part) => (conditions.length > 1 ? `(${part})` : part)).join(" AND ")}`;
+  const where =
+    conditions.length === 0 ? "" : ` WHERE ${conditions.map((part) => (conditions.length > 1 ? `(${part})` : part)).join(" AND ")}`;
   const order = parts.orderBy ? ` ORDER BY ${parts.orderBy}` : "";
   return `SELECT ${fields.join(", ")} FROM ${parts.from}${where}${order}`;
 }

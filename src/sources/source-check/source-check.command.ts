@@ -5,7 +5,15 @@ import { createLogger } from "../../observability/logger";
 import { SystemClock } from "../../time/clock";
 import type { AmsSource, ChangedEventsPage, MemberChange } from "../ams-source";
 import { createSource } from "../create-source";
-import { describeFailure, describeFetch, describeInvalid, describeListing, describeRecord, describeSource, type ListingRead } from "./source-check.report";
+import {
+  describeFailure,
+  describeFetch,
+  describeInvalid,
+  describeListing,
+  describeRecord,
+  describeSource,
+  type ListingRead,
+} from "./source-check.report";
 
 export interface CommandOutput {
   write(text: string): void;
@@ -141,7 +149,8 @@ async function reportFetch(source: AmsSource, batch: string[], options: Options,
   const fetched = await source.fetchMembers(batch);
   out(describeFetch(batch.length, fetched));
   const shown = fetched.members.slice(0, options.sample);
-  if (shown.length > 0) out(`sample (${shown.length} of ${fetched.members.length}${options.verbose ? "" : "; --verbose adds contact data"}):`);
+  if (shown.length > 0)
+    out(`sample (${shown.length} of ${fetched.members.length}${options.verbose ? "" : "; --verbose adds contact data"}):`);
   for (const record of shown) out(`  ${describeRecord(record, options.verbose)}`);
   for (const key of fetched.missing) out(`  missing: ${key}: the AMS says this member no longer exists`);
   for (const { memberKey, error } of fetched.invalid) out(`  invalid: ${describeInvalid(memberKey, error)}`);

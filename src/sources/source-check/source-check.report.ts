@@ -72,7 +72,8 @@ export function describeInvalid(key: string | null, error: SourceError): string 
 
 /** The error line for a call that failed, with a hint for the usual causes. */
 export function describeFailure(step: string, error: unknown): string {
-  if (!(error instanceof SourceError)) return `error: ${step} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`;
+  if (!(error instanceof SourceError))
+    return `error: ${step} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`;
   const hint: Partial<Record<SourceErrorCode, string>> = {
     [SourceErrorCode.AUTH_REJECTED]: " (check AMS_API_KEY)",
     [SourceErrorCode.TEMPORARY]: " (check AMS_URL and that the AMS is up; AMS_TIMEOUT and AMS_RETRIES bound the wait)",

@@ -53,7 +53,10 @@ export class BrowserSignOn {
   ) {
     const base = config.publicUrl ?? "";
     this.parties = new Map(
-      config.providers.map((provider) => [provider.name, new RelyingParty(provider, `${base}/auth/${provider.name}/callback`, deps.logger)]),
+      config.providers.map((provider) => [
+        provider.name,
+        new RelyingParty(provider, `${base}/auth/${provider.name}/callback`, deps.logger),
+      ]),
     );
     this.loginStates = new SealedBox(deps.secret, "login-state", deps.clock);
     this.codes = new SealedBox(deps.secret, LOGIN_CODE_PURPOSE, deps.clock);
@@ -68,7 +71,10 @@ export class BrowserSignOn {
     const party = this.party(provider);
     const target = checkReturnUrl(this.config.returnUrlAllowlist, returnUrl);
     const { url, checks } = await party.start();
-    const { sealed } = await this.loginStates.seal({ provider, ...checks, returnUrl: target.toString(), delivery }, this.config.loginTimeoutMs);
+    const { sealed } = await this.loginStates.seal(
+      { provider, ...checks, returnUrl: target.toString(), delivery },
+      this.config.loginTimeoutMs,
+    );
     return { redirectUrl: url, loginState: sealed };
   }
 

@@ -33,18 +33,22 @@ describe("shared credential limits while Redis is away", () => {
         throw new SourceError(SourceErrorCode.AUTH_REJECTED, "no");
       },
     } as unknown as AmsSource;
-    const limiters = sharedLimiters({ maxFailuresPerUsername: 2, maxAttemptsPerClient: 100, windowMs: 60_000 }, { client: redis.commands, namespace: "unit" });
+    const limiters = sharedLimiters(
+      { maxFailuresPerUsername: 2, maxAttemptsPerClient: 100, windowMs: 60_000 },
+      { client: redis.commands, namespace: "unit" },
+    );
     const method = new CredentialsMethod(refusing, limiters, createLogger("silent"));
     const attempt = () =>
-      method.resolve({ method: SsoMethod.CREDENTIALS, username: "victim@example.org", password: "guess" }, { clientAddress: "10.0.0.1" }).then(
-        () => "admitted",
-        (error: unknown) => (error instanceof SsoError ? error.code : String(error)),
-      );
+      method
+        .resolve({ method: SsoMethod.CREDENTIALS, username: "victim@example.org", password: "guess" }, { clientAddress: "10.0.0.1" })
+        .then(
+          () => "admitted",
+          (error: unknown) => (error instanceof SsoError ? error.code : String(error)),
+        );
     assert.equal(redis.health(), "degraded");
-    assert.deepEqual([await attempt(), await attempt(), await attempt()], [
-      SsoErrorCode.CREDENTIALS_REJECTED,
-      SsoErrorCode.CREDENTIALS_REJECTED,
-      SsoErrorCode.RATE_LIMITED,
-    ]);
+    assert.deepEqual(
+      [await attempt(), await attempt(), await attempt()],
+      [SsoErrorCode.CREDENTIALS_REJECTED, SsoErrorCode.CREDENTIALS_REJECTED, SsoErrorCode.RATE_LIMITED],
+    );
   });
 });

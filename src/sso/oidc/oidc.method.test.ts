@@ -102,7 +102,10 @@ describe("OidcMethod", () => {
     assert.deepEqual(await exchange(method, await provider.sign(claims({ ams: { memberKey: 9001 } }))), { memberKey: "9001" });
     await refused(exchange(method, await provider.sign(claims())), SsoErrorCode.MEMBER_NOT_FOUND);
     await refused(exchange(method, await provider.sign(claims({ ams: { memberKey: "" } }))), SsoErrorCode.MEMBER_NOT_FOUND);
-    await refused(exchange(build({ memberKeyClaim: "ams.constructor" }), await provider.sign(claims({ ams: {} }))), SsoErrorCode.MEMBER_NOT_FOUND);
+    await refused(
+      exchange(build({ memberKeyClaim: "ams.constructor" }), await provider.sign(claims({ ams: {} }))),
+      SsoErrorCode.MEMBER_NOT_FOUND,
+    );
   });
 
   it("requires the nonce the app sent, and refuses a token without the same one", async () => {
@@ -134,7 +137,9 @@ describe("OidcMethod", () => {
     await refused(exchange(method, await provider.sign(claims({ iss: "https://evil.example.net" }))), SsoErrorCode.INVALID_TOKEN);
     await refused(exchange(method, await provider.sign(claims({ aud: "someone-else" }))), SsoErrorCode.INVALID_TOKEN);
     await refused(exchange(method, await provider.sign(claims({ aud: [CLIENT_ID, "other"] }))), SsoErrorCode.INVALID_TOKEN);
-    assert.deepEqual(await exchange(method, await provider.sign(claims({ aud: [CLIENT_ID, "other"], azp: CLIENT_ID }))), { memberKey: "M-5150" });
+    assert.deepEqual(await exchange(method, await provider.sign(claims({ aud: [CLIENT_ID, "other"], azp: CLIENT_ID }))), {
+      memberKey: "M-5150",
+    });
     await refused(exchange(method, await provider.sign(claims({ exp: undefined }))), SsoErrorCode.INVALID_TOKEN);
   });
 
@@ -173,7 +178,12 @@ describe("OidcMethod", () => {
     const token = await provider.sign(claims());
     const [header, payload, signature] = token.split(".") as [string, string, string];
     const raised = base64url.encode(JSON.stringify({ ...claims(), sub: "ADMIN" }));
-    for (const bad of [`${header}.${raised}.${signature}`, `${header}.${payload}.${signature.slice(0, -4)}AAAA`, "not.a.jwt", "x".repeat(17_000)]) {
+    for (const bad of [
+      `${header}.${raised}.${signature}`,
+      `${header}.${payload}.${signature.slice(0, -4)}AAAA`,
+      "not.a.jwt",
+      "x".repeat(17_000),
+    ]) {
       await refused(exchange(method, bad), SsoErrorCode.INVALID_TOKEN);
     }
     const messages = lines.join("\n");
@@ -181,7 +191,11 @@ describe("OidcMethod", () => {
   });
 
   it("reports PROVIDER_UNAVAILABLE when the JWKS fails, hangs or cannot be parsed", async () => {
-    for (const mishap of [{ kind: "status", status: 503 }, { kind: "body", body: "not json" }, { kind: "body", body: '{"keys":"none"}' }] as const) {
+    for (const mishap of [
+      { kind: "status", status: 503 },
+      { kind: "body", body: "not json" },
+      { kind: "body", body: '{"keys":"none"}' },
+    ] as const) {
       provider.failNext("jwks", mishap);
       await refused(exchange(build(), await provider.sign(claims())), SsoErrorCode.PROVIDER_UNAVAILABLE);
     }
@@ -233,11 +247,12 @@ describe("OidcMethod", () => {
 
     it("remembers a token until it would be refused as expired anyway", async () => {
       const claimed: Array<{ tokenId: string; expiresAt: Date }> = [];
-      const recording: ReplayGuard = { claim: async (tokenId, expiresAt) => {
-        claimed.push({ tokenId, expiresAt });
-        return true;
-      },
-    };
+      const recording: ReplayGuard = {
+        claim: async (tokenId, expiresAt) => {
+          claimed.push({ tokenId, expiresAt });
+          return true;
+        },
+      };
       await exchange(build({}, recording), await provider.sign(claims({ exp: nowSeconds() + 120 })));
       assert.equal(claimed.length, 1);
       assert.equal(claimed[0]!.expiresAt.getTime(), (nowSeconds() + 120 + 30) * 1000, "exp plus the 30s tolerance");

@@ -16,7 +16,10 @@ function isRefusal(code: SsoErrorCode) {
 
 describe("checkReturnUrl", () => {
   it("accepts URLs on an allowed origin, as the browser would send them", () => {
-    assert.equal(checkReturnUrl("https://members.example.org/sso/back?next=%2Fhome", ORIGINS), "https://members.example.org/sso/back?next=%2Fhome");
+    assert.equal(
+      checkReturnUrl("https://members.example.org/sso/back?next=%2Fhome", ORIGINS),
+      "https://members.example.org/sso/back?next=%2Fhome",
+    );
     assert.equal(checkReturnUrl("https://MEMBERS.example.org:443/a", ORIGINS), "https://members.example.org/a");
     assert.equal(checkReturnUrl("http://localhost:5173/cb?x=a|b", ORIGINS), "http://localhost:5173/cb?x=a%7Cb");
   });
@@ -92,7 +95,9 @@ describe("PersonifySsoMethod.buildLoginUrl", () => {
     const back = new URL(fake.completeLogin(loginUrl, "000055555|0"));
     assert.equal(back.searchParams.get("next"), "/home");
     const ct = back.searchParams.get("ct");
-    assert.deepEqual(await method.resolve({ method: SsoMethod.PERSONIFY, token: ct }, { clientAddress: "::1" }), { memberKey: "000055555" });
+    assert.deepEqual(await method.resolve({ method: SsoMethod.PERSONIFY, token: ct }, { clientAddress: "::1" }), {
+      memberKey: "000055555",
+    });
   });
 
   it("refuses a return URL off the allow-list without calling Personify", async () => {

@@ -65,7 +65,7 @@ describe("PersonifySsoMethod", () => {
       fake.calls.map((call) => call.operation),
       ["CustomerTokenDecrypt", "SSOCustomerTokenIsValid", "TIMSSCustomerIdentifierGet"],
     );
-    const [decrypt, check, identify] = fake.calls as [typeof fake.calls[0], typeof fake.calls[0], typeof fake.calls[0]];
+    const [decrypt, check, identify] = fake.calls as [(typeof fake.calls)[0], (typeof fake.calls)[0], (typeof fake.calls)[0]];
     assert.equal(decrypt.parameters.customerToken, ct);
     assert.equal(decrypt.parameters.vendorBlock, fake.vendorBlock);
     assert.equal(decrypt.parameters.vendorPassword, fake.vendorPassword, "secrets with XML specials arrive intact");
@@ -140,14 +140,20 @@ describe("PersonifySsoMethod", () => {
     ["an HTTP 503", { kind: "http", status: 503 }],
     ["an HTTP 404 page", { kind: "http", status: 404, body: "<html><body>Not Found</body></html>" }],
     ["malformed XML", { kind: "malformed" }],
-    ["an answer in the wrong namespace", {
-      kind: "raw",
-      body:
-        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>' +
-        '<CustomerTokenDecryptResponse xmlns="http://example.org/other"><CustomerTokenDecryptResult><Errors/>' +
-        "<CustomerToken>X</CustomerToken></CustomerTokenDecryptResult></CustomerTokenDecryptResponse></soap:Body></soap:Envelope>",
-    }],
-    ["a SOAP 1.2 envelope", { kind: "raw", body: '<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body/></env:Envelope>' }],
+    [
+      "an answer in the wrong namespace",
+      {
+        kind: "raw",
+        body:
+          '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>' +
+          '<CustomerTokenDecryptResponse xmlns="http://example.org/other"><CustomerTokenDecryptResult><Errors/>' +
+          "<CustomerToken>X</CustomerToken></CustomerTokenDecryptResult></CustomerTokenDecryptResponse></soap:Body></soap:Envelope>",
+      },
+    ],
+    [
+      "a SOAP 1.2 envelope",
+      { kind: "raw", body: '<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body/></env:Envelope>' },
+    ],
     ["a prefix never declared", { kind: "raw", body: "<soap:Envelope><soap:Body/></soap:Envelope>" }],
     ["a DTD", { kind: "raw", body: '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>' }],
     ["an empty answer", { kind: "raw", body: "" }],
@@ -186,7 +192,11 @@ describe("PersonifySsoMethod", () => {
 });
 
 describe("PersonifySsoMethod on recorded answers", () => {
-  const VENDOR = { vendorUsername: "amsgate-vendor", vendorPassword: "F00DFACE0123456789ABCDEF00000001", vendorBlock: "00112233445566778899AABBCCDDEEFF" };
+  const VENDOR = {
+    vendorUsername: "amsgate-vendor",
+    vendorPassword: "F00DFACE0123456789ABCDEF00000001",
+    vendorBlock: "00112233445566778899AABBCCDDEEFF",
+  };
   const fixture = (name: string) => readFixtureText(`personify/__fixtures__/${name}`);
   let fake: FakePersonify;
 
@@ -200,10 +210,19 @@ describe("PersonifySsoMethod on recorded answers", () => {
       fake.failNext({ kind: "raw", body: fixture(`${name}.response.xml`) });
     }
     const method = new PersonifySsoMethod(
-      { serviceUrl: fake.url, loginUrl: "https://sso.example.org/SSO/login.aspx", vendorId: "V", ...VENDOR, returnUrlOrigins: [], timeoutMs: 2_000 },
+      {
+        serviceUrl: fake.url,
+        loginUrl: "https://sso.example.org/SSO/login.aspx",
+        vendorId: "V",
+        ...VENDOR,
+        returnUrlOrigins: [],
+        timeoutMs: 2_000,
+      },
       { clock: new ManualClock("2026-03-01T00:00:00Z") },
     );
-    assert.deepEqual(await method.resolve({ method: SsoMethod.PERSONIFY, token: "CT" }, { clientAddress: "::1" }), { memberKey: "000012345" });
+    assert.deepEqual(await method.resolve({ method: SsoMethod.PERSONIFY, token: "CT" }, { clientAddress: "::1" }), {
+      memberKey: "000012345",
+    });
     assert.equal(fake.calls[2]?.parameters.customerToken, "7E2A91C4D05B38F6A1C9E7D3B5F20486", "the new token is used after the check");
   });
 });

@@ -4,7 +4,12 @@ import type { Clock } from "../../time/clock";
 import { SsoMethod, type SsoExchangeInput, type SsoMethodHandler, type SsoRequestInfo } from "../sso-method";
 import { SsoError, SsoErrorCode } from "../sso.error";
 import { buildPersonifyLoginUrl } from "./personify-login-url";
-import { PersonifyCallError, type PersonifyOperation, PersonifySoapClient, resultText } from "../../sources/personify/personify-soap.client";
+import {
+  PersonifyCallError,
+  type PersonifyOperation,
+  PersonifySoapClient,
+  resultText,
+} from "../../sources/personify/personify-soap.client";
 import type { XmlElement } from "../../sources/personify/personify-soap.xml";
 
 export interface PersonifySsoMethodDependencies {
@@ -45,7 +50,10 @@ export class PersonifySsoMethod implements SsoMethodHandler {
     const secrets = [ct];
     if (ct.length > MAX_CT_LENGTH || /[\s\u0000-\u001f]/.test(ct)) throw this.refuse("malformed ct", request);
 
-    const decryptParameters = [["vendorBlock", this.config.vendorBlock], ["customerToken", ct]] as const;
+    const decryptParameters = [
+      ["vendorBlock", this.config.vendorBlock],
+      ["customerToken", ct],
+    ] as const;
     const decrypted = await this.step("CustomerTokenDecrypt", decryptParameters, request, secrets);
     const customerToken = resultText(decrypted, "CustomerToken");
     if (!customerToken) throw this.refuse("CustomerTokenDecrypt returned no token", request);

@@ -47,7 +47,9 @@ describe("sso:mint-token", () => {
     assert.match(token, /^v1\.new\./);
     assert.match(stderr, /member M-42, key id new/);
     assert.ok(!stderr.includes(NEW_HEX) && !stdout.includes(NEW_HEX), "the key is never printed");
-    assert.deepEqual(await verifier(clock).resolve({ method: SsoMethod.PRESHARED_KEY, token }, { clientAddress: "::1" }), { memberKey: "M-42" });
+    assert.deepEqual(await verifier(clock).resolve({ method: SsoMethod.PRESHARED_KEY, token }, { clientAddress: "::1" }), {
+      memberKey: "M-42",
+    });
   });
 
   it("takes a lifetime, but not one the gateway would refuse", async () => {

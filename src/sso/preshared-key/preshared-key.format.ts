@@ -22,12 +22,7 @@ export interface PresharedKeyClaims {
 }
 
 /** Why a token did not open; for logs only, never for the client. */
-export type PresharedKeyOpenFailure =
-  | "malformed"
-  | "unknown version"
-  | "unknown key id"
-  | "authentication failed"
-  | "invalid claims";
+export type PresharedKeyOpenFailure = "malformed" | "unknown version" | "unknown key id" | "authentication failed" | "invalid claims";
 
 export type PresharedKeyOpenResult =
   | { ok: true; keyId: string; claims: PresharedKeyClaims }

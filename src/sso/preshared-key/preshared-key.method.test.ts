@@ -106,7 +106,10 @@ describe("PresharedKeyMethod", () => {
     const { mint, method } = setup();
     const token = mint();
     await method.resolve({ method: SsoMethod.PRESHARED_KEY, token }, REQUEST);
-    const error = await refused(method.resolve({ method: SsoMethod.PRESHARED_KEY, token }, { clientAddress: "198.51.100.1" }), SsoErrorCode.REPLAYED_TOKEN);
+    const error = await refused(
+      method.resolve({ method: SsoMethod.PRESHARED_KEY, token }, { clientAddress: "198.51.100.1" }),
+      SsoErrorCode.REPLAYED_TOKEN,
+    );
     assert.doesNotMatch(error.message, new RegExp(token.split(".")[2]!));
   });
 
@@ -211,7 +214,8 @@ describe("PresharedKeyMethod", () => {
 
   it("asks the replay guard to remember a token until it would expire anyway", async () => {
     const claims: Array<{ tokenId: string; expiresAt: Date }> = [];
-    const recording: ReplayGuard = { claim: async (tokenId, expiresAt) => {
+    const recording: ReplayGuard = {
+      claim: async (tokenId, expiresAt) => {
         claims.push({ tokenId, expiresAt });
         return true;
       },

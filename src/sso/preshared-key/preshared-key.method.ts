@@ -75,10 +75,7 @@ export class PresharedKeyMethod implements SsoMethodHandler {
   }
 
   private refuse(code: SsoErrorCode, message: string, reason: string, request: SsoRequestInfo, keyId?: string): SsoError {
-    this.deps.logger?.info(
-      { method: this.method, code, reason, keyId, clientAddress: request.clientAddress },
-      "sign-on token refused",
-    );
+    this.deps.logger?.info({ method: this.method, code, reason, keyId, clientAddress: request.clientAddress }, "sign-on token refused");
     return new SsoError(code, message);
   }
 }

@@ -31,9 +31,7 @@ export class DatabaseReplayGuard implements ReplayGuard {
     this.claims += 1;
     if (this.claims % PURGE_EVERY === 0) await this.purgeExpired();
     try {
-      await this.transactions.run((manager) =>
-        manager.insert(SsoUsedTokenEntity, { tokenId: `${this.namespace}:${tokenId}`, expiresAt }),
-      );
+      await this.transactions.run((manager) => manager.insert(SsoUsedTokenEntity, { tokenId: `${this.namespace}:${tokenId}`, expiresAt }));
       return true;
     } catch (error) {
       if (isDuplicateKey(error)) return false;

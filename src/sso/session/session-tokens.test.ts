@@ -28,7 +28,10 @@ describe("SessionTokens", () => {
     const issued = await tokens.issue("M1", [Role.AUTHENTICATED, Role.MEMBER]);
     assert.equal(issued.expiresAt.toISOString(), "2026-11-23T12:15:00.000Z");
     const viewer = await tokens.verify(issued.accessToken);
-    assert.deepEqual([viewer?.kind, viewer?.memberKey, [...viewer!.roles].sort()], ["session", "M1", ["AUTHENTICATED", "MEMBER", "PUBLIC"]]);
+    assert.deepEqual(
+      [viewer?.kind, viewer?.memberKey, [...viewer!.roles].sort()],
+      ["session", "M1", ["AUTHENTICATED", "MEMBER", "PUBLIC"]],
+    );
     clock.advance(15 * 60_000);
     assert.equal(await tokens.verify(issued.accessToken), undefined);
     clock.set("2026-11-23T12:00:00Z");

@@ -31,8 +31,9 @@ export class DatabaseSessionRevocations implements SessionRevocations {
     });
   }
 
+  /** One indexed read outside any transaction: it runs on every authenticated request. */
   async isRevoked(sessionId: string): Promise<boolean> {
-    return this.transactions.run((manager) =>
+    return this.transactions.autocommit((manager) =>
       manager.existsBy(SsoUsedTokenEntity, { tokenId: PREFIX + sessionId, expiresAt: MoreThan(this.clock.now()) }),
     );
   }

@@ -135,7 +135,8 @@ describe("nested fields are batched per request", () => {
       assert.equal(edge.node.members.edges.length, own ? 3 : 0, edge.node.key);
       assert.ok(own ? edge.node.members.totalCount > 3 : edge.node.members.totalCount === 0, edge.node.key);
     }
-    // Four for the rosters, and one that checks the session was not signed out.
+    // The same four as for an admin key, and the session's one sign-out (revocation) check.
     assert.equal(statements.length, 5, statements.join("\n"));
+    assert.equal(statements.filter((statement) => statement.includes("sso_used_tokens")).length, 1, statements.join("\n"));
   });
 });

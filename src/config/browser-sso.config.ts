@@ -1,4 +1,5 @@
 import type { EnvReader } from "./env-readers";
+import { isLoopback, readSecureUrl } from "./secure-url";
 
 /** One OAuth 2.0 / OpenID Connect provider a browser signs on with through a redirect. */
 export interface RedirectProviderConfig {
@@ -84,7 +85,7 @@ function readProvider(read: EnvReader, name: string): RedirectProviderConfig | u
   const prefix = `OIDC_${name.toUpperCase().replace(/-/g, "_")}_`;
   const clientId = read.raw(`${prefix}CLIENT_ID`);
   if (clientId === undefined) read.problem(`${prefix}CLIENT_ID is required for provider ${name}`);
-  const issuerUrl = read.raw(`${prefix}ISSUER`) === undefined ? undefined : readHttpsUrl(read, `${prefix}ISSUER`);
+  const issuerUrl = read.raw(`${prefix}ISSUER`) === undefined ? undefined : readSecureUrl(read, `${prefix}ISSUER`);
   const authorization = optionalUrl(read, `${prefix}AUTHORIZATION_ENDPOINT`);
   const token = optionalUrl(read, `${prefix}TOKEN_ENDPOINT`);
   const userinfo = optionalUrl(read, `${prefix}USERINFO_ENDPOINT`);
@@ -127,12 +128,12 @@ function readProvider(read: EnvReader, name: string): RedirectProviderConfig | u
 }
 
 function optionalUrl(read: EnvReader, name: string): string | undefined {
-  return read.raw(name) === undefined ? undefined : readHttpsUrl(read, name);
+  return read.raw(name) === undefined ? undefined : readSecureUrl(read, name);
 }
 
 function readPublicUrl(read: EnvReader, production: boolean): string | undefined {
   if (read.raw("AUTH_PUBLIC_URL") === undefined) return undefined;
-  const url = readHttpsUrl(read, "AUTH_PUBLIC_URL");
+  const url = readSecureUrl(read, "AUTH_PUBLIC_URL");
   if (url && production && url.startsWith("http:")) read.problem("AUTH_PUBLIC_URL must use https: in production");
   return url?.replace(/\/+$/, "");
 }
@@ -158,25 +159,6 @@ function readAllowlist(read: EnvReader): AllowedReturnUrl[] {
     allowed.push({ origin: url.origin, pathPrefix: url.pathname });
   });
   return allowed;
-}
-
-/** https, or http to a loopback host; no credentials in the URL. */
-function readHttpsUrl(read: EnvReader, name: string): string | undefined {
-  const url = read.url(name, ["https:", "http:"]);
-  if (url === undefined) return undefined;
-  if (url.username !== "" || url.password !== "") {
-    read.problem(`${name} must not carry a user name or password`);
-    return undefined;
-  }
-  if (url.protocol === "http:" && !isLoopback(url.hostname)) {
-    read.problem(`${name} must use https: (http: is accepted only for localhost)`);
-    return undefined;
-  }
-  return url.toString();
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 /** The configuration with client secrets masked. */

@@ -1,4 +1,5 @@
 import type { EnvReader } from "./env-readers";
+import { isLoopback, readSecureUrl } from "./secure-url";
 
 /** One shared AES-256-GCM key the association's website and the gateway both hold. */
 export interface PresharedKey {
@@ -190,21 +191,6 @@ function readClaimPath(read: EnvReader): string {
   return path;
 }
 
-/** https, or http to a loopback host (local development and tests). Credentials in the URL are refused. */
-function readSecureUrl(read: EnvReader, name: string): string | undefined {
-  const url = read.url(name, ["https:", "http:"]);
-  if (url === undefined) return undefined;
-  if (url.username !== "" || url.password !== "") {
-    read.problem(`${name} must not carry a user name or password`);
-    return undefined;
-  }
-  if (url.protocol === "http:" && !isLoopback(url.hostname)) {
-    read.problem(`${name} must use https: (http: is accepted only for localhost)`);
-    return undefined;
-  }
-  return url.toString();
-}
-
 /** Each entry a bare origin: scheme, host and optional port, nothing else. */
 function readOrigins(read: EnvReader, name: string): string[] {
   const origins: string[] = [];
@@ -226,10 +212,6 @@ function readOrigins(read: EnvReader, name: string): string[] {
     }
   });
   return origins;
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 /** The sign-on configuration with every secret masked, for logs. */

@@ -19,6 +19,8 @@ describe("SAML 2.0 sign-on against a local identity provider", () => {
   let harness: TestApp;
   let base: string;
   let acsUrl: string;
+  /** The gateway's environment; a second gateway process on the same database reuses it. */
+  let env: Record<string, string>;
 
   before(async () => {
     ams.setMember(
@@ -39,32 +41,29 @@ describe("SAML 2.0 sign-on against a local identity provider", () => {
         done();
       },
     });
-    harness = await startTestApp({
-      port,
-      env: {
-        AMS_SOURCE: "rest",
-        AMS_URL: fakeAms.url,
-        AMS_API_KEY: fakeAms.apiKey,
-        AMS_RETRY_BASE: "0",
-        SYNC_ENABLED: "true",
-        REFRESH_INTERVAL: "1h",
-        SSO_LOGIN_REFRESH_WAIT: "5s",
-        SAML_PROVIDERS: "okta,entra",
-        SAML_ENTRA_IDP_SSO_URL: idp.ssoUrl,
-        SAML_ENTRA_IDP_CERTS: idp.cert.replace(/\n/g, "\\n"),
-        SAML_ENTRA_MEMBER_KEY_ATTRIBUTE: "memberKey",
-        SAML_OKTA_IDP_SSO_URL: idp.ssoUrl,
-        // Written as IdP metadata shows it: the bare base64 of the DER form.
-        SAML_OKTA_IDP_CERTS: idp.cert.replace(/-----[A-Z ]+-----|\s/g, ""),
-        SAML_OKTA_IDP_ENTITY_ID: idp.entityId,
-        SAML_OKTA_CLOCK_SKEW: "30s",
-        AUTH_PUBLIC_URL: base,
-        SSO_RETURN_URL_ALLOWLIST: "http://localhost:5173/app/",
-        SESSION_COOKIE_SECURE: "false",
-        SESSION_SIGNING_KEYS: `k1:${"c4".repeat(32)}`,
-      },
-      overrides: { logger: createLogger("info", sink) },
-    });
+    env = {
+      AMS_SOURCE: "rest",
+      AMS_URL: fakeAms.url,
+      AMS_API_KEY: fakeAms.apiKey,
+      AMS_RETRY_BASE: "0",
+      SYNC_ENABLED: "true",
+      REFRESH_INTERVAL: "1h",
+      SSO_LOGIN_REFRESH_WAIT: "5s",
+      SAML_PROVIDERS: "okta,entra",
+      SAML_ENTRA_IDP_SSO_URL: idp.ssoUrl,
+      SAML_ENTRA_IDP_CERTS: idp.cert.replace(/\n/g, "\\n"),
+      SAML_ENTRA_MEMBER_KEY_ATTRIBUTE: "memberKey",
+      SAML_OKTA_IDP_SSO_URL: idp.ssoUrl,
+      // Written as IdP metadata shows it: the bare base64 of the DER form.
+      SAML_OKTA_IDP_CERTS: idp.cert.replace(/-----[A-Z ]+-----|\s/g, ""),
+      SAML_OKTA_IDP_ENTITY_ID: idp.entityId,
+      SAML_OKTA_CLOCK_SKEW: "30s",
+      AUTH_PUBLIC_URL: base,
+      SSO_RETURN_URL_ALLOWLIST: "http://localhost:5173/app/",
+      SESSION_COOKIE_SECURE: "false",
+      SESSION_SIGNING_KEYS: `k1:${"c4".repeat(32)}`,
+    };
+    harness = await startTestApp({ port, env, overrides: { logger: createLogger("info", sink) } });
   });
 
   after(async () => {
@@ -326,6 +325,45 @@ describe("SAML 2.0 sign-on against a local identity provider", () => {
     const two = await startLogin(second);
     const refusal = await refusalOf(await postToAcs(second, idp.response(two.request, { nameId: "K1", id: "_reused-assertion" })));
     assert.deepEqual([refusal.status, refusal.reason], [401, "REPLAYED_TOKEN"]);
+  });
+
+  it("another gateway process finishes a login this one started, and refuses the assertion id there too", async () => {
+    const other = await startTestApp({ keepData: true, env });
+    try {
+      const agent = new BrowserAgent();
+      const { request } = await startLogin(agent);
+      // Behind a load balancer the POST reaches another process; the ACS URL names the shared one.
+      const samlResponse = idp.response(request, { nameId: "K1", id: "_cross-process" });
+      const body = () => new URLSearchParams({ SAMLResponse: samlResponse });
+      const loginState = agent.cookie(base, "amsgate_saml_okta")!;
+      const viaOther = await fetch(`${other.baseUrl}/auth/saml/okta/acs`, {
+        method: "POST",
+        body: body(),
+        redirect: "manual",
+        headers: { cookie: `amsgate_saml_okta=${loginState}` },
+      });
+      assert.equal(viaOther.status, 303, await viaOther.text());
+      assert.deepEqual(await meByCookie(/amsgate_session=([^;]+)/.exec(viaOther.headers.get("set-cookie") ?? "")![1]!), {
+        kind: "session",
+        member: { key: "K1" },
+      });
+
+      const again = new BrowserAgent();
+      const second = await startLogin(again);
+      const replay = await fetch(`${other.baseUrl}/auth/saml/okta/acs`, {
+        method: "POST",
+        body: new URLSearchParams({ SAMLResponse: idp.response(second.request, { nameId: "K1", id: "_cross-process" }) }),
+        redirect: "manual",
+        headers: { cookie: `amsgate_saml_okta=${again.cookie(base, "amsgate_saml_okta")}`, accept: "application/json" },
+      });
+      assert.equal((await refusalOf(replay)).reason, "REPLAYED_TOKEN");
+      const here = new BrowserAgent();
+      const third = await startLogin(here);
+      const refusal = await refusalOf(await postToAcs(here, idp.response(third.request, { nameId: "K1", id: "_cross-process" })));
+      assert.equal(refusal.reason, "REPLAYED_TOKEN", "and in the first process");
+    } finally {
+      await other.stop();
+    }
   });
 
   it("refuses a member the AMS does not know after the serial refresh", async () => {

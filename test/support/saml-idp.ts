@@ -91,7 +91,14 @@ export class SamlIdp {
       this.requests.push(request);
       const nameId = this.users.get(url.searchParams.get("login") ?? "");
       if (nameId === undefined) {
-        res.writeHead(200, { "content-type": "text/html" }).end('<form method="post" action="/sso"><input name="login"></form>');
+        // The sign-in form: it carries the request on, and the user's name comes back with it.
+        const hidden = [...url.searchParams].filter(([name]) => name !== "login");
+        const fields = hidden.map(([name, value]) => `<input type="hidden" name="${esc(name)}" value="${esc(value)}">`).join("");
+        res
+          .writeHead(200, { "content-type": "text/html" })
+          .end(
+            `<!doctype html><form method="get" action="/sso">${fields}<input name="login"><button type="submit">Sign in</button></form>`,
+          );
         return;
       }
       const form = this.postForm(request, this.response(request, { nameId }));

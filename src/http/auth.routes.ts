@@ -7,7 +7,7 @@ import type { SessionTokens } from "../sso/session/session-tokens";
 import { SsoError, SsoErrorCode } from "../sso/sso.error";
 import type { LoginKind } from "../sso/browser/login-method";
 import { MAX_SAML_RESPONSE_CHARS } from "../sso/saml/saml-service-provider";
-import { CSRF_HEADER, callbackPath, loginStateCookie, readCookie, SESSION_COOKIE } from "./cookies";
+import { CSRF_HEADER, callbackPath, loginStateCookie, loginStateSameSite, readCookie, SESSION_COOKIE } from "./cookies";
 import { sendError } from "./json-errors";
 
 /** The fragment parameter carrying a one-time login code back to the front end. */
@@ -30,10 +30,7 @@ export function authRoutes(options: AuthRoutesOptions): Router {
   const { browser, config, logger } = options;
   const router = Router();
   const cookieBase = { httpOnly: true, secure: config.cookieSecure, sameSite: "lax" as const };
-  // The IdP answers SAML with a cross-site POST, which carries only SameSite=None cookies; those
-  // need Secure, so over plain http (development) the login state falls back to Lax.
-  const loginCookieOptions = (kind: LoginKind) =>
-    kind === "saml" && config.cookieSecure ? { ...cookieBase, sameSite: "none" as const } : cookieBase;
+  const loginCookieOptions = (kind: LoginKind) => ({ ...cookieBase, sameSite: loginStateSameSite(kind, config.cookieSecure) });
   const refuse = refusal(logger);
 
   router.get("/auth/saml/:provider/metadata", (req, res) => {

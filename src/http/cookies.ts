@@ -34,3 +34,13 @@ export function loginStateCookie(kind: LoginKind, provider: string): { name: str
   const prefix = kind === "oidc" ? "amsgate_login_" : `amsgate_${kind}_`;
   return { name: `${prefix}${provider.replace(/-/g, "_")}`, path: callbackPath(kind, provider) };
 }
+
+/**
+ * SameSite of a login-state cookie. The IdP answers SAML with a cross-site POST, which carries only
+ * `SameSite=None` cookies, and those need `Secure`; over plain http (development only) it falls
+ * back to `Lax`, which works when the IdP is on the same site. Redirect callbacks are top-level
+ * GET navigations, which carry `Lax` cookies.
+ */
+export function loginStateSameSite(kind: LoginKind, secure: boolean): "lax" | "none" {
+  return kind === "saml" && secure ? "none" : "lax";
+}

@@ -298,6 +298,16 @@ describe("SAML 2.0 sign-on against a local identity provider", () => {
     assert.match(refusal.message, /InResponseTo/);
   });
 
+  it("refuses an unsolicited (IdP-initiated) response: no InResponseTo on the Response", async () => {
+    const agent = new BrowserAgent();
+    const { request } = await startLogin(agent);
+    // The first InResponseTo is the Response's own (its start tag comes first); the signed assertion keeps its own.
+    const xml = idp.responseXml(request, { nameId: "K1", rewrite: (text) => text.replace(/ InResponseTo="[^"]*"/, "") });
+    assert.doesNotMatch(xml.slice(0, xml.indexOf("<saml:Issuer>")), /InResponseTo/);
+    const refusal = await refusalOf(await postToAcs(agent, Buffer.from(xml).toString("base64")));
+    assert.deepEqual([refusal.status, refusal.reason], [401, "LOGIN_STATE_INVALID"]);
+  });
+
   it("refuses an answer to a login this browser did not start, with an HTML page for a navigation", async () => {
     const starter = new BrowserAgent();
     const { request } = await startLogin(starter);

@@ -24,6 +24,8 @@ import type { AmsSource } from "./sources/ams-source";
 import { createSource } from "./sources/create-source";
 import { demoMultiProcessWarning } from "./sources/demo/multi-process.warning";
 import type { CredentialLimiters } from "./sso/credentials/credentials.method";
+import { hasBrowserProviders } from "./config/browser-sso.config";
+import { createBrowserLoginMethods } from "./sso/browser/browser-login-methods";
 import { BrowserSignOn } from "./sso/browser/browser-sign-on";
 import { DatabaseReplayGuard } from "./sso/replay/database-replay.guard";
 import { DatabaseSessionRevocations } from "./sso/session/session-revocations";
@@ -222,8 +224,14 @@ async function wire(
   });
   const sealing = config.session.keys[0];
   const browserSignOn =
-    config.browserSso.providers.length > 0 && sealing
+    hasBrowserProviders(config.browserSso) && sealing
       ? new BrowserSignOn(config.browserSso, {
+          methods: createBrowserLoginMethods(config.browserSso, {
+            resolver: sso,
+            assertionGuard: new DatabaseReplayGuard(transactions, clock, "saml-assertion"),
+            clock,
+            logger,
+          }),
           sso,
           secret: sealing.secret,
           replayGuard: new DatabaseReplayGuard(transactions, clock, "login-state"),

@@ -1,5 +1,7 @@
 import type { EnvReader } from "./env-readers";
+import { readSamlProviders, type SamlProviderConfig } from "./saml.config";
 import { isLoopback, readSecureUrl } from "./secure-url";
+import { readSessionVariableProviders, type SessionVariableProviderConfig } from "./session-variable.config";
 
 /** One OAuth 2.0 / OpenID Connect provider a browser signs on with through a redirect. */
 export interface RedirectProviderConfig {
@@ -29,7 +31,12 @@ export interface AllowedReturnUrl {
 
 /** Browser sign-on through redirects (`/auth/...`). */
 export interface BrowserSsoConfig {
+  /** OAuth 2.0 / OpenID Connect providers (`/auth/<name>/...`). */
   providers: RedirectProviderConfig[];
+  /** SAML 2.0 identity providers (`/auth/saml/<name>/...`). */
+  samlProviders: SamlProviderConfig[];
+  /** Association login pages returning a session variable (`/auth/redirect/<name>/...`). */
+  sessionVariableProviders: SessionVariableProviderConfig[];
   /** The gateway's public base URL; callbacks are `<publicUrl>/auth/<name>/callback`. */
   publicUrl: string | undefined;
   returnUrlAllowlist: AllowedReturnUrl[];
@@ -64,14 +71,23 @@ export function readBrowserSsoConfig(read: EnvReader, production: boolean, sessi
   if (!cookieSecure && production)
     read.problem("SESSION_COOKIE_SECURE=false is refused in production (cookies would travel over plain http)");
   const publicUrl = readPublicUrl(read, production);
-  if (providers.length > 0 && publicUrl === undefined)
-    read.problem("OIDC_PROVIDERS is set, so AUTH_PUBLIC_URL (the gateway's public base URL) is required");
+  const samlProviders = readSamlProviders(read, publicUrl);
+  const sessionVariableProviders = readSessionVariableProviders(read);
+  const lists = [
+    ["OIDC_PROVIDERS", providers.length],
+    ["SAML_PROVIDERS", samlProviders.length],
+    ["REDIRECT_PROVIDERS", sessionVariableProviders.length],
+  ] as const;
+  const setList = lists.find(([, count]) => count > 0)?.[0];
+  if (setList && publicUrl === undefined) read.problem(`${setList} is set, so AUTH_PUBLIC_URL (the gateway's public base URL) is required`);
   const allowlist = readAllowlist(read);
-  if (providers.length > 0 && allowlist.length === 0)
-    read.problem("OIDC_PROVIDERS is set, so SSO_RETURN_URL_ALLOWLIST is required (where a browser may be sent back to)");
+  if (setList && allowlist.length === 0)
+    read.problem(`${setList} is set, so SSO_RETURN_URL_ALLOWLIST is required (where a browser may be sent back to)`);
   const cookieSessionTtlMs = Math.min(read.durationMs("SESSION_COOKIE_TTL", 8 * 60 * 60_000, 60_000), sessionMaxAgeMs);
   return {
     providers,
+    samlProviders,
+    sessionVariableProviders,
     publicUrl,
     returnUrlAllowlist: allowlist,
     cookieSecure,
@@ -159,6 +175,11 @@ function readAllowlist(read: EnvReader): AllowedReturnUrl[] {
     allowed.push({ origin: url.origin, pathPrefix: url.pathname });
   });
   return allowed;
+}
+
+/** Whether any browser sign-on provider (OIDC, SAML or session variable) is configured. */
+export function hasBrowserProviders(config: BrowserSsoConfig): boolean {
+  return config.providers.length + config.samlProviders.length + config.sessionVariableProviders.length > 0;
 }
 
 /** The configuration with client secrets masked. */

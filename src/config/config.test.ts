@@ -15,6 +15,24 @@ describe("loadConfig", () => {
     assert.deepEqual(config.adminApiKeys, { keys: [], generated: false });
   });
 
+  it("refuses a session-variable provider whose resolver is not configured", () => {
+    const base = { NODE_ENV: "test", AUTH_PUBLIC_URL: "https://gateway.example.org", SSO_RETURN_URL_ALLOWLIST: "https://app.example.org/" };
+    assert.throws(
+      () =>
+        loadConfig({
+          ...base,
+          REDIRECT_PROVIDERS: "site,ams",
+          REDIRECT_SITE_RESOLVE: "preshared-key",
+          REDIRECT_SITE_LOGIN_URL: "https://www.association.example/login",
+          REDIRECT_AMS_RESOLVE: "web-service",
+          REDIRECT_AMS_LOGIN_URL: "https://www.association.example/login",
+        }),
+      (error: Error) =>
+        /REDIRECT_SITE_RESOLVE=preshared-key needs SSO_PRESHARED_KEYS/.test(error.message) &&
+        /REDIRECT_AMS_RESOLVE=web-service needs SSO_WEB_SERVICE_ENABLED=true/.test(error.message),
+    );
+  });
+
   it("names every bad variable at once", () => {
     const attempt = () =>
       loadConfig({

@@ -12,7 +12,7 @@ import { readSessionConfig, type SessionConfig } from "./session.config";
 import { redactPersonifyConfig } from "./personify-source.config";
 import { type OperationsConfig, readOperationsConfig } from "./operations.config";
 import { type IngestConfig, readIngestConfig, redactIngestConfig } from "./ingest.config";
-import { type BrowserSsoConfig, readBrowserSsoConfig, redactBrowserSsoConfig } from "./browser-sso.config";
+import { type BrowserSsoConfig, hasBrowserProviders, readBrowserSsoConfig, redactBrowserSsoConfig } from "./browser-sso.config";
 import {
   type DemoAmsConfig,
   type DemoConfig,
@@ -149,10 +149,29 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   if (signOn && config.session.keys.length === 0) {
     read.problem("SESSION_SIGNING_KEYS is required in production when a sign-on method is enabled");
   }
+  checkSessionVariableResolvers(read, config);
   checkLeaseOutlivesAmsCall(read, config);
   if (nodeEnv === "production") checkProductionStart(read, config, signOn);
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
+}
+
+/** Each session-variable provider names a resolver that is configured on its own. */
+function checkSessionVariableResolvers(read: EnvReader, config: AppConfig): void {
+  const { browserSso, sso, session } = config;
+  for (const provider of browserSso.sessionVariableProviders) {
+    const prefix = `REDIRECT_${provider.name.toUpperCase().replace(/-/g, "_")}_RESOLVE`;
+    if (provider.resolver === "preshared-key" && !sso.presharedKey) read.problem(`${prefix}=preshared-key needs SSO_PRESHARED_KEYS`);
+    if (provider.resolver === "web-service" && !session.webServiceEnabled)
+      read.problem(`${prefix}=web-service needs SSO_WEB_SERVICE_ENABLED=true (and an AMS that resolves sign-on tokens)`);
+    if (provider.resolver === "personify") {
+      if (!sso.personify) read.problem(`${prefix}=personify needs the PERSONIFY_* sign-on settings`);
+      else if (browserSso.publicUrl && !sso.personify.returnUrlOrigins.includes(new URL(browserSso.publicUrl).origin))
+        read.problem(
+          `${prefix}=personify: PERSONIFY_RETURN_URL_ORIGINS must include the origin of AUTH_PUBLIC_URL (Personify returns there)`,
+        );
+    }
+  }
 }
 
 /**
@@ -186,7 +205,7 @@ function hasSignOnMethod(config: AppConfig): boolean {
     Boolean(sso.presharedKey ?? sso.personify ?? sso.oidc) ||
     session.credentialsEnabled ||
     session.webServiceEnabled ||
-    config.browserSso.providers.length > 0
+    hasBrowserProviders(config.browserSso)
   );
 }
 

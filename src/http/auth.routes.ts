@@ -5,7 +5,9 @@ import type { Logger } from "../observability/logger";
 import type { BrowserSignOn, SessionDelivery } from "../sso/browser/browser-sign-on";
 import type { SessionTokens } from "../sso/session/session-tokens";
 import { SsoError, SsoErrorCode } from "../sso/sso.error";
-import { CSRF_HEADER, loginStateCookie, readCookie, SESSION_COOKIE } from "./cookies";
+import type { LoginKind } from "../sso/browser/login-method";
+import { MAX_SAML_RESPONSE_CHARS } from "../sso/saml/saml-service-provider";
+import { CSRF_HEADER, callbackPath, loginStateCookie, loginStateSameSite, readCookie, SESSION_COOKIE } from "./cookies";
 import { sendError } from "./json-errors";
 
 /** The fragment parameter carrying a one-time login code back to the front end. */
@@ -19,40 +21,58 @@ export interface AuthRoutesOptions {
 }
 
 /**
- * `/auth/<provider>/login`, `/auth/<provider>/callback` and `/auth/logout`. Refusals answer
+ * Browser sign-on, one route shape per kind: OpenID Connect `/auth/<provider>/login` and
+ * `/callback`; SAML `/auth/saml/<provider>/metadata`, `/login` and `/acs` (POST); session
+ * variable `/auth/redirect/<provider>/login` and `/callback`; and `/auth/logout`. Refusals answer
  * JSON in the usual error shape, or a short HTML page when a browser navigated here.
  */
 export function authRoutes(options: AuthRoutesOptions): Router {
   const { browser, config, logger } = options;
   const router = Router();
   const cookieBase = { httpOnly: true, secure: config.cookieSecure, sameSite: "lax" as const };
+  const loginCookieOptions = (kind: LoginKind) => ({ ...cookieBase, sameSite: loginStateSameSite(kind, config.cookieSecure) });
   const refuse = refusal(logger);
 
-  router.get("/auth/:provider/login", async (req, res) => {
+  router.get("/auth/saml/:provider/metadata", (req, res) => {
     const provider = String(req.params.provider);
     try {
-      const delivery = readDelivery(req.query.delivery);
-      const { redirectUrl, loginState } = await browser.start(provider, req.query.returnUrl, delivery);
-      const cookie = loginStateCookie(provider);
-      res.cookie(cookie.name, loginState, { ...cookieBase, path: cookie.path, maxAge: config.loginTimeoutMs });
-      res.setHeader("cache-control", "no-store");
-      res.redirect(302, redirectUrl.toString());
+      const metadata = browser.method("saml", provider).metadata?.();
+      if (metadata === undefined) throw new SsoError(SsoErrorCode.METHOD_DISABLED, "No such sign-on provider is configured");
+      res.type("application/samlmetadata+xml").send(metadata);
     } catch (error) {
-      refuse(req, res, provider, "login", error);
+      refuse(req, res, provider, "metadata", error);
     }
   });
 
-  router.get("/auth/:provider/callback", async (req, res) => {
+  for (const [kind, prefix] of LOGIN_ROUTES) {
+    router.get(`${prefix}/:provider/login`, async (req, res) => {
+      const provider = String(req.params.provider);
+      try {
+        const delivery = readDelivery(req.query.delivery);
+        const { redirectUrl, loginState } = await browser.start(kind, provider, req.query.returnUrl, delivery);
+        const cookie = loginStateCookie(kind, provider);
+        res.cookie(cookie.name, loginState, { ...loginCookieOptions(kind), path: cookie.path, maxAge: config.loginTimeoutMs });
+        res.setHeader("cache-control", "no-store");
+        res.redirect(302, redirectUrl.toString());
+      } catch (error) {
+        refuse(req, res, provider, "login", error);
+      }
+    });
+  }
+
+  /** The provider's answer, whatever its binding, through the same checks and session start. */
+  const callback = (kind: LoginKind) => async (req: Request, res: Response) => {
     const provider = String(req.params.provider);
-    const cookie = loginStateCookie(provider);
+    const cookie = loginStateCookie(kind, provider);
     // The login state is spent whatever happens next.
-    res.clearCookie(cookie.name, { ...cookieBase, path: cookie.path });
+    res.clearCookie(cookie.name, { ...loginCookieOptions(kind), path: cookie.path });
     res.setHeader("cache-control", "no-store");
     try {
-      // As the provider redirected to it: openid-client derives the redirect_uri it sends from it.
-      const callbackUrl = new URL(`${config.publicUrl}/auth/${provider}/callback`);
-      callbackUrl.search = new URL(req.originalUrl, "http://localhost").search;
-      const outcome = await browser.finish(provider, callbackUrl, readCookie(req.headers, cookie.name), {
+      // As the provider addressed it: openid-client derives the redirect_uri it sends from it.
+      const url = new URL(`${config.publicUrl}${callbackPath(kind, provider)}`);
+      url.search = new URL(req.originalUrl, "http://localhost").search;
+      const answer = { url, form: readForm(req.body), cookie: (name: string) => readCookie(req.headers, name) };
+      const outcome = await browser.finish(kind, provider, answer, readCookie(req.headers, cookie.name), {
         clientAddress: req.ip ?? "unknown",
       });
       const target = new URL(outcome.returnUrl);
@@ -62,11 +82,19 @@ export function authRoutes(options: AuthRoutesOptions): Router {
       } else {
         res.cookie(SESSION_COOKIE, outcome.session.accessToken, { ...cookieBase, path: "/", expires: outcome.session.expiresAt });
       }
-      res.redirect(302, target.toString());
+      // 303: after the SAML POST the browser must GET the return URL.
+      res.redirect(kind === "saml" ? 303 : 302, target.toString());
     } catch (error) {
       refuse(req, res, provider, "callback", error);
     }
-  });
+  };
+  router.get("/auth/:provider/callback", callback("oidc"));
+  router.get("/auth/redirect/:provider/callback", callback("redirect"));
+  router.post(
+    "/auth/saml/:provider/acs",
+    express.urlencoded({ extended: false, limit: MAX_SAML_RESPONSE_CHARS + 16 * 1024, parameterLimit: 10 }),
+    callback("saml"),
+  );
 
   router.post("/auth/logout", express.json({ limit: 1024 }), async (req, res) => {
     const cookie = readCookie(req.headers, SESSION_COOKIE);
@@ -84,6 +112,18 @@ export function authRoutes(options: AuthRoutesOptions): Router {
   });
 
   return router;
+}
+
+const LOGIN_ROUTES: ReadonlyArray<readonly [LoginKind, string]> = [
+  ["oidc", "/auth"],
+  ["saml", "/auth/saml"],
+  ["redirect", "/auth/redirect"],
+];
+
+/** String fields of a parsed urlencoded body; nothing for a GET. */
+function readForm(body: unknown): Record<string, string> {
+  if (typeof body !== "object" || body === null) return {};
+  return Object.fromEntries(Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
 }
 
 function readDelivery(value: unknown): SessionDelivery {

@@ -1,3 +1,4 @@
+import type { LoginKind } from "../sso/browser/login-method";
 import type { IncomingHttpHeaders } from "node:http";
 
 /** The gateway's session cookie (browser sign-on with cookie delivery). */
@@ -21,7 +22,25 @@ export function readCookie(headers: IncomingHttpHeaders, name: string): string |
   return undefined;
 }
 
+/** The path a provider sends the browser back to, per kind of browser sign-on. */
+export function callbackPath(kind: LoginKind, provider: string): string {
+  if (kind === "saml") return `/auth/saml/${provider}/acs`;
+  if (kind === "redirect") return `/auth/redirect/${provider}/callback`;
+  return `/auth/${provider}/callback`;
+}
+
 /** The login-state cookie of one provider, scoped to its callback path. */
-export function loginStateCookie(provider: string): { name: string; path: string } {
-  return { name: `amsgate_login_${provider.replace(/-/g, "_")}`, path: `/auth/${provider}/callback` };
+export function loginStateCookie(kind: LoginKind, provider: string): { name: string; path: string } {
+  const prefix = kind === "oidc" ? "amsgate_login_" : `amsgate_${kind}_`;
+  return { name: `${prefix}${provider.replace(/-/g, "_")}`, path: callbackPath(kind, provider) };
+}
+
+/**
+ * SameSite of a login-state cookie. The IdP answers SAML with a cross-site POST, which carries only
+ * `SameSite=None` cookies, and those need `Secure`; over plain http (development only) it falls
+ * back to `Lax`, which works when the IdP is on the same site. Redirect callbacks are top-level
+ * GET navigations, which carry `Lax` cookies.
+ */
+export function loginStateSameSite(kind: LoginKind, secure: boolean): "lax" | "none" {
+  return kind === "saml" && secure ? "none" : "lax";
 }

@@ -47,6 +47,22 @@ export class SsoExchangeService {
     return handler.buildLoginUrl(returnUrl);
   }
 
+  /**
+   * The member key a token method makes of `token`, without signing on: for a browser sign-on
+   * whose session variable is one of these tokens. Refusals are logged like {@link exchange}'s.
+   */
+  async resolveProof(method: SsoMethod, token: string, request: SsoRequestInfo): Promise<string> {
+    try {
+      const handler = this.handlers.get(method);
+      if (!handler) throw new SsoError(SsoErrorCode.METHOD_DISABLED, `Sign-on method ${method} is not enabled on this gateway`);
+      return (await handler.resolve({ method, token }, request)).memberKey;
+    } catch (error) {
+      const code = error instanceof SsoError ? error.code : "UNEXPECTED";
+      this.deps.logger.warn({ method, code, clientAddress: request.clientAddress }, "sign-on refused");
+      throw error;
+    }
+  }
+
   async exchange(input: SsoExchangeInput, request: SsoRequestInfo): Promise<ExchangeResult> {
     try {
       const handler = this.handlers.get(input.method);

@@ -1,3 +1,4 @@
+import { hasBrowserProviders } from "../config/browser-sso.config";
 import type { AppConfig } from "../config/config";
 import type { TransactionRunner } from "../db/transaction-runner";
 import type { Logger } from "../observability/logger";
@@ -48,7 +49,7 @@ export function createSsoHandlers(
   }
   if (config.session.webServiceEnabled && deps.source.resolveSsoToken) handlers.push(new WebServiceMethod(deps.source));
   const sealing = config.session.keys[0];
-  if (config.browserSso.providers.length > 0 && sealing) {
+  if (hasBrowserProviders(config.browserSso) && sealing) {
     const replayGuard = new DatabaseReplayGuard(deps.transactions, clock, "login-code");
     handlers.push(new LoginCodeMethod(sealing.secret, { clock, replayGuard }));
   }

@@ -1,11 +1,13 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import type * as Oidc from "openid-client" with { "resolution-mode": "import" };
 import type { RedirectProviderConfig } from "../../config/browser-sso.config";
 import type { Logger } from "../../observability/logger";
 import { asMemberKey, claimAt } from "../oidc/oidc-claims";
 import { SsoError, SsoErrorCode } from "../sso.error";
+import type { BrowserLoginMethod, LoginStart, ProviderAnswer } from "./login-method";
 
 /** What a login must remember until its callback. */
-export interface LoginChecks {
+export interface LoginChecks extends Record<string, string> {
   state: string;
   nonce: string;
   codeVerifier: string;
@@ -21,17 +23,23 @@ const loadLibrary = () => (library ??= import("openid-client"));
  * audience, signature, expiry, nonce) and userinfo. Discovery happens at the first login and is
  * retried at the next one when it failed.
  */
-export class RelyingParty {
+export class RelyingParty implements BrowserLoginMethod {
+  readonly kind = "oidc";
+  readonly name: string;
+  readonly label: string;
   private configuration: Promise<Oidc.Configuration> | undefined;
 
   constructor(
     readonly config: RedirectProviderConfig,
     private readonly redirectUri: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.name = config.name;
+    this.label = `OIDC:${config.name}`;
+  }
 
   /** Fresh state, nonce and PKCE verifier, and the provider's authorization URL that carries them. */
-  async start(): Promise<{ url: URL; checks: LoginChecks }> {
+  async start(): Promise<LoginStart> {
     const oidc = await loadLibrary();
     const configuration = await this.configure();
     const checks = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier() };
@@ -44,14 +52,22 @@ export class RelyingParty {
       code_challenge_method: "S256",
       ...(this.config.protocol === "oidc" ? { nonce: checks.nonce } : {}),
     });
-    return { url, checks };
+    return { url, once: checks.state, checks };
+  }
+
+  precheck(answer: ProviderAnswer, checks: Record<string, string>): void {
+    if (!sameText(checks.state ?? "", answer.url.searchParams.get("state"))) {
+      throw new SsoError(SsoErrorCode.LOGIN_STATE_INVALID, "The sign-on answer does not match the login started here (state)");
+    }
   }
 
   /**
-   * Exchanges the code of `callbackUrl` and returns the member key from the configured claim of
-   * the verified ID token (OpenID Connect) or of userinfo (plain OAuth 2.0).
+   * Exchanges the code of the callback URL and returns the member key from the configured claim
+   * of the verified ID token (OpenID Connect) or of userinfo (plain OAuth 2.0).
    */
-  async finish(callbackUrl: URL, checks: LoginChecks): Promise<string> {
+  async finish(answer: ProviderAnswer, saved: Record<string, string>): Promise<string> {
+    const callbackUrl = answer.url;
+    const checks = saved as LoginChecks;
     const oidc = await loadLibrary();
     const configuration = await this.configure();
     let claims: Record<string, unknown> | undefined;
@@ -150,6 +166,12 @@ function failedClaim(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+function sameText(expected: string, actual: string | null): boolean {
+  if (actual === null) return false;
+  const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+  return timingSafeEqual(digest(expected), digest(actual));
 }
 
 /** OAuth error codes are a fixed vocabulary of `[\x20-\x7e]`; anything else is not repeated. */

@@ -1,4 +1,4 @@
-import { type DataSource, In } from "typeorm";
+import { type DataSource, type EntityManager, In } from "typeorm";
 import {
   CommunityEntity,
   CommunityMembershipEntity,
@@ -23,8 +23,12 @@ function byMember<T extends { memberKey: string; position: number }>(rows: T[]):
 /**
  * The canonical records the cache holds for `keys` (those it holds): what a merge starts from.
  * Derived groups (system and member-type groups) are left out, as a source never sends them.
+ * Given an entity manager, it reads inside that transaction.
  */
-export async function readCachedRecords(dataSource: DataSource, keys: readonly string[]): Promise<Map<string, MemberRecord>> {
+export async function readCachedRecords(
+  dataSource: DataSource | EntityManager,
+  keys: readonly string[],
+): Promise<Map<string, MemberRecord>> {
   const records = new Map<string, MemberRecord>();
   if (keys.length === 0) return records;
   const where = { memberKey: In([...keys]) };
@@ -135,7 +139,7 @@ export async function readCachedRecords(dataSource: DataSource, keys: readonly s
 }
 
 async function findByKeys<E extends object>(
-  dataSource: DataSource,
+  dataSource: DataSource | EntityManager,
   entity: new () => E,
   column: keyof E & string,
   keys: string[],

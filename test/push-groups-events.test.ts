@@ -288,6 +288,54 @@ describe("push API: POST /push/v1/events and /push/v1/groups", () => {
     assert.equal((await gqlData(harness.url, `{ event(key: "EV-T") { key } }`, {}, ADMIN_KEY)).event, null);
   });
 
+  it("stores Education and JobHistory as child lists, read back on Member in one statement per list per page", async () => {
+    const answer = await push(harness.baseUrl, [
+      memberInfo(
+        "ED-1",
+        {},
+        {
+          Education: [
+            { Institution: "State University", Degree: "MBA", FieldOfStudy: "Finance", StartDate: "2001-09-01", EndDate: "2003-05-31" },
+          ],
+          JobHistory: [
+            { Company: "Acme", Title: "Analyst", StartDate: "2003-06-01T00:00:00", EndDate: "2008-01-31", IsCurrent: false },
+            { Company: "Globex", Title: "CFO", StartDate: "2008-02-01", IsCurrent: "true" },
+          ],
+        },
+      ),
+      memberInfo("ED-2", {}, { Education: [{ School: "Tech Institute", Unknown: 1 }, { Degree: "no institution" }], JobHistory: "n/a" }),
+    ]);
+    assert.deepEqual(answer.body, { success: true, count: 2, errorMessage: null });
+    const query = `{ members(first: 200) { edges { node { key
+      education { institution degree fieldOfStudy startDate endDate }
+      jobHistory { company title startDate endDate isCurrent } } } } }`;
+    const { result, statements } = await harness.queries.measure(() => gqlData(harness.url, query, {}, ADMIN_KEY));
+    const nodes = Object.fromEntries(result.members.edges.map((e: any) => [e.node.key, e.node]));
+    assert.deepEqual(nodes["ED-1"].education, [
+      { institution: "State University", degree: "MBA", fieldOfStudy: "Finance", startDate: "2001-09-01", endDate: "2003-05-31" },
+    ]);
+    assert.deepEqual(nodes["ED-1"].jobHistory, [
+      { company: "Acme", title: "Analyst", startDate: "2003-06-01", endDate: "2008-01-31", isCurrent: false },
+      { company: "Globex", title: "CFO", startDate: "2008-02-01", endDate: null, isCurrent: true },
+    ]);
+    assert.deepEqual(
+      nodes["ED-2"].education.map((e: any) => e.institution),
+      ["Tech Institute"],
+    );
+    assert.deepEqual(nodes["ED-2"].jobHistory, []);
+    assert.equal(statements.filter((sql) => /member_education/.test(sql)).length, 1, "one batched read of education");
+    assert.equal(statements.filter((sql) => /member_job_history/.test(sql)).length, 1, "one batched read of job history");
+
+    // The whole record: a push without them removes them; a group push keeps them.
+    await pushTo(harness.baseUrl, "groups", [group("Community", "COM-ED", ["ED-1"])]);
+    const kept = await gqlData(harness.url, `{ member(key: "ED-1") { education { institution } jobHistory { company } } }`, {}, ADMIN_KEY);
+    assert.equal(kept.member.education.length, 1, "a group push rewrites the member with its education");
+    assert.equal(kept.member.jobHistory.length, 2);
+    await push(harness.baseUrl, [memberInfo("ED-1")]);
+    const gone = await gqlData(harness.url, `{ member(key: "ED-1") { education { institution } jobHistory { company } } }`, {}, ADMIN_KEY);
+    assert.deepEqual([gone.member.education, gone.member.jobHistory], [[], []]);
+  });
+
   it("keeps a member the AMS deactivated as DISABLED, and refuses its sign-on", async () => {
     const key = { id: "site", secret: Buffer.from(PSK_HEX, "hex") };
     const token = () => mintPresharedKeyToken(key, "G-OFF", { clock: new SystemClock(), ttlSeconds: 120 });

@@ -3,7 +3,9 @@ import {
   CommunityEntity,
   CommunityMembershipEntity,
   MemberDemographicEntity,
+  MemberEducationEntity,
   MemberEntity,
+  MemberJobEntity,
   MemberPhoneEntity,
   MemberSocialLinkEntity,
   SecurityGroupEntity,
@@ -32,13 +34,15 @@ export async function readCachedRecords(
   const records = new Map<string, MemberRecord>();
   if (keys.length === 0) return records;
   const where = { memberKey: In([...keys]) };
-  const [members, phones, links, demographics, communityRows, groupRows] = await Promise.all([
+  const [members, phones, links, demographics, communityRows, groupRows, education, jobs] = await Promise.all([
     dataSource.getRepository(MemberEntity).findBy(where),
     dataSource.getRepository(MemberPhoneEntity).findBy(where),
     dataSource.getRepository(MemberSocialLinkEntity).findBy(where),
     dataSource.getRepository(MemberDemographicEntity).findBy(where),
     dataSource.getRepository(CommunityMembershipEntity).findBy(where),
     dataSource.getRepository(SecurityGroupMembershipEntity).findBy(where),
+    dataSource.getRepository(MemberEducationEntity).findBy(where),
+    dataSource.getRepository(MemberJobEntity).findBy(where),
   ]);
   const communities = new Map(
     (
@@ -60,6 +64,7 @@ export async function readCachedRecords(
       )
     ).map((g) => [g.groupKey, g]),
   );
+  const [educationOf, jobsOf] = [byMember(education), byMember(jobs)];
   const [phonesOf, linksOf, demographicsOf, communitiesOf, groupsOf] = [
     byMember(phones),
     byMember(links),
@@ -132,6 +137,20 @@ export async function readCachedRecords(
           { groupKey: row.groupKey, name: group.name, type: group.amsType, role: row.role, beginDate: row.beginDate, endDate: row.endDate },
         ];
       }),
+      education: (educationOf.get(m.memberKey) ?? []).map(({ institution, degree, fieldOfStudy, startDate, endDate }) => ({
+        institution,
+        degree,
+        fieldOfStudy,
+        startDate,
+        endDate,
+      })),
+      jobHistory: (jobsOf.get(m.memberKey) ?? []).map(({ company, title, startDate, endDate, isCurrent }) => ({
+        company,
+        title,
+        startDate,
+        endDate,
+        isCurrent,
+      })),
       sourceUpdatedAt: m.sourceUpdatedAt,
     });
   }

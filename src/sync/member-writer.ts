@@ -331,6 +331,8 @@ function childListsOf(rows: MemberRows, derived: Derived): ChildLists {
     phones: rows.phones,
     socialLinks: rows.socialLinks,
     demographics: rows.demographics,
+    education: rows.education,
+    jobHistory: rows.jobHistory,
     communities: rows.communityMemberships,
     groups: [...rows.groupMemberships, ...systemMemberships(rows.content.memberKey, derived)],
   };

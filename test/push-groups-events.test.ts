@@ -193,6 +193,17 @@ describe("push API: POST /push/v1/events and /push/v1/groups", () => {
         ["Renamed Group"],
       );
       assert.deepEqual(await groupsOf("G-1"), ["SG-R"]);
+
+      // A community renamed without its type keeps the type, and its members.
+      const community = await pushTo(harness.baseUrl, "groups", [
+        { GroupType: "Community", GroupKey: "COM-2", GroupName: "Two Renamed", Mode: "Add", MemberKeys: [] },
+      ]);
+      assert.equal(community.body.count, 1);
+      const g2 = await member("G-2");
+      assert.deepEqual(
+        g2.communities.filter((c: any) => c.community.key === "COM-2").map((c: any) => [c.community.name, c.community.type]),
+        [["Two Renamed", "Committee"]],
+      );
     });
 
     it("reports member keys the cache does not know as skipped, and invents no member", async () => {

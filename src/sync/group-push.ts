@@ -52,7 +52,7 @@ export async function planGroupPushes(
   pushes: readonly GroupPush[],
 ): Promise<{ outcomes: GroupOutcome[]; records: MemberRecord[]; applied: GroupPush[] }> {
   const keys = [...new Set(pushes.map((push) => push.groupKey))];
-  const communities = new Set((await findWhereIn(manager, CommunityEntity, "communityKey", keys)).map((row) => row.communityKey));
+  const communities = new Map((await findWhereIn(manager, CommunityEntity, "communityKey", keys)).map((row) => [row.communityKey, row]));
   const groups = new Map((await findWhereIn(manager, SecurityGroupEntity, "groupKey", keys)).map((row) => [row.groupKey, row]));
   const kindOf = new Map<string, GroupKind>();
   for (const key of keys) {
@@ -61,15 +61,15 @@ export async function planGroupPushes(
   }
   const outcomes: GroupOutcome[] = [];
   const applied: GroupPush[] = [];
-  for (const push of pushes) {
+  for (const given of pushes) {
+    const push = withCachedTypes(given, communities.get(given.groupKey), groups.get(given.groupKey));
     const refusal = refuse(push, kindOf.get(push.groupKey), groups.get(push.groupKey), rules);
     if (refusal) {
       outcomes.push({ groupKey: push.groupKey, error: refusal });
       continue;
     }
     kindOf.set(push.groupKey, push.kind);
-    // A security group pushed without its AMS type keeps the one the cache holds.
-    applied.push(push.kind === "SecurityGroup" ? { ...push, type: push.type ?? groups.get(push.groupKey)?.amsType ?? "Security" } : push);
+    applied.push(push);
   }
   const named = [...new Set(applied.flatMap((push) => push.members.map((member) => member.memberKey)))];
   const replaced = applied.filter((push) => push.mode === "Replace");
@@ -88,6 +88,13 @@ export async function planGroupPushes(
     outcomes.push({ groupKey: push.groupKey, skipped });
   }
   return { outcomes: orderLike(pushes, outcomes), records: [...touched].map((key) => records.get(key)!), applied };
+}
+
+/** A group pushed without its type (or sub-type, or parent) keeps what the cache holds. */
+function withCachedTypes(push: GroupPush, community: CommunityEntity | undefined, group: SecurityGroupEntity | undefined): GroupPush {
+  if (push.kind === "SecurityGroup") return { ...push, type: push.type ?? group?.amsType ?? "Security" };
+  if (push.type !== null || !community) return push;
+  return { ...push, type: community.type, subType: push.subType ?? community.subType, parentKey: push.parentKey ?? community.parentKey };
 }
 
 function refuse(push: GroupPush, kind: GroupKind | undefined, group: SecurityGroupEntity | undefined, rules: SyncRuleBook): string | null {

@@ -366,3 +366,31 @@ describe("push API: POST /push/v1/events and /push/v1/groups", () => {
     assert.ok(renewed.errors?.length, "a session of the disabled member cannot be renewed");
   });
 });
+
+describe("push API on embedded SQLite: groups and events", () => {
+  let harness: TestApp;
+
+  before(async () => {
+    harness = await startTestApp({ database: "sqlite", env: { PUSH_API_KEYS: PUSH_KEY, TENANT_CODE: TENANT } });
+  });
+
+  after(() => harness.stop());
+
+  it("applies a group push and an event push in one process without MySQL's row locks", async () => {
+    const education = [{ Institution: "State University" }];
+    assert.equal((await push(harness.baseUrl, [memberInfo("S-1", {}, { Education: education }), memberInfo("S-2")])).body.count, 2);
+    const answer = await pushTo(harness.baseUrl, "groups", [group("Community", "S-COM", ["S-1", "S-2", "S-NOBODY"])]);
+    assert.equal(answer.body.count, 1);
+    assert.deepEqual(answer.body.skipped, [{ index: 0, groupKey: "S-COM", memberKeys: ["S-NOBODY"] }]);
+    const s1 = await gqlData(
+      harness.url,
+      `{ member(key: "S-1") { communities { community { key } } education { institution } } }`,
+      {},
+      ADMIN_KEY,
+    );
+    assert.deepEqual(s1.member.communities, [{ community: { key: "S-COM" } }]);
+    assert.deepEqual(s1.member.education, [{ institution: "State University" }]);
+    assert.equal((await pushTo(harness.baseUrl, "events", [event("S-EV")])).body.count, 1);
+    assert.equal((await gqlData(harness.url, `{ event(key: "S-EV") { key } }`, {}, ADMIN_KEY)).event.key, "S-EV");
+  });
+});

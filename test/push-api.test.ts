@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { MemberEntity, PushIdempotencyEntity, SyncRunEntity } from "../src/db/entities";
+import { CommunityMembershipEntity, MemberEntity, PushIdempotencyEntity, SyncRunEntity } from "../src/db/entities";
 import { Database } from "../src/db/data-source";
 import { startGateway } from "./support/child-process";
 import { mysqlConfig, resetDatabase, TEST_DATABASE_URL } from "./support/database";
 import { gqlData, wsClient } from "./support/graphql-client";
 import { memberInfo } from "./support/in-memory-ams";
-import { OTHER_PUSH_KEY, push, postJson, PUSH_KEY, TENANT } from "./support/push-client";
+import { OTHER_PUSH_KEY, push, postJson, PUSH_KEY, pushTo, TENANT } from "./support/push-client";
 import { ADMIN_KEY, startTestApp, type TestApp } from "./support/test-app";
 
 const MEMBER_QUERY = `query($key: ID!) { member(key: $key) {
@@ -253,6 +253,39 @@ describe("push API: a 2xx means committed", () => {
         ["CRASH-1", "crash@example.org"],
         ["CRASH-2", null],
       ],
+    );
+  });
+
+  it("keeps a pushed group's memberships when the gateway is SIGKILLed right after answering", { timeout: 60_000 }, async () => {
+    const gateway = await startGateway({
+      PORT: "0",
+      NODE_ENV: "test",
+      LOG_LEVEL: "info",
+      DATABASE_URL: TEST_DATABASE_URL,
+      ADMIN_API_KEYS: ADMIN_KEY,
+      SYNC_ENABLED: "false",
+      PUSH_API_KEYS: PUSH_KEY,
+      TENANT_CODE: TENANT,
+    });
+    const baseUrl = new URL(gateway.url).origin;
+    let answer: Awaited<ReturnType<typeof push>>;
+    try {
+      assert.equal((await push(baseUrl, [memberInfo("CRASH-G1"), memberInfo("CRASH-G2")])).status, 200);
+      answer = await pushTo(baseUrl, "groups", [
+        { GroupType: "Community", GroupKey: "CRASH-COM", GroupName: "Crash Committee", Members: ["CRASH-G1", "CRASH-G2"] },
+      ]);
+    } finally {
+      gateway.child.kill("SIGKILL");
+    }
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.count, 1);
+    assert.equal((await gateway.exited).signal, "SIGKILL");
+    const rows = await database.dataSource
+      .getRepository(CommunityMembershipEntity)
+      .find({ where: { communityKey: "CRASH-COM" }, order: { memberKey: "ASC" } });
+    assert.deepEqual(
+      rows.map((row) => row.memberKey),
+      ["CRASH-G1", "CRASH-G2"],
     );
   });
 });

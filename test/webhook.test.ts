@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { RefreshQueueEntity, SyncRunEntity } from "../src/db/entities";
+import { ManualClock } from "../src/time/clock";
 import { postJson, signedHeaders } from "./support/push-client";
 import { startTestApp, type TestApp } from "./support/test-app";
 
@@ -116,6 +117,55 @@ describe("signed change webhook: POST /webhooks/ams", () => {
       const answer = await send(body, signedHeaders(NEW_SECRET, `msg_${sequence}_${body.length}`, body));
       assert.equal(answer.status, 400, body);
     }
+    assert.equal(await queue().count(), 0);
+  });
+});
+
+describe("signed change webhook: the replay window follows the injected clock", () => {
+  // Years from the host's clock: a window read from Date.now() would refuse all of these.
+  const clock = new ManualClock("2031-03-04T05:06:07Z");
+  let harness: TestApp;
+  let url: string;
+  const queue = () => harness.app.database.dataSource.getRepository(RefreshQueueEntity);
+  const body = JSON.stringify({ type: "members.changed", data: { keys: ["W-CLOCK"] } });
+
+  before(async () => {
+    harness = await startTestApp({ env: { WEBHOOK_SECRETS: NEW_SECRET }, overrides: { clock } });
+    url = `${harness.baseUrl}/webhooks/ams`;
+  });
+
+  after(() => harness.stop());
+
+  it("accepts a delivery signed at the gateway's now, within 5 minutes either side", async () => {
+    const early = await postJson(url, body, signedHeaders(NEW_SECRET, "clock_early", body, new Date(clock.now().getTime() - 4 * 60_000)));
+    assert.equal(early.status, 202, JSON.stringify(early.body));
+    const late = await postJson(url, body, signedHeaders(NEW_SECRET, "clock_late", body, new Date(clock.now().getTime() + 4 * 60_000)));
+    assert.equal(late.status, 202, JSON.stringify(late.body));
+    assert.deepEqual(
+      (await queue().find()).map((row) => row.memberKey),
+      ["W-CLOCK"],
+    );
+  });
+
+  it("refuses a delivery signed at the host's real time, and one the clock has moved past", async () => {
+    await queue().clear();
+    const real = await postJson(url, body, signedHeaders(NEW_SECRET, "clock_real", body, new Date()));
+    assert.equal(real.status, 401);
+    assert.match(real.body.errorMessage, /tolerance/);
+    const signedAt = clock.now();
+    clock.advance(5 * 60_000 + 1_000);
+    const stale = await postJson(url, body, signedHeaders(NEW_SECRET, "clock_stale", body, signedAt));
+    assert.equal(stale.status, 401);
+    assert.match(stale.body.errorMessage, /tolerance/);
+    assert.equal(await queue().count(), 0);
+  });
+
+  it("still refuses a bad signature and malformed headers", async () => {
+    const now = clock.now();
+    const forged = { ...signedHeaders(NEW_SECRET, "clock_forged", body, now), "webhook-signature": "v1,AAAA v2,BBBB" };
+    assert.equal((await postJson(url, body, forged)).status, 401);
+    const garbled = { ...signedHeaders(NEW_SECRET, "clock_garbled", body, now), "webhook-timestamp": "12.5" };
+    assert.match((await postJson(url, body, garbled)).body.errorMessage, /malformed/);
     assert.equal(await queue().count(), 0);
   });
 });

@@ -1,5 +1,5 @@
 /** The scenarios `npm run bench` knows; `BENCH_ONLY=read,write` runs a subset. */
-export const SCENARIOS = ["write", "read", "subscriptions"] as const;
+export const SCENARIOS = ["write", "read", "subscriptions", "push"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ReadPathSettings {
@@ -31,6 +31,15 @@ export interface SubscriptionSettings {
   repetitions: number;
 }
 
+export interface PushLatencySettings {
+  ratePerSecond: number;
+  durationMs: number;
+  repetitions: number;
+  /** Members written per repetition for the throughput ratio, pushed in batches of `batchSize`. */
+  throughputMembers: number;
+  batchSize: number;
+}
+
 export interface BenchConfig {
   quick: boolean;
   /** Never the shared `test` database: the bench drops every table in it. */
@@ -41,6 +50,7 @@ export interface BenchConfig {
   read: ReadPathSettings;
   write: WritePathSettings;
   subscriptions: SubscriptionSettings;
+  push: PushLatencySettings;
   /** Where the machine-readable results go (a JSON file), if anywhere. */
   resultsFile: string | null;
 }
@@ -70,6 +80,9 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     subscriptions: quick
       ? { subscribers: 200, events: 10, intervalMs: 200, repetitions: 1 }
       : { subscribers: 1_000, events: 40, intervalMs: 250, repetitions: 3 },
+    push: quick
+      ? { ratePerSecond: 50, durationMs: 4_000, repetitions: 1, throughputMembers: 1_000, batchSize: 100 }
+      : { ratePerSecond: 50, durationMs: 20_000, repetitions: 3, throughputMembers: 5_000, batchSize: 100 },
     resultsFile: env.BENCH_RESULTS_FILE ?? null,
   };
 }

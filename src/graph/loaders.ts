@@ -6,7 +6,9 @@ import {
   CommunityMembershipEntity,
   EventEntity,
   MemberDemographicEntity,
+  MemberEducationEntity,
   MemberEntity,
+  MemberJobEntity,
   MemberPhoneEntity,
   MemberSocialLinkEntity,
   SecurityGroupEntity,
@@ -22,6 +24,8 @@ export interface Loaders {
   phonesByMember: DataLoader<string, MemberPhoneEntity[]>;
   socialLinksByMember: DataLoader<string, MemberSocialLinkEntity[]>;
   demographicsByMember: DataLoader<string, MemberDemographicEntity[]>;
+  educationByMember: DataLoader<string, MemberEducationEntity[]>;
+  jobHistoryByMember: DataLoader<string, MemberJobEntity[]>;
   communityMembershipsByMember: DataLoader<string, CommunityMembershipEntity[]>;
   securityGroupMembershipsByMember: DataLoader<string, SecurityGroupMembershipEntity[]>;
   community: DataLoader<string, CommunityEntity | null>;
@@ -123,6 +127,8 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
     phonesByMember: many(MemberPhoneEntity, "memberKey", byPosition),
     socialLinksByMember: many(MemberSocialLinkEntity, "memberKey", byPosition),
     demographicsByMember: many(MemberDemographicEntity, "memberKey", byPosition),
+    educationByMember: many(MemberEducationEntity, "memberKey", byPosition),
+    jobHistoryByMember: many(MemberJobEntity, "memberKey", byPosition),
     communityMembershipsByMember: withParent(
       CommunityMembershipEntity,
       CommunityEntity,

@@ -18,6 +18,7 @@ import { isActiveOn } from "./community/community.mapper";
  *   community, or when the community's type is open (`COMMUNITY_OPEN_ROSTER_TYPES`); staff and
  *   admins list every roster. Security-group rosters follow the row rule alone.
  * - Contact fields (email, phones, address, demographics): the member themself, staff, admins.
+ * - Profile fields (company, title, bio, social links, education, job history) go with the row.
  *   Search and filters match only what the caller may read, so they cannot reveal hidden values.
  * - Events: members-only events for members, staff and admins.
  */

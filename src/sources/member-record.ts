@@ -49,6 +49,25 @@ export interface SecurityGroupMembershipRecord {
   endDate: string | null;
 }
 
+/** One school or degree; only the institution is required. */
+export interface EducationRecord {
+  institution: string;
+  degree: string | null;
+  fieldOfStudy: string | null;
+  /** Calendar days, `YYYY-MM-DD`. */
+  startDate: string | null;
+  endDate: string | null;
+}
+
+/** One position held; only the company is required. */
+export interface JobRecord {
+  company: string;
+  title: string | null;
+  startDate: string | null;
+  endDate: string | null;
+  isCurrent: boolean;
+}
+
 export interface AddressRecord {
   line1: string | null;
   line2: string | null;
@@ -92,6 +111,9 @@ export interface MemberRecord {
   demographics: DemographicRecord[];
   communities: CommunityMembershipRecord[];
   securityGroups: SecurityGroupMembershipRecord[];
+  /** Optional in the payload: a source that has none leaves them out (read as empty). */
+  education?: EducationRecord[];
+  jobHistory?: JobRecord[];
 
   /** The AMS's own last-change time for this record, when it says. */
   sourceUpdatedAt: Date | null;

@@ -1,9 +1,11 @@
-import { type DataSource, In } from "typeorm";
+import { type DataSource, type EntityManager, In } from "typeorm";
 import {
   CommunityEntity,
   CommunityMembershipEntity,
   MemberDemographicEntity,
+  MemberEducationEntity,
   MemberEntity,
+  MemberJobEntity,
   MemberPhoneEntity,
   MemberSocialLinkEntity,
   SecurityGroupEntity,
@@ -23,18 +25,24 @@ function byMember<T extends { memberKey: string; position: number }>(rows: T[]):
 /**
  * The canonical records the cache holds for `keys` (those it holds): what a merge starts from.
  * Derived groups (system and member-type groups) are left out, as a source never sends them.
+ * Given an entity manager, it reads inside that transaction.
  */
-export async function readCachedRecords(dataSource: DataSource, keys: readonly string[]): Promise<Map<string, MemberRecord>> {
+export async function readCachedRecords(
+  dataSource: DataSource | EntityManager,
+  keys: readonly string[],
+): Promise<Map<string, MemberRecord>> {
   const records = new Map<string, MemberRecord>();
   if (keys.length === 0) return records;
   const where = { memberKey: In([...keys]) };
-  const [members, phones, links, demographics, communityRows, groupRows] = await Promise.all([
+  const [members, phones, links, demographics, communityRows, groupRows, education, jobs] = await Promise.all([
     dataSource.getRepository(MemberEntity).findBy(where),
     dataSource.getRepository(MemberPhoneEntity).findBy(where),
     dataSource.getRepository(MemberSocialLinkEntity).findBy(where),
     dataSource.getRepository(MemberDemographicEntity).findBy(where),
     dataSource.getRepository(CommunityMembershipEntity).findBy(where),
     dataSource.getRepository(SecurityGroupMembershipEntity).findBy(where),
+    dataSource.getRepository(MemberEducationEntity).findBy(where),
+    dataSource.getRepository(MemberJobEntity).findBy(where),
   ]);
   const communities = new Map(
     (
@@ -56,6 +64,7 @@ export async function readCachedRecords(dataSource: DataSource, keys: readonly s
       )
     ).map((g) => [g.groupKey, g]),
   );
+  const [educationOf, jobsOf] = [byMember(education), byMember(jobs)];
   const [phonesOf, linksOf, demographicsOf, communitiesOf, groupsOf] = [
     byMember(phones),
     byMember(links),
@@ -128,6 +137,20 @@ export async function readCachedRecords(dataSource: DataSource, keys: readonly s
           { groupKey: row.groupKey, name: group.name, type: group.amsType, role: row.role, beginDate: row.beginDate, endDate: row.endDate },
         ];
       }),
+      education: (educationOf.get(m.memberKey) ?? []).map(({ institution, degree, fieldOfStudy, startDate, endDate }) => ({
+        institution,
+        degree,
+        fieldOfStudy,
+        startDate,
+        endDate,
+      })),
+      jobHistory: (jobsOf.get(m.memberKey) ?? []).map(({ company, title, startDate, endDate, isCurrent }) => ({
+        company,
+        title,
+        startDate,
+        endDate,
+        isCurrent,
+      })),
       sourceUpdatedAt: m.sourceUpdatedAt,
     });
   }
@@ -135,7 +158,7 @@ export async function readCachedRecords(dataSource: DataSource, keys: readonly s
 }
 
 async function findByKeys<E extends object>(
-  dataSource: DataSource,
+  dataSource: DataSource | EntityManager,
   entity: new () => E,
   column: keyof E & string,
   keys: string[],

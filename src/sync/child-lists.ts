@@ -4,6 +4,8 @@ import { deleteWhereIn, findWhereIn, insertMany } from "../db/bulk-writes";
 import {
   CommunityMembershipEntity,
   MemberDemographicEntity,
+  MemberEducationEntity,
+  MemberJobEntity,
   MemberPhoneEntity,
   MemberSocialLinkEntity,
   SecurityGroupMembershipEntity,
@@ -16,6 +18,8 @@ export interface ChildLists {
   demographics: ObjectLiteral[];
   communities: ObjectLiteral[];
   groups: ObjectLiteral[];
+  education: ObjectLiteral[];
+  jobHistory: ObjectLiteral[];
 }
 
 export type ListName = keyof ChildLists;
@@ -27,6 +31,8 @@ const TABLES: Array<[ListName, EntityTarget<ObjectLiteral>, string]> = [
   ["demographics", MemberDemographicEntity, "d"],
   ["communities", CommunityMembershipEntity, "c"],
   ["groups", SecurityGroupMembershipEntity, "g"],
+  ["education", MemberEducationEntity, "e"],
+  ["jobHistory", MemberJobEntity, "j"],
 ];
 
 const hashOf = (rows: ObjectLiteral[]) => createHash("sha256").update(JSON.stringify(rows)).digest("hex").slice(0, 16);

@@ -99,6 +99,7 @@ export function createSync(deps: SyncDeps): Sync {
     transactions,
     writer,
     events,
+    clock,
     onQueued: () => {
       scheduler?.wake();
       void service?.publishQueueState();

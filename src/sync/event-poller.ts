@@ -1,31 +1,14 @@
 import type { EntityManager } from "typeorm";
 import type { AdvisoryLocks } from "../db/advisory-lock";
-import { findWhereIn, insertMany } from "../db/bulk-writes";
-import { EventEntity } from "../db/entities";
 import type { TransactionRunner } from "../db/transaction-runner";
 import type { Logger } from "../observability/logger";
 import type { AmsSource, ChangedEventsPage } from "../sources/ams-source";
 import type { Clock } from "../time/clock";
 import { instantMs, pollAsRun, type PollFinish, readSinceCursor } from "./cursor-poll";
 import type { CursorStore } from "./cursor-store";
+import { writeEvents } from "./event-writer";
 import type { RunLedger } from "./run-ledger";
 import type { SyncRunSnapshot } from "./sync-events";
-
-const EVENT_COLUMNS: Array<keyof EventEntity & string> = [
-  "title",
-  "description",
-  "startsAt",
-  "endsAt",
-  "timeZone",
-  "location",
-  "url",
-  "productCode",
-  "category",
-  "isMembersOnly",
-  "isDeleted",
-  "sourceUpdatedAt",
-  "lastRefreshedAt",
-];
 
 const NO_EVENTS: ChangedEventsPage = { events: [], invalid: [], newestUpdate: null };
 
@@ -82,22 +65,7 @@ export class EventPoller {
     }
     const now = this.deps.clock.now();
     await this.deps.transactions.run(async (manager: EntityManager) => {
-      const existing = new Map(
-        (
-          await findWhereIn(
-            manager,
-            EventEntity,
-            "eventKey",
-            page.events.map((event) => event.eventKey),
-          )
-        ).map((event) => [event.eventKey, event]),
-      );
-      await insertMany(
-        manager,
-        EventEntity,
-        page.events.map((event) => ({ ...event, lastRefreshedAt: now, createdAt: existing.get(event.eventKey)?.createdAt ?? now })),
-        { update: EVENT_COLUMNS, keys: ["eventKey"] },
-      );
+      await writeEvents(manager, page.events, now);
       const counts = { refreshed: page.events.length, unchanged: 0, failed: page.invalid.length };
       await this.deps.ledger.addDiscovered(manager, runId, page.events.length + page.invalid.length, 0);
       await this.deps.ledger.addCounts(manager, new Map([[runId, counts]]));

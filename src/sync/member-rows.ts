@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import type { CommunityMembershipEntity } from "../db/entities/community-membership.entity";
 import type { MemberDemographicEntity } from "../db/entities/member-demographic.entity";
+import type { MemberEducationEntity } from "../db/entities/member-education.entity";
+import type { MemberJobEntity } from "../db/entities/member-job.entity";
 import type { MemberPhoneEntity } from "../db/entities/member-phone.entity";
 import type { MemberSocialLinkEntity } from "../db/entities/member-social-link.entity";
 import type { MemberEntity } from "../db/entities/member.entity";
@@ -36,6 +38,8 @@ export interface MemberRows {
   phones: Child<MemberPhoneEntity>[];
   socialLinks: Child<MemberSocialLinkEntity>[];
   demographics: Child<MemberDemographicEntity>[];
+  education: Child<MemberEducationEntity>[];
+  jobHistory: Child<MemberJobEntity>[];
   communityMemberships: Child<CommunityMembershipEntity>[];
   /** AMS groups and the member-type group; system groups are derived later. */
   groupMemberships: Child<SecurityGroupMembershipEntity>[];
@@ -138,6 +142,8 @@ export function toMemberRows(record: MemberRecord, rules: SyncRuleBook): MemberR
     phones: record.phones.slice(0, 4).map((phone, index) => ({ memberKey: key, position: index + 1, ...phone })),
     socialLinks: record.socialLinks.map((link, index) => ({ memberKey: key, position: index + 1, ...link })),
     demographics: record.demographics.map((item, index) => ({ memberKey: key, position: index + 1, ...item })),
+    education: (record.education ?? []).map((item, index) => ({ memberKey: key, position: index + 1, ...item })),
+    jobHistory: (record.jobHistory ?? []).map((item, index) => ({ memberKey: key, position: index + 1, ...item })),
     communityMemberships: kept.map((membership, index) => ({
       memberKey: key,
       position: index + 1,

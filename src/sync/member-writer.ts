@@ -7,6 +7,7 @@ import { type Derived, deriveStatus, SYSTEM_POSITION_BASE } from "./derive-statu
 import { changedFields, diffMemberships, type MemberChangeEvent } from "./member-change";
 import { type MemberContent, type MemberRows, toMemberRows } from "./member-rows";
 import { type ChildLists, dirtyLists, planLists, readChangedRows, replaceChildLists } from "./child-lists";
+import { type GroupOutcome, type GroupPush, planGroupPushes } from "./group-push";
 import { ReferenceCache, syncCommunities, syncGroups } from "./reference-writes";
 import type { SyncRuleBook } from "./sync-rules";
 
@@ -120,6 +121,43 @@ export class MemberWriter {
     const newlyDisabled = new Set(disabled.map((change) => change.memberKey));
     for (const key of gone) outcomes.set(key, newlyDisabled.has(key) ? "refreshed" : "unchanged");
     return { outcomes, changes };
+  }
+
+  /**
+   * Applies pushed AMS groups inside the caller's transaction: each group row is created or
+   * renamed (its key is its link, so memberships stay), then every affected member's record,
+   * with its list recomputed, goes through {@link write} like a refresh.
+   */
+  async writeGroupPushes(manager: EntityManager, pushes: readonly GroupPush[]): Promise<{ outcomes: GroupOutcome[]; result: WriteResult }> {
+    const plan = await planGroupPushes(manager, this.rules, pushes);
+    const now = this.clock.now();
+    const communities = plan.applied.filter((push) => push.kind === "Community");
+    const groups = plan.applied.filter((push) => push.kind === "SecurityGroup");
+    await syncCommunities(
+      manager,
+      communities.map((push) => ({
+        communityKey: push.groupKey,
+        name: push.name,
+        type: push.type,
+        subType: push.subType,
+        parentKey: push.parentKey,
+      })),
+      now,
+      this.references,
+    );
+    await syncGroups(
+      manager,
+      groups.map((push) => ({
+        groupKey: push.groupKey,
+        name: push.name,
+        amsType: push.type,
+        ...this.rules.flagsFor({ key: push.groupKey, name: push.name }),
+      })),
+      now,
+      this.references,
+    );
+    const result = plan.records.length > 0 ? await this.write(manager, plan.records, []) : { outcomes: new Map(), changes: [] };
+    return { outcomes: plan.outcomes, result };
   }
 
   private async recordRemovalTimes(
@@ -293,6 +331,8 @@ function childListsOf(rows: MemberRows, derived: Derived): ChildLists {
     phones: rows.phones,
     socialLinks: rows.socialLinks,
     demographics: rows.demographics,
+    education: rows.education,
+    jobHistory: rows.jobHistory,
     communities: rows.communityMemberships,
     groups: [...rows.groupMemberships, ...systemMemberships(rows.content.memberKey, derived)],
   };

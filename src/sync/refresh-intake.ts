@@ -1,7 +1,10 @@
 import type { EntityManager } from "typeorm";
 import { chunks } from "../db/bulk-writes";
 import type { TransactionRunner } from "../db/transaction-runner";
-import type { MemberRecord } from "../sources/member-record";
+import type { EventRecord, MemberRecord } from "../sources/member-record";
+import type { Clock } from "../time/clock";
+import { writeEvents } from "./event-writer";
+import type { GroupOutcome, GroupPush } from "./group-push";
 import type { MemberWriter, WriteOutcome, WriteResult } from "./member-writer";
 import type { RefreshQueue, RefreshReason } from "./refresh-queue";
 import type { RunLedger } from "./run-ledger";
@@ -30,6 +33,12 @@ export interface RecordsRequest {
 /** How each handed-in record went: written (refreshed or unchanged), or refused with why. */
 export type RecordResult = { memberKey: string; outcome: WriteOutcome } | { memberKey: string; error: string };
 
+/** How each handed-in event went: written, or refused with why. */
+export interface EventResult {
+  eventKey: string;
+  error?: string;
+}
+
 /** Largest number of keys one intake transaction takes (one multi-row statement each). */
 const PART = 1_000;
 
@@ -48,6 +57,7 @@ export class RefreshIntake {
       transactions: TransactionRunner;
       writer: MemberWriter;
       events: SyncEvents;
+      clock: Clock;
       /** Called after keys were committed to the queue. */
       onQueued: () => void;
     },
@@ -134,6 +144,64 @@ export class RefreshIntake {
     for (const change of changes) this.deps.events.memberChanged(change);
     await this.deps.ledger.settle([request.runId]);
     return results;
+  }
+
+  /**
+   * Writes whole pushed events (upserted by key), counted on the run, committed before this
+   * resolves; a batch the cache refuses is retried event by event, so a bad one fails alone.
+   */
+  async writeEvents(runId: string, records: readonly EventRecord[]): Promise<EventResult[]> {
+    const events = [...new Map(records.map((event) => [event.eventKey, event])).values()];
+    if (events.length === 0) return [];
+    const batch = (part: EventRecord[]) =>
+      this.deps.transactions.run(async (manager) => {
+        await writeEvents(manager, part, this.deps.clock.now());
+        await this.deps.ledger.addDiscovered(manager, runId, part.length, 0);
+        await this.deps.ledger.addCounts(manager, new Map([[runId, { refreshed: part.length, unchanged: 0, failed: 0 }]]));
+      });
+    const results: EventResult[] = [];
+    if (
+      await batch(events).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      results.push(...events.map((event) => ({ eventKey: event.eventKey })));
+    } else {
+      for (const event of events) {
+        const refused = await batch([event]).then(
+          () => null,
+          (error: unknown) => `the cache refused this event: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        results.push(refused === null ? { eventKey: event.eventKey } : { eventKey: event.eventKey, error: refused });
+      }
+      const failed = results.filter((result) => result.error !== undefined).length;
+      await this.deps.transactions.run(async (manager) => {
+        await this.deps.ledger.addDiscovered(manager, runId, failed, 0);
+        await this.deps.ledger.addCounts(manager, new Map([[runId, { refreshed: 0, unchanged: 0, failed }]]));
+      });
+    }
+    await this.deps.ledger.settle([runId]);
+    return results;
+  }
+
+  /**
+   * Applies pushed groups in one transaction: the groups, and every affected member through the
+   * member writer (counted on the run as members refreshed or unchanged); change events are
+   * published after the commit.
+   */
+  async writeGroups(runId: string, pushes: readonly GroupPush[]): Promise<GroupOutcome[]> {
+    const { outcomes, result } = await this.deps.transactions.run(async (manager) => {
+      const written = await this.deps.writer.writeGroupPushes(manager, pushes);
+      const values = [...written.result.outcomes.values()];
+      const refreshed = values.filter((outcome) => outcome === "refreshed").length;
+      await this.deps.ledger.addDiscovered(manager, runId, values.length, 0);
+      await this.deps.ledger.addCounts(manager, new Map([[runId, { refreshed, unchanged: values.length - refreshed, failed: 0 }]]));
+      return written;
+    });
+    for (const change of result.changes) this.deps.events.memberChanged(change);
+    await this.deps.ledger.settle([runId]);
+    return outcomes;
   }
 
   private writeBatch(runId: string, records: MemberRecord[]): Promise<WriteResult> {

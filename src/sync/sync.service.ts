@@ -5,8 +5,9 @@ import type { Timers } from "../time/timers";
 import type { ChangePoller } from "./change-poller";
 import type { CursorStore } from "./cursor-store";
 import type { EventPoller } from "./event-poller";
-import type { MemberRecord } from "../sources/member-record";
-import type { RecordResult, RefreshIntake } from "./refresh-intake";
+import type { EventRecord, MemberRecord } from "../sources/member-record";
+import type { GroupOutcome, GroupPush } from "./group-push";
+import type { EventResult, RecordResult, RefreshIntake } from "./refresh-intake";
 import type { RefreshReason } from "./refresh-queue";
 import type { RunLedger } from "./run-ledger";
 import { SyncError, SyncErrorCode } from "./sync.error";
@@ -140,6 +141,36 @@ export class SyncService {
       throw error;
     }
     return { run: await this.endIntake(run), results };
+  }
+
+  /** Writes whole pushed events now, in one run of kind PUSH: resolves once they are committed. */
+  async acceptPushedEvents(events: readonly EventRecord[], detail: string): Promise<{ run: SyncRunSnapshot; results: EventResult[] }> {
+    const run = await this.deps.runs.start("PUSH", detail);
+    let results: EventResult[];
+    try {
+      results = await this.deps.intake.writeEvents(run.id, events);
+    } catch (error) {
+      await this.deps.runs
+        .failRun(run.id, `the cache could not take the events: ${error instanceof Error ? error.message : String(error)}`)
+        .catch(() => undefined);
+      throw error;
+    }
+    return { run: await this.endIntake(run), results };
+  }
+
+  /** Applies pushed AMS groups in one transaction and one run of kind PUSH; resolves once committed. */
+  async acceptPushedGroups(pushes: readonly GroupPush[], detail: string): Promise<{ run: SyncRunSnapshot; outcomes: GroupOutcome[] }> {
+    const run = await this.deps.runs.start("PUSH", detail);
+    let outcomes: GroupOutcome[];
+    try {
+      outcomes = await this.deps.intake.writeGroups(run.id, pushes);
+    } catch (error) {
+      await this.deps.runs
+        .failRun(run.id, `the cache could not take the groups: ${error instanceof Error ? error.message : String(error)}`)
+        .catch(() => undefined);
+      throw error;
+    }
+    return { run: await this.endIntake(run), outcomes };
   }
 
   /** Opens a run of kind IMPORT that takes records a batch at a time ({@link importRecords}). */

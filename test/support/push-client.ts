@@ -27,14 +27,21 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   return { status: response.status, headers: response.headers, body: parsed };
 }
 
+export interface PushOptions {
+  key?: string;
+  tenant?: string;
+  headers?: Record<string, string>;
+}
+
 /** `POST /push/v1/members` with a push key and tenant. */
-export function push(
-  baseUrl: string,
-  items: unknown[],
-  options: { key?: string; tenant?: string; headers?: Record<string, string> } = {},
-): Promise<PushResponse> {
+export function push(baseUrl: string, items: unknown[], options: PushOptions = {}): Promise<PushResponse> {
+  return pushTo(baseUrl, "members", items, options);
+}
+
+/** `POST /push/v1/<route>` with a push key and tenant. */
+export function pushTo(baseUrl: string, route: string, items: unknown[], options: PushOptions = {}): Promise<PushResponse> {
   return postJson(
-    `${baseUrl}/push/v1/members`,
+    `${baseUrl}/push/v1/${route}`,
     { TenantCode: options.tenant ?? TENANT, Items: items },
     {
       "x-api-key": options.key ?? PUSH_KEY,

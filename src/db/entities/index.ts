@@ -3,6 +3,8 @@ import { CommunityEntity } from "./community.entity";
 import { EventEntity } from "./event.entity";
 import { ImportRowErrorEntity } from "./import-row-error.entity";
 import { MemberDemographicEntity } from "./member-demographic.entity";
+import { MemberEducationEntity } from "./member-education.entity";
+import { MemberJobEntity } from "./member-job.entity";
 import { MemberPhoneEntity } from "./member-phone.entity";
 import { MemberSocialLinkEntity } from "./member-social-link.entity";
 import { MemberEntity } from "./member.entity";
@@ -23,7 +25,9 @@ export {
   EventEntity,
   ImportRowErrorEntity,
   MemberDemographicEntity,
+  MemberEducationEntity,
   MemberEntity,
+  MemberJobEntity,
   MemberPhoneEntity,
   MemberSocialLinkEntity,
   PushIdempotencyEntity,
@@ -58,4 +62,6 @@ export const ENTITIES = [
   SyncLeaseEntity,
   PushIdempotencyEntity,
   ImportRowErrorEntity,
+  MemberEducationEntity,
+  MemberJobEntity,
 ];

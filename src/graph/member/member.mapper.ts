@@ -1,8 +1,10 @@
 import type { MemberDemographicEntity } from "../../db/entities/member-demographic.entity";
+import type { MemberEducationEntity } from "../../db/entities/member-education.entity";
+import type { MemberJobEntity } from "../../db/entities/member-job.entity";
 import type { MemberPhoneEntity } from "../../db/entities/member-phone.entity";
 import type { MemberSocialLinkEntity } from "../../db/entities/member-social-link.entity";
 import type { MemberEntity } from "../../db/entities/member.entity";
-import { Address, Demographic, Member, Phone, SocialLink } from "./member.type";
+import { Address, Demographic, Education, Job, Member, Phone, SocialLink } from "./member.type";
 
 const orNull = (text: string): string | null => (text === "" ? null : text);
 
@@ -70,4 +72,22 @@ export const toDemographic = (entity: MemberDemographicEntity): Demographic =>
     typeKey: entity.typeKey,
     valueKey: entity.valueKey,
     isFreeForm: entity.isFreeForm,
+  });
+
+export const toEducation = (entity: MemberEducationEntity): Education =>
+  Object.assign(new Education(), {
+    institution: entity.institution,
+    degree: entity.degree,
+    fieldOfStudy: entity.fieldOfStudy,
+    startDate: entity.startDate,
+    endDate: entity.endDate,
+  });
+
+export const toJob = (entity: MemberJobEntity): Job =>
+  Object.assign(new Job(), {
+    company: entity.company,
+    title: entity.title,
+    startDate: entity.startDate,
+    endDate: entity.endDate,
+    isCurrent: entity.isCurrent,
   });

@@ -11,9 +11,9 @@ import { toSecurityGroupMembership } from "../security-group/security-group.mapp
 import { SecurityGroupMembership } from "../security-group/security-group.type";
 import { ContactField } from "./contact-field.middleware";
 import { MemberFilter } from "./member-filter.input";
-import { toDemographic, toMember, toPhone, toSocialLink } from "./member.mapper";
+import { toDemographic, toEducation, toJob, toMember, toPhone, toSocialLink } from "./member.mapper";
 import { pageMembers } from "./member.queries";
-import { Address, Demographic, Member, MemberConnection, Phone, SocialLink } from "./member.type";
+import { Address, Demographic, Education, Job, Member, MemberConnection, Phone, SocialLink } from "./member.type";
 
 @Resolver(() => Member)
 export class MemberResolver {
@@ -65,6 +65,16 @@ export class MemberResolver {
   @FieldResolver(() => [SocialLink])
   async socialLinks(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<SocialLink[]> {
     return (await ctx.loaders.socialLinksByMember.load(member.key)).map(toSocialLink);
+  }
+
+  @FieldResolver(() => [Education], { description: "Profile field: whoever may see the member." })
+  async education(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<Education[]> {
+    return (await ctx.loaders.educationByMember.load(member.key)).map(toEducation);
+  }
+
+  @FieldResolver(() => [Job], { description: "Profile field: whoever may see the member." })
+  async jobHistory(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<Job[]> {
+    return (await ctx.loaders.jobHistoryByMember.load(member.key)).map(toJob);
   }
 
   @UseMiddleware(ContactField)

@@ -50,6 +50,24 @@ export class Demographic {
   @Field() isFreeForm!: boolean;
 }
 
+@ObjectType({ simpleResolvers: true, description: "A school or degree on the member's profile, in the AMS's order." })
+export class Education {
+  @Field() institution!: string;
+  @Field(() => String, { nullable: true }) degree!: string | null;
+  @Field(() => String, { nullable: true }) fieldOfStudy!: string | null;
+  @Field(() => DateScalar, { nullable: true }) startDate!: string | null;
+  @Field(() => DateScalar, { nullable: true }) endDate!: string | null;
+}
+
+@ObjectType({ simpleResolvers: true, description: "A position in the member's job history, in the AMS's order." })
+export class Job {
+  @Field() company!: string;
+  @Field(() => String, { nullable: true }) title!: string | null;
+  @Field(() => DateScalar, { nullable: true }) startDate!: string | null;
+  @Field(() => DateScalar, { nullable: true }) endDate!: string | null;
+  @Field({ description: "The member holds this position now." }) isCurrent!: boolean;
+}
+
 @Directive('@key(fields: "key")')
 @ObjectType({ simpleResolvers: true, description: "A person or organization as the AMS knows them, from the cache." })
 export class Member {

@@ -1,11 +1,20 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Response } from "express";
 
-/** One pushed item that was not written, and why. */
+/** One pushed item that was not written, and why: named by the key its route reads. */
 export interface ItemError {
   index: number;
-  memberKey: string | null;
+  memberKey?: string | null;
+  eventKey?: string | null;
+  groupKey?: string | null;
   message: string;
+}
+
+/** Member keys a group push named that the cache does not hold: left out, never invented. */
+export interface SkippedMembers {
+  index: number;
+  groupKey: string;
+  memberKeys: string[];
 }
 
 /** What the push API answers (contract §2), with `errors` only when items were refused. */
@@ -14,6 +23,8 @@ export interface PushAnswer {
   count: number;
   errorMessage: string | null;
   errors?: ItemError[];
+  /** Group pushes only: unknown member keys, per group. */
+  skipped?: SkippedMembers[];
 }
 
 /** Every whole-request refusal: exactly success, count and errorMessage. */

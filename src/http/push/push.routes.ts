@@ -1,20 +1,17 @@
 import { createHash } from "node:crypto";
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from "express";
+import express, { type ErrorRequestHandler, type RequestHandler, Router } from "express";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { PushConfig } from "../../config/ingest.config";
 import type { Logger } from "../../observability/logger";
-import { fromPushedMemberInfo } from "../../sources/member-info/loose-member-info";
-import { peekMemberKey } from "../../sources/member-info/member-info.mapper";
-import type { MemberRecord } from "../../sources/member-record";
 import type { SyncService } from "../../sync/sync.service";
+import { eventItems } from "./event-items";
+import { groupItems } from "./group-items";
 import type { IdempotencyStore } from "./idempotency.store";
-import { type ItemError, matchKey, type PushAnswer, sendAnswer, sendRefusal } from "./push-answer";
+import { memberItems } from "./member-items";
+import { matchKey, sendRefusal } from "./push-answer";
+import { type PushLocals, pushEndpoint } from "./push-endpoint";
 
 export const PUSH_PATH = "/push/v1";
-/** At most this many refused items are listed in one answer (the count says how many there were). */
-const MAX_LISTED_ERRORS = 100;
-const MAX_MESSAGE_CHARS = 500;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 export interface PushRouterDeps {
   config: PushConfig;
@@ -23,14 +20,11 @@ export interface PushRouterDeps {
   logger: Logger;
 }
 
-interface PushLocals {
-  pushKey: string;
-}
-
 /**
- * `POST /push/v1/members`: an AMS pushes whole MemberInfo records (contract §2). Each item is
- * written through the same member writer as a refresh, in one PUSH run per request; the answer
- * comes after the commit, so a 2xx means the data is stored.
+ * The push API: an AMS pushes whole records, `POST /push/v1/members` (MemberInfo, contract §2),
+ * `/events` (Event, §1) and `/groups` (one AMS group with its member keys). Every route shares
+ * the key, the per-key rate limit, the body limit, the envelope and Idempotency-Key; each
+ * request is one PUSH run whose answer comes after the commit, so a 2xx means the data is stored.
  */
 export function createPushRouter(deps: PushRouterDeps): Router {
   const { config } = deps;
@@ -40,14 +34,22 @@ export function createPushRouter(deps: PushRouterDeps): Router {
     duration: Math.max(1, Math.round(config.rateLimit.windowMs / 1000)),
   });
   const router = Router();
-  router.post(
-    "/members",
-    checkKey(config.apiKeys),
-    rateLimit(limiter),
-    // Any content type is read as JSON: AMS clients are not always careful with headers.
-    express.raw({ type: () => true, limit: config.maxBodyBytes }),
-    (req, res, next) => void acceptMembers(deps, req, res).catch(next),
-  );
+  const endpoints = [
+    { name: "members", itemsAre: "MemberInfo records", handle: memberItems(deps.sync) },
+    { name: "events", itemsAre: "Event records", handle: eventItems(deps.sync) },
+    { name: "groups", itemsAre: "group records", handle: groupItems(deps.sync) },
+  ];
+  for (const endpoint of endpoints) {
+    router.post(
+      `/${endpoint.name}`,
+      checkKey(config.apiKeys),
+      // One budget per key across the routes: a client cannot multiply its rate by spreading pushes.
+      rateLimit(limiter),
+      // Any content type is read as JSON: AMS clients are not always careful with headers.
+      express.raw({ type: () => true, limit: config.maxBodyBytes }),
+      pushEndpoint(config, deps.idempotency, endpoint),
+    );
+  }
   router.use(pushErrors(deps.logger, config.maxBodyBytes));
   return router;
 }
@@ -75,95 +77,6 @@ function rateLimit(limiter: RateLimiterMemory): RequestHandler {
         sendRefusal(res, 429, "Too many pushes with this key; retry after the Retry-After header's seconds");
       });
   };
-}
-
-type Body = { tenantCode: unknown; items: unknown };
-
-function readBody(raw: Buffer): Body | string {
-  let parsed: unknown;
-  try {
-    // Some Windows clients start UTF-8 with a byte-order mark, which JSON.parse refuses.
-    parsed = JSON.parse(raw.toString("utf8").replace(/^\uFEFF/, ""));
-  } catch {
-    return "The request body is not valid JSON";
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return 'The body must be an object { "TenantCode", "Items" }';
-  const body = parsed as Record<string, unknown>;
-  return { tenantCode: body.TenantCode, items: body.Items };
-}
-
-async function acceptMembers(deps: PushRouterDeps, req: Request, res: Response): Promise<void> {
-  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-  const body = readBody(raw);
-  if (typeof body === "string") return sendRefusal(res, 400, body);
-  if (typeof body.tenantCode !== "string" || body.tenantCode.trim() !== deps.config.tenantCode) {
-    return sendRefusal(res, 403, "TenantCode does not name this gateway's tenant");
-  }
-  if (!Array.isArray(body.items)) return sendRefusal(res, 400, "Items must be a list of MemberInfo records");
-  const items: unknown[] = body.items;
-  const header = req.headers["idempotency-key"];
-  const idempotencyKey = Array.isArray(header) ? header[0] : header;
-  if (idempotencyKey === undefined) {
-    const { status, answer } = await writeItems(deps, items);
-    return sendAnswer(res, status, JSON.stringify(answer));
-  }
-  if (!IDEMPOTENCY_KEY.test(idempotencyKey)) return sendRefusal(res, 400, "Idempotency-Key must be 1 to 200 visible ASCII characters");
-  const scope = deps.idempotency.scope((res.locals as PushLocals).pushKey, idempotencyKey);
-  const claim = await deps.idempotency.claim(scope, raw);
-  if (claim.kind === "replay") return sendAnswer(res.setHeader("idempotent-replayed", "true"), claim.status, claim.answer);
-  if (claim.kind === "in-progress")
-    return sendRefusal(res, 409, "A push with this Idempotency-Key is still being processed; retry shortly");
-  if (claim.kind === "mismatch") return sendRefusal(res, 422, "This Idempotency-Key was used with a different body");
-  try {
-    const { status, answer } = await writeItems(deps, items);
-    const text = JSON.stringify(answer);
-    await deps.idempotency.finish(scope, status, text);
-    sendAnswer(res, status, text);
-  } catch (error) {
-    await deps.idempotency.release(scope).catch(() => undefined);
-    throw error;
-  }
-}
-
-/** Reads every item, writes the good ones in one run; a bad item is listed, never blocking. */
-async function writeItems(deps: PushRouterDeps, items: unknown[]): Promise<{ status: number; answer: PushAnswer }> {
-  const errors: ItemError[] = [];
-  const records: MemberRecord[] = [];
-  const indexOf = new Map<string, number>();
-  items.forEach((item, index) => {
-    try {
-      const record = fromPushedMemberInfo(item);
-      records.push(record);
-      // A key pushed twice is written once, as its last item.
-      indexOf.set(record.memberKey, index);
-    } catch (error) {
-      errors.push({ index, memberKey: peekMemberKey(item), message: messageOf(error) });
-    }
-  });
-  let count = 0;
-  if (records.length > 0) {
-    const { results } = await deps.sync.acceptPushedMembers(records, { detail: `${indexOf.size} pushed members` });
-    for (const result of results) {
-      if ("error" in result)
-        errors.push({ index: indexOf.get(result.memberKey) ?? -1, memberKey: result.memberKey, message: messageOf(result.error) });
-      else count += 1;
-    }
-  }
-  errors.sort((a, b) => a.index - b.index);
-  if (errors.length === 0) return { status: 200, answer: { success: true, count, errorMessage: null } };
-  const answer: PushAnswer = {
-    success: false,
-    count,
-    errorMessage: `${errors.length} of ${items.length} items were refused${errors.length > MAX_LISTED_ERRORS ? ` (the first ${MAX_LISTED_ERRORS} are listed)` : ""}`,
-    errors: errors.slice(0, MAX_LISTED_ERRORS),
-  };
-  // Nothing written at all is a refusal of the content; some written is a (partial) success.
-  return { status: count === 0 ? 422 : 200, answer };
-}
-
-function messageOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
 }
 
 /** Body errors and anything unexpected, in the push answer's shape. */

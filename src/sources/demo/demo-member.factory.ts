@@ -1,5 +1,5 @@
 import { faker } from "@faker-js/faker/locale/en_US";
-import type { AddressRecord, MemberRecord, PhoneRecord, PhoneType, SocialLinkRecord } from "../member-record";
+import type { AddressRecord, EducationRecord, JobRecord, MemberRecord, PhoneRecord, PhoneType, SocialLinkRecord } from "../member-record";
 import { demoAffiliations, type Standing } from "./demo-affiliations";
 import { MEMBER_TYPE_WEIGHTS, type DemoMemberType } from "./demo-catalog";
 import { addDays, slugify } from "./demo-math";
@@ -46,7 +46,7 @@ export function generateDemoMember(seed: number, index: number, today: string): 
   const memberId = demoMemberNumber(index);
   const dates = membershipDates(memberType, today);
   const title = jobTitle(memberType);
-  return {
+  const record: MemberRecord = {
     memberKey: demoMemberKey(index),
     memberId,
     isActive: dates.standing !== "long-lapsed" || faker.datatype.boolean(0.5),
@@ -71,6 +71,40 @@ export function generateDemoMember(seed: number, index: number, today: string): 
     ...demoAffiliations(memberType, dates, today),
     sourceUpdatedAt: null,
   };
+  // Drawn last, so every field above stays what it was before education and jobs existed.
+  return {
+    ...record,
+    ...(isOrganization ? { education: [], jobHistory: [] } : generateCareer(companyName, title, dates.memberSince ?? today)),
+  };
+}
+
+/** A few people list a degree or two and an earlier job; the current one is their title at their company. */
+function generateCareer(companyName: string | null, title: string | null, memberSince: string) {
+  const startYear = Number(memberSince.slice(0, 4)) - faker.number.int({ min: 2, max: 15 });
+  const education: EducationRecord[] = faker.datatype.boolean(0.5)
+    ? [
+        {
+          institution: `${faker.location.city()} University`,
+          degree: faker.helpers.arrayElement(["BA", "BS", "MBA", "MS", "PhD"]),
+          fieldOfStudy: faker.helpers.arrayElement(["Business", "Nursing", "Engineering", "Accounting", "Public Policy"]),
+          startDate: `${startYear - 4}-09-01`,
+          endDate: `${startYear}-05-31`,
+        },
+      ]
+    : [];
+  const jobHistory: JobRecord[] = [];
+  if (faker.datatype.boolean(0.4)) {
+    jobHistory.push({
+      company: faker.company.name(),
+      title: faker.person.jobTitle(),
+      startDate: `${startYear}-07-01`,
+      endDate: `${startYear + 2}-06-30`,
+      isCurrent: false,
+    });
+  }
+  if (companyName && title)
+    jobHistory.push({ company: companyName, title, startDate: `${startYear + 2}-07-01`, endDate: null, isCurrent: true });
+  return { education, jobHistory };
 }
 
 function noPerson(): Person {

@@ -1,8 +1,11 @@
-import type { MemberRecord } from "../member-record";
+import type { EventRecord, MemberRecord } from "../member-record";
+import { fromAmsEvent } from "./ams-event.mapper";
 import { fromMemberInfo } from "./member-info.mapper";
 
 /** Flags of MemberDetails and of each demographic answer. */
 const DETAIL_FLAGS = new Set(["ExcludeFromDirectory", "IsActive", "IsOrganization", "IsMember"]);
+/** Flags of an Event body. */
+const EVENT_FLAGS = new Set(["IsMembersOnly", "IsDeleted"]);
 const TRUE_WORDS = new Set(["true", "1", "yes", "y"]);
 const FALSE_WORDS = new Set(["false", "0", "no", "n"]);
 
@@ -54,4 +57,9 @@ export function loosenMemberInfo(raw: unknown): unknown {
 /** Reads one pushed MemberInfo item (loosely, see {@link loosenMemberInfo}) into the canonical record. */
 export function fromPushedMemberInfo(raw: unknown): MemberRecord {
   return fromMemberInfo(loosenMemberInfo(raw));
+}
+
+/** Reads one pushed Event body into the canonical record, as loosely as a pushed member. */
+export function fromPushedEvent(raw: unknown): EventRecord {
+  return fromAmsEvent(isObject(raw) ? loosenObject(raw, EVENT_FLAGS) : raw);
 }

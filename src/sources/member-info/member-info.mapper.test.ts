@@ -91,6 +91,8 @@ function canonicalRecord(): MemberRecord {
       },
     ],
     securityGroups: [{ groupKey: "SG-VOL", name: "Volunteers", type: "Security", role: "Lead", beginDate: null, endDate: "2027-01-01" }],
+    education: [{ institution: "Victoria University", degree: "LLB", fieldOfStudy: "Law", startDate: "1990-02-01", endDate: null }],
+    jobHistory: [{ company: "Ngata & Co", title: "Partner", startDate: "2001-01-01", endDate: null, isCurrent: true }],
     sourceUpdatedAt: new Date("2026-10-01T08:09:10.123Z"),
   };
 }
@@ -163,6 +165,31 @@ describe("fromMemberInfo", () => {
   it("never fails on Education or JobHistory, whatever their shape", () => {
     const record = fromMemberInfo({ ...(detailsWith({}) as object), Education: "n/a", JobHistory: { odd: true } });
     assert.equal(record.memberKey, "M-1");
+    assert.deepEqual([record.education, record.jobHistory], [[], []]);
+  });
+
+  it("reads Education and JobHistory entry by entry, with aliases, dropping what does not read", () => {
+    const full = fromMemberInfo(fixture("member-full.json"));
+    assert.deepEqual(full.education, [
+      { institution: "Northwestern University", degree: "PhD", fieldOfStudy: null, startDate: null, endDate: null },
+    ]);
+    assert.deepEqual(full.jobHistory, [
+      { company: "Mercy Hospital", title: "Research Fellow", startDate: "2001-09-01", endDate: null, isCurrent: false },
+    ]);
+    const record = fromMemberInfo({
+      ...(detailsWith({}) as object),
+      Education: [
+        { School: "State College", Major: "Biology", StartDate: "not a date", GraduationDate: "2010-05-15", Extra: { x: 1 } },
+        { Degree: "No institution" },
+        "text",
+        { Institution: { nested: true } },
+      ],
+      JobHistory: [{ CompanyName: 42, JobTitle: "Chair", IsCurrent: "yes", EndDate: 2020 }, { Title: "No company" }, null],
+    });
+    assert.deepEqual(record.education, [
+      { institution: "State College", degree: null, fieldOfStudy: "Biology", startDate: null, endDate: "2010-05-15" },
+    ]);
+    assert.deepEqual(record.jobHistory, [{ company: "42", title: "Chair", startDate: null, endDate: null, isCurrent: true }]);
   });
 
   it("maps phone types, skipping blank numbers", () => {

@@ -1,6 +1,9 @@
+import type { z } from "zod";
 import type {
   CommunityMembershipRecord,
   DemographicRecord,
+  EducationRecord,
+  JobRecord,
   MemberRecord,
   PhoneRecord,
   PhoneType,
@@ -9,7 +12,7 @@ import type {
   SocialNetwork,
 } from "../member-record";
 import { parseOrThrow } from "./contract-violation";
-import { memberInfoSchema, type ParsedMemberDetails, type ParsedMemberInfo } from "./member-info.schema";
+import { educationSchema, jobSchema, memberInfoSchema, type ParsedMemberDetails, type ParsedMemberInfo } from "./member-info.schema";
 import type { MemberDetailsInfo, MemberInfo } from "./member-info.types";
 import { formatWireDay } from "./wire-dates";
 
@@ -114,8 +117,43 @@ function toMemberRecord(info: ParsedMemberInfo): MemberRecord {
     demographics: readDemographics(info),
     communities: readCommunities(info),
     securityGroups: readSecurityGroups(info),
+    education: readEducation(info.Education),
+    jobHistory: readJobHistory(info.JobHistory),
     sourceUpdatedAt: d.LastUpdated,
   };
+}
+
+/** The entries of a list that read as objects; anything else is no entry. */
+function entries<T extends z.ZodType>(raw: unknown, schema: T): Array<z.output<T>> {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((entry) => {
+    const parsed = isObject(entry) ? schema.safeParse(entry) : undefined;
+    return parsed?.success ? [parsed.data] : [];
+  });
+}
+
+function readEducation(raw: unknown): EducationRecord[] {
+  return entries(raw, educationSchema).flatMap((e): EducationRecord[] => {
+    const institution = e.Institution ?? e.InstitutionName ?? e.School;
+    if (institution === null) return [];
+    return [
+      {
+        institution,
+        degree: e.Degree,
+        fieldOfStudy: e.FieldOfStudy ?? e.Major,
+        startDate: e.StartDate,
+        endDate: e.EndDate ?? e.GraduationDate,
+      },
+    ];
+  });
+}
+
+function readJobHistory(raw: unknown): JobRecord[] {
+  return entries(raw, jobSchema).flatMap((j): JobRecord[] => {
+    const company = j.Company ?? j.CompanyName ?? j.Employer;
+    if (company === null) return [];
+    return [{ company, title: j.Title ?? j.JobTitle, startDate: j.StartDate, endDate: j.EndDate, isCurrent: j.IsCurrent }];
+  });
 }
 
 function readSocialLinks(d: ParsedMemberDetails): SocialLinkRecord[] {
@@ -218,8 +256,20 @@ export function toMemberInfo(record: MemberRecord, lastUpdated: Date | null = re
       DemographicValue: item.value,
       IsFreeForm: item.isFreeForm,
     })),
-    Education: [],
-    JobHistory: [],
+    Education: (record.education ?? []).map((e) => ({
+      Institution: e.institution,
+      Degree: e.degree,
+      FieldOfStudy: e.fieldOfStudy,
+      StartDate: wireDay(e.startDate),
+      EndDate: wireDay(e.endDate),
+    })),
+    JobHistory: (record.jobHistory ?? []).map((j) => ({
+      Company: j.company,
+      Title: j.title,
+      StartDate: wireDay(j.startDate),
+      EndDate: wireDay(j.endDate),
+      IsCurrent: j.isCurrent,
+    })),
   };
 }
 

@@ -106,12 +106,48 @@ export const demographicSchema = z.object({
   IsFreeForm: flag(false),
 });
 
+/** A field of Education[] or JobHistory[]: a value that does not read is dropped, never fatal. */
+const lenientText = () => optionalText(200, true).catch(null);
+const lenientDay = () => optionalDay().catch(null);
+const TRUE_WORDS = new Set(["true", "1", "yes", "y"]);
+
+/**
+ * Education[] and JobHistory[] have no published field table (contract §2): these names, with
+ * the aliases clients are seen to use, are read; anything else is ignored, and an entry without
+ * its institution or company is left out. Neither list ever fails a member.
+ */
+export const educationSchema = z.object({
+  Institution: lenientText(),
+  InstitutionName: lenientText(),
+  School: lenientText(),
+  Degree: lenientText(),
+  FieldOfStudy: lenientText(),
+  Major: lenientText(),
+  StartDate: lenientDay(),
+  EndDate: lenientDay(),
+  GraduationDate: lenientDay(),
+});
+
+export const jobSchema = z.object({
+  Company: lenientText(),
+  CompanyName: lenientText(),
+  Employer: lenientText(),
+  Title: lenientText(),
+  JobTitle: lenientText(),
+  StartDate: lenientDay(),
+  EndDate: lenientDay(),
+  IsCurrent: z
+    .unknown()
+    .optional()
+    .transform((value) => value === true || value === 1 || (typeof value === "string" && TRUE_WORDS.has(value.trim().toLowerCase()))),
+});
+
 export const memberInfoSchema = z.object({
   MemberDetails: memberDetailsSchema,
   CommunityGroups: optionalList(communityGroupSchema),
   SecurityGroups: optionalList(securityGroupSchema),
   Demographics: optionalList(demographicSchema),
-  // Kept out of the canonical record (no column holds them); their shape is never a reason to fail.
+  // Read entry by entry by the mapper (educationSchema, jobSchema): their shape is never a reason to fail.
   Education: z.unknown().optional(),
   JobHistory: z.unknown().optional(),
 });

@@ -81,13 +81,29 @@ export interface DemographicInfo {
   IsFreeForm: boolean;
 }
 
+export interface EducationInfo {
+  Institution: string;
+  Degree: Text;
+  FieldOfStudy: Text;
+  StartDate: Text;
+  EndDate: Text;
+}
+
+export interface JobInfo {
+  Company: string;
+  Title: Text;
+  StartDate: Text;
+  EndDate: Text;
+  IsCurrent: boolean;
+}
+
 export interface MemberInfo {
   MemberDetails: MemberDetailsInfo;
   CommunityGroups: CommunityGroupInfo[];
   SecurityGroups: SecurityGroupInfo[];
   Demographics: DemographicInfo[];
-  Education: unknown[];
-  JobHistory: unknown[];
+  Education: EducationInfo[];
+  JobHistory: JobInfo[];
 }
 
 export interface AmsEvent {

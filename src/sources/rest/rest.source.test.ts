@@ -156,6 +156,35 @@ describe("RestSource batch fetch", () => {
     });
   });
 
+  it("reads Education and JobHistory from the same payload as a push, and never fails a member on them", async () => {
+    const ams = new InMemoryAms()
+      .setMember(
+        "ED-1",
+        memberInfo(
+          "ED-1",
+          {},
+          {
+            Education: [{ Institution: "State University", Degree: "MBA", GraduationDate: "2003-05-31" }],
+            JobHistory: [{ Employer: "Globex", JobTitle: "CFO", IsCurrent: 1 }],
+          },
+        ),
+        NOW,
+      )
+      .setMember("ED-2", memberInfo("ED-2", {}, { Education: [{ Institution: ["odd"] }], JobHistory: 7 }), NOW);
+    await withAms(ams, {}, async (_fake, source) => {
+      const fetched = await source.fetchMembers(["ED-1", "ED-2"]);
+      const byKey = new Map(fetched.members.map((m) => [m.memberKey, m]));
+      assert.deepEqual(byKey.get("ED-1")!.education, [
+        { institution: "State University", degree: "MBA", fieldOfStudy: null, startDate: null, endDate: "2003-05-31" },
+      ]);
+      assert.deepEqual(byKey.get("ED-1")!.jobHistory, [
+        { company: "Globex", title: "CFO", startDate: null, endDate: null, isCurrent: true },
+      ]);
+      assert.deepEqual([byKey.get("ED-2")!.education, byKey.get("ED-2")!.jobHistory], [[], []]);
+      assert.deepEqual(fetched.invalid, []);
+    });
+  });
+
   it("reads a recorded answer record by record", async () => {
     const source = replaySource([readFixtureJson("rest/__fixtures__/members-answer.json")]);
     const fetched = await source.fetchMembers(["A-1", "A-2", "A-3", "A-4"]);

@@ -113,7 +113,7 @@ describe("AmsHttpServer: auth and routes", () => {
     assert.equal((await call(fake, "/activities", { method: "POST", body: activity })).status, 201);
     assert.equal((await call(fake, "/activities", { method: "POST", body: activity })).status, 201);
     assert.equal((await call(fake, "/activities", { method: "POST", body: { ...activity, CompletedAt: "soon" } })).status, 400);
-    assert.deepEqual(ams.activities, [
+    assert.deepEqual(ams.recorded, [
       {
         memberKey: "K1",
         activityKey: "A",

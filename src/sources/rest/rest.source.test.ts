@@ -262,7 +262,7 @@ describe("RestSource sign-in and write-back", () => {
       };
       await source.writeBack(activity);
       await source.writeBack(activity);
-      assert.deepEqual(ams.activities, [activity]);
+      assert.deepEqual(ams.recorded, [activity]);
     });
   });
 });

@@ -48,7 +48,6 @@ export class RequestAuthenticator {
     }
     throw refused(AuthErrorCode.INVALID_CREDENTIALS, "the credential is not valid or has expired");
   }
-
 }
 
 /** Compares digests in constant time, and always against every key, so timing tells nothing. */

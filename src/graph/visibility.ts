@@ -20,6 +20,7 @@ import { isActiveOn } from "./community/community.mapper";
  * - Contact fields (email, phones, address, demographics): the member themself, staff, admins.
  *   Search and filters match only what the caller may read, so they cannot reveal hidden values.
  * - Events: members-only events for members, staff and admins.
+ * - Completions (and their writeback status): the member themself, admins and learning systems (LMS).
  */
 
 /** The roles that may read the member directory, communities and security groups. */
@@ -50,6 +51,11 @@ const isSelf = (viewer: Viewer, memberKey: string) => viewer.memberKey !== null 
 
 export function canSeeContact(viewer: Viewer, memberKey: string): boolean {
   return seesEveryone(viewer) || isSelf(viewer, memberKey);
+}
+
+/** Completions and their writeback status: the member themself, admins, and learning systems. */
+export function canSeeCompletions(viewer: Viewer, memberKey: string): boolean {
+  return viewer.roles.has(Role.ADMIN) || viewer.roles.has(Role.LMS) || isSelf(viewer, memberKey);
 }
 
 export function canSeeMembersOnlyEvents(viewer: Viewer): boolean {

@@ -77,7 +77,12 @@ export class CompletionIntake {
     }
     // Upserts that change nothing on a key another request wrote meanwhile: the read-back below judges those.
     const noop = { update: ["idempotencyKey"], keys: ["idempotencyKey"] };
-    await insertMany(manager, CompletionEntity, insert.map(({ contentHash, ...rest }) => ({ ...rest, contentHash, acceptedAt: now })), noop);
+    await insertMany(
+      manager,
+      CompletionEntity,
+      insert.map(({ contentHash, ...rest }) => ({ ...rest, contentHash, acceptedAt: now })),
+      noop,
+    );
     await insertMany(
       manager,
       WritebackOutboxEntity,
@@ -96,7 +101,9 @@ export class CompletionIntake {
       noop,
     );
     const standingKeys = [...before.keys(), ...insert.map((completion) => completion.idempotencyKey)];
-    const rows = new Map((await findWhereIn(manager, CompletionEntity, "idempotencyKey", standingKeys)).map((row) => [row.idempotencyKey, row]));
+    const rows = new Map(
+      (await findWhereIn(manager, CompletionEntity, "idempotencyKey", standingKeys)).map((row) => [row.idempotencyKey, row]),
+    );
     const outbox = new Map(
       (await findWhereIn(manager, WritebackOutboxEntity, "idempotencyKey", standingKeys)).map((row) => [row.idempotencyKey, row]),
     );
@@ -105,7 +112,12 @@ export class CompletionIntake {
       if (out.has(key)) continue;
       const row = rows.get(key)!;
       if (row.contentHash !== completion.contentHash) out.set(key, conflict(key));
-      else out.set(key, { idempotencyKey: key, outcome: before.has(key) ? "replayed" : "accepted", completion: toCompletionView(row, outbox.get(key)!) });
+      else
+        out.set(key, {
+          idempotencyKey: key,
+          outcome: before.has(key) ? "replayed" : "accepted",
+          completion: toCompletionView(row, outbox.get(key)!),
+        });
     }
     return out;
   }

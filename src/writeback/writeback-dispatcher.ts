@@ -63,17 +63,26 @@ export class WritebackDispatcher {
       const sent = results.filter((result) => result.failure === null).map((result) => result.row.idempotencyKey);
       await outbox.markSent(manager, sent);
       const failed: Settled[] = [];
-      for (const result of results) if (result.failure !== null) failed.push(await outbox.fail(manager, this.owner, result.row, result.failure));
+      for (const result of results)
+        if (result.failure !== null) failed.push(await outbox.fail(manager, this.owner, result.row, result.failure));
       return { sent, failed };
     });
     for (const result of results) {
       if (result.failure !== null) {
-        this.deps.logger.warn({ idempotencyKey: result.row.idempotencyKey, code: result.failure.kind === "lease-lost" ? "LEASE_LOST" : result.failure.code }, "writeback send failed");
+        this.deps.logger.warn(
+          { idempotencyKey: result.row.idempotencyKey, code: result.failure.kind === "lease-lost" ? "LEASE_LOST" : result.failure.code },
+          "writeback send failed",
+        );
       }
     }
     await this.publish([...claimed.map((row) => row.idempotencyKey), ...settled.map((row) => row.idempotencyKey)]);
     const dead = outcomes.failed.filter((row) => row.status === "DEAD").length;
-    return { claimed: claimed.length + settled.length, sent: outcomes.sent.length, retrying: outcomes.failed.length - dead, dead: dead + settled.length };
+    return {
+      claimed: claimed.length + settled.length,
+      sent: outcomes.sent.length,
+      retrying: outcomes.failed.length - dead,
+      dead: dead + settled.length,
+    };
   }
 
   /** Batches until nothing is due. */

@@ -79,12 +79,23 @@ export class WritebackOutbox {
       }
       take.push({ idempotencyKey: row.idempotency_key, memberKey: row.member_key, attempts: attempts + 1 });
     }
-    const leased = { status: "SENDING" as const, leaseOwner: owner, nextAttemptAt: this.leaseEnd(), updatedAt: now, attempts: () => "attempts + 1" };
+    const leased = {
+      status: "SENDING" as const,
+      leaseOwner: owner,
+      nextAttemptAt: this.leaseEnd(),
+      updatedAt: now,
+      attempts: () => "attempts + 1",
+    };
     for (const part of chunks(
       take.map((row) => row.idempotencyKey),
       400,
     )) {
-      await manager.createQueryBuilder().update(WritebackOutboxEntity).set(leased).where("idempotencyKey IN (:...part)", { part }).execute();
+      await manager
+        .createQueryBuilder()
+        .update(WritebackOutboxEntity)
+        .set(leased)
+        .where("idempotencyKey IN (:...part)", { part })
+        .execute();
     }
     for (const part of chunks(lostKeys, 400)) {
       await manager
@@ -135,7 +146,10 @@ export class WritebackOutbox {
 
   /** Dead letters back to PENDING, due now, with their attempts reset: the named ones, or all. Returns the keys. */
   async retryDead(manager: EntityManager, keys: readonly string[] | null): Promise<string[]> {
-    const query = manager.createQueryBuilder(WritebackOutboxEntity, "o").select("o.idempotencyKey", "key").where("o.status = :dead", { dead: "DEAD" });
+    const query = manager
+      .createQueryBuilder(WritebackOutboxEntity, "o")
+      .select("o.idempotencyKey", "key")
+      .where("o.status = :dead", { dead: "DEAD" });
     if (keys !== null) query.andWhere("o.idempotencyKey IN (:...keys)", { keys: keys.length > 0 ? [...keys] : [""] });
     const found = (await query.getRawMany<{ key: string }>()).map((row) => row.key);
     const now = this.clock.now();
@@ -160,9 +174,21 @@ export class WritebackOutbox {
     const base = { leaseOwner: null, updatedAt: now };
     const set =
       decision.action === "dead-letter"
-        ? { ...base, status: "DEAD" as const, nextAttemptAt: now, lastErrorCode: decision.code, lastError: decision.message.slice(0, 2_000) }
+        ? {
+            ...base,
+            status: "DEAD" as const,
+            nextAttemptAt: now,
+            lastErrorCode: decision.code,
+            lastError: decision.message.slice(0, 2_000),
+          }
         : decision.action === "back-off"
-          ? { ...base, status: "PENDING" as const, nextAttemptAt: decision.at, lastErrorCode: decision.code, lastError: decision.message.slice(0, 2_000) }
+          ? {
+              ...base,
+              status: "PENDING" as const,
+              nextAttemptAt: decision.at,
+              lastErrorCode: decision.code,
+              lastError: decision.message.slice(0, 2_000),
+            }
           : decision.action === "hold"
             ? {
                 ...base,

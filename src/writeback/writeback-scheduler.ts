@@ -60,7 +60,9 @@ export class WritebackScheduler {
     try {
       do {
         this.again = false;
-        await this.deps.drain().catch((error: unknown) => this.deps.logger.warn({ err: error }, "writeback dispatch failed; trying again later"));
+        await this.deps
+          .drain()
+          .catch((error: unknown) => this.deps.logger.warn({ err: error }, "writeback dispatch failed; trying again later"));
       } while (this.again && !this.stopped);
     } finally {
       this.running = undefined;

@@ -22,7 +22,10 @@ export class Writeback1795392700000 implements MigrationInterface {
         ],
       }),
     );
-    await queryRunner.createIndex("completions", new TableIndex({ name: "idx_completions_member", columnNames: ["member_key", "completed_at"] }));
+    await queryRunner.createIndex(
+      "completions",
+      new TableIndex({ name: "idx_completions_member", columnNames: ["member_key", "completed_at"] }),
+    );
     await queryRunner.createTable(
       new Table({
         name: "writeback_outbox",

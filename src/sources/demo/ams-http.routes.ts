@@ -173,7 +173,15 @@ export async function activitiesRoute(ctx: RouteContext): Promise<Reply> {
     );
   }
   ctx.activityPosts.set(idempotencyKey, (ctx.activityPosts.get(idempotencyKey) ?? 0) + 1);
-  const activity = { memberKey, activityKey, title, completedAt, credits: credits as number | null, creditType: creditType as string | null, idempotencyKey };
+  const activity = {
+    memberKey,
+    activityKey,
+    title,
+    completedAt,
+    credits: credits as number | null,
+    creditType: creditType as string | null,
+    idempotencyKey,
+  };
   // One activity per key, however often it is sent: a gateway that crashed mid-send sends it again.
   if (!ctx.seenActivities.has(idempotencyKey)) {
     ctx.seenActivities.add(idempotencyKey);

@@ -35,6 +35,8 @@ export interface Writeback {
   readonly dispatcher: WritebackDispatcher;
   /** Starts dispatching (unless WRITEBACK_ENABLED is off for this process). */
   start(): void;
+  /** Resolves once the dispatcher is between runs: for tests that move timers by hand. */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -110,6 +112,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       started = true;
       scheduler.start();
     },
+    idle: () => scheduler.idle(),
     async stop() {
       await scheduler.stop();
     },

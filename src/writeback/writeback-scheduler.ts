@@ -49,6 +49,11 @@ export class WritebackScheduler {
     this.running = this.run();
   }
 
+  /** Resolves once no run is in progress (a run a wake or a timer started included). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.deps.timers.clearTimeout(this.handle);

@@ -1,5 +1,5 @@
 /** The scenarios `npm run bench` knows; `BENCH_ONLY=read,write` runs a subset. */
-export const SCENARIOS = ["write", "read", "subscriptions"] as const;
+export const SCENARIOS = ["write", "read", "subscriptions", "writeback"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ReadPathSettings {
@@ -31,6 +31,14 @@ export interface SubscriptionSettings {
   repetitions: number;
 }
 
+export interface WritebackSettings {
+  /** Completions per repetition, accepted in calls of 100. */
+  completions: number;
+  repetitions: number;
+  /** recordCompletions calls in flight, and sends in flight (WRITEBACK_CONCURRENCY). */
+  concurrency: number;
+}
+
 export interface BenchConfig {
   quick: boolean;
   /** Never the shared `test` database: the bench drops every table in it. */
@@ -41,6 +49,7 @@ export interface BenchConfig {
   read: ReadPathSettings;
   write: WritePathSettings;
   subscriptions: SubscriptionSettings;
+  writeback: WritebackSettings;
   /** Where the machine-readable results go (a JSON file), if anywhere. */
   resultsFile: string | null;
 }
@@ -70,6 +79,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     subscriptions: quick
       ? { subscribers: 200, events: 10, intervalMs: 200, repetitions: 1 }
       : { subscribers: 1_000, events: 40, intervalMs: 250, repetitions: 3 },
+    writeback: quick ? { completions: 2_000, repetitions: 1, concurrency: 4 } : { completions: 10_000, repetitions: 3, concurrency: 4 },
     resultsFile: env.BENCH_RESULTS_FILE ?? null,
   };
 }

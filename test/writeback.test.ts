@@ -69,7 +69,7 @@ describe("writeback in batch mode: accepted = committed, sent on the schedule, o
     assert.deepEqual(again.data, first.data);
     const changed = await t.ask(RECORD, { input: completion("idem", "M1", { title: "Another course" }) });
     assert.equal(changed.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
-    assert.equal((changed.errors?.[0]?.extensions as { reason?: string }).reason, "IDEMPOTENCY_CONFLICT");
+    assert.equal((changed.errors?.[0]?.extensions as { reason?: string } | undefined)?.reason, "IDEMPOTENCY_CONFLICT");
     assert.match(changed.errors![0]!.message, /already used for a completion with other content/);
 
     t.timers.advance(HOUR_MS);

@@ -115,14 +115,14 @@ export class WritebackDispatcher {
     const lane = async () => {
       while (next < rows.length) {
         const row = rows[next++]!;
-        results.push({ row, failure: await this.sendOne(row, contents.get(row.idempotencyKey)) });
+        results.push({ row, failure: await this.sendOne(contents.get(row.idempotencyKey)) });
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.deps.concurrency, rows.length) }, lane));
     return results;
   }
 
-  private async sendOne(row: ClaimedSend, completion: CompletionEntity | undefined): Promise<RefreshFailure | null> {
+  private async sendOne(completion: CompletionEntity | undefined): Promise<RefreshFailure | null> {
     const writeBack = this.deps.source.writeBack?.bind(this.deps.source);
     if (!writeBack) {
       return { kind: "member", code: RefreshFailureCode.UNSUPPORTED, message: `the ${this.deps.source.name} source takes no writeback` };

@@ -236,3 +236,28 @@ describe("writeback in immediate mode", () => {
     }
   });
 });
+
+describe("writeback on the embedded SQLite database", () => {
+  let t: WritebackHarness;
+  before(async () => {
+    t = await startWritebackHarness({}, true, "sqlite");
+  });
+  after(() => t.stop());
+
+  it("accepts, claims, backs off and sends as on MySQL", async () => {
+    const dispatcher = t.harness.app.writeback.dispatcher;
+    const answer = await t.ask<{ recordCompletions: Array<{ outcome: string }> }>(RECORD_MANY, {
+      inputs: [completion("lite-1"), completion("lite-2", "M2"), completion("lite-1")],
+    });
+    assert.deepEqual(
+      answer.data?.recordCompletions.map((row) => row.outcome),
+      ["ACCEPTED", "ACCEPTED", "REPLAYED"],
+    );
+    t.activityFaults.push({ status: 400, body: { error: "bad_request" } });
+    assert.deepEqual(await dispatcher.drain(), { claimed: 2, sent: 1, retrying: 1, dead: 0 });
+    assert.equal((await dispatcher.drain()).claimed, 0);
+    t.clock.advance(1_000);
+    assert.deepEqual(await dispatcher.drain(), { claimed: 1, sent: 1, retrying: 0, dead: 0 });
+    assert.deepEqual(t.ams.recorded.map((activity) => activity.idempotencyKey).sort(), ["idem-lite-1", "idem-lite-2"]);
+  });
+});

@@ -171,10 +171,17 @@ function checkLeaseOutlivesAmsCall(read: EnvReader, config: AppConfig): void {
     (value): value is { timeoutMs: number } =>
       typeof value === "object" && value !== null && typeof (value as { timeoutMs?: unknown }).timeoutMs === "number",
   );
-  if (!settings || config.sync.leaseMs > settings.timeoutMs) return;
-  read.problem(
-    `REFRESH_LEASE (${config.sync.leaseMs} ms) must be longer than the AMS timeout (${settings.timeoutMs} ms): a worker must outlive one AMS answer`,
-  );
+  if (!settings) return;
+  if (config.sync.leaseMs <= settings.timeoutMs) {
+    read.problem(
+      `REFRESH_LEASE (${config.sync.leaseMs} ms) must be longer than the AMS timeout (${settings.timeoutMs} ms): a worker must outlive one AMS answer`,
+    );
+  }
+  if (config.writeback.leaseMs <= settings.timeoutMs) {
+    read.problem(
+      `WRITEBACK_LEASE (${config.writeback.leaseMs} ms) must be longer than the AMS timeout (${settings.timeoutMs} ms): a sender must outlive one AMS answer`,
+    );
+  }
 }
 
 /** `<prefix>MAX_DEPTH`, `…MAX_COST`, `…MAX_ALIASES`, `…MAX_TOKENS`; the defaults are measured in README. */

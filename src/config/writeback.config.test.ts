@@ -16,6 +16,21 @@ describe("writeback and LMS key configuration", () => {
     assert.ok(!JSON.stringify(redactConfig(config)).includes(LMS_KEY));
   });
 
+  it("refuses a writeback lease the AMS timeout outlasts", () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          NODE_ENV: "test",
+          AMS_SOURCE: "rest",
+          AMS_URL: "http://127.0.0.1:1",
+          AMS_API_KEY: "k",
+          AMS_TIMEOUT: "10s",
+          WRITEBACK_LEASE: "5s",
+        }),
+      /WRITEBACK_LEASE \(5000 ms\) must be longer than the AMS timeout \(10000 ms\)/,
+    );
+  });
+
   it("reads batch mode with its schedule", () => {
     const config = loadConfig({ NODE_ENV: "test", WRITEBACK_MODE: "batch", WRITEBACK_SCHEDULE: "nightly@4" });
     assert.deepEqual([config.writeback.mode, config.writeback.schedule], ["batch", { kind: "nightly", hour: 4 }]);

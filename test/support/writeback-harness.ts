@@ -51,7 +51,11 @@ export interface WritebackHarness {
  * M1–M3 cached, a manual clock, and the writeback dispatcher on manual timers (batch mode unless
  * the environment says otherwise). AMS calls are not retried in-call: each send is one attempt.
  */
-export async function startWritebackHarness(env: Record<string, string> = {}, manualTimers = true): Promise<WritebackHarness> {
+export async function startWritebackHarness(
+  env: Record<string, string> = {},
+  manualTimers = true,
+  database: "mysql" | "sqlite" = "mysql",
+): Promise<WritebackHarness> {
   const ams = new InMemoryAms();
   const activityFaults: Reply[] = [];
   const fake = await startFakeAms(ams, {
@@ -60,6 +64,7 @@ export async function startWritebackHarness(env: Record<string, string> = {}, ma
   const clock = new ManualClock(new Date());
   const timers = new ManualTimers(clock);
   const harness = await startTestApp({
+    database,
     env: {
       AMS_SOURCE: "rest",
       AMS_URL: fake.url,

@@ -1,11 +1,11 @@
 import type { CompletionView } from "../../writeback/completion-view";
 import type { AcceptResult } from "../../writeback/completion-intake";
-import { Completion, CompletionWriteback, RecordCompletionResult } from "./completion.types";
+import { RecordedCompletion, CompletionWriteback, RecordCompletionResult } from "./completion.types";
 
 const instant = (text: string | null) => (text === null ? null : new Date(text));
 
-export function toCompletion(view: CompletionView): Completion {
-  return Object.assign(new Completion(), {
+export function toCompletion(view: CompletionView): RecordedCompletion {
+  return Object.assign(new RecordedCompletion(), {
     idempotencyKey: view.idempotencyKey,
     memberKey: view.memberKey,
     activityKey: view.activityKey,

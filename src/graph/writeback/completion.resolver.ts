@@ -9,20 +9,23 @@ import { toMember } from "../member/member.mapper";
 import { Member } from "../member/member.type";
 import { canSeeCompletions } from "../visibility";
 import { toCompletion, toRecordResult } from "./completion.mapper";
-import { Completion, CompletionInput, RecordCompletionResult, WritebackQueueState } from "./completion.types";
+import { RecordedCompletion, CompletionInput, RecordCompletionResult, WritebackQueueState } from "./completion.types";
 
 /** The most inputs the schema lets through; the configured WRITEBACK_MAX_BATCH may be lower. */
 const SCHEMA_MAX_BATCH = 1_000;
 
 /** Learning systems record completions; members, admins and the LMS read them; admins retry dead letters. */
-@Resolver(() => Completion)
+@Resolver(() => RecordedCompletion)
 export class CompletionResolver {
   @Authorized(Role.LMS, Role.ADMIN)
-  @Mutation(() => Completion, {
+  @Mutation(() => RecordedCompletion, {
     description:
       "Records one completion for writeback to the AMS (LMS keys and admins). Accepted means committed; the same idempotencyKey with the same content answers the same completion again.",
   })
-  async recordCompletion(@Arg("input", () => CompletionInput) input: CompletionInput, @Ctx() ctx: GraphContext): Promise<Completion> {
+  async recordCompletion(
+    @Arg("input", () => CompletionInput) input: CompletionInput,
+    @Ctx() ctx: GraphContext,
+  ): Promise<RecordedCompletion> {
     const [result] = await ctx.services.writeback.record([input]);
     if (result!.outcome === "refused") throw result!.error;
     return toCompletion(result!.completion);
@@ -43,28 +46,31 @@ export class CompletionResolver {
   }
 
   @Authorized()
-  @Query(() => [Completion], {
+  @Query(() => [RecordedCompletion], {
     description: "A member's recorded completions, newest first: for the member themself, admins and LMS keys.",
   })
-  async recordedCompletions(@Arg("memberKey", () => ID) memberKey: string, @Ctx() ctx: GraphContext): Promise<Completion[]> {
+  async recordedCompletions(@Arg("memberKey", () => ID) memberKey: string, @Ctx() ctx: GraphContext): Promise<RecordedCompletion[]> {
     if (!canSeeCompletions(ctx.viewer, memberKey))
       throw new GraphError(GraphErrorCode.FORBIDDEN, "You may not read this member's completions");
     return (await ctx.loaders.completionsByMember.load(memberKey)).map(toCompletion);
   }
 
   @Authorized(Role.LMS, Role.ADMIN)
-  @Query(() => Completion, { nullable: true, description: "One completion by its idempotency key (LMS keys and admins)." })
-  async recordedCompletion(@Arg("idempotencyKey", () => ID) idempotencyKey: string, @Ctx() ctx: GraphContext): Promise<Completion | null> {
+  @Query(() => RecordedCompletion, { nullable: true, description: "One completion by its idempotency key (LMS keys and admins)." })
+  async recordedCompletion(
+    @Arg("idempotencyKey", () => ID) idempotencyKey: string,
+    @Ctx() ctx: GraphContext,
+  ): Promise<RecordedCompletion | null> {
     const [view] = await ctx.services.writeback.byKeys([idempotencyKey]);
     return view ? toCompletion(view) : null;
   }
 
   @Authorized(Role.ADMIN)
-  @Query(() => [Completion], { description: "Dead letters: completions whose every send failed, most recently failed first." })
+  @Query(() => [RecordedCompletion], { description: "Dead letters: completions whose every send failed, most recently failed first." })
   async writebackFailures(
     @Arg("first", () => Int, { defaultValue: 50, description: `1 to ${MAX_DEAD_LETTERS_LISTED}.` }) first: number,
     @Ctx() ctx: GraphContext,
-  ): Promise<Completion[]> {
+  ): Promise<RecordedCompletion[]> {
     if (first < 1 || first > MAX_DEAD_LETTERS_LISTED)
       throw GraphError.badInput(`first must be from 1 to ${MAX_DEAD_LETTERS_LISTED} (got ${first})`);
     return (await ctx.services.writeback.deadLetters(first)).map(toCompletion);
@@ -78,7 +84,7 @@ export class CompletionResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => [Completion], {
+  @Mutation(() => [RecordedCompletion], {
     description: "Sends dead letters again (attempts start over): the named ones, or all. Answers those retried.",
   })
   async retryWritebackFailures(
@@ -86,26 +92,29 @@ export class CompletionResolver {
       | string[]
       | null,
     @Ctx() ctx: GraphContext,
-  ): Promise<Completion[]> {
+  ): Promise<RecordedCompletion[]> {
     if (idempotencyKeys && idempotencyKeys.length > SCHEMA_MAX_BATCH)
       throw GraphError.badInput(`At most ${SCHEMA_MAX_BATCH} idempotency keys per call`);
     return (await ctx.services.writeback.retryDead(idempotencyKeys)).map(toCompletion);
   }
 
   @Authorized()
-  @Subscription(() => Completion, {
+  @Subscription(() => RecordedCompletion, {
     topics: WRITEBACK_TOPIC,
     filter: ({ payload, args, context }: { payload: CompletionView; args: { memberKey?: string | null }; context: GraphContext }) =>
       canSeeCompletions(context.viewer, payload.memberKey) && (!args.memberKey || payload.memberKey === args.memberKey),
     description:
       "A completion at every change of its writeback status (accepted, sending, sent, retrying, dead). Members hear their own; admins and LMS keys every member's, or memberKey's.",
   })
-  writebackChanged(@Root() view: CompletionView, @Arg("memberKey", () => ID, { nullable: true }) _memberKey: string | null): Completion {
+  writebackChanged(
+    @Root() view: CompletionView,
+    @Arg("memberKey", () => ID, { nullable: true }) _memberKey: string | null,
+  ): RecordedCompletion {
     return toCompletion(view);
   }
 
   @FieldResolver(() => Member, { nullable: true, description: "The member as cached, where you may see them." })
-  async member(@Root() completion: Completion, @Ctx() ctx: GraphContext): Promise<Member | null> {
+  async member(@Root() completion: RecordedCompletion, @Ctx() ctx: GraphContext): Promise<Member | null> {
     const entity = await ctx.loaders.member.load(completion.memberKey);
     return entity ? toMember(entity) : null;
   }
@@ -113,12 +122,12 @@ export class CompletionResolver {
 
 @Resolver(() => Member)
 export class MemberCompletionsResolver {
-  @FieldResolver(() => [Completion], {
+  @FieldResolver(() => [RecordedCompletion], {
     nullable: true,
     description:
       "Completions recorded by learning systems, newest first, with their writeback status. Null for anyone but the member, admins and LMS keys.",
   })
-  async recordedCompletions(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<Completion[] | null> {
+  async recordedCompletions(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<RecordedCompletion[] | null> {
     if (!canSeeCompletions(member.visibleTo ?? ctx.viewer, member.key)) return null;
     return (await ctx.loaders.completionsByMember.load(member.key)).map(toCompletion);
   }

@@ -56,11 +56,11 @@ export class CompletionWriteback {
   @Field(() => DateTimeScalar) updatedAt!: Date;
 }
 
-@ObjectType("RecordedCompletion", {
+@ObjectType({
   simpleResolvers: true,
   description: "A completion a learning system recorded through amsgate, and its writeback to the AMS.",
 })
-export class Completion {
+export class RecordedCompletion {
   @Field(() => ID) idempotencyKey!: string;
   @Field(() => ID) memberKey!: string;
   @Field(() => ID) activityKey!: string;
@@ -82,7 +82,7 @@ export class CompletionError {
 export class RecordCompletionResult {
   @Field(() => ID, { description: "As sent (empty when it was missing)." }) idempotencyKey!: string;
   @Field(() => RecordOutcome) outcome!: string;
-  @Field(() => Completion, { nullable: true }) completion!: Completion | null;
+  @Field(() => RecordedCompletion, { nullable: true }) completion!: RecordedCompletion | null;
   @Field(() => CompletionError, { nullable: true }) error!: CompletionError | null;
 }
 

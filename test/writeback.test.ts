@@ -122,6 +122,23 @@ describe("writeback in batch mode: accepted = committed, sent on the schedule, o
     assert.equal(kept, 0);
   });
 
+  it("refuses a key that differs from a used one only in letter case (MySQL compares keys ignoring case)", async () => {
+    await t.ask(RECORD, { input: completion("Case") });
+    const answer = await t.ask<{ recordCompletions: Array<{ outcome: string; error: { code: string; message: string } | null }> }>(
+      RECORD_MANY,
+      { inputs: [completion("case"), completion("case-other")] },
+    );
+    assert.equal(answer.errors, undefined);
+    assert.deepEqual(
+      answer.data?.recordCompletions.map((row) => [row.outcome, row.error?.code ?? null]),
+      [
+        ["REFUSED", "IDEMPOTENCY_CONFLICT"],
+        ["ACCEPTED", null],
+      ],
+    );
+    assert.match(answer.data!.recordCompletions[0]!.error!.message, /differs only in letter case/);
+  });
+
   it("refuses a bad single input and an oversized batch with BAD_USER_INPUT, recording nothing", async () => {
     const bad = await t.ask(RECORD, { input: completion("future", "M1", { completedAt: "2999-01-01T00:00:00Z" }) });
     assert.equal(bad.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");

@@ -75,8 +75,10 @@ export class CompletionIntake {
       const message = `No member with key "${completion.memberKey}" is in the cache; completion ${completion.idempotencyKey} was not recorded`;
       out.set(completion.idempotencyKey, refused(completion.idempotencyKey, WritebackErrorCode.MEMBER_NOT_FOUND, message));
     }
-    // Upserts that change nothing on a key another request wrote meanwhile: the read-back below judges those.
-    const noop = { update: ["idempotencyKey"], keys: ["idempotencyKey"] };
+    // A key another request wrote meanwhile is left alone (the read-back below judges it). Not an
+    // upsert setting the key to itself: MySQL compares keys ignoring case, so that would rewrite a
+    // stored key's case. IGNORE can hide nothing else here: every value was validated to fit.
+    const noop = { ignore: true } as const;
     await insertMany(
       manager,
       CompletionEntity,
@@ -110,14 +112,15 @@ export class CompletionIntake {
     for (const { completion } of candidates) {
       const key = completion.idempotencyKey;
       if (out.has(key)) continue;
-      const row = rows.get(key)!;
-      if (row.contentHash !== completion.contentHash) out.set(key, conflict(key));
+      const row = rows.get(key);
+      const box = outbox.get(key);
+      if (!row || !box) {
+        // MySQL compares keys without regard to case: another key holds this one's place.
+        const message = `idempotencyKey "${key}" differs only in letter case from a key already used; keys are compared ignoring case`;
+        out.set(key, refused(key, WritebackErrorCode.IDEMPOTENCY_CONFLICT, message));
+      } else if (row.contentHash !== completion.contentHash) out.set(key, conflict(key));
       else
-        out.set(key, {
-          idempotencyKey: key,
-          outcome: before.has(key) ? "replayed" : "accepted",
-          completion: toCompletionView(row, outbox.get(key)!),
-        });
+        out.set(key, { idempotencyKey: key, outcome: before.has(key) ? "replayed" : "accepted", completion: toCompletionView(row, box) });
     }
     return out;
   }

@@ -2,7 +2,7 @@
  * The import rules of DESIGN §7 and the layering of the README: arrows point down, no circles.
  * `npm run lint` fails on any violation.
  */
-const LOWER = "^src/(config|time|db|sources|sync|sso|auth|observability|redis)/";
+const LOWER = "^src/(config|time|db|sources|sync|writeback|sso|auth|observability|redis)/";
 
 module.exports = {
   forbidden: [
@@ -16,7 +16,7 @@ module.exports = {
     {
       name: "lower-layers-never-import-graph-or-http",
       severity: "error",
-      comment: "config, time, db, sources, sync, sso, auth (and observability, redis) never import graph/ or http/.",
+      comment: "config, time, db, sources, sync, writeback, sso, auth (and observability, redis) never import graph/ or http/.",
       from: { path: LOWER },
       to: { path: "^src/(graph|http)/" },
     },

@@ -10,13 +10,15 @@ import { type BenchConfig, databaseName, loadBenchConfig } from "./support/bench
 import { ensureDatabase, serverInfo } from "./support/bench-database";
 import { machineInfo } from "./support/machine-info";
 import { runWritePath } from "./write-path/write-path.scenario";
+import { formatWriteback } from "./report/writeback.format";
+import { runWriteback } from "./writeback/writeback.scenario";
 
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 /**
  * `npm run bench`: every scenario against its baseline on the same MariaDB and data, then a
  * Markdown summary (medians with their min–max across repetitions) to paste into BENCHMARKS.md.
- * `BENCH_QUICK=1` is a short smoke run; `BENCH_ONLY=write,read,subscriptions,push` picks scenarios.
+ * `BENCH_QUICK=1` is a short smoke run; `BENCH_ONLY=write,read,subscriptions,push,writeback` picks scenarios.
  */
 async function main(config: BenchConfig): Promise<void> {
   await ensureDatabase(config.databaseUrl);
@@ -47,6 +49,11 @@ async function main(config: BenchConfig): Promise<void> {
     const pushLatency = await runPushLatency(config, log);
     results.push = pushLatency;
     sections.push(formatPushLatency(pushLatency));
+  }
+  if (config.only.includes("writeback")) {
+    const writeback = await runWriteback(config, log);
+    results.writeback = writeback;
+    sections.push(formatWriteback(writeback));
   }
   const minutes = (Date.now() - started) / 60_000;
   const header = [

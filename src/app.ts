@@ -33,6 +33,7 @@ import { SessionTokens } from "./sso/session/session-tokens";
 import { SsoExchangeService } from "./sso/sso-exchange.service";
 import { createSsoHandlers } from "./sso/sso-handlers";
 import { createSync, type Sync } from "./sync/create-sync";
+import { createWriteback, type Writeback } from "./writeback/create-writeback";
 import type { Timers } from "./time/timers";
 import { type Clock, SystemClock } from "./time/clock";
 
@@ -44,8 +45,10 @@ export interface AppOverrides {
   logger?: Logger;
   database?: DataSourceExtras;
   source?: AmsSource;
-  /** The sync scheduler's timers. */
+  /** The sync scheduler's timers (and the writeback dispatcher's, unless `writebackTimers` is given). */
   timers?: Timers;
+  /** The writeback dispatcher's timers. */
+  writebackTimers?: Timers;
   /** Timers that close WebSocket connections when their session expires. */
   sessionTimers?: Timers;
   random?: () => number;
@@ -60,6 +63,8 @@ export interface App {
   readonly database: Database;
   readonly sync: Sync;
   readonly sessions: SessionTokens;
+  /** The writeback outbox and its dispatcher (once `start()` has resolved). */
+  readonly writeback: Writeback;
   /**
    * What `/metrics` serves (once `start()` has resolved); `amsgate_sync_leader` follows the
    * leader lease.
@@ -79,6 +84,7 @@ export interface App {
 interface Running {
   database: Database;
   sync: Sync;
+  writeback: Writeback;
   sessions: SessionTokens;
   metrics: GatewayMetrics;
   readiness(): Promise<ReadinessReport>;
@@ -141,6 +147,9 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     get sessions() {
       return need().sessions;
     },
+    get writeback() {
+      return need().writeback;
+    },
     get metrics() {
       return need().metrics;
     },
@@ -162,6 +171,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
       }
       running = opened;
       running.sync.start();
+      running.writeback.start();
       return { port: address.port, url: `http://${host ?? "localhost"}:${address.port}${GRAPHQL_PATH}` };
     },
     async stop() {
@@ -205,6 +215,18 @@ async function wire(
     random: overrides.random,
   });
   metrics.watchLeader(async () => sync.internals.leadership.isLeader);
+  const writeback = createWriteback({
+    config: config.writeback,
+    timeZone: config.timeZone,
+    database,
+    transactions,
+    source,
+    clock,
+    logger,
+    channel: bus.channel,
+    timers: overrides.writebackTimers ?? overrides.timers,
+    random: overrides.random,
+  });
   const sessions = new SessionTokens(config.session, clock, new DatabaseSessionRevocations(transactions, clock));
   const handlers = createSsoHandlers(config, {
     source,
@@ -248,12 +270,13 @@ async function wire(
     sessions,
     directory: config.directory,
     federation: config.federation,
+    writeback: writeback.service,
   };
 
   const graphSchema = await buildGraphSchema({ pubSub: bus.pubSub });
   const contractSdl = printContract(graphSchema);
   const schema = toSubgraphSchema(graphSchema, contractSdl);
-  const authenticator = new RequestAuthenticator(config.adminApiKeys.keys, [sessions]);
+  const authenticator = new RequestAuthenticator(config.adminApiKeys.keys, [sessions], config.lmsApiKeys);
   const isReady = () => database.isReady();
   const http = await createHttpApp({
     config,
@@ -273,6 +296,7 @@ async function wire(
   return {
     database,
     sync,
+    writeback,
     sessions,
     metrics,
     readiness: () =>
@@ -284,6 +308,7 @@ async function wire(
     async stop() {
       // Work in flight finishes first; then the HTTP drain waits for requests in flight and
       // closes the sockets.
+      await writeback.stop();
       await sync.stop();
       await http.stop();
       await bus.close();

@@ -1,5 +1,5 @@
 /** The scenarios `npm run bench` knows; `BENCH_ONLY=read,write` runs a subset. */
-export const SCENARIOS = ["write", "read", "subscriptions", "push"] as const;
+export const SCENARIOS = ["write", "read", "subscriptions", "push", "writeback"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ReadPathSettings {
@@ -40,6 +40,14 @@ export interface PushLatencySettings {
   batchSize: number;
 }
 
+export interface WritebackSettings {
+  /** Completions per repetition, accepted in calls of 100. */
+  completions: number;
+  repetitions: number;
+  /** recordCompletions calls in flight, and sends in flight (WRITEBACK_CONCURRENCY). */
+  concurrency: number;
+}
+
 export interface BenchConfig {
   quick: boolean;
   /** Never the shared `test` database: the bench drops every table in it. */
@@ -51,6 +59,7 @@ export interface BenchConfig {
   write: WritePathSettings;
   subscriptions: SubscriptionSettings;
   push: PushLatencySettings;
+  writeback: WritebackSettings;
   /** Where the machine-readable results go (a JSON file), if anywhere. */
   resultsFile: string | null;
 }
@@ -83,6 +92,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     push: quick
       ? { ratePerSecond: 50, durationMs: 4_000, repetitions: 1, throughputMembers: 1_000, batchSize: 100 }
       : { ratePerSecond: 50, durationMs: 20_000, repetitions: 3, throughputMembers: 5_000, batchSize: 100 },
+    writeback: quick ? { completions: 2_000, repetitions: 1, concurrency: 4 } : { completions: 10_000, repetitions: 3, concurrency: 4 },
     resultsFile: env.BENCH_RESULTS_FILE ?? null,
   };
 }

@@ -5,6 +5,11 @@ export enum Role {
   MEMBER = "MEMBER",
   STAFF = "STAFF",
   ADMIN = "ADMIN",
+  /**
+   * A learning system calling with an LMS API key: records completions and reads their writeback
+   * status. Outside the ladder above: it reads no member directory.
+   */
+  LMS = "LMS",
 }
 
 /** Who is asking: decided once per HTTP request or WebSocket connection. */
@@ -32,6 +37,14 @@ export const API_KEY_VIEWER: Viewer = Object.freeze({
   kind: "api-key",
   memberKey: null,
   roles: new Set([Role.PUBLIC, Role.AUTHENTICATED, Role.STAFF, Role.ADMIN]),
+  expiresAt: null,
+});
+
+/** A system holding an LMS key: signed in, LMS, nothing more. */
+export const LMS_KEY_VIEWER: Viewer = Object.freeze({
+  kind: "api-key",
+  memberKey: null,
+  roles: new Set([Role.PUBLIC, Role.AUTHENTICATED, Role.LMS]),
   expiresAt: null,
 });
 

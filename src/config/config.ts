@@ -7,6 +7,7 @@ import { type DirectoryConfig, readDirectoryConfig } from "./directory.config";
 import { redactImisConfig } from "./imis.config";
 import { type FederationConfig, readFederationConfig } from "./federation.config";
 import { readSyncConfig, type SyncConfig } from "./sync.config";
+import { readWritebackConfig, type WritebackConfig } from "./writeback.config";
 import { readSsoConfig, redactSsoConfig, type SsoConfig } from "./sso.config";
 import { readSessionConfig, type SessionConfig } from "./session.config";
 import { redactPersonifyConfig } from "./personify-source.config";
@@ -73,6 +74,8 @@ export interface AppConfig {
   database: DatabaseConfig;
   databaseRetry: DatabaseRetryConfig;
   adminApiKeys: AdminKeysConfig;
+  /** Keys of systems in the LMS role (learning systems writing completions back); secret. */
+  lmsApiKeys: string[];
   /** How long shutdown waits for open requests and sockets before closing them. */
   shutdownGraceMs: number;
   /** IANA zone whose calendar membership begin/end dates are read in. */
@@ -98,6 +101,8 @@ export interface AppConfig {
   operations: OperationsConfig;
   /** Serving as an Apollo Federation subgraph. */
   federation: FederationConfig;
+  /** Completions from a learning system, sent on to the AMS. */
+  writeback: WritebackConfig;
 }
 
 const DEFAULT_SQLITE_FILE = path.join("data", "amsgate.sqlite");
@@ -124,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       giveUpAfterMs: read.durationMs("DATABASE_RETRY_FOR", 5 * 60_000),
     },
     adminApiKeys: readAdminKeys(read, nodeEnv),
+    lmsApiKeys: readServiceKeys(read, "LMS_API_KEYS"),
     shutdownGraceMs: read.durationMs("SHUTDOWN_GRACE", 10_000),
     timeZone: readTimeZone(read),
     graphql: {
@@ -144,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     operations: readOperationsConfig(read, { production: nodeEnv === "production", database, refreshIntervalMs: sync.refreshIntervalMs }),
     ingest: readIngestConfig(read),
     federation: readFederationConfig(read, nodeEnv === "production"),
+    writeback: readWritebackConfig(read, sync.enabled),
   };
   const signOn = hasSignOnMethod(config);
   if (signOn && config.session.keys.length === 0) {
@@ -183,10 +190,17 @@ function checkLeaseOutlivesAmsCall(read: EnvReader, config: AppConfig): void {
     (value): value is { timeoutMs: number } =>
       typeof value === "object" && value !== null && typeof (value as { timeoutMs?: unknown }).timeoutMs === "number",
   );
-  if (!settings || config.sync.leaseMs > settings.timeoutMs) return;
-  read.problem(
-    `REFRESH_LEASE (${config.sync.leaseMs} ms) must be longer than the AMS timeout (${settings.timeoutMs} ms): a worker must outlive one AMS answer`,
-  );
+  if (!settings) return;
+  if (config.sync.leaseMs <= settings.timeoutMs) {
+    read.problem(
+      `REFRESH_LEASE (${config.sync.leaseMs} ms) must be longer than the AMS timeout (${settings.timeoutMs} ms): a worker must outlive one AMS answer`,
+    );
+  }
+  if (config.writeback.leaseMs <= settings.timeoutMs) {
+    read.problem(
+      `WRITEBACK_LEASE (${config.writeback.leaseMs} ms) must be longer than the AMS timeout (${settings.timeoutMs} ms): a sender must outlive one AMS answer`,
+    );
+  }
 }
 
 /** `<prefix>MAX_DEPTH`, `…MAX_COST`, `…MAX_ALIASES`, `…MAX_TOKENS`; the defaults are measured in README. */
@@ -245,13 +259,17 @@ function readTimeZone(read: EnvReader): string {
 
 const MIN_ADMIN_KEY_LENGTH = 24;
 
-function readAdminKeys(read: EnvReader, nodeEnv: NodeEnv): AdminKeysConfig {
-  const keys = read.list("ADMIN_API_KEYS");
+/** A comma-separated list of API keys, each long enough not to be guessed; values never echoed. */
+function readServiceKeys(read: EnvReader, name: string): string[] {
+  const keys = read.list(name);
   keys.forEach((key, index) => {
-    if (key.length < MIN_ADMIN_KEY_LENGTH) {
-      read.problem(`ADMIN_API_KEYS entry ${index + 1} is shorter than ${MIN_ADMIN_KEY_LENGTH} characters`);
-    }
+    if (key.length < MIN_ADMIN_KEY_LENGTH) read.problem(`${name} entry ${index + 1} is shorter than ${MIN_ADMIN_KEY_LENGTH} characters`);
   });
+  return keys;
+}
+
+function readAdminKeys(read: EnvReader, nodeEnv: NodeEnv): AdminKeysConfig {
+  const keys = readServiceKeys(read, "ADMIN_API_KEYS");
   if (keys.length > 0 || nodeEnv !== "development") return { keys, generated: false };
   // Development with no key: make one so Sandbox users can paste it; printed once at start.
   return { keys: [`dev-${randomBytes(24).toString("base64url")}`], generated: true };
@@ -263,6 +281,7 @@ export function redactConfig(config: AppConfig): Record<string, unknown> {
     ...config,
     database: config.database.kind === "mysql" ? { kind: "mysql", url: redactUrl(config.database.url) } : config.database,
     adminApiKeys: { count: config.adminApiKeys.keys.length, generated: config.adminApiKeys.generated },
+    lmsApiKeys: { count: config.lmsApiKeys.length },
     source: redactSource(config.source),
     sso: redactSsoConfig(config.sso),
     session: { ...config.session, keys: config.session.keys.map((key) => ({ id: key.id, secret: "***" })) },

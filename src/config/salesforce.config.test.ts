@@ -72,6 +72,29 @@ describe("AMS_SOURCE=salesforce configuration", () => {
     assert.ok(!JSON.stringify(inline).includes("MIIfake"));
   });
 
+  it("reads the writeback object, its external id and field overrides; none configured means no writeback", () => {
+    assert.equal(salesforceOf({ ...base, SALESFORCE_CLIENT_SECRET: SECRET }).writeback, null);
+    const writeback = salesforceOf({
+      ...base,
+      SALESFORCE_CLIENT_SECRET: SECRET,
+      SALESFORCE_WRITEBACK_OBJECT: "LMS_Completion__c",
+      SALESFORCE_WRITEBACK_FIELDS: "title=Course_Title__c, credits=CE_Hours__c",
+    }).writeback;
+    assert.equal(writeback?.object, "LMS_Completion__c");
+    assert.equal(writeback?.externalIdField, "Idempotency_Key__c");
+    assert.equal(writeback?.fields.title, "Course_Title__c");
+    assert.equal(writeback?.fields.credits, "CE_Hours__c");
+    assert.equal(writeback?.fields.memberKey, "Member_Key__c");
+    const problems = problemsOf({
+      ...base,
+      SALESFORCE_CLIENT_SECRET: SECRET,
+      SALESFORCE_WRITEBACK_OBJECT: "LMS Completion",
+      SALESFORCE_WRITEBACK_FIELDS: "score=Score__c",
+    });
+    assert.ok(problems.some((problem) => problem.startsWith('SALESFORCE_WRITEBACK_OBJECT: "LMS Completion" is not a Salesforce API name')));
+    assert.ok(problems.some((problem) => problem.startsWith("SALESFORCE_WRITEBACK_FIELDS entries are name=Field__c")));
+  });
+
   it("names every missing or conflicting setting", () => {
     assert.deepEqual(problemsOf({ NODE_ENV: "test", AMS_SOURCE: "salesforce" }), [
       "SALESFORCE_CLIENT_ID is required when AMS_SOURCE=salesforce",

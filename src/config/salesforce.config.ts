@@ -57,6 +57,56 @@ export interface SalesforceSourceConfig {
   limitBackoffMs: number;
   /** Share (0–1) of the org's daily API requests above which each call logs a warning. */
   limitWarnShare: number;
+  /** Where completions are written back; null: this org takes no writeback. */
+  writeback: SalesforceWritebackConfig | null;
+}
+
+/** The fields of a completion, and the custom object's field each is written to. */
+export const SALESFORCE_WRITEBACK_FIELDS = ["memberKey", "activityKey", "title", "completedAt", "credits", "creditType"] as const;
+export type SalesforceWritebackField = (typeof SALESFORCE_WRITEBACK_FIELDS)[number];
+
+/** Completions upserted into a custom object by an external-id field holding the idempotency key. */
+export interface SalesforceWritebackConfig {
+  object: string;
+  /** An External ID (unique) text field: the upsert key, so a re-send updates instead of inserting. */
+  externalIdField: string;
+  fields: Record<SalesforceWritebackField, string>;
+}
+
+const DEFAULT_WRITEBACK_FIELDS: Record<SalesforceWritebackField, string> = {
+  memberKey: "Member_Key__c",
+  activityKey: "Activity_Key__c",
+  title: "Title__c",
+  completedAt: "Completed_At__c",
+  credits: "Credits__c",
+  creditType: "Credit_Type__c",
+};
+const API_NAME = /^[A-Za-z][A-Za-z0-9_]{0,79}$/;
+
+/** SALESFORCE_WRITEBACK_OBJECT, SALESFORCE_WRITEBACK_EXTERNAL_ID and SALESFORCE_WRITEBACK_FIELDS (`name=Field__c,…`). */
+function readWriteback(read: EnvReader): SalesforceWritebackConfig | null {
+  const object = read.optionalString("SALESFORCE_WRITEBACK_OBJECT");
+  if (object === undefined) return null;
+  const externalIdField = read.string("SALESFORCE_WRITEBACK_EXTERNAL_ID", "Idempotency_Key__c");
+  const fields = { ...DEFAULT_WRITEBACK_FIELDS };
+  for (const entry of read.list("SALESFORCE_WRITEBACK_FIELDS")) {
+    const [name, field] = entry.split("=").map((part) => part.trim());
+    if (!(SALESFORCE_WRITEBACK_FIELDS as readonly string[]).includes(name ?? "") || !field) {
+      read.problem(
+        `SALESFORCE_WRITEBACK_FIELDS entries are name=Field__c with name one of ${SALESFORCE_WRITEBACK_FIELDS.join(", ")} (got "${entry}")`,
+      );
+      continue;
+    }
+    fields[name as SalesforceWritebackField] = field;
+  }
+  for (const [name, value] of [
+    ["SALESFORCE_WRITEBACK_OBJECT", object],
+    ["SALESFORCE_WRITEBACK_EXTERNAL_ID", externalIdField],
+    ...Object.entries(fields),
+  ]) {
+    if (!API_NAME.test(value!)) read.problem(`${name}: "${value}" is not a Salesforce API name`);
+  }
+  return { object, externalIdField, fields };
 }
 
 const DEFAULT_LOGIN_URL = "https://login.salesforce.com";
@@ -79,6 +129,7 @@ export function readSalesforceConfig(read: EnvReader): SalesforceSourceConfig {
     retryBaseMs: read.durationMs("SALESFORCE_RETRY_BASE", 1_000),
     limitBackoffMs: read.durationMs("SALESFORCE_LIMIT_BACKOFF", 15 * 60_000, 1_000),
     limitWarnShare: read.fraction("SALESFORCE_LIMIT_WARN_SHARE", 0.8),
+    writeback: readWriteback(read),
   };
 }
 

@@ -6,6 +6,7 @@ import type { SessionTokens } from "../sso/session/session-tokens";
 import type { SsoExchangeService } from "../sso/sso-exchange.service";
 import type { SyncService } from "../sync/sync.service";
 import type { Clock } from "../time/clock";
+import type { WritebackService } from "../writeback/writeback.service";
 import { createLoaders, type Loaders } from "./loaders";
 import type { Viewer } from "../auth/viewer";
 import { MemberVisibility } from "./visibility";
@@ -22,6 +23,8 @@ export interface GraphServices {
   directory: DirectoryConfig;
   /** Who may read the subgraph schema. */
   federation: FederationConfig;
+  /** Completions from learning systems, and their writeback to the AMS. */
+  writeback: WritebackService;
 }
 
 /** A graphql-ws connection, for `renewSession` to extend in place. */

@@ -7,6 +7,7 @@ import type { Logger } from "../observability/logger";
 import { SourceError, SourceErrorCode } from "../sources/source.error";
 import { SsoError, SsoErrorCode } from "../sso/sso.error";
 import { SyncError, SyncErrorCode } from "../sync/sync.error";
+import { WritebackError, WritebackErrorCode } from "../writeback/writeback.error";
 import { GraphError, GraphErrorCode } from "./graph.error";
 
 /** The codes a client can see in `extensions.code`. */
@@ -107,6 +108,21 @@ function fromSyncError(error: SyncError): Mapped {
   }
 }
 
+function fromWritebackError(error: WritebackError): Mapped {
+  const reason = { reason: error.code };
+  switch (error.code) {
+    case WritebackErrorCode.INVALID_INPUT:
+    case WritebackErrorCode.IDEMPOTENCY_CONFLICT:
+    case WritebackErrorCode.TOO_MANY:
+    case WritebackErrorCode.UNSUPPORTED:
+      return { code: ClientErrorCode.BAD_USER_INPUT, message: error.message, extensions: reason };
+    case WritebackErrorCode.MEMBER_NOT_FOUND:
+      return { code: ClientErrorCode.NOT_FOUND, message: error.message, extensions: reason };
+    default:
+      return assertNever(error.code);
+  }
+}
+
 function fromSourceError(error: SourceError): Mapped {
   switch (error.code) {
     case SourceErrorCode.TEMPORARY:
@@ -139,6 +155,7 @@ function mapKnown(error: unknown): Mapped | undefined {
   if (error instanceof SsoError) return fromSsoError(error);
   if (error instanceof SyncError) return fromSyncError(error);
   if (error instanceof SourceError) return fromSourceError(error);
+  if (error instanceof WritebackError) return fromWritebackError(error);
   if (error instanceof ArgumentValidationError) {
     const details = describeValidation(error.extensions.validationErrors);
     return { code: ClientErrorCode.BAD_USER_INPUT, message: details.join("; ") || "Invalid argument" };

@@ -14,6 +14,8 @@ import {
   SecurityGroupEntity,
   SecurityGroupMembershipEntity,
 } from "../db/entities";
+import type { CompletionView } from "../writeback/completion-view";
+import { WritebackStore } from "../writeback/writeback-store";
 import { createRosterLoaders, type RosterLoaders } from "./pagination/roster.loader";
 import type { MembershipNarrowing, MemberVisibility } from "./visibility";
 
@@ -34,6 +36,8 @@ export interface Loaders {
   securityGroup: DataLoader<string, SecurityGroupEntity | null>;
   securityGroupRoster: RosterLoaders<SecurityGroupMembershipEntity>;
   event: DataLoader<string, EventEntity | null>;
+  /** A member's completions with their writeback status, newest first (who may see them: `canSeeCompletions`). */
+  completionsByMember: DataLoader<string, CompletionView[]>;
 }
 
 /** Large pages still make one statement each; MySQL and SQLite both take this many parameters. */
@@ -42,6 +46,7 @@ const MAX_BATCH = 1_000;
 /** Loaders for one operation; `visibility` narrows every member and roster to what its viewer may see. */
 export function createLoaders(dataSource: DataSource, visibility: MemberVisibility): Loaders {
   const reader = new RowReader(dataSource);
+  const completions = new WritebackStore(dataSource);
   const columnOf = (entity: EntityTarget<ObjectLiteral>, property: string) =>
     reader.escape(dataSource.getMetadata(entity).findColumnWithPropertyName(property)!.databaseName);
 
@@ -155,6 +160,7 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
       visibility.restrictMembers(query),
     ),
     event: one(EventEntity, "eventKey"),
+    completionsByMember: new DataLoader((keys) => completions.byMembers(keys), { maxBatchSize: MAX_BATCH }),
   };
   return loaders;
 }

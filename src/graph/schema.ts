@@ -11,6 +11,7 @@ import { MeResolver, SessionResolver } from "./sso/sso.resolver";
 import { MemberChangeResolver, RefreshFailureResolver, RefreshMemberPayloadResolver, SyncResolver } from "./sync/sync.resolver";
 import { authChecker } from "./auth-checker";
 import { ImportRunResolver } from "./sync/import.resolver";
+import { CompletionResolver, MemberCompletionsResolver } from "./writeback/completion.resolver";
 
 export const RESOLVERS = [
   MemberResolver,
@@ -26,6 +27,8 @@ export const RESOLVERS = [
   SessionResolver,
   MeResolver,
   ImportRunResolver,
+  CompletionResolver,
+  MemberCompletionsResolver,
 ] as const;
 
 export interface SchemaOptions {

@@ -21,6 +21,7 @@ import { isActiveOn } from "./community/community.mapper";
  * - Profile fields (company, title, bio, social links, education, job history) go with the row.
  *   Search and filters match only what the caller may read, so they cannot reveal hidden values.
  * - Events: members-only events for members, staff and admins.
+ * - Completions (and their writeback status): the member themself, admins and learning systems (LMS).
  */
 
 /** The roles that may read the member directory, communities and security groups. */
@@ -51,6 +52,11 @@ const isSelf = (viewer: Viewer, memberKey: string) => viewer.memberKey !== null 
 
 export function canSeeContact(viewer: Viewer, memberKey: string): boolean {
   return seesEveryone(viewer) || isSelf(viewer, memberKey);
+}
+
+/** Completions and their writeback status: the member themself, admins, and learning systems. */
+export function canSeeCompletions(viewer: Viewer, memberKey: string): boolean {
+  return viewer.roles.has(Role.ADMIN) || viewer.roles.has(Role.LMS) || isSelf(viewer, memberKey);
 }
 
 export function canSeeMembersOnlyEvents(viewer: Viewer): boolean {

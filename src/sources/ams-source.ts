@@ -37,6 +37,9 @@ export interface ActivityWriteBack {
   title: string;
   completedAt: Date;
   credits: number | null;
+  /** What the credits are (e.g. CEU, CPE), when the LMS says. */
+  creditType?: string | null;
+  /** The AMS must keep one activity per key: a crash mid-send sends it again under the same key. */
   idempotencyKey: string;
 }
 
@@ -68,7 +71,10 @@ export interface AmsSource {
   /** The member key for an AMS single sign-on token, where the AMS supports it. */
   resolveSsoToken?(token: string): Promise<string>;
 
-  /** Records a learning activity in the AMS, where it supports it. */
+  /**
+   * Records a learning activity in the AMS, where it supports it. Sent again under the same
+   * idempotency key after a crash or a timeout, so the AMS side must de-duplicate by it.
+   */
   writeBack?(activity: ActivityWriteBack): Promise<void>;
 
   /** Stops background work (timers, sockets). */

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SourceError, SourceErrorCode } from "../sources/source.error";
-import { classifyBatchError, decideRefreshFailure, RefreshFailureCode, type RefreshPolicySettings } from "./refresh-policy";
+import {
+  classifyBatchError,
+  classifyWritebackError,
+  decideRefreshFailure,
+  RefreshFailureCode,
+  type RefreshPolicySettings,
+} from "./refresh-policy";
 
 const settings: RefreshPolicySettings = { maxAttempts: 3, backoff: { baseMs: 1_000, maxMs: 60_000 }, outageHoldMs: 5_000 };
 const now = new Date("2026-12-01T00:00:00.000Z");
@@ -50,6 +56,25 @@ describe("the refresh policy", () => {
       kind: "member",
       code: "INTERNAL",
       message: "unexpected error while refreshing",
+    });
+  });
+});
+
+describe("writeback failures in the refresh policy's terms", () => {
+  it("counts a completion the AMS answered and refused, and holds through an AMS that did not answer", () => {
+    const refused = classifyWritebackError(new SourceError(SourceErrorCode.CONTRACT_VIOLATION, "422"));
+    assert.deepEqual(refused, { kind: "member", code: "CONTRACT_VIOLATION", message: "422" });
+    assert.equal(decide(refused, 1).action, "back-off");
+    assert.equal(decide(refused, 3).action, "dead-letter");
+    assert.equal(classifyWritebackError(new SourceError(SourceErrorCode.NOT_FOUND, "404")).kind, "member");
+    const down = classifyWritebackError(new SourceError(SourceErrorCode.TEMPORARY, "503", { retryAfterMs: 9_000 }));
+    assert.deepEqual(down, { kind: "outage", code: "TEMPORARY", message: "503", retryAfterMs: 9_000 });
+    assert.deepEqual(decide(down, 3), { action: "hold", until: at(9_000), code: "TEMPORARY", message: "503" });
+    assert.equal(classifyWritebackError(new SourceError(SourceErrorCode.AUTH_REJECTED, "401")).kind, "outage");
+    assert.deepEqual(classifyWritebackError(new Error("boom")), {
+      kind: "member",
+      code: "INTERNAL",
+      message: "unexpected error while sending the completion",
     });
   });
 });

@@ -17,6 +17,8 @@ export enum RefreshFailureCode {
   INTERNAL = "INTERNAL",
   /** The worker holding the member stopped answering before its lease ran out. */
   LEASE_LOST = "LEASE_LOST",
+  /** The source takes no writeback (a completion accepted before the source was changed). */
+  UNSUPPORTED = "UNSUPPORTED",
 }
 
 const FROM_SOURCE: Record<SourceErrorCode, RefreshFailureCode> = {
@@ -101,6 +103,24 @@ export function classifyBatchError(error: unknown): Exclude<RefreshFailure, { ki
     return { kind: "outage", code, message: error.message, retryAfterMs: error.retryAfterMs };
   }
   return { kind: "member", code: RefreshFailureCode.INTERNAL, message: "unexpected error while refreshing" };
+}
+
+/**
+ * What an error from one writeback send means, in the same terms as a refresh failure so the one
+ * policy decides both. An AMS that is down or refuses our credentials is an outage: it says
+ * nothing about the completion, so it holds the row without counting. An AMS that answers and
+ * refuses this completion (it names a member it does not know, or the body breaks its contract)
+ * counts against the completion, which backs off and ends in the dead letters.
+ */
+export function classifyWritebackError(error: unknown): Exclude<RefreshFailure, { kind: "lease-lost" }> {
+  if (error instanceof SourceError) {
+    const code = FROM_SOURCE[error.code];
+    if (error.code === SourceErrorCode.CONTRACT_VIOLATION || error.code === SourceErrorCode.NOT_FOUND) {
+      return { kind: "member", code, message: error.message };
+    }
+    return { kind: "outage", code, message: error.message, retryAfterMs: error.retryAfterMs };
+  }
+  return { kind: "member", code: RefreshFailureCode.INTERNAL, message: "unexpected error while sending the completion" };
 }
 
 /** The failure code for one member's source error. */

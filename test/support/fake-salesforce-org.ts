@@ -60,6 +60,11 @@ export class FakeOrg {
     return object === undefined ? undefined : this.table(this.live, object).get(id);
   }
 
+  /** The live rows of `object`. */
+  rows(object: string): OrgRow[] {
+    return [...this.table(this.live, object).values()];
+  }
+
   count(object: string): number {
     return this.table(this.live, object).size;
   }

@@ -48,6 +48,7 @@ export class FakeSalesforce {
   private readonly tokens = new Set<string>();
   private readonly cursors = new Map<string, Array<Record<string, unknown>>>();
   private faults: Fault[] = [];
+  private readonly writable = new Map<string, Set<string>>();
   private apiUsed = 0;
   private baseUrl = "";
 
@@ -139,6 +140,10 @@ export class FakeSalesforce {
     if (replication) return this.replicate(response, replication[1]!, replication[2] as "updated" | "deleted", url);
     if (rest === "/query" || rest === "/query/" || rest === "/queryAll" || rest === "/queryAll/") {
       return this.query(response, url.searchParams.get("q") ?? "", rest.startsWith("/queryAll"), version);
+    }
+    const upsert = /^\/sobjects\/(\w+)\/(\w+)\/([^/]+)$/.exec(rest);
+    if (upsert && request.method === "PATCH") {
+      return this.upsert(request, response, upsert[1]!, upsert[2]!, decodeURIComponent(upsert[3]!));
     }
     const more = /^\/(?:query|queryAll)\/([\w-]+)$/.exec(rest);
     if (more) return this.more(response, more[1]!, version);
@@ -264,6 +269,42 @@ export class FakeSalesforce {
     else this.cursors.set(locator, rows);
     const next = done ? {} : { nextRecordsUrl: `/services/data/v${version}/query/${locator}-${offset + size}` };
     this.json(response, 200, { totalSize: rows.length, done, ...next, records });
+  }
+
+  /**
+   * Upsert by external id, as Salesforce does it: 201 `{ id, success, errors, created: true }` for a
+   * new record, 204 for an update of the one holding the value. Objects must be declared first
+   * (`declareObject`), and a field the object lacks is 400 INVALID_FIELD.
+   */
+  private async upsert(request: IncomingMessage, response: ServerResponse, object: string, field: string, value: string): Promise<void> {
+    this.calls.push("upsert");
+    const fields = this.writable.get(object);
+    if (!fields) return this.json(response, 404, [{ errorCode: "NOT_FOUND", message: `The requested resource does not exist: ${object}` }]);
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(await readBody(request)) as Record<string, unknown>;
+    } catch {
+      return this.json(response, 400, [{ errorCode: "JSON_PARSER_ERROR", message: "The body is not JSON" }]);
+    }
+    const unknown = [field, ...Object.keys(body)].find((name) => !fields.has(name));
+    if (unknown !== undefined) {
+      return this.json(response, 400, [
+        { errorCode: "INVALID_FIELD", message: `No such column '${unknown}' on sobject of type ${object}` },
+      ]);
+    }
+    const existing = this.org.rows(object).find((row) => row[field] === value);
+    if (existing) {
+      this.org.update(existing.Id as string, body);
+      response.writeHead(204, { "sforce-limit-info": `api-usage=${this.apiUsed}/${this.options.apiLimit ?? 100_000}` });
+      return void response.end();
+    }
+    const id = this.org.insert(object, { ...body, [field]: value });
+    return this.json(response, 201, { id, success: true, errors: [], created: true });
+  }
+
+  /** Makes `object` take upserts with these fields (its external-id field included). */
+  declareObject(object: string, fields: readonly string[]): void {
+    this.writable.set(object, new Set(fields));
   }
 
   private json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -33,6 +33,7 @@ export function salesforceConfig(
     retryBaseMs: 0,
     limitBackoffMs: 60_000,
     limitWarnShare: 0.8,
+    writeback: null,
     ...rest,
   };
 }

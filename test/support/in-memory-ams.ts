@@ -18,8 +18,8 @@ export class InMemoryAms implements AmsDataset {
   private readonly events = new Map<string, { body: unknown; lastUpdated: Date }>();
   private readonly logins = new Map<string, { password: string; memberKey: string }>();
   private readonly ssoTokens = new Map<string, string>();
-  /** Activities written back, once per idempotency key. */
-  readonly activities: ActivityWriteBack[] = [];
+  /** Activities written back, once per idempotency key (the server de-duplicates). */
+  readonly recorded: ActivityWriteBack[] = [];
 
   /** Forgets every member and event (logins and SSO tokens stay). */
   clear(): this {
@@ -85,7 +85,11 @@ export class InMemoryAms implements AmsDataset {
   }
 
   recordActivity(activity: ActivityWriteBack): void {
-    this.activities.push(activity);
+    this.recorded.push(activity);
+  }
+
+  activities(): ActivityWriteBack[] {
+    return [...this.recorded];
   }
 
   private sortedKeys(map: Map<string, unknown>, afterKey: string | null): string[] {

@@ -18,8 +18,11 @@ import { SsoUsedTokenEntity } from "./sso-used-token.entity";
 import { SyncCursorEntity } from "./sync-cursor.entity";
 import { SyncLeaseEntity } from "./sync-lease.entity";
 import { SyncRunEntity } from "./sync-run.entity";
+import { CompletionEntity } from "./completion.entity";
+import { WritebackOutboxEntity } from "./writeback-outbox.entity";
 
 export {
+  CompletionEntity,
   CommunityEntity,
   CommunityMembershipEntity,
   EventEntity,
@@ -40,6 +43,7 @@ export {
   SyncCursorEntity,
   SyncLeaseEntity,
   SyncRunEntity,
+  WritebackOutboxEntity,
 };
 
 /** Every entity the data source knows; the migrations create exactly these tables. */
@@ -64,4 +68,6 @@ export const ENTITIES = [
   ImportRowErrorEntity,
   MemberEducationEntity,
   MemberJobEntity,
+  CompletionEntity,
+  WritebackOutboxEntity,
 ];

@@ -4,6 +4,7 @@ import { SignOn1795392200000 } from "./1795392200000-sign-on";
 import { Leases1795392300000 } from "./1795392300000-leases";
 import { Ingest1795392400000 } from "./1795392400000-ingest";
 import { EducationJobs1795392500000 } from "./1795392500000-education-jobs";
+import { Writeback1795392700000 } from "./1795392700000-writeback";
 
 /** Every migration, oldest first. Listed, not globbed, so the compiled build finds them all. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Leases1795392300000,
   Ingest1795392400000,
   EducationJobs1795392500000,
+  Writeback1795392700000,
 ];

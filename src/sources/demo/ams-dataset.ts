@@ -24,4 +24,6 @@ export interface AmsDataset {
   resolveSsoToken?(token: string): string | undefined;
   /** Called once per idempotency key. */
   recordActivity?(activity: ActivityWriteBack): void;
+  /** Every activity recorded, once per idempotency key, in the order recorded. */
+  activities?(): ActivityWriteBack[];
 }

@@ -1,4 +1,5 @@
 import { parseAmsInstant } from "../member-info/wire-dates";
+import type { ActivityWriteBack } from "../ams-source";
 import type { AmsDataset } from "./ams-dataset";
 
 /** What a route answers: a status, a JSON body (or none) and any extra headers (e.g. Retry-After). */
@@ -21,6 +22,10 @@ export interface RouteContext {
   onChangedMembersPage?: (pageIndex: number) => Promise<void> | void;
   /** Idempotency keys already recorded by `POST /activities`. */
   seenActivities: Set<string>;
+  /** `POST /activities` requests per idempotency key, duplicates included. */
+  activityPosts: Map<string, number>;
+  /** Test hook: runs after an activity is recorded, before the answer (e.g. to hang mid-send). */
+  afterActivity?: (activity: ActivityWriteBack) => Promise<void> | void;
 }
 
 /** The most keys one `/members` call takes (contract §1). */
@@ -153,21 +158,56 @@ export async function activitiesRoute(ctx: RouteContext): Promise<Reply> {
   ].map((name) => stringField(body, name));
   const completedAt = completedAtText === undefined ? null : parseAmsInstant(completedAtText);
   const credits = body.Credits ?? null;
+  const creditType = body.CreditType ?? null;
   if (
     !memberKey ||
     !activityKey ||
     !title ||
     !idempotencyKey ||
     completedAt === null ||
-    (credits !== null && typeof credits !== "number")
+    (credits !== null && typeof credits !== "number") ||
+    (creditType !== null && typeof creditType !== "string")
   ) {
-    return badRequest("MemberKey, ActivityKey, Title, CompletedAt (ISO-8601) and IdempotencyKey are required; Credits is a number or null");
+    return badRequest(
+      "MemberKey, ActivityKey, Title, CompletedAt (ISO-8601) and IdempotencyKey are required; Credits is a number or null; CreditType a string or null",
+    );
   }
+  ctx.activityPosts.set(idempotencyKey, (ctx.activityPosts.get(idempotencyKey) ?? 0) + 1);
+  const activity = {
+    memberKey,
+    activityKey,
+    title,
+    completedAt,
+    credits: credits as number | null,
+    creditType: creditType as string | null,
+    idempotencyKey,
+  };
+  // One activity per key, however often it is sent: a gateway that crashed mid-send sends it again.
   if (!ctx.seenActivities.has(idempotencyKey)) {
     ctx.seenActivities.add(idempotencyKey);
-    ctx.dataset.recordActivity?.({ memberKey, activityKey, title, completedAt, credits: credits as number | null, idempotencyKey });
+    ctx.dataset.recordActivity?.(activity);
   }
+  await ctx.afterActivity?.(activity);
   return { status: 201, body: { IdempotencyKey: idempotencyKey } };
+}
+
+/** `GET /activities?memberKey=`: what was written back, once per idempotency key (demo and tests read it back). */
+export async function listActivitiesRoute(ctx: RouteContext): Promise<Reply> {
+  if (!ctx.dataset.activities) return { status: 404, body: { error: "not_supported" } };
+  const memberKey = ctx.query.get("memberKey");
+  const items = ctx.dataset
+    .activities()
+    .filter((activity) => memberKey === null || activity.memberKey === memberKey)
+    .map((activity) => ({
+      MemberKey: activity.memberKey,
+      ActivityKey: activity.activityKey,
+      Title: activity.title,
+      CompletedAt: activity.completedAt.toISOString(),
+      Credits: activity.credits,
+      CreditType: activity.creditType ?? null,
+      IdempotencyKey: activity.idempotencyKey,
+    }));
+  return { status: 200, body: { items } };
 }
 
 /** The ways `malformedRate` breaks a record; each one the validator catches. */

@@ -113,16 +113,36 @@ describe("AmsHttpServer: auth and routes", () => {
     assert.equal((await call(fake, "/activities", { method: "POST", body: activity })).status, 201);
     assert.equal((await call(fake, "/activities", { method: "POST", body: activity })).status, 201);
     assert.equal((await call(fake, "/activities", { method: "POST", body: { ...activity, CompletedAt: "soon" } })).status, 400);
-    assert.deepEqual(ams.activities, [
+    assert.deepEqual(ams.recorded, [
       {
         memberKey: "K1",
         activityKey: "A",
         title: "T",
         completedAt: new Date("2026-01-01T00:00:00Z"),
         credits: 2,
+        creditType: null,
         idempotencyKey: "idem-1",
       },
     ]);
+    assert.equal(fake.server.activityPosts.get("idem-1"), 2, "both sends arrived; one was kept");
+    const listed = await call(fake, "/activities?memberKey=K1");
+    assert.deepEqual(listed, {
+      status: 200,
+      body: {
+        items: [
+          {
+            MemberKey: "K1",
+            ActivityKey: "A",
+            Title: "T",
+            CompletedAt: "2026-01-01T00:00:00.000Z",
+            Credits: 2,
+            CreditType: null,
+            IdempotencyKey: "idem-1",
+          },
+        ],
+      },
+    });
+    assert.deepEqual((await call(fake, "/activities?memberKey=K2")).body, { items: [] });
   });
 });
 

@@ -3,10 +3,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import type { Logger } from "../../observability/logger";
+import type { ActivityWriteBack } from "../ams-source";
 import type { AmsDataset } from "./ams-dataset";
 import {
   activitiesRoute,
   authenticateRoute,
+  listActivitiesRoute,
   changedEventsRoute,
   changedMembersRoute,
   MALFORMATIONS,
@@ -45,6 +47,8 @@ export interface AmsHttpServerOptions {
    * as it is (a scripted 503, 401, or 429 with Retry-After), undefined lets the request through.
    */
   intercept?: (request: { method: string; path: string }) => Reply | undefined;
+  /** Test hook: runs after `POST /activities` recorded an activity, before it answers (e.g. to hang mid-send). */
+  afterActivity?: (activity: ActivityWriteBack) => Promise<void> | void;
 }
 
 /** What the server did, for tests and logs. */
@@ -58,13 +62,13 @@ export interface AmsHttpServerStats {
 
 type Route = (ctx: RouteContext) => Promise<Reply>;
 
-const ROUTES: Readonly<Record<string, { method: "GET" | "POST"; route: Route }>> = {
-  "/changed-members": { method: "GET", route: changedMembersRoute },
-  "/members": { method: "GET", route: membersRoute },
-  "/changed-events": { method: "GET", route: changedEventsRoute },
-  "/authenticate": { method: "POST", route: authenticateRoute },
-  "/sso/resolve": { method: "POST", route: resolveSsoRoute },
-  "/activities": { method: "POST", route: activitiesRoute },
+const ROUTES: Readonly<Record<string, Partial<Record<"GET" | "POST", Route>>>> = {
+  "/changed-members": { GET: changedMembersRoute },
+  "/members": { GET: membersRoute },
+  "/changed-events": { GET: changedEventsRoute },
+  "/authenticate": { POST: authenticateRoute },
+  "/sso/resolve": { POST: resolveSsoRoute },
+  "/activities": { POST: activitiesRoute, GET: listActivitiesRoute },
 };
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -81,6 +85,8 @@ export class AmsHttpServer {
   private readonly random: () => number;
   private readonly apiKeyDigest: Buffer;
   private readonly seenActivities = new Set<string>();
+  /** `POST /activities` requests per idempotency key, duplicates included: tests count re-sends. */
+  readonly activityPosts = new Map<string, number>();
   private address: string | undefined;
 
   constructor(
@@ -146,14 +152,16 @@ export class AmsHttpServer {
     if (fault === "unavailable") return { status: 503, body: { error: "unavailable", message: "Try again later." } };
     const entry = ROUTES[url.pathname];
     if (entry === undefined) return { status: 404, body: { error: "not_found" } };
-    if (request.method !== entry.method) return { status: 405, body: { error: "method_not_allowed" } };
+    const method = request.method === "GET" || request.method === "POST" ? request.method : undefined;
+    const route = method === undefined ? undefined : entry[method];
+    if (route === undefined) return { status: 405, body: { error: "method_not_allowed" } };
     let body: unknown;
-    if (entry.method === "POST") {
+    if (method === "POST") {
       const read = await readJsonBody(request);
       if ("status" in read) return read;
       body = read.value;
     }
-    return entry.route(this.context(url, body));
+    return route(this.context(url, body));
   }
 
   private context(url: URL, body: unknown): RouteContext {
@@ -166,6 +174,8 @@ export class AmsHttpServer {
       beforeMembers: this.options.beforeMembers,
       onChangedMembersPage: this.options.onChangedMembersPage,
       seenActivities: this.seenActivities,
+      activityPosts: this.activityPosts,
+      afterActivity: this.options.afterActivity,
     };
   }
 

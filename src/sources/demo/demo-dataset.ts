@@ -33,4 +33,8 @@ export class DemoAmsDataset implements AmsDataset {
   recordActivity(activity: ActivityWriteBack): void {
     this.association.recordActivity(activity);
   }
+
+  activities(): ActivityWriteBack[] {
+    return this.association.recordedActivities();
+  }
 }

@@ -287,11 +287,14 @@ describe("RestSource sign-in and write-back", () => {
         title: "Ethics",
         completedAt: new Date(NOW),
         credits: 1.5,
+        creditType: "CPE",
         idempotencyKey: "once",
       };
       await source.writeBack(activity);
       await source.writeBack(activity);
-      assert.deepEqual(ams.activities, [activity]);
+      assert.deepEqual(ams.recorded, [activity]);
+      await source.writeBack({ ...activity, creditType: null, idempotencyKey: "no-type" });
+      assert.equal(ams.recorded[1]?.creditType, null);
     });
   });
 });

@@ -77,6 +77,7 @@ export class RestSource implements AmsSource {
       Title: activity.title,
       CompletedAt: activity.completedAt.toISOString(),
       Credits: activity.credits,
+      ...(activity.creditType ? { CreditType: activity.creditType } : {}),
       IdempotencyKey: activity.idempotencyKey,
     });
   }

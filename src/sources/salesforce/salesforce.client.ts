@@ -52,6 +52,11 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  * `isRetryable`, with exponential back-off, honouring Retry-After up to 30 s); every answer's
  * `Sforce-Limit-Info` read into {@link lastApiUsage}. Never logs a token or a header.
  */
+interface HttpRequest {
+  method: "GET" | "PATCH";
+  body?: string;
+}
+
 export class SalesforceClient {
   private readonly auth: SalesforceAuth;
   private readonly policy: RetryPolicy;
@@ -84,11 +89,23 @@ export class SalesforceClient {
 
   /** GET a path on the instance (with query parameters); the parsed JSON body. */
   async get(path: string, query: Record<string, string> = {}): Promise<unknown> {
+    return this.withRetries(() => this.attempt(path, query, { method: "GET" }));
+  }
+
+  /**
+   * Upsert by external id (`PATCH …/sobjects/<Object>/<Field>/<value>`): creates the record or
+   * updates the one holding that value, so sending it twice leaves one record. Retried like a GET.
+   */
+  async upsert(path: string, fields: Record<string, unknown>): Promise<unknown> {
+    return this.withRetries(() => this.attempt(path, {}, { method: "PATCH", body: JSON.stringify(fields) }));
+  }
+
+  private async withRetries(call: () => Promise<unknown>): Promise<unknown> {
     let previous: unknown;
     return this.policy.execute(async ({ attempt }) => {
       if (attempt > 0) await this.sleep(this.delayBefore(attempt - 1, previous));
       try {
-        return await this.attempt(path, query);
+        return await call();
       } catch (error) {
         previous = error;
         if (isRetryable(error))
@@ -131,18 +148,19 @@ export class SalesforceClient {
   }
 
   /** One try: with the current session, and once more with a new one if Salesforce refused it. */
-  private async attempt(path: string, query: Record<string, string>): Promise<unknown> {
+  private async attempt(path: string, query: Record<string, string>, request: HttpRequest): Promise<unknown> {
     const session = await this.auth.current();
-    const first = await this.send(session, path, query);
-    if (first.status !== 401) return this.settle(path, first);
+    const first = await this.send(session, path, query, request);
+    if (first.status !== 401) return this.settle(path, first, request.method);
     const renewed = await this.auth.renew(session);
-    return this.settle(path, await this.send(renewed, path, query));
+    return this.settle(path, await this.send(renewed, path, query, request), request.method);
   }
 
   private async send(
     session: SalesforceSession,
     path: string,
     query: Record<string, string>,
+    request: HttpRequest,
   ): Promise<{ status: number; text: string; headers: Headers }> {
     const url = new URL(`${session.instanceUrl}${path}`);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
@@ -150,13 +168,19 @@ export class SalesforceClient {
     try {
       const response = await this.fetch(url, {
         signal,
-        headers: { authorization: `Bearer ${session.accessToken}`, accept: "application/json" },
+        method: request.method,
+        body: request.body,
+        headers: {
+          authorization: `Bearer ${session.accessToken}`,
+          accept: "application/json",
+          ...(request.body === undefined ? {} : { "content-type": "application/json" }),
+        },
       });
       const text = await response.text();
       this.readLimitInfo(response.headers.get("sforce-limit-info"));
       return { status: response.status, text, headers: response.headers };
     } catch (error) {
-      const call = `GET ${path.split("?")[0]}`;
+      const call = `${request.method} ${path.split("?")[0]}`;
       if (signal.aborted)
         throw new SourceError(SourceErrorCode.TEMPORARY, `${call}: no answer within ${this.config.timeoutMs} ms`, { cause: error });
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
@@ -169,8 +193,8 @@ export class SalesforceClient {
     }
   }
 
-  private settle(path: string, answer: { status: number; text: string; headers: Headers }): unknown {
-    const call = `GET ${path.replace(/\/query\/[^/?]+$/, "/query/…").replace(/\/services\/data\/v[\d.]+/, "")}`;
+  private settle(path: string, answer: { status: number; text: string; headers: Headers }, method: HttpRequest["method"]): unknown {
+    const call = `${method} ${path.replace(/\/query\/[^/?]+$/, "/query/…").replace(/\/services\/data\/v[\d.]+/, "")}`;
     if (answer.status < 200 || answer.status >= 300) {
       throw classifySalesforceError(call, answer.status, answer.text, {
         retryAfter: answer.headers.get("retry-after"),
@@ -178,6 +202,8 @@ export class SalesforceClient {
         limitBackoffMs: this.config.limitBackoffMs,
       });
     }
+    // An upsert that updated answers 204 with no body.
+    if (answer.text.trim() === "" && method !== "GET") return null;
     try {
       return JSON.parse(answer.text) as unknown;
     } catch (error) {

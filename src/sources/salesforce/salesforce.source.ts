@@ -1,7 +1,7 @@
 import type { SalesforceSourceConfig } from "../../config/salesforce.config";
 import type { Logger } from "../../observability/logger";
 import type { Clock } from "../../time/clock";
-import type { AmsSource, ChangedEventsPage, FetchedMembers, MemberChange } from "../ams-source";
+import type { ActivityWriteBack, AmsSource, ChangedEventsPage, FetchedMembers, MemberChange } from "../ams-source";
 import { SourceError, SourceErrorCode } from "../source.error";
 import { type ApiUsage, SalesforceClient, type SalesforceClientDeps } from "./salesforce.client";
 import { IN_LIST_MAX_CHARS, SalesforceChangeFeed } from "./salesforce-changes";
@@ -35,6 +35,8 @@ export class SalesforceSource implements AmsSource {
   readonly maxBatchSize = MAX_BATCH;
   private readonly client: SalesforceClient;
   private readonly feed: SalesforceChangeFeed;
+  /** Present only when SALESFORCE_WRITEBACK_OBJECT names where completions go. */
+  readonly writeBack?: (activity: ActivityWriteBack) => Promise<void>;
 
   constructor(
     private readonly config: SalesforceSourceConfig,
@@ -42,6 +44,28 @@ export class SalesforceSource implements AmsSource {
   ) {
     this.client = new SalesforceClient(config, { ...deps, now: () => deps.clock.now().getTime() });
     this.feed = new SalesforceChangeFeed(this.client, config.mapping, deps.logger, deps.pageSize ?? DEFAULT_PAGE_SIZE);
+    const writeback = config.writeback;
+    if (writeback) this.writeBack = (activity) => this.upsertCompletion(writeback, activity);
+  }
+
+  /**
+   * One record of the configured object per idempotency key: an upsert by the external-id field
+   * creates it the first time and rewrites the same values after a re-send.
+   */
+  private async upsertCompletion(writeback: NonNullable<SalesforceSourceConfig["writeback"]>, activity: ActivityWriteBack): Promise<void> {
+    const { fields } = writeback;
+    const record: Record<string, unknown> = {
+      [fields.memberKey]: activity.memberKey,
+      [fields.activityKey]: activity.activityKey,
+      [fields.title]: activity.title,
+      [fields.completedAt]: activity.completedAt.toISOString(),
+      [fields.credits]: activity.credits,
+      [fields.creditType]: activity.creditType ?? null,
+    };
+    const path = this.client.dataPath(
+      `/sobjects/${writeback.object}/${writeback.externalIdField}/${encodeURIComponent(activity.idempotencyKey)}`,
+    );
+    await this.client.upsert(path, record);
   }
 
   /** The org's API usage from the newest answer's Sforce-Limit-Info; null before the first call. */

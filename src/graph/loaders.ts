@@ -8,6 +8,7 @@ import {
   MemberDemographicEntity,
   MemberEntity,
   MemberPhoneEntity,
+  MemberPurchaseEntity,
   MemberSocialLinkEntity,
   SecurityGroupEntity,
   SecurityGroupMembershipEntity,
@@ -22,6 +23,7 @@ export interface Loaders {
   phonesByMember: DataLoader<string, MemberPhoneEntity[]>;
   socialLinksByMember: DataLoader<string, MemberSocialLinkEntity[]>;
   demographicsByMember: DataLoader<string, MemberDemographicEntity[]>;
+  purchasesByMember: DataLoader<string, MemberPurchaseEntity[]>;
   communityMembershipsByMember: DataLoader<string, CommunityMembershipEntity[]>;
   securityGroupMembershipsByMember: DataLoader<string, SecurityGroupMembershipEntity[]>;
   community: DataLoader<string, CommunityEntity | null>;
@@ -123,6 +125,7 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
     phonesByMember: many(MemberPhoneEntity, "memberKey", byPosition),
     socialLinksByMember: many(MemberSocialLinkEntity, "memberKey", byPosition),
     demographicsByMember: many(MemberDemographicEntity, "memberKey", byPosition),
+    purchasesByMember: many(MemberPurchaseEntity, "memberKey", byPosition),
     communityMembershipsByMember: withParent(
       CommunityMembershipEntity,
       CommunityEntity,

@@ -20,6 +20,7 @@ import { isActiveOn } from "./community/community.mapper";
  * - Contact fields (email, phones, address, demographics): the member themself, staff, admins.
  *   Search and filters match only what the caller may read, so they cannot reveal hidden values.
  * - Events: members-only events for members, staff and admins.
+ * - Purchases and what they entitle to: the member themself and admins only (not staff).
  */
 
 /** The roles that may read the member directory, communities and security groups. */
@@ -50,6 +51,10 @@ const isSelf = (viewer: Viewer, memberKey: string) => viewer.memberKey !== null 
 
 export function canSeeContact(viewer: Viewer, memberKey: string): boolean {
   return seesEveryone(viewer) || isSelf(viewer, memberKey);
+}
+
+export function canSeePurchases(viewer: Viewer, memberKey: string): boolean {
+  return viewer.roles.has(Role.ADMIN) || isSelf(viewer, memberKey);
 }
 
 export function canSeeMembersOnlyEvents(viewer: Viewer): boolean {

@@ -49,6 +49,21 @@ export interface SecurityGroupMembershipRecord {
   endDate: string | null;
 }
 
+/**
+ * One order line of a product (eCommerce), as the AMS reports it. `status` is the AMS's own word
+ * (e.g. "Active", "Paid", "Cancelled"); which statuses grant access is configuration.
+ */
+export interface PurchaseRecord {
+  productCode: string;
+  productName: string | null;
+  /** Calendar days, `YYYY-MM-DD`. */
+  orderDate: string | null;
+  status: string | null;
+  quantity: number;
+  termBegin: string | null;
+  termEnd: string | null;
+}
+
 export interface AddressRecord {
   line1: string | null;
   line2: string | null;
@@ -92,6 +107,8 @@ export interface MemberRecord {
   demographics: DemographicRecord[];
   communities: CommunityMembershipRecord[];
   securityGroups: SecurityGroupMembershipRecord[];
+  /** Product orders; absent when the source has no eCommerce (treated as none). */
+  purchases?: PurchaseRecord[];
 
   /** The AMS's own last-change time for this record, when it says. */
   sourceUpdatedAt: Date | null;

@@ -5,6 +5,7 @@ import {
   MemberDemographicEntity,
   MemberEntity,
   MemberPhoneEntity,
+  MemberPurchaseEntity,
   MemberSocialLinkEntity,
   SecurityGroupEntity,
   SecurityGroupMembershipEntity,
@@ -22,20 +23,25 @@ function byMember<T extends { memberKey: string; position: number }>(rows: T[]):
 
 /**
  * The canonical records the cache holds for `keys` (those it holds): what a merge starts from.
- * Derived groups (system and member-type groups) are left out, as a source never sends them.
+ * Derived groups (system and member-type groups) and memberships granted by purchases are left
+ * out, as a source never sends them.
  */
 export async function readCachedRecords(dataSource: DataSource, keys: readonly string[]): Promise<Map<string, MemberRecord>> {
   const records = new Map<string, MemberRecord>();
   if (keys.length === 0) return records;
   const where = { memberKey: In([...keys]) };
-  const [members, phones, links, demographics, communityRows, groupRows] = await Promise.all([
+  const [members, phones, links, demographics, allCommunityRows, allGroupRows, purchases] = await Promise.all([
     dataSource.getRepository(MemberEntity).findBy(where),
     dataSource.getRepository(MemberPhoneEntity).findBy(where),
     dataSource.getRepository(MemberSocialLinkEntity).findBy(where),
     dataSource.getRepository(MemberDemographicEntity).findBy(where),
     dataSource.getRepository(CommunityMembershipEntity).findBy(where),
     dataSource.getRepository(SecurityGroupMembershipEntity).findBy(where),
+    dataSource.getRepository(MemberPurchaseEntity).findBy(where),
   ]);
+  const communityRows = allCommunityRows.filter((row) => row.grantedBy === null);
+  const groupRows = allGroupRows.filter((row) => row.grantedBy === null);
+  const purchasesOf = byMember(purchases);
   const communities = new Map(
     (
       await findByKeys(
@@ -128,6 +134,17 @@ export async function readCachedRecords(dataSource: DataSource, keys: readonly s
           { groupKey: row.groupKey, name: group.name, type: group.amsType, role: row.role, beginDate: row.beginDate, endDate: row.endDate },
         ];
       }),
+      purchases: (purchasesOf.get(m.memberKey) ?? []).map(
+        ({ productCode, productName, orderDate, status, quantity, termBegin, termEnd }) => ({
+          productCode,
+          productName,
+          orderDate,
+          status,
+          quantity,
+          termBegin,
+          termEnd,
+        }),
+      ),
       sourceUpdatedAt: m.sourceUpdatedAt,
     });
   }

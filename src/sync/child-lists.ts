@@ -5,6 +5,7 @@ import {
   CommunityMembershipEntity,
   MemberDemographicEntity,
   MemberPhoneEntity,
+  MemberPurchaseEntity,
   MemberSocialLinkEntity,
   SecurityGroupMembershipEntity,
 } from "../db/entities";
@@ -16,6 +17,7 @@ export interface ChildLists {
   demographics: ObjectLiteral[];
   communities: ObjectLiteral[];
   groups: ObjectLiteral[];
+  purchases: ObjectLiteral[];
 }
 
 export type ListName = keyof ChildLists;
@@ -27,6 +29,7 @@ const TABLES: Array<[ListName, EntityTarget<ObjectLiteral>, string]> = [
   ["demographics", MemberDemographicEntity, "d"],
   ["communities", CommunityMembershipEntity, "c"],
   ["groups", SecurityGroupMembershipEntity, "g"],
+  ["purchases", MemberPurchaseEntity, "u"],
 ];
 
 const hashOf = (rows: ObjectLiteral[]) => createHash("sha256").update(JSON.stringify(rows)).digest("hex").slice(0, 16);

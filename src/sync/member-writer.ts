@@ -295,6 +295,7 @@ function childListsOf(rows: MemberRows, derived: Derived): ChildLists {
     demographics: rows.demographics,
     communities: rows.communityMemberships,
     groups: [...rows.groupMemberships, ...systemMemberships(rows.content.memberKey, derived)],
+    purchases: rows.purchases,
   };
 }
 
@@ -307,6 +308,7 @@ export function systemMemberships(memberKey: string, derived: Derived) {
     role: null,
     beginDate: null,
     endDate: null,
+    grantedBy: null,
   }));
 }
 

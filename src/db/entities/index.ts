@@ -4,6 +4,7 @@ import { EventEntity } from "./event.entity";
 import { ImportRowErrorEntity } from "./import-row-error.entity";
 import { MemberDemographicEntity } from "./member-demographic.entity";
 import { MemberPhoneEntity } from "./member-phone.entity";
+import { MemberPurchaseEntity } from "./member-purchase.entity";
 import { MemberSocialLinkEntity } from "./member-social-link.entity";
 import { MemberEntity } from "./member.entity";
 import { PushIdempotencyEntity } from "./push-idempotency.entity";
@@ -25,6 +26,7 @@ export {
   MemberDemographicEntity,
   MemberEntity,
   MemberPhoneEntity,
+  MemberPurchaseEntity,
   MemberSocialLinkEntity,
   PushIdempotencyEntity,
   RefreshFailureEntity,
@@ -58,4 +60,5 @@ export const ENTITIES = [
   SyncLeaseEntity,
   PushIdempotencyEntity,
   ImportRowErrorEntity,
+  MemberPurchaseEntity,
 ];

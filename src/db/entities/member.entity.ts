@@ -56,7 +56,7 @@ export class MemberEntity {
   /** Hash of the canonical record as last written; equal hash = nothing to rewrite. */
   @Column({ ...text(64, false), default: "" }) contentHash!: string;
   /** A short hash per child list (phones, links, …), so a refresh rewrites only the lists that changed. */
-  @Column({ ...text(120, false), default: "" }) listHashes!: string;
+  @Column({ ...text(400, false), default: "" }) listHashes!: string;
   @Column(instant(true)) sourceUpdatedAt!: Date | null;
   @Column(instant()) lastRefreshedAt!: Date;
   /** When the cached content last changed (not merely re-read); drives `changedSince`. */

@@ -3,6 +3,7 @@ import { SyncEngine1795392100000 } from "./1795392100000-sync-engine";
 import { SignOn1795392200000 } from "./1795392200000-sign-on";
 import { Leases1795392300000 } from "./1795392300000-leases";
 import { Ingest1795392400000 } from "./1795392400000-ingest";
+import { Purchases1795392800000 } from "./1795392800000-purchases";
 
 /** Every migration, oldest first. Listed, not globbed, so the compiled build finds them all. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   SignOn1795392200000,
   Leases1795392300000,
   Ingest1795392400000,
+  Purchases1795392800000,
 ];

@@ -114,6 +114,15 @@ function toMemberRecord(info: ParsedMemberInfo): MemberRecord {
     demographics: readDemographics(info),
     communities: readCommunities(info),
     securityGroups: readSecurityGroups(info),
+    purchases: info.Purchases.map((p) => ({
+      productCode: p.ProductCode,
+      productName: p.ProductName,
+      orderDate: p.OrderDate,
+      status: p.Status,
+      quantity: p.Quantity,
+      termBegin: p.TermBegin,
+      termEnd: p.TermEnd,
+    })),
     sourceUpdatedAt: d.LastUpdated,
   };
 }
@@ -217,6 +226,15 @@ export function toMemberInfo(record: MemberRecord, lastUpdated: Date | null = re
       DemographicKey: item.valueKey,
       DemographicValue: item.value,
       IsFreeForm: item.isFreeForm,
+    })),
+    Purchases: (record.purchases ?? []).map((p) => ({
+      ProductCode: p.productCode,
+      ProductName: p.productName,
+      OrderDate: wireDay(p.orderDate),
+      Status: p.status,
+      Quantity: p.quantity,
+      TermBegin: wireDay(p.termBegin),
+      TermEnd: wireDay(p.termEnd),
     })),
     Education: [],
     JobHistory: [],

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  count,
   flag,
   longText,
   optionalDay,
@@ -106,11 +107,23 @@ export const demographicSchema = z.object({
   IsFreeForm: flag(false),
 });
 
+/** amsgate's own extension of MemberInfo: the member's product orders (eCommerce). */
+export const purchaseSchema = z.object({
+  ProductCode: requiredKey(),
+  ProductName: optionalText(200),
+  OrderDate: optionalDay(),
+  Status: optionalText(50),
+  Quantity: count(1),
+  TermBegin: optionalDay(),
+  TermEnd: optionalDay(),
+});
+
 export const memberInfoSchema = z.object({
   MemberDetails: memberDetailsSchema,
   CommunityGroups: optionalList(communityGroupSchema),
   SecurityGroups: optionalList(securityGroupSchema),
   Demographics: optionalList(demographicSchema),
+  Purchases: optionalList(purchaseSchema),
   // Kept out of the canonical record (no column holds them); their shape is never a reason to fail.
   Education: z.unknown().optional(),
   JobHistory: z.unknown().optional(),

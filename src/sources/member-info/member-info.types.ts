@@ -81,11 +81,23 @@ export interface DemographicInfo {
   IsFreeForm: boolean;
 }
 
+/** amsgate's own extension of MemberInfo (not in the community platforms' payload). */
+export interface PurchaseInfo {
+  ProductCode: string;
+  ProductName: Text;
+  OrderDate: Text;
+  Status: Text;
+  Quantity: number;
+  TermBegin: Text;
+  TermEnd: Text;
+}
+
 export interface MemberInfo {
   MemberDetails: MemberDetailsInfo;
   CommunityGroups: CommunityGroupInfo[];
   SecurityGroups: SecurityGroupInfo[];
   Demographics: DemographicInfo[];
+  Purchases?: PurchaseInfo[];
   Education: unknown[];
   JobHistory: unknown[];
 }

@@ -24,7 +24,7 @@ const grantSchema = z.object({ key: word(100), name: word(200).optional() });
 const ruleSchema = z
   .object({
     productCode: word(100),
-    statuses: z.array(word(50)).optional(),
+    statuses: z.array(word(100)).optional(),
     community: grantSchema.extend({ type: word(100).optional() }).optional(),
     securityGroup: grantSchema.optional(),
   })
@@ -34,7 +34,7 @@ const ruleSchema = z
   });
 const bookSchema = z.union([
   z.array(ruleSchema),
-  z.object({ statuses: z.array(word(50)).min(1).optional(), rules: z.array(ruleSchema) }).strict(),
+  z.object({ statuses: z.array(word(100)).min(1).optional(), rules: z.array(ruleSchema) }).strict(),
 ]);
 
 function toRule(parsed: z.output<typeof ruleSchema>): PurchaseRule {

@@ -11,7 +11,7 @@ export class MemberPurchaseEntity {
   @Column(text(100, false)) productCode!: string;
   @Column(text(200)) productName!: string | null;
   @Column(day()) orderDate!: string | null;
-  @Column(text(50)) status!: string | null;
+  @Column(text(100)) status!: string | null;
   @Column({ type: "int", default: 1 }) quantity!: number;
   @Column(day()) termBegin!: string | null;
   @Column(day()) termEnd!: string | null;

@@ -18,7 +18,7 @@ export class Purchases1795392800000 implements MigrationInterface {
           varchar("product_code", 100, false),
           varchar("product_name", 200),
           day("order_date"),
-          varchar("status", 50),
+          varchar("status", 100),
           { name: "quantity", type: "integer", default: 1 },
           day("term_begin"),
           day("term_end"),

@@ -112,7 +112,7 @@ export const purchaseSchema = z.object({
   ProductCode: requiredKey(),
   ProductName: optionalText(200),
   OrderDate: optionalDay(),
-  Status: optionalText(50),
+  Status: optionalText(100),
   Quantity: count(1),
   TermBegin: optionalDay(),
   TermEnd: optionalDay(),

@@ -32,10 +32,8 @@ const ruleSchema = z
   .refine((rule) => (rule.community === undefined) !== (rule.securityGroup === undefined), {
     message: "each rule names exactly one of community or securityGroup",
   });
-const bookSchema = z.union([
-  z.array(ruleSchema),
-  z.object({ statuses: z.array(word(100)).min(1).optional(), rules: z.array(ruleSchema) }).strict(),
-]);
+const listSchema = z.array(ruleSchema);
+const bookSchema = z.object({ statuses: z.array(word(100)).min(1).optional(), rules: listSchema }).strict();
 
 function toRule(parsed: z.output<typeof ruleSchema>): PurchaseRule {
   const grant = parsed.community
@@ -57,7 +55,8 @@ export function parsePurchaseRules(text: string): PurchaseRules {
   } catch (error) {
     throw new Error(`is not JSON (${(error as Error).message})`);
   }
-  const result = bookSchema.safeParse(json);
+  // A bare list is the rules alone; parsed by its own schema so a problem names its own field.
+  const result = Array.isArray(json) ? listSchema.safeParse(json) : bookSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw new Error(`${issue.path.join(".") || "(top level)"}: ${issue.message}`);

@@ -1,5 +1,5 @@
 /** The scenarios `npm run bench` knows; `BENCH_ONLY=read,write` runs a subset. */
-export const SCENARIOS = ["write", "read", "subscriptions"] as const;
+export const SCENARIOS = ["write", "read", "subscriptions", "federation"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ReadPathSettings {
@@ -31,6 +31,15 @@ export interface SubscriptionSettings {
   repetitions: number;
 }
 
+export interface FederationSettings {
+  members: number;
+  /** Member references per `_entities` request (and the page size it is compared with). */
+  references: number;
+  warmupMs: number;
+  durationMs: number;
+  repetitions: number;
+}
+
 export interface BenchConfig {
   quick: boolean;
   /** Never the shared `test` database: the bench drops every table in it. */
@@ -41,6 +50,7 @@ export interface BenchConfig {
   read: ReadPathSettings;
   write: WritePathSettings;
   subscriptions: SubscriptionSettings;
+  federation: FederationSettings;
   /** Where the machine-readable results go (a JSON file), if anywhere. */
   resultsFile: string | null;
 }
@@ -70,6 +80,9 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     subscriptions: quick
       ? { subscribers: 200, events: 10, intervalMs: 200, repetitions: 1 }
       : { subscribers: 1_000, events: 40, intervalMs: 250, repetitions: 3 },
+    federation: quick
+      ? { members: 1_000, references: 200, warmupMs: 500, durationMs: 2_000, repetitions: 1 }
+      : { members: 2_000, references: 200, warmupMs: 2_000, durationMs: 8_000, repetitions: 3 },
     resultsFile: env.BENCH_RESULTS_FILE ?? null,
   };
 }

@@ -3,7 +3,7 @@ import path from "node:path";
 import { gqlData } from "../../test/support/graphql-client";
 import { BENCH_ADMIN_KEY } from "../read-path/page.query";
 import type { BenchConfig } from "../support/bench-config";
-import { type ChildHandle, startChild } from "../support/child-rpc";
+import { startChild } from "../support/child-rpc";
 import { PRODUCTION_RUNTIME } from "../support/production-runtime";
 import { type Spread, spreadOf } from "../support/stats";
 import { loadDemoMembers } from "../write-path/write-path.scenario";

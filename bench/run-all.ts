@@ -1,6 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { runPushLatency } from "./push-latency/push-latency.scenario";
 import { formatPushLatency } from "./report/push-latency.format";
+import { runFederation } from "./federation/federation.scenario";
+import { formatFederation } from "./report/federation.format";
 import { formatReadPath } from "./report/read-path.format";
 import { formatSubscriptions } from "./report/subscriptions.format";
 import { formatWritePath } from "./report/write-path.format";
@@ -18,7 +20,8 @@ const log = (line: string) => console.log(`[bench ${new Date().toISOString().sli
 /**
  * `npm run bench`: every scenario against its baseline on the same MariaDB and data, then a
  * Markdown summary (medians with their min–max across repetitions) to paste into BENCHMARKS.md.
- * `BENCH_QUICK=1` is a short smoke run; `BENCH_ONLY=write,read,subscriptions,push,writeback` picks scenarios.
+ * `BENCH_QUICK=1` is a short smoke run; `BENCH_ONLY=write,read,subscriptions,push,writeback,federation` picks
+ * scenarios.
  */
 async function main(config: BenchConfig): Promise<void> {
   await ensureDatabase(config.databaseUrl);
@@ -54,6 +57,11 @@ async function main(config: BenchConfig): Promise<void> {
     const writeback = await runWriteback(config, log);
     results.writeback = writeback;
     sections.push(formatWriteback(writeback));
+  }
+  if (config.only.includes("federation")) {
+    const federation = await runFederation(config, log);
+    results.federation = federation;
+    sections.push(formatFederation(federation));
   }
   const minutes = (Date.now() - started) / 60_000;
   const header = [

@@ -17,7 +17,7 @@ import { instrumentSource } from "./observability/instrumented-source";
 import { GatewayMetrics } from "./observability/metrics";
 import { observedChannel } from "./observability/observed-channel";
 import { readinessReport, type ReadinessReport } from "./observability/readiness";
-import { databaseCheck, pubsubCheck, syncCheck } from "./observability/readiness-checks";
+import { databaseCheck, pubsubCheck, supergraphCheck, syncCheck } from "./observability/readiness-checks";
 import { SharedSyncState } from "./observability/shared-sync-state";
 import { RedisClients } from "./redis/redis-clients";
 import type { AmsSource } from "./sources/ams-source";
@@ -51,6 +51,8 @@ export interface AppOverrides {
   writebackTimers?: Timers;
   /** Timers that close WebSocket connections when their session expires. */
   sessionTimers?: Timers;
+  /** Timers of the built-in gateway's scheduled recomposition. */
+  supergraphTimers?: Timers;
   random?: () => number;
   credentialLimiters?: CredentialLimiters;
 }
@@ -289,6 +291,7 @@ async function wire(
     clock,
     transactions,
     timers: overrides.sessionTimers,
+    ...(overrides.supergraphTimers ? { supergraphTimers: overrides.supergraphTimers } : {}),
     metrics,
     browserSignOn,
   });
@@ -302,7 +305,11 @@ async function wire(
     readiness: () =>
       readinessReport(
         databaseCheck(isReady),
-        [syncCheck(shared, config.operations.readiness.maxPollLagMs), pubsubCheck(() => bus.health())],
+        [
+          syncCheck(shared, config.operations.readiness.maxPollLagMs),
+          pubsubCheck(() => bus.health()),
+          ...(http.composition ? [supergraphCheck(http.composition)] : []),
+        ],
         (check, error) => logger.warn({ err: error, check }, "readiness check failed"),
       ),
     async stop() {

@@ -161,6 +161,31 @@ describe("reference batching", () => {
     assert.equal(new Set(counts).size, 1, `statements per reference count: ${counts.join(", ")}`);
     assert.ok(counts[0]! <= 2, `expected at most 2 statements (members, phones), saw ${counts[0]}`);
   });
+
+  it("10 and 200 references with scalars and several nested lists cost the same statements", async () => {
+    const query = `query R($r: [_Any!]!) { _entities(representations: $r) { ... on Member {
+      key firstName lastName phones { number } communities { role community { name } } securityGroups { group { name } } purchases { productCode } entitlements { kind }
+    } } }`;
+    const counts: number[] = [];
+    for (const size of [10, 200]) {
+      const representations = Array.from({ length: size }, (_, index) => ref("Member", `M${String(index).padStart(4, "0")}`));
+      const { result, statements } = await harness.queries.measure(() =>
+        gqlData<{ _entities: Array<{ key: string; firstName: string; purchases: unknown[] }> }>(
+          harness.url,
+          query,
+          { r: representations },
+          ADMIN_KEY,
+        ),
+      );
+      assert.deepEqual(
+        result._entities.map((entity) => entity.key),
+        representations.map((reference) => reference.key),
+      );
+      assert.ok(result._entities.every((entity, index) => entity.firstName === `First${index}` && Array.isArray(entity.purchases)));
+      counts.push(statements.length);
+    }
+    assert.equal(counts[0], counts[1], `statements for 10 and 200 references: ${counts.join(", ")}`);
+  });
 });
 
 describe("_service in production", () => {

@@ -1,5 +1,5 @@
 /** The scenarios `npm run bench` knows; `BENCH_ONLY=read,write` runs a subset. */
-export const SCENARIOS = ["write", "read", "subscriptions", "push", "writeback"] as const;
+export const SCENARIOS = ["write", "read", "subscriptions", "push", "writeback", "federation"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ReadPathSettings {
@@ -48,6 +48,15 @@ export interface WritebackSettings {
   concurrency: number;
 }
 
+export interface FederationSettings {
+  members: number;
+  /** Member references per `_entities` request (and the page size it is compared with). */
+  references: number;
+  warmupMs: number;
+  durationMs: number;
+  repetitions: number;
+}
+
 export interface BenchConfig {
   quick: boolean;
   /** Never the shared `test` database: the bench drops every table in it. */
@@ -60,6 +69,7 @@ export interface BenchConfig {
   subscriptions: SubscriptionSettings;
   push: PushLatencySettings;
   writeback: WritebackSettings;
+  federation: FederationSettings;
   /** Where the machine-readable results go (a JSON file), if anywhere. */
   resultsFile: string | null;
 }
@@ -93,6 +103,9 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
       ? { ratePerSecond: 50, durationMs: 4_000, repetitions: 1, throughputMembers: 1_000, batchSize: 100 }
       : { ratePerSecond: 50, durationMs: 20_000, repetitions: 3, throughputMembers: 5_000, batchSize: 100 },
     writeback: quick ? { completions: 2_000, repetitions: 1, concurrency: 4 } : { completions: 10_000, repetitions: 3, concurrency: 4 },
+    federation: quick
+      ? { members: 1_000, references: 200, warmupMs: 500, durationMs: 2_000, repetitions: 1 }
+      : { members: 2_000, references: 200, warmupMs: 2_000, durationMs: 8_000, repetitions: 3 },
     resultsFile: env.BENCH_RESULTS_FILE ?? null,
   };
 }

@@ -43,6 +43,7 @@ describe("federation configuration", () => {
       FEDERATION_SUBGRAPHS: "lms=http://127.0.0.1:4001/, billing=https://billing.example.org/graphql",
       FEDERATION_IDENTITY_KEY: IDENTITY_KEY,
       FEDERATION_IDENTITY_TTL: "30s",
+      FEDERATION_COMPOSE_INTERVAL: "10m",
     });
     assert.deepEqual(config.federation.gateway, {
       subgraphs: [
@@ -51,6 +52,7 @@ describe("federation configuration", () => {
       ],
       identityKey: IDENTITY_KEY,
       identityTtlMs: 30_000,
+      composeIntervalMs: 600_000,
     });
     const logged = JSON.stringify(redactConfig(config));
     assert.ok(!logged.includes(GATEWAY_KEY) && !logged.includes(IDENTITY_KEY), logged);

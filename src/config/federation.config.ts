@@ -29,6 +29,8 @@ export interface BuiltInGatewayConfig {
   identityKey: string;
   /** How long a signed identity is good for (`FEDERATION_IDENTITY_TTL`). */
   identityTtlMs: number;
+  /** How often the supergraph is composed again (`FEDERATION_COMPOSE_INTERVAL`, default 5m). */
+  composeIntervalMs: number;
 }
 
 const MIN_IDENTITY_KEY_LENGTH = 32;
@@ -70,7 +72,12 @@ function readBuiltInGateway(read: EnvReader): BuiltInGatewayConfig | undefined {
       `FEDERATION_IDENTITY_KEY (${MIN_IDENTITY_KEY_LENGTH}+ characters) is required with ${name}: it signs the caller's identity for subgraphs`,
     );
   }
-  return { subgraphs, identityKey, identityTtlMs: read.durationMs("FEDERATION_IDENTITY_TTL", 60_000, 1_000) };
+  return {
+    subgraphs,
+    identityKey,
+    identityTtlMs: read.durationMs("FEDERATION_IDENTITY_TTL", 60_000, 1_000),
+    composeIntervalMs: read.durationMs("FEDERATION_COMPOSE_INTERVAL", 5 * 60_000, 1_000),
+  };
 }
 
 function isHttpUrl(text: string): boolean {

@@ -1,4 +1,5 @@
 import type { EnvReader } from "./env-readers";
+import { type PurchaseRules, readPurchaseRules } from "./purchase-rules.config";
 import type { SourceKind } from "./source.config";
 
 /** Which communities are kept: a type, or a type and sub-type. Empty keeps every community. */
@@ -44,6 +45,8 @@ export interface SyncRules {
   staffGroups: string[];
   /** Groups (key, name or member type) whose current members are ADMIN. */
   adminGroups: string[];
+  /** Product codes whose purchase grants a community or group membership (`PURCHASE_RULES`). */
+  purchases: PurchaseRules;
 }
 
 function readCommunityTypes(read: EnvReader): CommunityTypeRule[] {
@@ -79,6 +82,7 @@ export function readSyncConfig(read: EnvReader, sourceKind: SourceKind): SyncCon
       memberStatusGroups: read.list("SYNC_MEMBER_STATUS_GROUPS"),
       staffGroups: read.raw("SYNC_STAFF_GROUPS") === undefined ? ["Staff"] : read.list("SYNC_STAFF_GROUPS"),
       adminGroups: read.list("SYNC_ADMIN_GROUPS"),
+      purchases: readPurchaseRules(read),
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   MemberEntity,
   MemberJobEntity,
   MemberPhoneEntity,
+  MemberPurchaseEntity,
   MemberSocialLinkEntity,
   SecurityGroupEntity,
   SecurityGroupMembershipEntity,
@@ -28,6 +29,7 @@ export interface Loaders {
   demographicsByMember: DataLoader<string, MemberDemographicEntity[]>;
   educationByMember: DataLoader<string, MemberEducationEntity[]>;
   jobHistoryByMember: DataLoader<string, MemberJobEntity[]>;
+  purchasesByMember: DataLoader<string, MemberPurchaseEntity[]>;
   communityMembershipsByMember: DataLoader<string, CommunityMembershipEntity[]>;
   securityGroupMembershipsByMember: DataLoader<string, SecurityGroupMembershipEntity[]>;
   community: DataLoader<string, CommunityEntity | null>;
@@ -134,6 +136,7 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
     demographicsByMember: many(MemberDemographicEntity, "memberKey", byPosition),
     educationByMember: many(MemberEducationEntity, "memberKey", byPosition),
     jobHistoryByMember: many(MemberJobEntity, "memberKey", byPosition),
+    purchasesByMember: many(MemberPurchaseEntity, "memberKey", byPosition),
     communityMembershipsByMember: withParent(
       CommunityMembershipEntity,
       CommunityEntity,

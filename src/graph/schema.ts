@@ -5,6 +5,7 @@ import { CommunityMembershipResolver } from "./community/community-membership.re
 import { CommunityResolver } from "./community/community.resolver";
 import { EventResolver } from "./event/event.resolver";
 import { MemberResolver } from "./member/member.resolver";
+import { EntitlementResolver, MemberCommerceResolver } from "./commerce/commerce.resolver";
 import { DateTimeScalar } from "./scalars";
 import { SecurityGroupMembershipResolver, SecurityGroupResolver } from "./security-group/security-group.resolver";
 import { MeResolver, SessionResolver } from "./sso/sso.resolver";
@@ -15,6 +16,8 @@ import { CompletionResolver, MemberCompletionsResolver } from "./writeback/compl
 
 export const RESOLVERS = [
   MemberResolver,
+  MemberCommerceResolver,
+  EntitlementResolver,
   CommunityResolver,
   CommunityMembershipResolver,
   SecurityGroupResolver,

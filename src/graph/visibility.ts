@@ -22,6 +22,7 @@ import { isActiveOn } from "./community/community.mapper";
  *   Search and filters match only what the caller may read, so they cannot reveal hidden values.
  * - Events: members-only events for members, staff and admins.
  * - Completions (and their writeback status): the member themself, admins and learning systems (LMS).
+ * - Purchases and what they entitle to: the member themself and admins only (not staff).
  */
 
 /** The roles that may read the member directory, communities and security groups. */
@@ -57,6 +58,10 @@ export function canSeeContact(viewer: Viewer, memberKey: string): boolean {
 /** Completions and their writeback status: the member themself, admins, and learning systems. */
 export function canSeeCompletions(viewer: Viewer, memberKey: string): boolean {
   return viewer.roles.has(Role.ADMIN) || viewer.roles.has(Role.LMS) || isSelf(viewer, memberKey);
+}
+
+export function canSeePurchases(viewer: Viewer, memberKey: string): boolean {
+  return viewer.roles.has(Role.ADMIN) || isSelf(viewer, memberKey);
 }
 
 export function canSeeMembersOnlyEvents(viewer: Viewer): boolean {

@@ -37,6 +37,7 @@ import { metricsRoutes } from "./metrics.routes";
 import { operationLogPlugin } from "./operation-log.plugin";
 import { mountIngest } from "./ingest.routes";
 import { createSupergraph, SUPERGRAPH_PATH } from "./supergraph";
+import type { CompositionStatus } from "./supergraph-composer";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -53,6 +54,8 @@ export interface HttpAppOptions {
   /** The app's one runner: on SQLite every write goes through it. */
   transactions: TransactionRunner;
   timers?: Timers;
+  /** Timers of the built-in gateway's recomposition. */
+  supergraphTimers?: Timers;
   /** Served at `/metrics`; GraphQL operations and WebSocket counts are recorded into it. */
   metrics?: GatewayMetrics;
   /** Browser sign-on through redirects, when providers are configured. */
@@ -72,7 +75,9 @@ const localsOf = (res: Response) => res.locals as RequestLocals;
  * and path. One error formatter and one operation policy serve both transports. The caller
  * mounts `handler` behind the health routes (see `createFrontDoor`), which answer from the start.
  */
-export async function createHttpApp(options: HttpAppOptions): Promise<{ handler: RequestListener; stop(): Promise<void> }> {
+export async function createHttpApp(
+  options: HttpAppOptions,
+): Promise<{ handler: RequestListener; composition?: () => CompositionStatus; stop(): Promise<void> }> {
   const { config, httpServer, schema, authenticator, services, logger } = options;
   const formatError = createErrorFormatter(logger, { hideSchemaDetails: config.graphql.hideSchemaDetails });
   const policy = new OperationPolicy(config.graphql);
@@ -110,6 +115,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ handler:
         formatError,
         clock: options.clock,
         logger,
+        ...(options.supergraphTimers ? { timers: options.supergraphTimers } : {}),
       })
     : undefined;
 
@@ -156,6 +162,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{ handler:
   app.use(jsonErrors(logger, MAX_REQUEST_BYTES));
   return {
     handler: app,
+    ...(supergraph ? { composition: supergraph.composition } : {}),
     // The standard server drains first: it waits for requests in flight on either server.
     stop: async () => {
       await standard.stop();

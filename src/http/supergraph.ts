@@ -10,7 +10,9 @@ import type { ErrorFormatter } from "../graph/errors";
 import { LimitTier, type OperationPolicy } from "../graph/operation-limits";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../time/clock";
+import { realTimers, type Timers } from "../time/timers";
 import { operationLogPlugin } from "./operation-log.plugin";
+import { type CompositionStatus, SupergraphComposer } from "./supergraph-composer";
 
 /** Where the built-in gateway serves the composed graph (amsgate's own graph stays at /graphql). */
 export const SUPERGRAPH_PATH = "/supergraph";
@@ -25,6 +27,8 @@ export interface SupergraphOptions {
   formatError: ErrorFormatter;
   clock: Clock;
   logger: Logger;
+  /** Schedule recomposition; real timers unless a test injects its own. */
+  timers?: Timers;
 }
 
 /** amsgate's own subgraph, in-process; its errors leave already mapped, so codes survive the gateway. */
@@ -62,6 +66,7 @@ function gatewayErrorFormatter(format: ErrorFormatter): ErrorFormatter {
 /** Reads a subgraph's SDL the way a router does (`_service { sdl }`). */
 async function fetchSdl(subgraph: SubgraphEndpoint): Promise<string> {
   const response = await fetch(subgraph.url, {
+    signal: AbortSignal.timeout(10_000),
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ query: "{ _service { sdl } }" }),
@@ -74,15 +79,16 @@ async function fetchSdl(subgraph: SubgraphEndpoint): Promise<string> {
 
 /**
  * The built-in gateway: Apollo Gateway composing amsgate (in-process) with `FEDERATION_SUBGRAPHS`
- * at start. Each remote subgraph gets the caller's identity as a short-lived JWT in
+ * at start and every `FEDERATION_COMPOSE_INTERVAL` (one composer for both tiers; a failure keeps
+ * the last good supergraph and is reported by `composition()`). Each remote subgraph gets the caller's identity as a short-lived JWT in
  * `x-amsgate-identity`, signed for that subgraph alone, never the caller's own credentials.
  * One Apollo server per limit tier, as at /graphql, so the operation limits hold here too.
  */
 export async function createSupergraph(
   options: SupergraphOptions,
-): Promise<{ servers: Record<LimitTier, ApolloServer<GraphContext>>; stop(): Promise<void> }> {
+): Promise<{ servers: Record<LimitTier, ApolloServer<GraphContext>>; composition(): CompositionStatus; stop(): Promise<void> }> {
   const { gateway: config, logger } = options;
-  const supergraphSdl = async () => {
+  const compose = async () => {
     const remote = await Promise.all(
       config.subgraphs.map(async (subgraph) => ({ ...subgraph, typeDefs: parse(await fetchSdl(subgraph)) })),
     );
@@ -91,9 +97,11 @@ export async function createSupergraph(
       ...remote,
     ]);
     if (result.errors) throw new Error(`the subgraphs do not compose: ${result.errors.map((error) => error.message).join("; ")}`);
-    logger.info({ subgraphs: config.subgraphs.map((subgraph) => subgraph.name) }, "supergraph composed");
-    return { supergraphSdl: result.supergraphSdl };
+    logger.debug({ subgraphs: config.subgraphs.map((subgraph) => subgraph.name) }, "supergraph composed");
+    return result.supergraphSdl;
   };
+  const composer = new SupergraphComposer(compose, config.composeIntervalMs, options.timers ?? realTimers, options.clock, logger);
+  await composer.start();
   const buildService = ({ name, url }: { name: string; url?: string }) => {
     if (name === AMSGATE_SUBGRAPH) return new AmsgateDataSource(options.subgraphSchema, options.formatError);
     return new RemoteGraphQLDataSource<GraphContext>({
@@ -110,7 +118,7 @@ export async function createSupergraph(
     const policy = options.policy.forTier(tier);
     const server = new ApolloServer<GraphContext>({
       // @apollo/gateway 2.14 implements version 1 of the gateway interface; Apollo Server 5 runs it unchanged.
-      gateway: new ApolloGateway({ supergraphSdl, buildService }) as never,
+      gateway: new ApolloGateway({ supergraphSdl: composer.supergraphSdl, buildService }) as never,
       formatError: gatewayErrorFormatter(options.formatError),
       includeStacktraceInErrorResponses: false,
       allowBatchedHttpRequests: false,
@@ -126,7 +134,9 @@ export async function createSupergraph(
   const servers = { [LimitTier.STANDARD]: await start(LimitTier.STANDARD), [LimitTier.ADMIN]: await start(LimitTier.ADMIN) };
   return {
     servers,
+    composition: () => composer.report(),
     stop: async () => {
+      composer.stop();
       await servers[LimitTier.STANDARD].stop();
       await servers[LimitTier.ADMIN].stop();
     },

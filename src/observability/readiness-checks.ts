@@ -45,3 +45,11 @@ export function syncCheck(shared: Pick<SharedSyncState, "pollState">, maxPollLag
     },
   };
 }
+
+/**
+ * The built-in gateway's composition never makes the process unready: a failed recomposition keeps
+ * the last good supergraph in service, so `/readyz` says `degraded` with the reason instead.
+ */
+export function supergraphCheck(status: () => { state: string; reason: string | null }): ReadinessCheck {
+  return { name: "supergraph", run: async () => ({ detail: status() }) };
+}

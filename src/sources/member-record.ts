@@ -68,6 +68,21 @@ export interface JobRecord {
   isCurrent: boolean;
 }
 
+/**
+ * One order line of a product (eCommerce), as the AMS reports it. `status` is the AMS's own word
+ * (e.g. "Active", "Paid", "Cancelled"); which statuses grant access is configuration.
+ */
+export interface PurchaseRecord {
+  productCode: string;
+  productName: string | null;
+  /** Calendar days, `YYYY-MM-DD`. */
+  orderDate: string | null;
+  status: string | null;
+  quantity: number;
+  termBegin: string | null;
+  termEnd: string | null;
+}
+
 export interface AddressRecord {
   line1: string | null;
   line2: string | null;
@@ -114,6 +129,8 @@ export interface MemberRecord {
   /** Optional in the payload: a source that has none leaves them out (read as empty). */
   education?: EducationRecord[];
   jobHistory?: JobRecord[];
+  /** Product orders; absent when the source has no eCommerce (treated as none). */
+  purchases?: PurchaseRecord[];
 
   /** The AMS's own last-change time for this record, when it says. */
   sourceUpdatedAt: Date | null;

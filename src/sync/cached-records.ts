@@ -7,6 +7,7 @@ import {
   MemberEntity,
   MemberJobEntity,
   MemberPhoneEntity,
+  MemberPurchaseEntity,
   MemberSocialLinkEntity,
   SecurityGroupEntity,
   SecurityGroupMembershipEntity,
@@ -24,8 +25,8 @@ function byMember<T extends { memberKey: string; position: number }>(rows: T[]):
 
 /**
  * The canonical records the cache holds for `keys` (those it holds): what a merge starts from.
- * Derived groups (system and member-type groups) are left out, as a source never sends them.
- * Given an entity manager, it reads inside that transaction.
+ * Derived groups (system and member-type groups) and memberships granted by purchases are left
+ * out, as a source never sends them. Given an entity manager, it reads inside that transaction.
  */
 export async function readCachedRecords(
   dataSource: DataSource | EntityManager,
@@ -34,7 +35,7 @@ export async function readCachedRecords(
   const records = new Map<string, MemberRecord>();
   if (keys.length === 0) return records;
   const where = { memberKey: In([...keys]) };
-  const [members, phones, links, demographics, communityRows, groupRows, education, jobs] = await Promise.all([
+  const [members, phones, links, demographics, allCommunityRows, allGroupRows, education, jobs, purchases] = await Promise.all([
     dataSource.getRepository(MemberEntity).findBy(where),
     dataSource.getRepository(MemberPhoneEntity).findBy(where),
     dataSource.getRepository(MemberSocialLinkEntity).findBy(where),
@@ -43,7 +44,11 @@ export async function readCachedRecords(
     dataSource.getRepository(SecurityGroupMembershipEntity).findBy(where),
     dataSource.getRepository(MemberEducationEntity).findBy(where),
     dataSource.getRepository(MemberJobEntity).findBy(where),
+    dataSource.getRepository(MemberPurchaseEntity).findBy(where),
   ]);
+  const communityRows = allCommunityRows.filter((row) => row.grantedBy === null);
+  const groupRows = allGroupRows.filter((row) => row.grantedBy === null);
+  const purchasesOf = byMember(purchases);
   const communities = new Map(
     (
       await findByKeys(
@@ -151,6 +156,17 @@ export async function readCachedRecords(
         endDate,
         isCurrent,
       })),
+      purchases: (purchasesOf.get(m.memberKey) ?? []).map(
+        ({ productCode, productName, orderDate, status, quantity, termBegin, termEnd }) => ({
+          productCode,
+          productName,
+          orderDate,
+          status,
+          quantity,
+          termBegin,
+          termEnd,
+        }),
+      ),
       sourceUpdatedAt: m.sourceUpdatedAt,
     });
   }

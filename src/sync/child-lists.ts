@@ -7,6 +7,7 @@ import {
   MemberEducationEntity,
   MemberJobEntity,
   MemberPhoneEntity,
+  MemberPurchaseEntity,
   MemberSocialLinkEntity,
   SecurityGroupMembershipEntity,
 } from "../db/entities";
@@ -20,6 +21,7 @@ export interface ChildLists {
   groups: ObjectLiteral[];
   education: ObjectLiteral[];
   jobHistory: ObjectLiteral[];
+  purchases: ObjectLiteral[];
 }
 
 export type ListName = keyof ChildLists;
@@ -33,6 +35,7 @@ const TABLES: Array<[ListName, EntityTarget<ObjectLiteral>, string]> = [
   ["groups", SecurityGroupMembershipEntity, "g"],
   ["education", MemberEducationEntity, "e"],
   ["jobHistory", MemberJobEntity, "j"],
+  ["purchases", MemberPurchaseEntity, "u"],
 ];
 
 const hashOf = (rows: ObjectLiteral[]) => createHash("sha256").update(JSON.stringify(rows)).digest("hex").slice(0, 16);

@@ -6,8 +6,10 @@ import type { MemberJobEntity } from "../db/entities/member-job.entity";
 import type { MemberPhoneEntity } from "../db/entities/member-phone.entity";
 import type { MemberSocialLinkEntity } from "../db/entities/member-social-link.entity";
 import type { MemberEntity } from "../db/entities/member.entity";
+import type { MemberPurchaseEntity } from "../db/entities/member-purchase.entity";
 import type { SecurityGroupMembershipEntity } from "../db/entities/security-group-membership.entity";
 import type { MemberRecord } from "../sources/member-record";
+import { purchaseGrants } from "./purchase-grants";
 import { type GroupFlags, MEMBER_TYPE_GROUP_TYPE, memberTypeGroupKey, type SyncRuleBook } from "./sync-rules";
 
 /** The member's own columns that come from the AMS (not derived, not bookkeeping). */
@@ -22,12 +24,16 @@ export interface CommunityRow {
   type: string | null;
   subType: string | null;
   parentKey: string | null;
+  /** Named by a purchase rule, not the AMS: created when missing, never renamed. */
+  fromRule?: true;
 }
 
 export interface GroupRow extends GroupFlags {
   groupKey: string;
   name: string;
   amsType: string | null;
+  /** Named by a purchase rule, not the AMS: created when missing, never renamed. */
+  fromRule?: true;
 }
 
 type Child<E> = Omit<E, "member" | "community" | "group">;
@@ -41,8 +47,9 @@ export interface MemberRows {
   education: Child<MemberEducationEntity>[];
   jobHistory: Child<MemberJobEntity>[];
   communityMemberships: Child<CommunityMembershipEntity>[];
-  /** AMS groups and the member-type group; system groups are derived later. */
+  /** AMS groups, the member-type group and purchase grants; system groups are derived later. */
   groupMemberships: Child<SecurityGroupMembershipEntity>[];
+  purchases: Child<MemberPurchaseEntity>[];
   communities: CommunityRow[];
   groups: GroupRow[];
   /** Of the content and the rules that shaped it: equal hash, nothing to rewrite. */
@@ -94,6 +101,7 @@ function groupsOf(record: MemberRecord, rules: SyncRuleBook) {
       role: group.role,
       beginDate: group.beginDate,
       endDate: group.endDate,
+      grantedBy: null,
     });
     groups.set(group.groupKey, {
       groupKey: group.groupKey,
@@ -111,6 +119,7 @@ function groupsOf(record: MemberRecord, rules: SyncRuleBook) {
       role: null,
       beginDate: record.memberSince,
       endDate: record.membershipExpiresOn,
+      grantedBy: null,
     });
     groups.set(groupKey, {
       groupKey,
@@ -119,7 +128,64 @@ function groupsOf(record: MemberRecord, rules: SyncRuleBook) {
       ...rules.flagsFor({ key: groupKey, name: record.memberType, memberType: record.memberType }),
     });
   }
-  return { memberships, groups: [...groups.values()] };
+  return { memberships, groups };
+}
+
+/**
+ * Memberships the purchase rules grant, after the AMS's own: marked with the product code, so
+ * the next refresh recomputes them from the purchases alone and an AMS-sent membership of the
+ * same community or group stays its own row. A granted community or group the AMS never sent
+ * is created under the rule's name; one the AMS sent keeps the AMS's name.
+ */
+function addPurchaseGrants(
+  record: MemberRecord,
+  rules: SyncRuleBook,
+  target: {
+    communityMemberships: Child<CommunityMembershipEntity>[];
+    groupMemberships: Child<SecurityGroupMembershipEntity>[];
+    communities: Map<string, CommunityRow>;
+    groups: Map<string, GroupRow>;
+  },
+): void {
+  for (const granted of purchaseGrants(record.purchases ?? [], rules.purchaseRules)) {
+    const { grant } = granted;
+    const term = { beginDate: granted.beginDate, endDate: granted.endDate, role: null, grantedBy: granted.productCode };
+    if (grant.kind === "COMMUNITY") {
+      target.communityMemberships.push({
+        memberKey: record.memberKey,
+        position: target.communityMemberships.length + 1,
+        communityKey: grant.key,
+        sinceDate: null,
+        ...term,
+      });
+      if (!target.communities.has(grant.key)) {
+        target.communities.set(grant.key, {
+          communityKey: grant.key,
+          name: grant.name,
+          type: grant.type,
+          subType: null,
+          parentKey: null,
+          fromRule: true,
+        });
+      }
+    } else {
+      target.groupMemberships.push({
+        memberKey: record.memberKey,
+        position: target.groupMemberships.length + 1,
+        groupKey: grant.key,
+        ...term,
+      });
+      if (!target.groups.has(grant.key)) {
+        target.groups.set(grant.key, {
+          groupKey: grant.key,
+          name: grant.name,
+          amsType: null,
+          fromRule: true,
+          ...rules.flagsFor({ key: grant.key, name: grant.name }),
+        });
+      }
+    }
+  }
 }
 
 /** Turns a canonical record into rows, keeping only the communities the allow-list keeps. */
@@ -137,6 +203,17 @@ export function toMemberRows(record: MemberRecord, rules: SyncRuleBook): MemberR
     });
   }
   const { memberships: groupMemberships, groups } = groupsOf(record, rules);
+  const communityMemberships: Child<CommunityMembershipEntity>[] = kept.map((membership, index) => ({
+    memberKey: key,
+    position: index + 1,
+    communityKey: membership.communityKey,
+    role: membership.role,
+    sinceDate: membership.sinceDate,
+    beginDate: membership.beginDate,
+    endDate: membership.endDate,
+    grantedBy: null,
+  }));
+  addPurchaseGrants(record, rules, { communityMemberships, groupMemberships, communities, groups });
   const rows: Omit<MemberRows, "hash"> = {
     content: contentOf(record),
     phones: record.phones.slice(0, 4).map((phone, index) => ({ memberKey: key, position: index + 1, ...phone })),
@@ -144,18 +221,11 @@ export function toMemberRows(record: MemberRecord, rules: SyncRuleBook): MemberR
     demographics: record.demographics.map((item, index) => ({ memberKey: key, position: index + 1, ...item })),
     education: (record.education ?? []).map((item, index) => ({ memberKey: key, position: index + 1, ...item })),
     jobHistory: (record.jobHistory ?? []).map((item, index) => ({ memberKey: key, position: index + 1, ...item })),
-    communityMemberships: kept.map((membership, index) => ({
-      memberKey: key,
-      position: index + 1,
-      communityKey: membership.communityKey,
-      role: membership.role,
-      sinceDate: membership.sinceDate,
-      beginDate: membership.beginDate,
-      endDate: membership.endDate,
-    })),
+    communityMemberships,
     groupMemberships,
+    purchases: (record.purchases ?? []).map((purchase, index) => ({ memberKey: key, position: index + 1, ...purchase })),
     communities: [...communities.values()],
-    groups,
+    groups: [...groups.values()],
   };
   const hash = createHash("sha256").update(rules.fingerprint).update(JSON.stringify(rows)).digest("hex");
   return { ...rows, hash };

@@ -335,6 +335,7 @@ function childListsOf(rows: MemberRows, derived: Derived): ChildLists {
     jobHistory: rows.jobHistory,
     communities: rows.communityMemberships,
     groups: [...rows.groupMemberships, ...systemMemberships(rows.content.memberKey, derived)],
+    purchases: rows.purchases,
   };
 }
 
@@ -347,6 +348,7 @@ export function systemMemberships(memberKey: string, derived: Derived) {
     role: null,
     beginDate: null,
     endDate: null,
+    grantedBy: null,
   }));
 }
 

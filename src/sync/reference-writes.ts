@@ -29,11 +29,17 @@ const communitySignature = (row: CommunityRow) => JSON.stringify([row.name, row.
 const groupSignature = (row: { name: string; amsType: string | null; grantsMemberStatus: boolean; isStaff: boolean; isAdmin: boolean }) =>
   JSON.stringify([row.name, row.amsType, row.grantsMemberStatus, row.isStaff, row.isAdmin]);
 
-/** Last one wins within a batch (members refreshed later carry the newer name). */
-function unique<T>(rows: T[], keyOf: (row: T) => string): T[] {
-  return [...new Map(rows.map((row) => [keyOf(row), row])).values()].sort((a, b) =>
-    keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0,
-  );
+/**
+ * Last one wins within a batch (members refreshed later carry the newer name); what the AMS sent
+ * wins over what a purchase rule names.
+ */
+function unique<T extends { fromRule?: true }>(rows: T[], keyOf: (row: T) => string): T[] {
+  const byKey = new Map<string, T>();
+  for (const row of rows) {
+    if (row.fromRule && byKey.has(keyOf(row))) continue;
+    byKey.set(keyOf(row), row);
+  }
+  return [...byKey.values()].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
 }
 
 /**
@@ -62,6 +68,7 @@ export async function syncCommunities(manager: EntityManager, rows: CommunityRow
     const existing = current.get(row.communityKey);
     return (
       existing !== undefined &&
+      !row.fromRule &&
       (existing.name !== row.name || existing.type !== row.type || existing.subType !== row.subType || existing.parentKey !== row.parentKey)
     );
   });
@@ -69,13 +76,18 @@ export async function syncCommunities(manager: EntityManager, rows: CommunityRow
   await insertMany(
     manager,
     CommunityEntity,
-    fresh.map((row) => ({ ...row, sourceUpdatedAt: null, lastRefreshedAt: now, createdAt: now })),
+    fresh.map(({ fromRule: _, ...row }) => ({ ...row, sourceUpdatedAt: null, lastRefreshedAt: now, createdAt: now })),
     { ignore: true },
   );
   await insertMany(
     manager,
     CommunityEntity,
-    stale.map((row) => ({ ...row, sourceUpdatedAt: null, lastRefreshedAt: now, createdAt: current.get(row.communityKey)!.createdAt })),
+    stale.map(({ fromRule: _, ...row }) => ({
+      ...row,
+      sourceUpdatedAt: null,
+      lastRefreshedAt: now,
+      createdAt: current.get(row.communityKey)!.createdAt,
+    })),
     { update: ["name", "type", "subType", "parentKey", "lastRefreshedAt"], keys: ["communityKey"] },
   );
 }
@@ -100,6 +112,7 @@ export async function syncGroups(manager: EntityManager, rows: GroupRow[], now: 
     const existing = current.get(row.groupKey);
     return (
       existing !== undefined &&
+      !row.fromRule &&
       existing.kind === "AMS" &&
       (existing.name !== row.name ||
         existing.amsType !== row.amsType ||
@@ -108,7 +121,7 @@ export async function syncGroups(manager: EntityManager, rows: GroupRow[], now: 
         existing.isAdmin !== row.isAdmin)
     );
   });
-  const entity = (row: GroupRow, createdAt: Date) => ({
+  const entity = ({ fromRule: _, ...row }: GroupRow, createdAt: Date) => ({
     ...row,
     kind: "AMS" as const,
     sourceUpdatedAt: null,

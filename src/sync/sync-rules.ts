@@ -20,6 +20,10 @@ export interface GroupFlags {
 export class SyncRuleBook {
   readonly fingerprint: string;
 
+  get purchaseRules() {
+    return this.rules.purchases;
+  }
+
   constructor(private readonly rules: SyncRules) {
     this.fingerprint = createHash("sha256").update(JSON.stringify(rules)).digest("hex").slice(0, 16);
   }

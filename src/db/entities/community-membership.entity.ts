@@ -17,6 +17,8 @@ export class CommunityMembershipEntity {
   @Column(day()) sinceDate!: string | null;
   @Column(day()) beginDate!: string | null;
   @Column(day()) endDate!: string | null;
+  /** The product code whose purchase grants this membership (a purchase rule); null when the AMS sent it. */
+  @Column(text(100)) grantedBy!: string | null;
 
   @ManyToOne(() => MemberEntity, { onDelete: "CASCADE", onUpdate: "NO ACTION" })
   @JoinColumn({ name: "member_key", foreignKeyConstraintName: "fk_community_memberships_member" })

@@ -6,6 +6,7 @@ import { MemberDemographicEntity } from "./member-demographic.entity";
 import { MemberEducationEntity } from "./member-education.entity";
 import { MemberJobEntity } from "./member-job.entity";
 import { MemberPhoneEntity } from "./member-phone.entity";
+import { MemberPurchaseEntity } from "./member-purchase.entity";
 import { MemberSocialLinkEntity } from "./member-social-link.entity";
 import { MemberEntity } from "./member.entity";
 import { PushIdempotencyEntity } from "./push-idempotency.entity";
@@ -32,6 +33,7 @@ export {
   MemberEntity,
   MemberJobEntity,
   MemberPhoneEntity,
+  MemberPurchaseEntity,
   MemberSocialLinkEntity,
   PushIdempotencyEntity,
   RefreshFailureEntity,
@@ -70,4 +72,5 @@ export const ENTITIES = [
   MemberJobEntity,
   CompletionEntity,
   WritebackOutboxEntity,
+  MemberPurchaseEntity,
 ];

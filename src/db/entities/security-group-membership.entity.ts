@@ -13,6 +13,8 @@ export class SecurityGroupMembershipEntity {
   @Column(text(100)) role!: string | null;
   @Column(day()) beginDate!: string | null;
   @Column(day()) endDate!: string | null;
+  /** The product code whose purchase grants this membership (a purchase rule); null when the AMS sent it. */
+  @Column(text(100)) grantedBy!: string | null;
 
   @ManyToOne(() => MemberEntity, { onDelete: "CASCADE", onUpdate: "NO ACTION" })
   @JoinColumn({ name: "member_key", foreignKeyConstraintName: "fk_security_group_memberships_member" })

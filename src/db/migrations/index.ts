@@ -5,6 +5,7 @@ import { Leases1795392300000 } from "./1795392300000-leases";
 import { Ingest1795392400000 } from "./1795392400000-ingest";
 import { EducationJobs1795392500000 } from "./1795392500000-education-jobs";
 import { Writeback1795392700000 } from "./1795392700000-writeback";
+import { Purchases1795392800000 } from "./1795392800000-purchases";
 
 /** Every migration, oldest first. Listed, not globbed, so the compiled build finds them all. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Ingest1795392400000,
   EducationJobs1795392500000,
   Writeback1795392700000,
+  Purchases1795392800000,
 ];

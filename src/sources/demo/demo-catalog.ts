@@ -121,3 +121,22 @@ export const DEMOGRAPHICS = {
 export const DEMO_PASSWORD = "demo-password";
 /** Demo SSO tokens are `demo-sso:<memberKey>`. */
 export const DEMO_SSO_PREFIX = "demo-sso:";
+
+/** A product of the demo association's store; codes are stable so `PURCHASE_RULES` can name them. */
+export interface DemoProduct {
+  code: string;
+  name: string;
+  /** Length of the access term a purchase buys, in days; null for a one-off (no term). */
+  termDays: number | null;
+}
+
+export const PRODUCTS: readonly DemoProduct[] = [
+  { code: "JOURNAL-SUB", name: "Journal Subscription (1 year)", termDays: 365 },
+  { code: "CERT-PREP", name: "Certification Prep Course", termDays: 180 },
+  { code: "WEBINAR-PASS", name: "Webinar Season Pass", termDays: 90 },
+  { code: "ANNUAL-CONF", name: "Annual Conference Registration", termDays: null },
+  { code: "CODE-BOOK", name: "Standards Code Book (print)", termDays: null },
+];
+
+/** Order statuses the demo store reports. */
+export const ORDER_STATUSES = ["Active", "Paid", "Cancelled"] as const;

@@ -3,6 +3,7 @@ import type { AddressRecord, EducationRecord, JobRecord, MemberRecord, PhoneReco
 import { demoAffiliations, type Standing } from "./demo-affiliations";
 import { MEMBER_TYPE_WEIGHTS, type DemoMemberType } from "./demo-catalog";
 import { addDays, slugify } from "./demo-math";
+import { demoPurchases } from "./demo-purchases";
 
 /** Separates the member stream from other seeded streams (events) of the same association seed. */
 const MEMBER_STREAM = 1;
@@ -69,6 +70,7 @@ export function generateDemoMember(seed: number, index: number, today: string): 
     membershipExpiresOn: dates.expiresOn,
     excludeFromDirectory: faker.datatype.boolean(0.06),
     ...demoAffiliations(memberType, dates, today),
+    purchases: demoPurchases(seed, index, today),
     sourceUpdatedAt: null,
   };
   // Drawn last, so every field above stays what it was before education and jobs existed.

@@ -93,6 +93,18 @@ function canonicalRecord(): MemberRecord {
     securityGroups: [{ groupKey: "SG-VOL", name: "Volunteers", type: "Security", role: "Lead", beginDate: null, endDate: "2027-01-01" }],
     education: [{ institution: "Victoria University", degree: "LLB", fieldOfStudy: "Law", startDate: "1990-02-01", endDate: null }],
     jobHistory: [{ company: "Ngata & Co", title: "Partner", startDate: "2001-01-01", endDate: null, isCurrent: true }],
+    purchases: [
+      {
+        productCode: "JOURNAL-SUB",
+        productName: "Journal",
+        orderDate: "2026-01-02",
+        status: "Paid",
+        quantity: 2,
+        termBegin: "2026-01-02",
+        termEnd: "2027-01-01",
+      },
+      { productCode: "BOOK", productName: null, orderDate: null, status: null, quantity: 1, termBegin: null, termEnd: null },
+    ],
     sourceUpdatedAt: new Date("2026-10-01T08:09:10.123Z"),
   };
 }

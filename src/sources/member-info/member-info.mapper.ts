@@ -119,6 +119,15 @@ function toMemberRecord(info: ParsedMemberInfo): MemberRecord {
     securityGroups: readSecurityGroups(info),
     education: readEducation(info.Education),
     jobHistory: readJobHistory(info.JobHistory),
+    purchases: info.Purchases.map((p) => ({
+      productCode: p.ProductCode,
+      productName: p.ProductName,
+      orderDate: p.OrderDate,
+      status: p.Status,
+      quantity: p.Quantity,
+      termBegin: p.TermBegin,
+      termEnd: p.TermEnd,
+    })),
     sourceUpdatedAt: d.LastUpdated,
   };
 }
@@ -269,6 +278,15 @@ export function toMemberInfo(record: MemberRecord, lastUpdated: Date | null = re
       StartDate: wireDay(j.startDate),
       EndDate: wireDay(j.endDate),
       IsCurrent: j.isCurrent,
+    })),
+    Purchases: (record.purchases ?? []).map((p) => ({
+      ProductCode: p.productCode,
+      ProductName: p.productName,
+      OrderDate: wireDay(p.orderDate),
+      Status: p.status,
+      Quantity: p.quantity,
+      TermBegin: wireDay(p.termBegin),
+      TermEnd: wireDay(p.termEnd),
     })),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  count,
   flag,
   longText,
   optionalDay,
@@ -142,12 +143,24 @@ export const jobSchema = z.object({
     .transform((value) => value === true || value === 1 || (typeof value === "string" && TRUE_WORDS.has(value.trim().toLowerCase()))),
 });
 
+/** amsgate's own extension of MemberInfo: the member's product orders (eCommerce). */
+export const purchaseSchema = z.object({
+  ProductCode: requiredKey(),
+  ProductName: optionalText(200),
+  OrderDate: optionalDay(),
+  Status: optionalText(100),
+  Quantity: count(1),
+  TermBegin: optionalDay(),
+  TermEnd: optionalDay(),
+});
+
 export const memberInfoSchema = z.object({
   MemberDetails: memberDetailsSchema,
   CommunityGroups: optionalList(communityGroupSchema),
   SecurityGroups: optionalList(securityGroupSchema),
   Demographics: optionalList(demographicSchema),
   // Read entry by entry by the mapper (educationSchema, jobSchema): their shape is never a reason to fail.
+  Purchases: optionalList(purchaseSchema),
   Education: z.unknown().optional(),
   JobHistory: z.unknown().optional(),
 });

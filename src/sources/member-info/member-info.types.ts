@@ -97,6 +97,17 @@ export interface JobInfo {
   IsCurrent: boolean;
 }
 
+/** amsgate's own extension of MemberInfo (not in the community platforms' payload). */
+export interface PurchaseInfo {
+  ProductCode: string;
+  ProductName: Text;
+  OrderDate: Text;
+  Status: Text;
+  Quantity: number;
+  TermBegin: Text;
+  TermEnd: Text;
+}
+
 export interface MemberInfo {
   MemberDetails: MemberDetailsInfo;
   CommunityGroups: CommunityGroupInfo[];
@@ -104,6 +115,7 @@ export interface MemberInfo {
   Demographics: DemographicInfo[];
   Education: EducationInfo[];
   JobHistory: JobInfo[];
+  Purchases?: PurchaseInfo[];
 }
 
 export interface AmsEvent {

@@ -162,3 +162,15 @@ export const optionalList = <T extends z.ZodType>(item: T) =>
     .array(item)
     .nullish()
     .transform((items): Array<z.output<T>> => items ?? []);
+
+/** A whole count from 0 to a million; numeric text is tolerated; absent or null takes `fallback`. */
+export const count = (fallback: number) =>
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx): number => {
+      if (value === undefined || value === null || (typeof value === "string" && value.trim() === "")) return fallback;
+      const number = typeof value === "string" ? Number(value.trim()) : value;
+      if (typeof number === "number" && Number.isInteger(number) && number >= 0 && number <= 1_000_000) return number;
+      return fail(ctx, value, `expected a whole number from 0 to 1000000, got ${describeValue(value)}`);
+    });

@@ -108,6 +108,15 @@ describe("PersonifyMapper", () => {
         endDate: "2026-12-31",
       },
     ]);
+    // The same order lines are the member's purchases, with their status and cycle as the term.
+    assert.deepEqual(
+      record.purchases?.map((p) => [p.productCode, p.quantity, p.termBegin, p.termEnd]),
+      [
+        ["INDIV_MBR", 1, "2025-01-01", "2025-12-31"],
+        ["INDIV_MBR", 1, "2026-01-01", "2026-12-31"],
+      ],
+    );
+    assert.ok(record.purchases?.every((p) => p.status !== null && p.orderDate === null));
     assert.deepEqual([record.memberType, record.memberSince, record.membershipExpiresOn], ["REGULAR", "2025-01-01", "2026-12-31"]);
     assert.equal(record.sourceUpdatedAt?.toISOString(), "2026-03-15T08:30:00.000Z", "the newest change among all its rows");
   });

@@ -40,7 +40,7 @@ const newest = (dates: ReadonlyArray<Date | null>) =>
 
 /**
  * Turns Personify rows into the canonical records (DESIGN §3). Membership comes from the
- * membership orders: each order that is not excluded (cancelled) is a term in the security group
+ * membership orders: each order that is not excluded (cancelled) is a purchase and a term in the security group
  * of its product; the order ending last decides the member type and `membershipExpiresOn`, so a
  * lapsed order lapses the member; a staff member type (or customer class) becomes the `Staff`
  * member type. Throws `SourceError(CONTRACT_VIOLATION)` naming the bad row and property.
@@ -88,6 +88,15 @@ export class PersonifyMapper {
       demographics: [],
       communities: this.communities(rows.committees, bundle.committeeNames),
       securityGroups: this.securityGroups(orders),
+      purchases: orders.map((row) => ({
+        productCode: row.productCode!,
+        productName: row.productName,
+        orderDate: null,
+        status: row.status,
+        quantity: 1,
+        termBegin: row.beginDate,
+        termEnd: row.endDate,
+      })),
       sourceUpdatedAt: newest([customer, ...addresses, ...phones, ...emails, ...rows.committees, ...orders].map((row) => row.updatedAt)),
     };
   }

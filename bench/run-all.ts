@@ -1,8 +1,9 @@
-import { writeFileSync } from "node:fs";
-import { runPushLatency } from "./push-latency/push-latency.scenario";
-import { formatPushLatency } from "./report/push-latency.format";
+import { readFileSync, writeFileSync } from "node:fs";
+import { type BenchResults, checkFloors, formatChecks } from "./check";
 import { runFederation } from "./federation/federation.scenario";
+import { runPushLatency } from "./push-latency/push-latency.scenario";
 import { formatFederation } from "./report/federation.format";
+import { formatPushLatency } from "./report/push-latency.format";
 import { formatReadPath } from "./report/read-path.format";
 import { formatSubscriptions } from "./report/subscriptions.format";
 import { formatWritePath } from "./report/write-path.format";
@@ -22,8 +23,17 @@ const log = (line: string) => console.log(`[bench ${new Date().toISOString().sli
  * Markdown summary (medians with their min–max across repetitions) to paste into BENCHMARKS.md.
  * `BENCH_QUICK=1` is a short smoke run; `BENCH_ONLY=write,read,subscriptions,push,writeback,federation` picks
  * scenarios.
+ * `--check` then holds the run to bench/floors.ts and exits non-zero if a floor is missed;
+ * `--check --from results.json` checks a saved BENCH_RESULTS_FILE without running anything.
  */
-async function main(config: BenchConfig): Promise<void> {
+async function main(config: BenchConfig, argv: string[]): Promise<void> {
+  const check = argv.includes("--check");
+  const from = argv.includes("--from") ? argv[argv.indexOf("--from") + 1] : undefined;
+  if (from !== undefined) {
+    if (!check) throw new Error("--from needs --check");
+    finish(JSON.parse(readFileSync(from, "utf8")) as BenchResults);
+    return;
+  }
   await ensureDatabase(config.databaseUrl);
   const machine = machineInfo();
   const server = await serverInfo(config.databaseUrl);
@@ -32,7 +42,7 @@ async function main(config: BenchConfig): Promise<void> {
   );
   const started = Date.now();
   const sections: string[] = [];
-  const results: Record<string, unknown> = { machine, server, config };
+  const results: BenchResults & Record<string, unknown> = { machine, server, config };
   if (config.only.includes("write")) {
     const write = await runWritePath(config, log);
     results.write = write;
@@ -76,9 +86,23 @@ async function main(config: BenchConfig): Promise<void> {
   ].join("\n");
   console.log(`\n${header}\n\n${sections.join("\n\n")}\n`);
   if (config.resultsFile) writeFileSync(config.resultsFile, JSON.stringify({ ...results, minutes }, null, 2));
+  if (check) finish(results);
 }
 
-main(loadBenchConfig()).catch((error: unknown) => {
+/** Prints the floors table; a missed floor fails the command with the figures that missed. */
+function finish(results: BenchResults): void {
+  const checks = checkFloors(results);
+  console.log(`\n${formatChecks(checks)}\n`);
+  const failed = checks.filter((check) => !check.ok);
+  if (checks.length === 0 || failed.length > 0) {
+    console.error(
+      `bench --check FAILED: ${checks.length === 0 ? "no scenario measured" : `${failed.length} floor(s) missed`} (bench/floors.ts)`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+main(loadBenchConfig(), process.argv.slice(2)).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

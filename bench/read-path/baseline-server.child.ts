@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { type DocumentNode, execute, type GraphQLError, parse, validate } from "graphql";
 import { createPool, type Pool } from "mysql2/promise";
 import { serveChild } from "../support/child-rpc";
+import { usageHandlers } from "../support/process-usage";
 import { BaselineStore, baselineSchema } from "./baseline.schema";
 
 let server: Server | undefined;
@@ -63,7 +64,7 @@ async function handle(
   }
 }
 
-serveChild({ start, statements: () => store?.statements ?? 0 }, async () => {
+serveChild({ start, statements: () => store?.statements ?? 0, ...usageHandlers() }, async () => {
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   server?.closeAllConnections();
   await pool?.end();

@@ -3,6 +3,7 @@ import path from "node:path";
 import { gqlData } from "../../test/support/graphql-client";
 import type { BenchConfig } from "../support/bench-config";
 import { type ChildHandle, startChild } from "../support/child-rpc";
+import type { ProcessUsage } from "../support/process-usage";
 import { PRODUCTION_RUNTIME } from "../support/production-runtime";
 import { loadDemoMembers } from "../write-path/write-path.scenario";
 import type { LoadRequest, LoadResult } from "./load-generator.child";
@@ -14,7 +15,7 @@ export interface ReadPathResult {
   members: number;
   /** SQL statements per request, counted over a sequential walk of pages. */
   statementsPerRequest: Record<ReadServer, number>;
-  runs: Array<LoadResult & { server: ReadServer; repetition: number }>;
+  runs: Array<LoadResult & { server: ReadServer; repetition: number; usage: ProcessUsage }>;
 }
 
 const HERE = __dirname;
@@ -64,11 +65,12 @@ export async function runReadPath(config: BenchConfig, log: (line: string) => vo
             durationMs: config.read.durationMs,
             pagesPerWalk: config.read.pagesPerWalk,
           };
-          const result = await generator.call<LoadResult>("run", request, config.read.warmupMs + config.read.durationMs + 120_000);
-          runs.push({ ...result, server, repetition });
+          const { result, usage } = await measuredLoad(generator, servers.get(server)!.child, request);
+          runs.push({ ...result, server, repetition, usage });
           log(
             `read #${repetition + 1} c=${concurrency} ${server}: ${result.requestsPerSecond.toFixed(0)} req/s, ` +
-              `p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, errors ${result.errors}`,
+              `p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, errors ${result.errors}, ` +
+              `server ${(usage.cpuMs / result.requests).toFixed(2)} ms CPU and ${(usage.allocatedBytes / result.requests / 1024).toFixed(0)} KB allocated per request`,
           );
         }
       }
@@ -79,6 +81,26 @@ export async function runReadPath(config: BenchConfig, log: (line: string) => vo
     for (const { child } of servers.values()) await child.stop();
   }
 }
+
+/**
+ * One load with the server's own usage (CPU, bytes allocated, GC) metered over the generator's
+ * measured window: the meter starts once the warm-up is over and stops when the window ends
+ * (the two processes' clocks line up to within a message's latency, a few ms of 10 s).
+ */
+async function measuredLoad(
+  generator: ChildHandle,
+  server: ChildHandle,
+  request: LoadRequest,
+): Promise<{ result: LoadResult; usage: ProcessUsage }> {
+  const loaded = generator.call<LoadResult>("run", request, request.warmupMs + request.durationMs + 120_000);
+  await sleep(request.warmupMs);
+  await server.call("usageStart");
+  await sleep(request.durationMs);
+  const usage = await server.call<ProcessUsage>("usageStop");
+  return { result: await loaded, usage };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Walks the first pages on both servers and requires the same data (cursors aside: each encodes its own). */
 async function assertSameAnswers(amsgateUrl: string, baselineUrl: string): Promise<void> {

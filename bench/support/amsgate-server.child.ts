@@ -5,6 +5,7 @@ import type { SyncRunSnapshot } from "../../src/sync/sync-events";
 import { QueryCounter } from "../../test/support/query-counter";
 import { serveChild } from "./child-rpc";
 import { settledMemoryMb } from "./memory-sampler";
+import { usageHandlers } from "./process-usage";
 
 let app: App | undefined;
 const counter = new QueryCounter();
@@ -69,6 +70,7 @@ serveChild(
     publish,
     statements: () => counter.count,
     memory: () => settledMemoryMb(),
+    ...usageHandlers(),
   },
   async () => {
     await app?.stop();

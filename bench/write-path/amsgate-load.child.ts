@@ -14,6 +14,7 @@ import { countRows, type TableCounts } from "../support/bench-database";
 import { BENCH_ADMIN_KEY } from "../support/production-runtime";
 import { serveChild } from "../support/child-rpc";
 import { startMemorySampler } from "../support/memory-sampler";
+import { startUsage } from "../support/process-usage";
 import { applyMemberEdits } from "./member-edits.plan";
 import { RecordFileReader } from "./record-file";
 import { driveRefresh } from "./refresh-driver";
@@ -99,7 +100,9 @@ async function phase(
 ): Promise<PhaseResult> {
   const statementsBefore = counter.count;
   const sourceBefore = source.totalMs;
+  const meter = startUsage();
   const outcome = await driveRefresh(engine, workers, "PERIODIC");
+  const usage = meter.stop();
   const { run } = outcome;
   if (run.status !== "SUCCEEDED" || run.refreshed < expected) {
     throw new Error(`refresh run ended ${run.status} with ${run.refreshed} refreshed of ${expected} expected (failed ${run.failed})`);
@@ -115,6 +118,7 @@ async function phase(
     batches: outcome.batches,
     run: { discovered: run.discovered, queued: run.queued, refreshed: run.refreshed, unchanged: run.unchanged, failed: run.failed },
     counts: await count(),
+    usage,
   };
 }
 

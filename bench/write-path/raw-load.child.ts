@@ -10,6 +10,7 @@ import { countRows, type TableCounts } from "../support/bench-database";
 import { BENCH_ADMIN_KEY } from "../support/production-runtime";
 import { serveChild } from "../support/child-rpc";
 import { startMemorySampler } from "../support/memory-sampler";
+import { startUsage } from "../support/process-usage";
 import { type PlannedMember, planMember } from "./member-plan";
 import { applyMemberEdits } from "./member-edits.plan";
 import { RawWriter } from "./raw-writer";
@@ -81,6 +82,7 @@ async function timedWrites(
   let totalMs = 0;
   let members = 0;
   let batches = 0;
+  const meter = startUsage();
   for await (const chunk of chunks) {
     const planned = plan(chunk);
     const started = performance.now();
@@ -89,8 +91,9 @@ async function timedWrites(
     members += chunk.length;
     batches += 1;
   }
+  const usage = meter.stop();
   const statements = writer.statements - statementsBefore;
-  return { members, totalMs, pollMs: 0, sourceMs: 0, statements, batches, run: null, counts: await count() };
+  return { members, totalMs, pollMs: 0, sourceMs: 0, statements, batches, run: null, counts: await count(), usage };
 }
 
 /** The edited members' records, through the demo source's own wire form, in chunks; untimed. */

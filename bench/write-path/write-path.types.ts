@@ -1,5 +1,6 @@
 import type { TableCounts } from "../support/bench-database";
 import type { MemoryPeak } from "../support/memory-sampler";
+import type { ProcessUsage } from "../support/process-usage";
 
 export interface AmsgateLoadRequest {
   databaseUrl: string;
@@ -34,6 +35,11 @@ export interface PhaseResult {
   run: { discovered: number; queued: number; refreshed: number; unchanged: number; failed: number } | null;
   /** Rows in every cache table once the phase was over (counted outside the timing). */
   counts: TableCounts;
+  /**
+   * The loading process's CPU, heap allocation and GC over the phase. amsgate: source reads,
+   * mapping and every write; raw: reading the records and amsgate's row mapping (untimed) plus its SQL.
+   */
+  usage: ProcessUsage;
 }
 
 export interface AmsgateLoadResult {

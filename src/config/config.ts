@@ -65,6 +65,8 @@ export interface GraphqlConfig {
   introspection: boolean;
   /** Serve Apollo Sandbox at /graphql to browsers. */
   sandbox: boolean;
+  /** Run queries and mutations as compiled operations (graphql-jit), cached per document. */
+  compile: boolean;
 }
 
 export interface AppConfig {
@@ -138,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       hideSchemaDetails: nodeEnv === "production",
       introspection: read.bool("GRAPHQL_INTROSPECTION", nodeEnv !== "production"),
       sandbox: read.bool("GRAPHQL_SANDBOX", nodeEnv !== "production"),
+      compile: read.bool("GRAPHQL_COMPILE", true),
     },
     source,
     sync,

@@ -49,8 +49,7 @@ const MAX_BATCH = 1_000;
 export function createLoaders(dataSource: DataSource, visibility: MemberVisibility): Loaders {
   const reader = new RowReader(dataSource);
   const completions = new WritebackStore(dataSource);
-  const columnOf = (entity: EntityTarget<ObjectLiteral>, property: string) =>
-    reader.escape(dataSource.getMetadata(entity).findColumnWithPropertyName(property)!.databaseName);
+  const columnOf = (entity: EntityTarget<ObjectLiteral>, property: string) => reader.shape(entity).column(property);
 
   /** Rows whose `keyField` is one of `keys`, optionally with one joined parent per row. */
   const select = async <E extends ObjectLiteral>(entity: EntityTarget<E>, keyField: string, keys: readonly string[], order: string[]) => {

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
-import type { GraphQLError, GraphQLSchema } from "graphql";
+import type { DocumentNode, GraphQLError, GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
+import type { CompiledOperations } from "../graph/compiled-operations";
 import { type ConnectionSession, createContext, type GraphServices } from "../graph/context";
 import type { ErrorFormatter } from "../graph/errors";
 import { MAX_REQUEST_BYTES, type OperationPolicy } from "../graph/operation-limits";
@@ -29,6 +30,8 @@ export interface WsServerOptions {
   timers?: Timers;
   /** Origins whose pages may open a connection authenticated by the session cookie. */
   trustedOrigins: ReadonlySet<string>;
+  /** Compiled operations, shared with HTTP; unset runs graphql-js's interpreter. */
+  compiled?: CompiledOperations;
 }
 
 interface ConnectionExtra extends Record<PropertyKey, unknown> {
@@ -94,11 +97,16 @@ export function createGraphqlWsServer(options: WsServerOptions) {
   const format = (errors: readonly GraphQLError[]) => errors.map((error) => options.formatError(error.toJSON(), error));
   /** Accepted connections, for the metrics: each one's running operations are in `subscriptions`. */
   const accepted = new Set<{ subscriptions: Record<string, unknown> }>();
+  /** Each parsed document's text, the compiled-operation cache's key. */
+  const sources = new WeakMap<DocumentNode, string>();
+  const { compiled } = options;
 
   const server = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       schema,
       isProd: options.hideInternals,
+      // Queries and mutations; subscriptions keep graphql-js's subscribe and its per-event execution.
+      ...(compiled ? { execute: (args) => compiled.execute(args, sources.get(args.document)) } : {}),
       // Parsed and validated here rather than by graphql-ws, so that the limits are the
       // viewer's (a renewed session may change them) and a syntax error is an error message,
       // not a closed socket.
@@ -108,6 +116,7 @@ export function createGraphqlWsServer(options: WsServerOptions) {
         if (Array.isArray(document)) return document;
         const errors = tier.validate(schema, document);
         if (errors.length > 0) return errors;
+        sources.set(document, payload.query);
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
       onConnect: async (ctx) => {

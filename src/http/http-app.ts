@@ -18,6 +18,7 @@ import type { Viewer } from "../auth/viewer";
 import type { AppConfig } from "../config/config";
 import { createContext, type GraphContext, type GraphServices } from "../graph/context";
 import { GATEWAY_KEY_HEADER } from "../graph/federation/subgraph-schema";
+import { CompiledOperations } from "../graph/compiled-operations";
 import { ClientErrorCode, createErrorFormatter, type ErrorFormatter, fromAuthError } from "../graph/errors";
 import { LimitTier, MAX_REQUEST_BYTES, OperationPolicy, type TierPolicy } from "../graph/operation-limits";
 import type { Logger } from "../observability/logger";
@@ -30,6 +31,7 @@ import type { BrowserSignOn } from "../sso/browser/browser-sign-on";
 import { allowedOrigins } from "../sso/browser/return-url";
 import { authRoutes } from "./auth.routes";
 import { CSRF_HEADER, readCookie, SESSION_COOKIE } from "./cookies";
+import { compiledExecutor } from "./compiled-executor";
 import { createGraphqlWsServer } from "./graphql-ws.server";
 import { jsonErrors, notFound, sendError } from "./json-errors";
 import { metricsPlugin } from "./metrics.plugin";
@@ -82,7 +84,10 @@ export async function createHttpApp(
   const formatError = createErrorFormatter(logger, { hideSchemaDetails: config.graphql.hideSchemaDetails });
   const policy = new OperationPolicy(config.graphql);
   const trustedOrigins = allowedOrigins(config.browserSso.returnUrlAllowlist);
+  // One cache of compiled operations for both transports and both tiers.
+  const compiled = config.graphql.compile ? new CompiledOperations(schema) : undefined;
   const ws = createGraphqlWsServer({
+    compiled,
     trustedOrigins,
     httpServer,
     path: GRAPHQL_PATH,
@@ -100,11 +105,11 @@ export async function createHttpApp(
   // One Apollo server per tier: Apollo takes parse options and validation rules per server and
   // caches validated documents per server, so a document admitted for an admin is never served
   // from that cache to anyone else. The standard one owns draining HTTP and WebSocket.
-  const standard = await startApollo(options, policy.forTier(LimitTier.STANDARD), formatError, [
+  const standard = await startApollo(options, policy.forTier(LimitTier.STANDARD), formatError, compiled, [
     ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
     { serverWillStart: async () => ({ drainServer: () => ws.dispose() }) },
   ]);
-  const admin = await startApollo(options, policy.forTier(LimitTier.ADMIN), formatError, []);
+  const admin = await startApollo(options, policy.forTier(LimitTier.ADMIN), formatError, compiled, []);
   const gatewayConfig = config.federation.gateway;
   const supergraph = gatewayConfig
     ? await createSupergraph({
@@ -176,11 +181,14 @@ async function startApollo(
   options: HttpAppOptions,
   tier: TierPolicy,
   formatError: ErrorFormatter,
+  compiled: CompiledOperations | undefined,
   lifecycle: ApolloServerPlugin<GraphContext>[],
 ): Promise<ApolloServer<GraphContext>> {
   const { config, schema, logger } = options;
   const apollo = new ApolloServer<GraphContext>({
-    schema,
+    // Apollo's one public seam for its executor is a gateway: it still parses, validates
+    // (the tier's rules), runs every plugin and formats errors; only execution is replaced.
+    ...(compiled ? { gateway: compiledExecutor(schema, options.contractSdl, compiled) } : { schema }),
     formatError,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,

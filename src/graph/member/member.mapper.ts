@@ -8,6 +8,71 @@ import { Address, Demographic, Education, Job, Member, Phone, SocialLink } from 
 
 const orNull = (text: string): string | null => (text === "" ? null : text);
 
+type MemberColumn = keyof MemberEntity & string;
+
+const ADDRESS_COLUMNS: MemberColumn[] = ["addressLine1", "addressLine2", "addressLine3", "city", "stateProvince", "postalCode", "country"];
+
+/**
+ * What each field of the GraphQL `Member` reads of the member row, for lists that read only the
+ * columns an operation selects. Fields that read nothing of the row but its key (nested lists
+ * through loaders) map to none. A field missing here (a new one) makes the list read every
+ * column, so it is always correct; adding it here makes such operations read less.
+ */
+export const MEMBER_FIELD_COLUMNS: Readonly<Record<string, readonly MemberColumn[]>> = {
+  __typename: [],
+  key: ["memberKey"],
+  memberId: ["memberId"],
+  prefix: ["prefix"],
+  firstName: ["firstName"],
+  middleName: ["middleName"],
+  lastName: ["lastName"],
+  informalName: ["informalName"],
+  suffix: ["suffix"],
+  designation: ["designation"],
+  displayName: ["isOrganization", "companyName", "informalName", "firstName", "lastName", "memberKey"],
+  companyName: ["companyName"],
+  title: ["title"],
+  bio: ["bio"],
+  profileImageUrl: ["profileImageUrl"],
+  websiteUrl: ["websiteUrl"],
+  memberType: ["memberType"],
+  status: ["status"],
+  isMember: ["isMember"],
+  isOrganization: ["isOrganization"],
+  memberSince: ["memberSince"],
+  membershipExpiresOn: ["membershipExpiresOn"],
+  excludeFromDirectory: ["excludeFromDirectory"],
+  lastRefreshedAt: ["lastRefreshedAt"],
+  sourceUpdatedAt: ["sourceUpdatedAt"],
+  changedAt: ["changedAt"],
+  email: ["email"],
+  address: ADDRESS_COLUMNS,
+  phones: [],
+  socialLinks: [],
+  demographics: [],
+  communities: [],
+  securityGroups: [],
+  education: [],
+  jobHistory: [],
+  purchases: [],
+  entitlements: [],
+  recordedCompletions: [],
+};
+
+/**
+ * The member columns `fields` (GraphQL field names of `Member`) read, with `always`; undefined
+ * (read every column) when one of them is not in {@link MEMBER_FIELD_COLUMNS}.
+ */
+export function memberColumnsFor(fields: Iterable<string>, always: readonly MemberColumn[]): Set<string> | undefined {
+  const columns = new Set<string>(always);
+  for (const field of fields) {
+    const read = Object.hasOwn(MEMBER_FIELD_COLUMNS, field) ? MEMBER_FIELD_COLUMNS[field] : undefined;
+    if (!read) return undefined;
+    for (const column of read) columns.add(column);
+  }
+  return columns;
+}
+
 export function displayNameOf(entity: MemberEntity): string {
   if (entity.isOrganization && entity.companyName) return entity.companyName;
   const given = entity.informalName || entity.firstName;

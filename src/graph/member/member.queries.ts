@@ -69,15 +69,20 @@ export function applyMemberFilter(
   return query;
 }
 
+/** What a page must read whatever is selected: the key and the sort columns its cursors encode. */
+export const MEMBER_PAGE_COLUMNS = ["memberKey", "lastName", "firstName"] as const;
+
 /**
  * One page of the members the viewer may list, ordered by last name, first name, key: one
- * statement for the page and, only when asked, one for the count.
+ * statement for the page and, only when asked, one for the count. With `columns`, only those
+ * properties are read (they must include {@link MEMBER_PAGE_COLUMNS}); the rows are then partial.
  */
 export async function pageMembers(
   dataSource: DataSource,
   filter: MemberFilter | null | undefined,
   page: PageArgs,
   visibility: MemberVisibility,
+  columns?: ReadonlySet<string>,
 ): Promise<PageOf<MemberEntity>> {
   const base = () => {
     const query = applyMemberFilter(dataSource.getRepository(MemberEntity).createQueryBuilder("m"), filter, visibility);
@@ -89,9 +94,11 @@ export async function pageMembers(
   SORT.forEach((column) => query.addOrderBy(column, "ASC"));
   // Raw rows and the driver's column conversion: a page of hundreds of members is read often.
   const reader = new RowReader(dataSource);
-  query.select(reader.shape(MemberEntity).select("m"));
-  const raw = await query.limit(page.first + 1).getRawMany<Record<string, unknown>>();
-  const rows = raw.map((row) => reader.hydrate(MemberEntity, "m", row));
+  query.select(reader.shape(MemberEntity).select("m", columns));
+  // TypeORM builds the statement (filters, visibility, keyset); the reader runs it.
+  const [sql, parameters] = query.limit(page.first + 1).getQueryAndParameters();
+  const raw = await reader.query(sql, parameters);
+  const rows = raw.map((row) => reader.hydrate(MemberEntity, "m", row, columns));
   return toPage(
     rows,
     page.first,

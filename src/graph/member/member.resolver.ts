@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root, UseMiddleware } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Query, Resolver, Root, UseMiddleware } from "type-graphql";
 import { DIRECTORY_ROLES } from "../visibility";
 import { isActiveOn, toCommunityMembership } from "../community/community.mapper";
 import { CommunityMembership } from "../community/community.type";
@@ -11,8 +12,9 @@ import { toSecurityGroupMembership } from "../security-group/security-group.mapp
 import { SecurityGroupMembership } from "../security-group/security-group.type";
 import { ContactField } from "./contact-field.middleware";
 import { MemberFilter } from "./member-filter.input";
-import { toDemographic, toEducation, toJob, toMember, toPhone, toSocialLink } from "./member.mapper";
-import { pageMembers } from "./member.queries";
+import { selectedFieldNames } from "../pagination/selection";
+import { memberColumnsFor, toDemographic, toEducation, toJob, toMember, toPhone, toSocialLink } from "./member.mapper";
+import { MEMBER_PAGE_COLUMNS, pageMembers } from "./member.queries";
 import { Address, Demographic, Education, Job, Member, MemberConnection, Phone, SocialLink } from "./member.type";
 
 @Resolver(() => Member)
@@ -35,9 +37,13 @@ export class MemberResolver {
     @Args() page: PageArgs,
     @Arg("filter", () => MemberFilter, { nullable: true }) filter: MemberFilter | null,
     @Ctx() ctx: GraphContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<PageOf<Member>> {
-    const result = await pageMembers(ctx.services.dataSource, filter, page, ctx.visibility);
-    for (const edge of result.edges) ctx.loaders.member.prime(edge.node.memberKey, edge.node);
+    // Only the columns the operation's member fields read; every column when one is unknown.
+    const columns = memberColumnsFor(selectedFieldNames(info, ["edges", "node"]), MEMBER_PAGE_COLUMNS);
+    const result = await pageMembers(ctx.services.dataSource, filter, page, ctx.visibility, columns);
+    // Whole rows only: the loader's members answer every other field that yields a member.
+    if (!columns) for (const edge of result.edges) ctx.loaders.member.prime(edge.node.memberKey, edge.node);
     return mapPage(result, toMember);
   }
 

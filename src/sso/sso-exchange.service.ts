@@ -118,14 +118,16 @@ export class SsoExchangeService {
   }
 
   /**
-   * A known, enabled member is answered now and refreshed in the background. An unknown or
-   * disabled one is refreshed first (bounded wait), then admitted or refused.
+   * A known, enabled member is answered now and refreshed in the background: the refresh is
+   * queued (committed) before the answer, so a crash or a drain right after it still finds it,
+   * but a queue that cannot take it never refuses the sign-on. An unknown or disabled member is
+   * refreshed first (bounded wait), then admitted or refused.
    */
   private async admit(memberKey: string) {
     const { dataSource, sync, logger } = this.deps;
     const known = await findMember(dataSource, memberKey);
     if (known && known.status !== "DISABLED") {
-      sync
+      await sync
         .refreshMember(memberKey, { wait: false, reason: "LOGIN" })
         .catch((error: unknown) => logger.warn({ err: error, memberKey }, "login refresh could not be queued"));
       return known;

@@ -12,6 +12,7 @@ import { readSessionConfig, type SessionConfig } from "./session.config";
 import { redactPersonifyConfig } from "./personify-source.config";
 import { type OperationsConfig, readOperationsConfig } from "./operations.config";
 import { type IngestConfig, readIngestConfig, redactIngestConfig } from "./ingest.config";
+import { type ImportConfig, readImportConfig } from "./import.config";
 import { type BrowserSsoConfig, readBrowserSsoConfig, redactBrowserSsoConfig } from "./browser-sso.config";
 import {
   type DemoAmsConfig,
@@ -92,6 +93,8 @@ export interface AppConfig {
   redisUrl: string | null;
   /** The push API and the change webhook. */
   ingest: IngestConfig;
+  /** CSV imports. */
+  imports: ImportConfig;
   /** Express "trust proxy": hops of X-Forwarded-For to believe for the client address. */
   trustProxy: number;
   /** Deployment namespace on Redis, `/metrics` access and readiness thresholds. */
@@ -143,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     trustProxy: read.int("TRUST_PROXY", 0, 0, 10),
     operations: readOperationsConfig(read, { production: nodeEnv === "production", database, refreshIntervalMs: sync.refreshIntervalMs }),
     ingest: readIngestConfig(read),
+    imports: readImportConfig(read),
     federation: readFederationConfig(read, nodeEnv === "production"),
   };
   const signOn = hasSignOnMethod(config);

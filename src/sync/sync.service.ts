@@ -152,6 +152,11 @@ export class SyncService {
     return this.deps.intake.writeRecords({ runId, records });
   }
 
+  /** A replace import's cached members that its file left out: they become DISABLED. */
+  disableImportAbsent(runId: string, keys: readonly string[]): Promise<void> {
+    return this.deps.intake.disableMembers(runId, keys);
+  }
+
   /** Rows of an import refused before writing: the run counts them as failed. */
   countSkipped(runId: string, rows: number): Promise<void> {
     return this.deps.runs.countRefused(runId, rows);

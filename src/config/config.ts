@@ -154,6 +154,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     read.problem("SESSION_SIGNING_KEYS is required in production when a sign-on method is enabled");
   }
   checkLeaseOutlivesAmsCall(read, config);
+  checkSpreadsheetSignOn(read, config);
   if (nodeEnv === "production") checkProductionStart(read, config, signOn);
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
@@ -182,6 +183,19 @@ function readQueryLimits(read: EnvReader, prefix: string, defaults: QueryLimits)
     maxAliases: read.int(`${prefix}MAX_ALIASES`, defaults.maxAliases, 1, 1_000),
     maxTokens: read.int(`${prefix}MAX_TOKENS`, defaults.maxTokens, 100, 100_000),
   };
+}
+
+/** With no AMS there is nothing to check a password or an AMS token against: say so at start. */
+function checkSpreadsheetSignOn(read: EnvReader, config: AppConfig): void {
+  if (config.source.kind !== "spreadsheet") return;
+  const needAms = [
+    config.session.credentialsEnabled && "SSO_CREDENTIALS_ENABLED",
+    config.session.webServiceEnabled && "SSO_WEB_SERVICE_ENABLED",
+    config.sso.personify && "the Personify sign-on (PERSONIFY_SSO_*)",
+  ].filter((name): name is string => typeof name === "string");
+  for (const name of needAms) {
+    read.problem(`${name} signs members on against the AMS, and AMS_SOURCE=spreadsheet has none (pre-shared-key and OIDC sign-on work)`);
+  }
 }
 
 function hasSignOnMethod(config: AppConfig): boolean {

@@ -5,6 +5,7 @@ import { CommunityMembershipResolver } from "./community/community-membership.re
 import { CommunityResolver } from "./community/community.resolver";
 import { EventResolver } from "./event/event.resolver";
 import { MemberResolver } from "./member/member.resolver";
+import { MemberEditResolver } from "./member/member-edit.resolver";
 import { DateTimeScalar } from "./scalars";
 import { SecurityGroupMembershipResolver, SecurityGroupResolver } from "./security-group/security-group.resolver";
 import { MeResolver, SessionResolver } from "./sso/sso.resolver";
@@ -26,6 +27,7 @@ export const RESOLVERS = [
   SessionResolver,
   MeResolver,
   ImportRunResolver,
+  MemberEditResolver,
 ] as const;
 
 export interface SchemaOptions {

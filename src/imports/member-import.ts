@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type { DataSource } from "typeorm";
-import { ImportRowErrorEntity } from "../db/entities";
+import { ImportRowErrorEntity, MemberEntity } from "../db/entities";
 import type { TransactionRunner } from "../db/transaction-runner";
 import type { MemberRecord } from "../sources/member-record";
 import { readCachedRecords } from "../sync/cached-records";
@@ -135,7 +135,9 @@ export class MemberImporter {
   private async write(batch: PendingRow[], skipped: RowError[], options: ImportOptions, report: ImportReport): Promise<void> {
     const errors: RowError[] = [...skipped];
     const keys = batch.map((pending) => (pending.cells[KEY_COLUMN] ?? "").trim()).filter((key) => key !== "");
-    const cached = options.mode === "merge" ? await readCachedRecords(this.deps.dataSource, keys) : new Map<string, MemberRecord>();
+    // Merging starts from the cache; most rows of a first load are new, so only known keys are read whole.
+    const known = options.mode === "merge" ? await this.knownKeys(keys) : [];
+    const cached = known.length > 0 ? await readCachedRecords(this.deps.dataSource, known) : new Map<string, MemberRecord>();
     const records: MemberRecord[] = [];
     const rowOf = new Map<string, number>();
     for (const pending of batch) {
@@ -164,6 +166,17 @@ export class MemberImporter {
     report.skipped += skippedRows;
     await this.keep(errors, report);
     options.onProgress?.({ rows: report.rows, imported: report.imported, skipped: report.skipped });
+  }
+
+  private async knownKeys(keys: string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.deps.dataSource
+      .getRepository(MemberEntity)
+      .createQueryBuilder("m")
+      .select("m.memberKey", "memberKey")
+      .where("m.memberKey IN (:...keys)", { keys: [...new Set(keys)] })
+      .getRawMany<{ memberKey: string }>();
+    return rows.map((row) => row.memberKey);
   }
 
   private async keep(errors: RowError[], report: ImportReport): Promise<void> {

@@ -8,13 +8,14 @@ import { type BenchConfig, databaseName, loadBenchConfig } from "./support/bench
 import { ensureDatabase, serverInfo } from "./support/bench-database";
 import { machineInfo } from "./support/machine-info";
 import { runWritePath } from "./write-path/write-path.scenario";
+import { formatCsvImport, runCsvImport } from "./csv-import/csv-import.scenario";
 
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 /**
  * `npm run bench`: every scenario against its baseline on the same MariaDB and data, then a
  * Markdown summary (medians with their min–max across repetitions) to paste into BENCHMARKS.md.
- * `BENCH_QUICK=1` is a short smoke run; `BENCH_ONLY=write,read,subscriptions` picks scenarios.
+ * `BENCH_QUICK=1` is a short smoke run; `BENCH_ONLY=write,read,subscriptions,csv` picks scenarios.
  */
 async function main(config: BenchConfig): Promise<void> {
   await ensureDatabase(config.databaseUrl);
@@ -40,6 +41,11 @@ async function main(config: BenchConfig): Promise<void> {
     const subscriptions = await runSubscriptions(config, log);
     results.subscriptions = subscriptions;
     sections.push(formatSubscriptions(subscriptions));
+  }
+  if (config.only.includes("csv")) {
+    const csv = await runCsvImport(config.databaseUrl, config.csv, log);
+    results.csv = csv;
+    sections.push(formatCsvImport(csv));
   }
   const minutes = (Date.now() - started) / 60_000;
   const header = [

@@ -1,5 +1,5 @@
 /** The scenarios `npm run bench` knows; `BENCH_ONLY=read,write` runs a subset. */
-export const SCENARIOS = ["write", "read", "subscriptions"] as const;
+export const SCENARIOS = ["write", "read", "subscriptions", "csv"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ReadPathSettings {
@@ -41,6 +41,8 @@ export interface BenchConfig {
   read: ReadPathSettings;
   write: WritePathSettings;
   subscriptions: SubscriptionSettings;
+  /** CSV import vs the refresh write path: row counts and repetitions. */
+  csv: { sizes: Array<{ rows: number; repetitions: number }> };
   /** Where the machine-readable results go (a JSON file), if anywhere. */
   resultsFile: string | null;
 }
@@ -70,6 +72,15 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     subscriptions: quick
       ? { subscribers: 200, events: 10, intervalMs: 200, repetitions: 1 }
       : { subscribers: 1_000, events: 40, intervalMs: 250, repetitions: 3 },
+    // 100k three times is long on a shared machine: 20k three times for the spread, 100k once for memory.
+    csv: {
+      sizes: quick
+        ? [{ rows: 2_000, repetitions: 1 }]
+        : [
+            { rows: 20_000, repetitions: 3 },
+            { rows: 100_000, repetitions: 1 },
+          ],
+    },
     resultsFile: env.BENCH_RESULTS_FILE ?? null,
   };
 }

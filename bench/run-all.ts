@@ -15,13 +15,14 @@ import { machineInfo } from "./support/machine-info";
 import { runWritePath } from "./write-path/write-path.scenario";
 import { formatWriteback } from "./report/writeback.format";
 import { runWriteback } from "./writeback/writeback.scenario";
+import { formatCsvImport, runCsvImport } from "./csv-import/csv-import.scenario";
 
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 /**
  * `npm run bench`: every scenario against its baseline on the same MariaDB and data, then a
  * Markdown summary (medians with their min–max across repetitions) to paste into BENCHMARKS.md.
- * `BENCH_QUICK=1` is a short smoke run; `BENCH_ONLY=write,read,subscriptions,push,writeback,federation` picks
+ * `BENCH_QUICK=1` is a short smoke run; `BENCH_ONLY=write,read,subscriptions,push,writeback,federation,csv` picks
  * scenarios.
  * `--check` then holds the run to bench/floors.ts and exits non-zero if a floor is missed;
  * `--check --from results.json` checks a saved BENCH_RESULTS_FILE without running anything.
@@ -72,6 +73,11 @@ async function main(config: BenchConfig, argv: string[]): Promise<void> {
     const federation = await runFederation(config, log);
     results.federation = federation;
     sections.push(formatFederation(federation));
+  }
+  if (config.only.includes("csv")) {
+    const csv = await runCsvImport(config.databaseUrl, config.csv, log);
+    results.csv = csv;
+    sections.push(formatCsvImport(csv));
   }
   const minutes = (Date.now() - started) / 60_000;
   const header = [

@@ -17,7 +17,7 @@ import { instrumentSource } from "./observability/instrumented-source";
 import { GatewayMetrics } from "./observability/metrics";
 import { observedChannel } from "./observability/observed-channel";
 import { readinessReport, type ReadinessReport } from "./observability/readiness";
-import { databaseCheck, pubsubCheck, supergraphCheck, syncCheck } from "./observability/readiness-checks";
+import { cacheOfRecordCheck, databaseCheck, pubsubCheck, supergraphCheck, syncCheck } from "./observability/readiness-checks";
 import { SharedSyncState } from "./observability/shared-sync-state";
 import { RedisClients } from "./redis/redis-clients";
 import type { AmsSource } from "./sources/ams-source";
@@ -34,6 +34,8 @@ import { SsoExchangeService } from "./sso/sso-exchange.service";
 import { createSsoHandlers } from "./sso/sso-handlers";
 import { createSync, type Sync } from "./sync/create-sync";
 import { createWriteback, type Writeback } from "./writeback/create-writeback";
+import { readCachedRecords } from "./sync/cached-records";
+import { MemberEditor } from "./imports/member-editor";
 import type { Timers } from "./time/timers";
 import { type Clock, SystemClock } from "./time/clock";
 
@@ -204,7 +206,12 @@ async function wire(
   );
   metrics.watchPubSub(() => bus.health());
   // Instrumented once, here: sync, sign-on and every other caller of the AMS are timed alike.
-  const source = instrumentSource(overrides.source ?? createSource(config.source, { clock, logger, random: overrides.random }), metrics);
+  const spreadsheet = config.source.kind === "spreadsheet";
+  const cachedMembers = (keys: readonly string[]) => readCachedRecords(database.dataSource, keys);
+  const source = instrumentSource(
+    overrides.source ?? createSource(config.source, { clock, logger, random: overrides.random, cachedMembers }),
+    metrics,
+  );
   const sync = createSync({
     config: config.sync,
     database,
@@ -215,6 +222,7 @@ async function wire(
     channel: observedChannel(bus.channel, metrics),
     timers: overrides.timers,
     random: overrides.random,
+    polls: !spreadsheet,
   });
   metrics.watchLeader(async () => sync.internals.leadership.isLeader);
   const writeback = createWriteback({
@@ -268,6 +276,7 @@ async function wire(
     clock,
     logger,
     sync: sync.service,
+    memberEditor: new MemberEditor({ sync: sync.service, dataSource: database.dataSource, cacheIsSourceOfRecord: spreadsheet }),
     sso,
     sessions,
     directory: config.directory,
@@ -306,7 +315,7 @@ async function wire(
       readinessReport(
         databaseCheck(isReady),
         [
-          syncCheck(shared, config.operations.readiness.maxPollLagMs),
+          spreadsheet ? cacheOfRecordCheck() : syncCheck(shared, config.operations.readiness.maxPollLagMs),
           pubsubCheck(() => bus.health()),
           ...(http.composition ? [supergraphCheck(http.composition)] : []),
         ],

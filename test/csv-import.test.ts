@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { SyncRunEntity } from "../src/db/entities";
+import { MemberEntity, SyncRunEntity } from "../src/db/entities";
 import { runImportCommand, runTemplateCommand } from "../src/imports/import.command";
 import { templateCsv } from "../src/imports/member-csv.columns";
 import { gqlData } from "./support/graphql-client";
@@ -121,10 +121,15 @@ describe("CSV import: POST /admin/imports", () => {
 
   it("a dry run checks every row and writes nothing", async () => {
     const runsBefore = await harness.app.database.dataSource.getRepository(SyncRunEntity).countBy({ kind: "IMPORT" });
-    const answer = await importCsv(`${HEADER}\nIM-DRY,Dry,Run,,,,,\nIM-DRY-2,,,,not-a-date,,,\n`, "?dryRun=true&mode=replace");
+    const answer = await importCsv(`${HEADER}\nIM-DRY,Dry,Run,,,,,\nIM-DRY-2,,,,not-a-date,,,\n`, "?dryRun=true&mode=replace&force=true");
     assert.equal(answer.status, 200);
     assert.deepEqual([answer.body.runId, answer.body.imported, answer.body.skipped], [null, 1, 1]);
     assert.equal(await member("IM-DRY"), null);
+    assert.equal(answer.body.disabled, 1, "IM-1 would be disabled");
+    assert.notEqual(
+      (await harness.app.database.dataSource.getRepository(MemberEntity).findOneBy({ memberKey: "IM-1" }))?.status,
+      "DISABLED",
+    );
     assert.equal(await harness.app.database.dataSource.getRepository(SyncRunEntity).countBy({ kind: "IMPORT" }), runsBefore);
   });
 
@@ -147,13 +152,13 @@ describe("CSV import: POST /admin/imports", () => {
     const file = path.join(dir, "members.csv");
     writeFileSync(file, `${HEADER}\nIM-CLI,Cli,User,,,,,\nIM-CLI-BAD,,,,2026-13-01,,,\n`);
     const [stdout, stderr] = [sink(), sink()];
-    const code = await runImportCommand([file, "--mode", "replace"], {
+    const code = await runImportCommand([file, "--mode", "merge"], {
       env: { GATEWAY_URL: harness.baseUrl, ADMIN_API_KEYS: ADMIN_KEY },
       stdout: stdout.stream,
       stderr: stderr.stream,
     });
     assert.equal(code, 2, stderr.text());
-    assert.match(stdout.text(), /2 rows read, 1 imported, 1 skipped \(mode replace\)/);
+    assert.match(stdout.text(), /2 rows read, 1 imported, 1 skipped \(mode merge\)/);
     assert.match(stdout.text(), /row 3, column MemberSince: /);
     assert.equal((await member("IM-CLI")).firstName, "Cli");
 

@@ -1,5 +1,5 @@
 /** The scenarios `npm run bench` knows; `BENCH_ONLY=read,write` runs a subset. */
-export const SCENARIOS = ["write", "read", "subscriptions", "push", "writeback", "federation"] as const;
+export const SCENARIOS = ["write", "read", "subscriptions", "push", "writeback", "federation", "csv"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ReadPathSettings {
@@ -70,6 +70,8 @@ export interface BenchConfig {
   push: PushLatencySettings;
   writeback: WritebackSettings;
   federation: FederationSettings;
+  /** CSV import vs the refresh write path: row counts and repetitions. */
+  csv: { sizes: Array<{ rows: number; repetitions: number }> };
   /** Where the machine-readable results go (a JSON file), if anywhere. */
   resultsFile: string | null;
 }
@@ -106,6 +108,15 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     federation: quick
       ? { members: 1_000, references: 200, warmupMs: 500, durationMs: 2_000, repetitions: 1 }
       : { members: 2_000, references: 200, warmupMs: 2_000, durationMs: 8_000, repetitions: 3 },
+    // 100k three times is long on a shared machine: 20k three times for the spread, 100k once for memory.
+    csv: {
+      sizes: quick
+        ? [{ rows: 2_000, repetitions: 1 }]
+        : [
+            { rows: 20_000, repetitions: 3 },
+            { rows: 100_000, repetitions: 1 },
+          ],
+    },
     resultsFile: env.BENCH_RESULTS_FILE ?? null,
   };
 }

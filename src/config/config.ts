@@ -13,6 +13,7 @@ import { readSessionConfig, type SessionConfig } from "./session.config";
 import { redactPersonifyConfig } from "./personify-source.config";
 import { type OperationsConfig, readOperationsConfig } from "./operations.config";
 import { type IngestConfig, readIngestConfig, redactIngestConfig } from "./ingest.config";
+import { type ImportConfig, readImportConfig } from "./import.config";
 import { type BrowserSsoConfig, hasBrowserProviders, readBrowserSsoConfig, redactBrowserSsoConfig } from "./browser-sso.config";
 import {
   type DemoAmsConfig,
@@ -97,6 +98,8 @@ export interface AppConfig {
   redisUrl: string | null;
   /** The push API and the change webhook. */
   ingest: IngestConfig;
+  /** CSV imports. */
+  imports: ImportConfig;
   /** Express "trust proxy": hops of X-Forwarded-For to believe for the client address. */
   trustProxy: number;
   /** Deployment namespace on Redis, `/metrics` access and readiness thresholds. */
@@ -152,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     trustProxy: read.int("TRUST_PROXY", 0, 0, 10),
     operations: readOperationsConfig(read, { production: nodeEnv === "production", database, refreshIntervalMs: sync.refreshIntervalMs }),
     ingest: readIngestConfig(read),
+    imports: readImportConfig(read),
     federation: readFederationConfig(read, nodeEnv === "production"),
     writeback: readWritebackConfig(read, sync.enabled),
   };
@@ -161,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   }
   checkSessionVariableResolvers(read, config);
   checkLeaseOutlivesAmsCall(read, config);
+  checkSpreadsheetSignOn(read, config);
   if (nodeEnv === "production") checkProductionStart(read, config, signOn);
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
@@ -214,6 +219,19 @@ function readQueryLimits(read: EnvReader, prefix: string, defaults: QueryLimits)
     maxAliases: read.int(`${prefix}MAX_ALIASES`, defaults.maxAliases, 1, 1_000),
     maxTokens: read.int(`${prefix}MAX_TOKENS`, defaults.maxTokens, 100, 100_000),
   };
+}
+
+/** With no AMS there is nothing to check a password or an AMS token against: say so at start. */
+function checkSpreadsheetSignOn(read: EnvReader, config: AppConfig): void {
+  if (config.source.kind !== "spreadsheet") return;
+  const needAms = [
+    config.session.credentialsEnabled && "SSO_CREDENTIALS_ENABLED",
+    config.session.webServiceEnabled && "SSO_WEB_SERVICE_ENABLED",
+    config.sso.personify && "the Personify sign-on (PERSONIFY_SSO_*)",
+  ].filter((name): name is string => typeof name === "string");
+  for (const name of needAms) {
+    read.problem(`${name} signs members on against the AMS, and AMS_SOURCE=spreadsheet has none (pre-shared-key and OIDC sign-on work)`);
+  }
 }
 
 function hasSignOnMethod(config: AppConfig): boolean {

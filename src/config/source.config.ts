@@ -3,7 +3,7 @@ import { type ImisSourceConfig, readImisConfig } from "./imis.config";
 import { readSalesforceConfig, type SalesforceSourceConfig } from "./salesforce.config";
 import { type PersonifySourceConfig, readPersonifyConfig } from "./personify-source.config";
 
-export const SOURCE_KINDS = ["demo", "rest", "personify", "imis", "salesforce"] as const;
+export const SOURCE_KINDS = ["demo", "rest", "personify", "imis", "salesforce", "spreadsheet"] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 /** The built-in simulated association. */
@@ -48,7 +48,9 @@ export type SourceConfig =
   | { kind: "rest"; rest: RestSourceConfig }
   | { kind: "personify"; personify: PersonifySourceConfig }
   | { kind: "imis"; imis: ImisSourceConfig }
-  | { kind: "salesforce"; salesforce: SalesforceSourceConfig };
+  | { kind: "salesforce"; salesforce: SalesforceSourceConfig }
+  /** No AMS: the cache is the system of record, filled by CSV imports and admin mutations. */
+  | { kind: "spreadsheet" };
 
 export function readDemoConfig(read: EnvReader): DemoConfig {
   return {
@@ -65,6 +67,7 @@ export function readSourceConfig(read: EnvReader): SourceConfig {
   if (kind === "personify") return { kind, personify: readPersonifyConfig(read) };
   if (kind === "imis") return { kind, imis: readImisConfig(read) };
   if (kind === "salesforce") return { kind, salesforce: readSalesforceConfig(read) };
+  if (kind === "spreadsheet") return { kind };
   const url = read.url("AMS_URL", ["http:", "https:"]);
   const apiKey = read.optionalString("AMS_API_KEY");
   if (url === undefined && read.raw("AMS_URL") === undefined) read.problem("AMS_URL is required when AMS_SOURCE=rest");

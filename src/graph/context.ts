@@ -5,6 +5,7 @@ import type { Logger } from "../observability/logger";
 import type { SessionTokens } from "../sso/session/session-tokens";
 import type { SsoExchangeService } from "../sso/sso-exchange.service";
 import type { SyncService } from "../sync/sync.service";
+import type { MemberEditor } from "../imports/member-editor";
 import type { Clock } from "../time/clock";
 import type { WritebackService } from "../writeback/writeback.service";
 import { createLoaders, type Loaders } from "./loaders";
@@ -17,6 +18,8 @@ export interface GraphServices {
   clock: Clock;
   logger: Logger;
   sync: SyncService;
+  /** Hand edits of members (AMS_SOURCE=spreadsheet). */
+  memberEditor: MemberEditor;
   sso: SsoExchangeService;
   sessions: SessionTokens;
   /** Which rosters are open to every member. */

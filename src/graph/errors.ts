@@ -29,6 +29,8 @@ export enum ClientErrorCode {
   /** Too many attempts; `extensions.retryAfterSeconds` says when to try again. */
   RATE_LIMITED = "RATE_LIMITED",
   INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR",
+  /** Members are edited by hand only where the cache is the system of record (AMS_SOURCE=spreadsheet). */
+  NOT_SOURCE_OF_RECORD = "NOT_SOURCE_OF_RECORD",
 }
 
 /** What a client is told about one error. */
@@ -103,6 +105,8 @@ function fromSyncError(error: SyncError): Mapped {
       return { code: ClientErrorCode.BAD_USER_INPUT, message: error.message };
     case SyncErrorCode.SOURCE_UNAVAILABLE:
       return { code: ClientErrorCode.SOURCE_UNAVAILABLE, message: error.message };
+    case SyncErrorCode.NOT_SOURCE_OF_RECORD:
+      return { code: ClientErrorCode.NOT_SOURCE_OF_RECORD, message: error.message };
     default:
       return assertNever(error.code);
   }

@@ -6,6 +6,7 @@ import { CommunityResolver } from "./community/community.resolver";
 import { EventResolver } from "./event/event.resolver";
 import { MemberResolver } from "./member/member.resolver";
 import { EntitlementResolver, MemberCommerceResolver } from "./commerce/commerce.resolver";
+import { MemberEditResolver } from "./member/member-edit.resolver";
 import { DateTimeScalar } from "./scalars";
 import { SecurityGroupMembershipResolver, SecurityGroupResolver } from "./security-group/security-group.resolver";
 import { MeResolver, SessionResolver } from "./sso/sso.resolver";
@@ -32,6 +33,7 @@ export const RESOLVERS = [
   ImportRunResolver,
   CompletionResolver,
   MemberCompletionsResolver,
+  MemberEditResolver,
 ] as const;
 
 export interface SchemaOptions {

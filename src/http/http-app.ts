@@ -147,7 +147,14 @@ export async function createHttpApp(
     authenticate(authenticator),
     (req, res, next) => handlers[tierOf(res)](req, res, next),
   );
-  mountIngest(app, { config: config.ingest, services, transactions: options.transactions, clock: options.clock, authenticator });
+  mountIngest(app, {
+    config: config.ingest,
+    imports: config.imports,
+    services,
+    transactions: options.transactions,
+    clock: options.clock,
+    authenticator,
+  });
   if (options.browserSignOn) {
     app.use(
       corsFor(trustedOrigins),

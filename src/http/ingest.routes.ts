@@ -3,6 +3,7 @@ import type { RequestAuthenticator } from "../auth/request-authenticator";
 import { MemberImporter } from "../imports/member-import";
 import { createImportRouter, IMPORTS_PATH } from "./imports/import.routes";
 import type { IngestConfig } from "../config/ingest.config";
+import type { ImportConfig } from "../config/import.config";
 import type { GraphServices } from "../graph/context";
 import { DatabaseReplayGuard } from "../sso/replay/database-replay.guard";
 import type { TransactionRunner } from "../db/transaction-runner";
@@ -20,6 +21,7 @@ export function mountIngest(
   app: Express,
   deps: {
     config: IngestConfig;
+    imports: ImportConfig;
     services: GraphServices;
     transactions: TransactionRunner;
     clock: Clock;
@@ -27,7 +29,12 @@ export function mountIngest(
   },
 ): void {
   const { config, services, transactions, clock } = deps;
-  const importer = new MemberImporter({ sync: services.sync, dataSource: services.dataSource, transactions });
+  const importer = new MemberImporter({
+    sync: services.sync,
+    dataSource: services.dataSource,
+    transactions,
+    replaceMaxDisableShare: deps.imports.replaceMaxDisableShare,
+  });
   app.use(IMPORTS_PATH, createImportRouter({ authenticator: deps.authenticator, importer, logger: services.logger }));
   if (config.push.apiKeys.length > 0) {
     app.use(

@@ -64,9 +64,23 @@ export function readRow(
   cached: MemberRecord | undefined,
 ): MemberRecord | RowError[] {
   if ((cells[KEY_COLUMN] ?? "").trim() === "") return [{ row, column: KEY_COLUMN, reason: "expected non-blank text, got nothing" }];
-  const payload = loosenMemberInfo(payloadOf(cells, mode, cached));
+  const read = recordFromPayload(payloadOf(cells, mode, cached));
+  return Array.isArray(read) ? read.map((fault) => ({ row, ...fault })) : read;
+}
+
+/**
+ * A MemberInfo payload (contract §2, as a push sends it) checked and read into a record, or each
+ * fault with the column (MemberInfo field) it concerns: the one reader of CSV rows and admin edits.
+ */
+export function recordFromPayload(raw: Record<string, unknown>): MemberRecord | Array<Omit<RowError, "row">> {
+  const payload = loosenMemberInfo(raw);
   const parsed = memberInfoSchema.safeParse(payload, { reportInput: true });
   if (!parsed.success)
-    return parsed.error.issues.map((issue: z.core.$ZodIssue) => ({ row, column: columnOf(issue.path), reason: issue.message }));
+    return parsed.error.issues.map((issue: z.core.$ZodIssue) => ({ column: columnOf(issue.path), reason: issue.message }));
   return fromMemberInfo(payload);
+}
+
+/** The cached record as a MemberInfo payload, for an edit to start from. */
+export function payloadFromRecord(record: MemberRecord): Record<string, unknown> {
+  return toMemberInfo(record) as unknown as Record<string, unknown>;
 }

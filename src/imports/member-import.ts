@@ -1,14 +1,15 @@
 import type { Readable } from "node:stream";
-import { parse } from "csv-parse";
 import type { DataSource } from "typeorm";
-import { ImportRowErrorEntity } from "../db/entities";
+import { ImportRowErrorEntity, MemberEntity } from "../db/entities";
 import type { TransactionRunner } from "../db/transaction-runner";
 import type { MemberRecord } from "../sources/member-record";
 import { readCachedRecords } from "../sync/cached-records";
 import type { SyncService } from "../sync/sync.service";
 import { ImportError, ImportErrorCode } from "./import.error";
-import { ALL_COLUMNS, KEY_COLUMN } from "./member-csv.columns";
+import { KEY_COLUMN } from "./member-csv.columns";
+import { type PendingRow, readCsv } from "./member-csv.parse";
 import { type ImportMode, readRow, type RowError } from "./member-csv.rows";
+import { absentKeys, checkReplace, keysOf, spooled } from "./replace-plan";
 
 /** Rows read, checked (and, merging, matched with the cache) and written together. */
 const BATCH_ROWS = 500;
@@ -20,91 +21,123 @@ export interface ImportOptions {
   mode: ImportMode;
   /** Check every row and report, writing nothing (no run either). */
   dryRun: boolean;
+  /** Replace even when more members would be disabled than the configured share. */
+  force?: boolean;
+  /** Told after each batch of rows. */
+  onProgress?: (progress: ImportProgress) => void;
 }
 
-export interface ImportReport {
-  /** The IMPORT run; null for a dry run. */
-  runId: string | null;
-  mode: ImportMode;
-  dryRun: boolean;
+/** How far an import got. */
+export interface ImportProgress {
   /** Data rows read (the header not counted). */
   rows: number;
   /** Rows written (or, in a dry run, that would be). */
   imported: number;
   skipped: number;
+}
+
+export interface ImportReport extends ImportProgress {
+  /** The IMPORT run; null for a dry run. */
+  runId: string | null;
+  mode: ImportMode;
+  dryRun: boolean;
+  /** Cached members a replace disabled (or, in a dry run, would) because the file left them out. */
+  disabled: number;
   /** The first skipped rows, in file order. */
   errors: RowError[];
 }
 
-interface PendingRow {
-  row: number;
-  cells: Record<string, string>;
+interface ImporterDeps {
+  sync: SyncService;
+  dataSource: DataSource;
+  transactions: TransactionRunner;
+  /** See IMPORT_REPLACE_MAX_DISABLE_SHARE. */
+  replaceMaxDisableShare: number;
 }
 
 /**
  * Imports members from CSV (DESIGN §12): streamed through csv-parse, a batch of rows at a time,
  * each good row written through the intake in one IMPORT run, each bad row skipped and reported
- * with its number, column and reason (kept with the run for `importRun`).
+ * with its number, column and reason (kept with the run for `importRun`). The run starts only once
+ * the header is known good. A replace treats the file as the whole membership: it is read twice
+ * (held in a temporary file), first to judge how many members it would disable, then to import,
+ * and ends by disabling the cached members the file left out.
  */
 export class MemberImporter {
-  constructor(private readonly deps: { sync: SyncService; dataSource: DataSource; transactions: TransactionRunner }) {}
+  constructor(private readonly deps: ImporterDeps) {}
 
   async run(input: Readable, options: ImportOptions): Promise<ImportReport> {
-    const report: ImportReport = { runId: null, mode: options.mode, dryRun: options.dryRun, rows: 0, imported: 0, skipped: 0, errors: [] };
-    // Never thrown from inside the parser (it would escape the stream): kept, then thrown here.
-    let headerProblem: ImportError | undefined;
-    const columns = (header: string[]) => {
-      const names = header.map((name) => name.trim());
-      headerProblem = checkHeader(names);
-      return names;
+    const report: ImportReport = {
+      runId: null,
+      mode: options.mode,
+      dryRun: options.dryRun,
+      rows: 0,
+      imported: 0,
+      skipped: 0,
+      disabled: 0,
+      errors: [],
     };
-    // Row numbers come from the parser as it reads (the header is row 1), skipped records included.
-    let skips = 0;
-    const parser = input.pipe(
-      parse({
-        bom: true,
-        columns,
-        skip_empty_lines: true,
-        skip_records_with_error: true,
-        on_record: (cells: Record<string, string>, context: { records: number }) => ({ cells, row: context.records + skips + 1 }),
-      }),
-    );
-    input.on("error", (error) => parser.destroy(error));
-    let skippedByParser: RowError[] = [];
-    parser.on("skip", (error: Error & { records?: number }) => {
-      skippedByParser.push({ row: (error.records ?? 0) + skips + 2, column: null, reason: error.message });
-      skips += 1;
-      report.rows += 1;
+    if (options.mode === "merge") return this.importRows(input, options, report);
+    return spooled(input, async (open) => {
+      const inFile = await this.read(() => keysOf(open()));
+      report.disabled = await checkReplace(this.deps.dataSource, inFile, this.deps.replaceMaxDisableShare, options.force ?? false);
+      await this.importRows(open(), options, report, inFile);
+      return report;
     });
-    if (!options.dryRun) report.runId = (await this.deps.sync.beginImport(`CSV import (${options.mode})`)).id;
+  }
+
+  /** Reads the rows into the cache; with `inFile` (a replace), disables the members it leaves out. */
+  private async importRows(input: Readable, options: ImportOptions, report: ImportReport, inFile?: Set<string>): Promise<ImportReport> {
+    const reading = readCsv(input);
+    const begin = async () => {
+      reading.checkHeader();
+      if (!options.dryRun && !report.runId) report.runId = (await this.deps.sync.beginImport(`CSV import (${options.mode})`)).id;
+    };
     let batch: PendingRow[] = [];
     try {
-      for await (const pending of parser as AsyncIterable<PendingRow>) {
-        if (headerProblem) throw headerProblem;
-        report.rows += 1;
+      for await (const pending of reading.rows) {
+        await begin();
         batch.push(pending);
         if (batch.length >= BATCH_ROWS) {
-          await this.write(batch, skippedByParser, options, report);
-          [batch, skippedByParser] = [[], []];
+          await this.write(batch, reading.takeSkipped(), options, report);
+          batch = [];
         }
       }
-      if (headerProblem) throw headerProblem;
-      await this.write(batch, skippedByParser, options, report);
+      await begin();
+      await this.write(batch, reading.takeSkipped(), options, report);
+      if (inFile && report.runId) report.disabled = await this.disableAbsent(report.runId, inFile);
     } catch (error) {
       if (report.runId) await this.deps.sync.failImport(report.runId, `the import stopped after ${report.rows} rows: ${messageOf(error)}`);
-      if (error instanceof ImportError) throw error;
-      throw new ImportError(ImportErrorCode.UNREADABLE, `The CSV could not be read after ${report.rows} rows: ${messageOf(error)}`, {
-        cause: error,
-      });
+      throw asImportError(error, report.rows);
     }
     if (report.runId) await this.deps.sync.endImport(report.runId);
     return report;
   }
 
+  /** A first read (a replace's keys): only the file's own faults are refusals. */
+  private async read<T>(pass: () => Promise<T>): Promise<T> {
+    try {
+      return await pass();
+    } catch (error) {
+      throw asImportError(error, 0);
+    }
+  }
+
+  private async disableAbsent(runId: string, inFile: ReadonlySet<string>): Promise<number> {
+    let disabled = 0;
+    for await (const page of absentKeys(this.deps.dataSource, inFile)) {
+      await this.deps.sync.disableImportAbsent(runId, page);
+      disabled += page.length;
+    }
+    return disabled;
+  }
+
   private async write(batch: PendingRow[], skipped: RowError[], options: ImportOptions, report: ImportReport): Promise<void> {
     const errors: RowError[] = [...skipped];
     const keys = batch.map((pending) => (pending.cells[KEY_COLUMN] ?? "").trim()).filter((key) => key !== "");
-    const cached = options.mode === "merge" ? await readCachedRecords(this.deps.dataSource, keys) : new Map<string, MemberRecord>();
+    // Merging starts from the cache; most rows of a first load are new, so only known keys are read whole.
+    const known = options.mode === "merge" ? await this.knownKeys(keys) : [];
+    const cached = known.length > 0 ? await readCachedRecords(this.deps.dataSource, known) : new Map<string, MemberRecord>();
     const records: MemberRecord[] = [];
     const rowOf = new Map<string, number>();
     for (const pending of batch) {
@@ -128,9 +161,22 @@ export class MemberImporter {
     // Refused by the cache, a row is already failed on the run; refused here, it is counted now.
     const refusedBeforeWriting = skippedRows - (records.length - written);
     if (report.runId) await this.deps.sync.countSkipped(report.runId, refusedBeforeWriting);
+    report.rows += batch.length + skipped.length;
     report.imported += written;
     report.skipped += skippedRows;
     await this.keep(errors, report);
+    options.onProgress?.({ rows: report.rows, imported: report.imported, skipped: report.skipped });
+  }
+
+  private async knownKeys(keys: string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.deps.dataSource
+      .getRepository(MemberEntity)
+      .createQueryBuilder("m")
+      .select("m.memberKey", "memberKey")
+      .where("m.memberKey IN (:...keys)", { keys: [...new Set(keys)] })
+      .getRawMany<{ memberKey: string }>();
+    return rows.map((row) => row.memberKey);
   }
 
   private async keep(errors: RowError[], report: ImportReport): Promise<void> {
@@ -156,18 +202,9 @@ export class MemberImporter {
   }
 }
 
-/** The header must name LegacyContactKey and only known columns; otherwise nothing is imported. */
-function checkHeader(names: string[]): ImportError | undefined {
-  const unknown = names.filter((name) => !ALL_COLUMNS.includes(name));
-  if (unknown.length > 0) {
-    return new ImportError(
-      ImportErrorCode.BAD_HEADER,
-      `Unknown column${unknown.length > 1 ? "s" : ""} ${unknown.map((name) => JSON.stringify(name.slice(0, 60))).join(", ")} (see the template: npm run import:template)`,
-    );
-  }
-  if (!names.includes(KEY_COLUMN)) return new ImportError(ImportErrorCode.BAD_HEADER, `The header has no ${KEY_COLUMN} column`);
-  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
-  return duplicate ? new ImportError(ImportErrorCode.BAD_HEADER, `The column ${duplicate} appears twice`) : undefined;
+function asImportError(error: unknown, rows: number): ImportError {
+  if (error instanceof ImportError) return error;
+  return new ImportError(ImportErrorCode.UNREADABLE, `The CSV could not be read after ${rows} rows: ${messageOf(error)}`, { cause: error });
 }
 
 function messageOf(error: unknown): string {

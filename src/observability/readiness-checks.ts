@@ -53,3 +53,8 @@ export function syncCheck(shared: Pick<SharedSyncState, "pollState">, maxPollLag
 export function supergraphCheck(status: () => { state: string; reason: string | null }): ReadinessCheck {
   return { name: "supergraph", run: async () => ({ detail: status() }) };
 }
+
+/** `AMS_SOURCE=spreadsheet`: no AMS is polled, so no poll can lag; the cache is the system of record. */
+export function cacheOfRecordCheck(): ReadinessCheck {
+  return { name: "sync", run: async () => ({ detail: { source: "spreadsheet", polls: "none: the cache is the system of record" } }) };
+}

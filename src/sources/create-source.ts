@@ -9,6 +9,7 @@ import { PersonifySource } from "./personify/personify.source";
 import { ImisSource } from "./imis/imis.source";
 import { RestSource } from "./rest/rest.source";
 import { SalesforceSource } from "./salesforce/salesforce.source";
+import { type CachedMemberReader, SpreadsheetSource } from "./spreadsheet/spreadsheet.source";
 
 export interface SourceDeps {
   clock: Clock;
@@ -17,6 +18,8 @@ export interface SourceDeps {
   random?: () => number;
   /** The demo change simulator's timers; real (unreferenced) timers by default. */
   timers?: IntervalTimers;
+  /** What `AMS_SOURCE=spreadsheet` reads members from: the cache. */
+  cachedMembers?: CachedMemberReader;
 }
 
 /**
@@ -44,6 +47,10 @@ export function createSource(config: SourceConfig, deps: SourceDeps): AmsSource 
       clock: deps.clock,
       random: deps.random,
     });
+  }
+  if (config.kind === "spreadsheet") {
+    if (!deps.cachedMembers) throw new Error("The spreadsheet source reads the cache: pass cachedMembers");
+    return new SpreadsheetSource(deps.cachedMembers);
   }
   const { demo } = config;
   const association = new DemoAssociation({ seed: demo.seed, members: demo.members, clock: deps.clock });

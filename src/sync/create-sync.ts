@@ -39,6 +39,11 @@ export interface SyncDeps {
   channel: EventChannel;
   timers?: Timers;
   random?: () => number;
+  /**
+   * False when there is no AMS to poll (`AMS_SOURCE=spreadsheet`): the member and event polls are
+   * never scheduled. True by default.
+   */
+  polls?: boolean;
 }
 
 /** The parts of sync, for tests and tools that drive it by hand; the app uses `service`. */
@@ -157,12 +162,16 @@ export function createSync(deps: SyncDeps): Sync {
       // The leader also fails, within one lease, the discoveries of processes that died.
       { name: "leases", intervalMs: renewMs, run: async () => (await leadership.renew()) && (await ledger.failAbandoned()) },
       // Leader-only jobs look often and act when due, so a new leader takes over within a renewal.
-      { name: "poll:members", intervalMs: Math.min(config.refreshIntervalMs, renewMs), run: leaderOnly(() => poller.pollWhenDue()) },
-      {
-        name: "poll:events",
-        intervalMs: Math.min(config.eventRefreshIntervalMs, renewMs),
-        run: leaderOnly(() => eventPoller.pollWhenDue()),
-      },
+      ...(deps.polls === false
+        ? []
+        : [
+            { name: "poll:members", intervalMs: Math.min(config.refreshIntervalMs, renewMs), run: leaderOnly(() => poller.pollWhenDue()) },
+            {
+              name: "poll:events",
+              intervalMs: Math.min(config.eventRefreshIntervalMs, renewMs),
+              run: leaderOnly(() => eventPoller.pollWhenDue()),
+            },
+          ]),
       { name: "expiry-sweep", intervalMs: config.expirySweepIntervalMs, run: leaderOnly(() => sweep.sweep()) },
       { name: "maintenance", intervalMs: MAINTENANCE_INTERVAL_MS, run: leaderOnly(() => maintenance.run()) },
     ],

@@ -204,6 +204,24 @@ export class RefreshIntake {
     return outcomes;
   }
 
+  /**
+   * Marks cached members gone (DISABLED, never deleted), in one transaction through the member
+   * writer: a replace import's members its file left out. Counted on the run like any write.
+   */
+  async disableMembers(runId: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const result = await this.deps.transactions.run(async (manager) => {
+      const written = await this.deps.writer.write(manager, [], [...keys]);
+      const outcomes = [...written.outcomes.values()];
+      const refreshed = outcomes.filter((outcome) => outcome === "refreshed").length;
+      await this.deps.ledger.addDiscovered(manager, runId, keys.length, 0);
+      await this.deps.ledger.addCounts(manager, new Map([[runId, { refreshed, unchanged: outcomes.length - refreshed, failed: 0 }]]));
+      return written;
+    });
+    for (const change of result.changes) this.deps.events.memberChanged(change);
+    await this.deps.ledger.settle([runId]);
+  }
+
   private writeBatch(runId: string, records: MemberRecord[]): Promise<WriteResult> {
     return this.deps.transactions.run(async (manager) => {
       const result = await this.deps.writer.write(manager, records, []);

@@ -6,6 +6,8 @@ export enum SyncErrorCode {
   INVALID_REQUEST = "INVALID_REQUEST",
   /** The AMS did not answer the refresh; it stays queued and is retried after the outage. */
   SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE",
+  /** An edit of the cache by hand where the AMS is the system of record (any AMS_SOURCE but spreadsheet). */
+  NOT_SOURCE_OF_RECORD = "NOT_SOURCE_OF_RECORD",
 }
 
 export class SyncError extends Error {

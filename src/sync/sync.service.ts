@@ -128,7 +128,7 @@ export class SyncService {
    */
   async acceptPushedMembers(
     records: readonly MemberRecord[],
-    options: { kind?: "PUSH" | "IMPORT"; detail: string | null },
+    options: { kind?: "PUSH" | "IMPORT" | "MANUAL"; detail: string | null },
   ): Promise<{ run: SyncRunSnapshot; results: RecordResult[] }> {
     const run = await this.deps.runs.start(options.kind ?? "PUSH", options.detail);
     let results: RecordResult[];
@@ -181,6 +181,18 @@ export class SyncService {
   /** Writes one batch of an import's records, committed before this resolves. */
   importRecords(runId: string, records: readonly MemberRecord[]): Promise<RecordResult[]> {
     return this.deps.intake.writeRecords({ runId, records });
+  }
+
+  /** A replace import's cached members that its file left out: they become DISABLED. */
+  disableImportAbsent(runId: string, keys: readonly string[]): Promise<void> {
+    return this.deps.intake.disableMembers(runId, keys);
+  }
+
+  /** An admin disables a member by hand (AMS_SOURCE=spreadsheet): one MANUAL run, through the member writer. */
+  async disableMember(key: string): Promise<SyncRunSnapshot> {
+    const run = await this.deps.runs.start("MANUAL", `disableMember ${key}`);
+    await this.deps.intake.disableMembers(run.id, validKeys([key]));
+    return this.endIntake(run);
   }
 
   /** Rows of an import refused before writing: the run counts them as failed. */

@@ -166,4 +166,28 @@ describe("CSV import: POST /admin/imports", () => {
     assert.equal(runTemplateCommand([template], { stdout: sink().stream }), 0);
     assert.equal(readFileSync(template, "utf8"), templateCsv());
   });
+
+  it("reads a spreadsheet's semicolon export: BOM, quoted group cells holding ';', quoted newlines", async () => {
+    const csv = [
+      `\uFEFF${HEADER.replaceAll(",", ";")}`,
+      'SC-1;Émile;"Zola\nJr";emile@example.org;2021-03-04;1;"CH-1|Chapter One|Chapter|Member||;COM-2|Committee Two|Committee|Chair||";SG-1|Portal|Security|||',
+      "SC-2;Ada;Byron;;;1;;",
+    ].join("\r\n");
+    const { status, body } = await importCsv(csv);
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.deepEqual(body.errors, [], "no row is refused");
+    const first = await member("SC-1");
+    assert.equal(first.firstName, "Émile");
+    assert.equal(first.lastName, "Zola\nJr", "a quoted newline stays in its cell");
+    assert.equal(first.memberSince, "2021-03-04");
+    assert.deepEqual(first.communities.map((c: any) => [c.community.key, c.role]).sort(), [
+      ["CH-1", "Member"],
+      ["COM-2", "Chair"],
+    ]);
+    assert.ok(
+      first.securityGroups.some((g: any) => g.group.key === "SG-1"),
+      "the security group cell is read",
+    );
+    assert.equal((await member("SC-2")).lastName, "Byron");
+  });
 });

@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import { parse } from "csv-parse";
+import { DelimiterSniffer } from "./csv-delimiter";
 import { ImportError, ImportErrorCode } from "./import.error";
 import { ALL_COLUMNS, KEY_COLUMN } from "./member-csv.columns";
 import type { RowError } from "./member-csv.rows";
@@ -20,9 +21,10 @@ export interface CsvReading {
 }
 
 /**
- * Streams a CSV through csv-parse (DESIGN §12): UTF-8 with or without BOM, quoted newlines. A file
- * with no header line, or a header that names an unknown column, a column twice or no key column,
- * is refused whole, before anything is written.
+ * Streams a CSV through csv-parse (DESIGN §12): UTF-8 with or without BOM, `,` or `;` between
+ * cells (the header line decides), quoted newlines. A file with no header line, or a header that
+ * names an unknown column, a column twice or no key column, is refused whole, before anything is
+ * written.
  */
 export function readCsv(input: Readable): CsvReading {
   // Never thrown from inside the parser (it would escape the stream): kept, then thrown by checkHeader.
@@ -36,23 +38,31 @@ export function readCsv(input: Readable): CsvReading {
   };
   // Row numbers come from the parser as it reads (the header is row 1), skipped records included.
   let skips = 0;
-  const parser = input.pipe(
-    parse({
-      bom: true,
-      columns,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      on_record: (cells: Record<string, string>, context: { records: number }) => ({ cells, row: context.records + skips + 1 }),
-    }),
-  );
-  input.on("error", (error) => parser.destroy(error));
   let skipped: RowError[] = [];
-  parser.on("skip", (error: Error & { records?: number }) => {
-    skipped.push({ row: (error.records ?? 0) + skips + 2, column: null, reason: error.message });
-    skips += 1;
-  });
+  const sniffer = new DelimiterSniffer();
+  input.on("error", (error) => sniffer.destroy(error));
+  input.pipe(sniffer);
+  // The parser starts once the header line has said which delimiter the file uses.
+  async function* rows(): AsyncGenerator<PendingRow> {
+    const parser = sniffer.pipe(
+      parse({
+        bom: true,
+        delimiter: await sniffer.delimiter,
+        columns,
+        skip_empty_lines: true,
+        skip_records_with_error: true,
+        on_record: (cells: Record<string, string>, context: { records: number }) => ({ cells, row: context.records + skips + 1 }),
+      }),
+    );
+    sniffer.on("error", (error) => parser.destroy(error));
+    parser.on("skip", (error: Error & { records?: number }) => {
+      skipped.push({ row: (error.records ?? 0) + skips + 2, column: null, reason: error.message });
+      skips += 1;
+    });
+    yield* parser as AsyncIterable<PendingRow>;
+  }
   return {
-    rows: parser as AsyncIterable<PendingRow>,
+    rows: rows(),
     checkHeader() {
       if (headerProblem) throw headerProblem;
       if (!headerSeen)

@@ -28,17 +28,30 @@ export class SupergraphComposer {
 
   constructor(
     private readonly compose: () => Promise<string>,
+    /** amsgate's graph alone: served from start until the subgraphs first compose. */
+    private readonly composeLocal: () => Promise<string>,
     private readonly intervalMs: number,
     private readonly timers: Timers,
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
 
-  /** The first composition; without a first good supergraph there is nothing to serve, so it throws. */
+  /**
+   * The first composition. A subgraph that is down or does not compose at start must not keep the
+   * gateway down: amsgate's own graph is served alone, reported degraded, until a scheduled attempt
+   * composes them all.
+   */
   async start(): Promise<void> {
-    this.current = await this.compose();
     const at = this.clock.now().toISOString();
-    this.status = { state: "ok", lastComposedAt: at, lastAttemptAt: at, reason: null };
+    try {
+      this.current = await this.compose();
+      this.status = { state: "ok", lastComposedAt: at, lastAttemptAt: at, reason: null };
+    } catch (error) {
+      const reason = `${error instanceof Error ? error.message : String(error)} (serving amsgate's own graph until the subgraphs compose)`;
+      this.current = await this.composeLocal();
+      this.logger.warn({ reason }, "supergraph composition failed at start; serving amsgate's own graph");
+      this.status = { state: "degraded", lastComposedAt: null, lastAttemptAt: at, reason };
+    }
     this.schedule();
   }
 

@@ -88,19 +88,29 @@ export async function createSupergraph(
   options: SupergraphOptions,
 ): Promise<{ servers: Record<LimitTier, ApolloServer<GraphContext>>; composition(): CompositionStatus; stop(): Promise<void> }> {
   const { gateway: config, logger } = options;
+  const local = { name: AMSGATE_SUBGRAPH, url: "http://amsgate.local/graphql", typeDefs: parse(options.contractSdl) };
+  const composeLocal = async () => {
+    const result = composeServices([local]);
+    if (result.errors) throw new Error(`amsgate's own graph does not compose: ${result.errors.map((error) => error.message).join("; ")}`);
+    return result.supergraphSdl;
+  };
   const compose = async () => {
     const remote = await Promise.all(
       config.subgraphs.map(async (subgraph) => ({ ...subgraph, typeDefs: parse(await fetchSdl(subgraph)) })),
     );
-    const result = composeServices([
-      { name: AMSGATE_SUBGRAPH, url: "http://amsgate.local/graphql", typeDefs: parse(options.contractSdl) },
-      ...remote,
-    ]);
+    const result = composeServices([local, ...remote]);
     if (result.errors) throw new Error(`the subgraphs do not compose: ${result.errors.map((error) => error.message).join("; ")}`);
     logger.debug({ subgraphs: config.subgraphs.map((subgraph) => subgraph.name) }, "supergraph composed");
     return result.supergraphSdl;
   };
-  const composer = new SupergraphComposer(compose, config.composeIntervalMs, options.timers ?? realTimers, options.clock, logger);
+  const composer = new SupergraphComposer(
+    compose,
+    composeLocal,
+    config.composeIntervalMs,
+    options.timers ?? realTimers,
+    options.clock,
+    logger,
+  );
   await composer.start();
   const buildService = ({ name, url }: { name: string; url?: string }) => {
     if (name === AMSGATE_SUBGRAPH) return new AmsgateDataSource(options.subgraphSchema, options.formatError);

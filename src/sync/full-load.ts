@@ -16,6 +16,8 @@ import type { SyncEvents } from "./sync-events";
 export interface LoadCheckpoint {
   startedAt: Date;
   resumed: boolean;
+  /** The page being written while the next one is fetched and written. */
+  writing?: Promise<void>;
 }
 
 export interface FullLoadDeps {
@@ -58,8 +60,31 @@ export class FullLoad {
     return { startedAt: now, resumed: false };
   }
 
-  /** Fetches and writes one listed page (the last one with the poll's finish). */
+  /**
+   * Fetches and writes one listed page. Two pages are written at once (one transaction each, as
+   * two workers did), so the database works on one while the other is mapped; this returns once
+   * the page before it is committed. The last page, with the poll's finish, waits for every page.
+   */
   async writePage(runId: string, reason: RefreshReason, page: readonly MemberChange[], finish: PollFinish | null, load: LoadCheckpoint) {
+    const previous = load.writing;
+    if (finish) {
+      await previous;
+      return this.writeNow(runId, reason, page, finish, load);
+    }
+    const current = this.writeNow(runId, reason, page, null, load);
+    // Observed here so a failure is not unhandled; it is thrown where it is awaited next.
+    current.catch(() => undefined);
+    load.writing = current;
+    await previous;
+  }
+
+  private async writeNow(
+    runId: string,
+    reason: RefreshReason,
+    page: readonly MemberChange[],
+    finish: PollFinish | null,
+    load: LoadCheckpoint,
+  ) {
     const listed = listedTimes(page);
     const listedAt = listed.listedAt;
     const keys = load.resumed ? await this.notWrittenSince(listed.keys, load.startedAt) : listed.keys;

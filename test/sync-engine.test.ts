@@ -3,7 +3,14 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { after, afterEach, describe, it } from "node:test";
-import { CommunityMembershipEntity, MemberEntity, RefreshFailureEntity, RefreshQueueEntity, SyncRunEntity } from "../src/db/entities";
+import {
+  CommunityMembershipEntity,
+  MemberEntity,
+  RefreshFailureEntity,
+  RefreshQueueEntity,
+  SyncCursorEntity,
+  SyncRunEntity,
+} from "../src/db/entities";
 import { createLogger } from "../src/observability/logger";
 import { RestSource } from "../src/sources/rest/rest.source";
 import type { MemberChangeEvent } from "../src/sync/member-change";
@@ -89,10 +96,11 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     const { harness } = await setUp(ams);
     const cursor = async () => (await harness.engine.service.status()).cursors.find((row) => row.stream === "members");
     const first = await harness.engine.internals.poller.pollMembers("PERIODIC");
-    assert.deepEqual([first?.kind, first?.discovered, first?.queued], ["PERIODIC", 1, 1]);
+    // The first load (no cursor yet) writes past the queue, in the transaction that moves the cursor.
+    assert.deepEqual([first?.kind, first?.discovered, first?.queued, first?.refreshed], ["PERIODIC", 1, 0, 1]);
     assert.equal((await cursor())?.cursor, "2026-11-20T08:00:00.000Z");
-    const pending = await harness.database.dataSource.getRepository(RefreshQueueEntity).count();
-    assert.equal(pending, 1, "queued in the same transaction that moved the cursor");
+    assert.equal(await harness.database.dataSource.getRepository(RefreshQueueEntity).count(), 0, "nothing queued");
+    assert.equal(await harness.database.dataSource.getRepository(MemberEntity).count(), 1, "written with the cursor");
     await harness.engine.drainQueue();
     harness.clock.advance(3 * 24 * 60 * 60_000);
     const quiet = await harness.engine.internals.poller.pollMembers("PERIODIC");
@@ -100,6 +108,32 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     assert.deepEqual([quiet?.discovered, quiet?.queued], [1, 0]);
     assert.equal((await cursor())?.cursor, "2026-11-20T08:00:00.000Z", "a poll that finds nothing leaves the cursor");
     assert.equal(quiet?.status, "SUCCEEDED");
+  });
+
+  it("writes a full resync past the queue, queueing only cached members the AMS no longer lists", async () => {
+    const ams = new InMemoryAms();
+    for (const key of ["A", "B", "C"]) ams.setMember(key, memberInfo(key, { Title: "before" }), "2026-11-20T08:00:00Z");
+    const { harness } = await setUp(ams, { pageSize: 2 });
+    await harness.engine.internals.poller.pollMembers("PERIODIC");
+    assert.equal(await members(harness).count(), 3);
+    // C drops out of the AMS's listing altogether; A changes.
+    ams.clear();
+    ams.setMember("A", memberInfo("A", { Title: "after" }), "2026-11-21T08:00:00Z");
+    ams.setMember("B", memberInfo("B", { Title: "before" }), "2026-11-20T08:00:00Z");
+    harness.clock.advance(60_000);
+    const queue = harness.database.dataSource.getRepository(RefreshQueueEntity);
+    const full = await harness.engine.internals.poller.pollMembers("FULL");
+    assert.equal((await members(harness).findOneByOrFail({ memberKey: "A" })).title, "after", "written before any worker ran");
+    assert.deepEqual(
+      (await queue.find()).map((row) => row.memberKey),
+      ["C"],
+    );
+    assert.deepEqual([full?.discovered, full?.queued, full?.refreshed, full?.unchanged], [2, 1, 1, 1]);
+    const cursors = harness.database.dataSource.getRepository(SyncCursorEntity);
+    assert.equal(await cursors.countBy({ stream: "members:load" }), 0, "the load's checkpoint is gone once it is complete");
+    await harness.engine.drainQueue();
+    assert.equal((await members(harness).findOneByOrFail({ memberKey: "C" })).status, "DISABLED");
+    assert.equal((await harness.engine.internals.ledger.get(full!.id))?.status, "SUCCEEDED");
   });
 
   it("lets two workers on two connection pools never refresh one member at once", async () => {
@@ -159,7 +193,8 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
     }
     harness.clock.advance(60 * 60_000);
     await harness.engine.drainQueue();
-    assert.equal(poisonFetches, 3, "fetched exactly maxAttempts times");
+    // The first load's own fetch found it bad and queued it; the workers then tried maxAttempts times.
+    assert.equal(poisonFetches, 1 + 3, "fetched by the load, then exactly maxAttempts times from the queue");
     const [failure] = await harness.database.dataSource.getRepository(RefreshFailureEntity).find();
     assert.deepEqual([failure?.memberKey, failure?.attempts, failure?.errorCode], ["POISON", 3, "CONTRACT_VIOLATION"]);
     assert.match(failure!.lastError!, /FirstName/);
@@ -274,7 +309,7 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
         kind: "PERIODIC",
         status: "SUCCEEDED",
         discovered: 2,
-        queued: 2,
+        queued: 0,
         refreshed: 2,
         unchanged: 0,
         failed: 0,

@@ -97,7 +97,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     read: quick
       ? { members: 2_000, concurrency: [1, 16, 64], warmupMs: 1_000, durationMs: 3_000, repetitions: 1, pagesPerWalk: 10 }
       : { members: 10_000, concurrency: [1, 16, 64], warmupMs: 3_000, durationMs: 10_000, repetitions: 3, pagesPerWalk: 20 },
-    write: quick ? { sizes: [2_000], repetitions: [1], changed: 200 } : { sizes: [10_000, 100_000], repetitions: [3, 2], changed: 1_000 },
+    write: writeSettings(quick, env.BENCH_WRITE_SIZES),
     subscriptions: quick
       ? { subscribers: 200, events: 10, intervalMs: 200, repetitions: 1 }
       : { subscribers: 1_000, events: 40, intervalMs: 250, repetitions: 3 },
@@ -119,6 +119,15 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     },
     resultsFile: env.BENCH_RESULTS_FILE ?? null,
   };
+}
+
+/** `BENCH_WRITE_SIZES=10000` loads only the named sizes (3 repetitions each), e.g. for a before/after pair. */
+function writeSettings(quick: boolean, sizes: string | undefined): WritePathSettings {
+  if (quick) return { sizes: [2_000], repetitions: [1], changed: 200 };
+  if (!sizes) return { sizes: [10_000, 100_000], repetitions: [3, 2], changed: 1_000 };
+  const picked = sizes.split(",").map((size) => Number(size.trim()));
+  if (picked.some((size) => !Number.isInteger(size) || size <= 0)) throw new Error("BENCH_WRITE_SIZES must list whole member counts");
+  return { sizes: picked, repetitions: picked.map(() => 3), changed: 1_000 };
 }
 
 export function databaseName(url: string): string {

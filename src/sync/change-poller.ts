@@ -9,6 +9,7 @@ import { SourceError } from "../sources/source.error";
 import type { Clock } from "../time/clock";
 import { instantMs, pollAsRun, type PollFinish, readSinceCursor } from "./cursor-poll";
 import type { CursorStore } from "./cursor-store";
+import type { FullLoad } from "./full-load";
 import type { RefreshIntake } from "./refresh-intake";
 import type { RunLedger } from "./run-ledger";
 import type { SyncRunSnapshot } from "./sync-events";
@@ -52,6 +53,10 @@ export interface ChangePollerDeps {
   cursorOverlapMs: number;
   /** How often the AMS is polled, by whichever process leads. */
   intervalMs: number;
+  /** Writes a full load's pages straight through the writer. */
+  fullLoad: FullLoad;
+  /** Whether this process leads: only the leader runs a full load past the queue. */
+  leads: () => Promise<boolean>;
 }
 
 /**
@@ -77,7 +82,9 @@ export class ChangePoller {
       return undefined;
     }
     const last = (await this.deps.cursors.get("members"))?.lastPolledAt?.getTime();
-    if (last !== undefined && nowMs - last < this.deps.intervalMs && nowMs >= last) {
+    // A full load a crashed process left half done resumes at once.
+    const resuming = (await this.deps.cursors.loadStartedAt()) !== null;
+    if (!resuming && last !== undefined && nowMs - last < this.deps.intervalMs && nowMs >= last) {
       this.deps.logger.debug({ lastPolledAt: new Date(last).toISOString() }, "members poll not due yet");
       return undefined;
     }
@@ -100,22 +107,36 @@ export class ChangePoller {
       onStarted,
       waitMs,
       discover: async (runId) => {
+        const load = (await this.isLoad(kind)) ? await this.deps.fullLoad.begin() : null;
         await readSinceCursor<MemberChange[]>({
           cursors: this.deps.cursors,
           stream: "members",
           clock: this.deps.clock,
           overlapMs: this.deps.cursorOverlapMs,
-          fromStart: kind === "FULL",
+          fromStart: kind === "FULL" || load !== null,
+          startedAt: load?.startedAt,
           pages: (since) => this.deps.source.changedMembers(since),
           newestMs: newestOnPage,
-          write: (page, finish) => this.queuePage(runId, kind, page ?? [], finish),
+          write: (page, finish) =>
+            load ? this.deps.fullLoad.writePage(runId, kind, page ?? [], finish, load) : this.queuePage(runId, kind, page ?? [], finish),
         });
-        if (kind === "FULL") await this.queueCachedMembers(runId);
+        if (load) await this.deps.fullLoad.finish(runId, kind, load);
+        else if (kind === "FULL") await this.queueCachedMembers(runId);
       },
       onFailure: (error) => {
         if (error instanceof SourceError && error.retryAfterMs) this.resumeAtMs = this.deps.clock.now().getTime() + error.retryAfterMs;
       },
     });
+  }
+
+  /**
+   * A full resync, a first load (no cursor yet) or a load a crashed process left: written past
+   * the queue when this process leads; otherwise (an admin's resync sent to another process) queued.
+   */
+  private async isLoad(kind: "PERIODIC" | "FULL"): Promise<boolean> {
+    const { cursors } = this.deps;
+    const wanted = kind === "FULL" || !(await cursors.get("members"))?.cursor || (await cursors.loadStartedAt()) !== null;
+    return wanted && (await this.deps.leads());
   }
 
   private async queuePage(runId: string, kind: "PERIODIC" | "FULL", page: MemberChange[], finish: PollFinish | null): Promise<void> {

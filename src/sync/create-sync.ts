@@ -12,6 +12,7 @@ import { ChangePoller } from "./change-poller";
 import { CursorStore } from "./cursor-store";
 import { EventPoller } from "./event-poller";
 import { ExpirySweep } from "./expiry-sweep";
+import { FullLoad } from "./full-load";
 import { MemberWriter } from "./member-writer";
 import { RefreshIntake } from "./refresh-intake";
 import { RefreshQueue } from "./refresh-queue";
@@ -111,7 +112,15 @@ export function createSync(deps: SyncDeps): Sync {
     },
   });
   const pollDeps = { transactions, locks, ledger, cursors, clock, logger, cursorOverlapMs: config.cursorOverlapMs, source };
-  const poller = new ChangePoller({ ...pollDeps, dataSource, intake, intervalMs: config.refreshIntervalMs });
+  const fullLoad = new FullLoad({ source, dataSource, transactions, intake, cursors, events, clock, logger });
+  const poller = new ChangePoller({
+    ...pollDeps,
+    dataSource,
+    intake,
+    intervalMs: config.refreshIntervalMs,
+    fullLoad,
+    leads: () => leadership.leads(clock.now().getTime()),
+  });
   const eventPoller = new EventPoller({ ...pollDeps, intervalMs: config.eventRefreshIntervalMs });
   service = new SyncService({
     dataSource,

@@ -21,6 +21,8 @@ export interface CursorReadOptions<Page> {
   overlapMs: number;
   /** Read everything, whatever the cursor says (a full load). */
   fromStart: boolean;
+  /** When the read began, for the cursor's cap; a resumed full load gives its first start. */
+  startedAt?: Date;
   /** The AMS's change listing from `since` (inclusive; null: everything). */
   pages: (since: Date | null) => AsyncIterable<Page>;
   /** Milliseconds of the newest change time on a page; NaN when it has none that parses. */
@@ -37,7 +39,7 @@ export interface CursorReadOptions<Page> {
  */
 export async function readSinceCursor<Page>(options: CursorReadOptions<Page>): Promise<void> {
   const { cursors, stream, clock, overlapMs } = options;
-  const startedAt = clock.now();
+  const startedAt = options.startedAt ?? clock.now();
   const stored = (await cursors.get(stream))?.cursor ?? null;
   const storedMs = stored === null ? Number.NaN : instantMs(stored);
   const since = options.fromStart || Number.isNaN(storedMs) ? null : new Date(storedMs - overlapMs);

@@ -5,6 +5,9 @@ import type { TransactionRunner } from "../db/transaction-runner";
 
 export type CursorStream = "members" | "events";
 
+/** The row that says a full load is under way, and since when (its `cursor`, ISO-8601). */
+const LOAD_CHECKPOINT = "members:load";
+
 /** Where each change stream has read up to, in the AMS's clock. */
 export class CursorStore {
   constructor(
@@ -53,5 +56,37 @@ export class CursorStore {
         { update: ["lastPolledAt", "lastError", "updatedAt"], keys: ["stream"] },
       ),
     );
+  }
+
+  /** When the full load under way started, or null when none is (it finished, or never began). */
+  async loadStartedAt(): Promise<Date | null> {
+    const row = await this.dataSource.getRepository(SyncCursorEntity).findOneBy({ stream: LOAD_CHECKPOINT });
+    return row?.cursor ? new Date(row.cursor) : null;
+  }
+
+  /** Records that a full load starts now, committed before its first page is written. */
+  async beginLoad(startedAt: Date): Promise<void> {
+    await this.transactions.autocommit((manager) =>
+      insertMany(
+        manager,
+        SyncCursorEntity,
+        [
+          {
+            stream: LOAD_CHECKPOINT,
+            cursor: startedAt.toISOString(),
+            lastPolledAt: null,
+            lastSuccessfulPollAt: null,
+            lastError: null,
+            updatedAt: startedAt,
+          },
+        ],
+        { update: ["cursor", "updatedAt"], keys: ["stream"] },
+      ),
+    );
+  }
+
+  /** The full load is complete: a restart no longer resumes it. */
+  async endLoad(): Promise<void> {
+    await this.transactions.autocommit((manager) => manager.delete(SyncCursorEntity, { stream: LOAD_CHECKPOINT }));
   }
 }

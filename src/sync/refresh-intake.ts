@@ -39,6 +39,21 @@ export interface EventResult {
   error?: string;
 }
 
+/** A page of a full load: the records the AMS returned, written now; the rest queued. */
+export interface LoadedPage {
+  runId: string;
+  reason: RefreshReason;
+  records: readonly MemberRecord[];
+  /** Keys the AMS says no longer exist. */
+  gone: readonly string[];
+  goneListedAt: ReadonlyMap<string, Date>;
+  /** Keys that could not be fetched or were answered badly: queued, for the workers and the failure policy. */
+  retry: readonly string[];
+  /** Changes the page listed. */
+  discovered: number;
+  listedAt: ReadonlyMap<string, Date>;
+}
+
 /** Largest number of keys one intake transaction takes (one multi-row statement each). */
 const PART = 1_000;
 
@@ -231,6 +246,26 @@ export class RefreshIntake {
       await this.deps.ledger.addCounts(manager, new Map([[runId, { refreshed, unchanged: outcomes.length - refreshed, failed: 0 }]]));
       return result;
     });
+  }
+
+  /**
+   * Writes a full load's page through the member writer inside the caller's transaction (which
+   * also advances the cursor with the last page), counts it on the run, and queues the keys that
+   * need another fetch. Returns the writer's result; the caller publishes its changes after commit.
+   */
+  async writeLoaded(manager: EntityManager, page: LoadedPage): Promise<WriteResult> {
+    const result = await this.deps.writer.write(manager, [...page.records], [...page.gone], page.goneListedAt);
+    let refreshed = 0;
+    for (const outcome of result.outcomes.values()) if (outcome === "refreshed") refreshed += 1;
+    await this.deps.ledger.addDiscovered(manager, page.runId, page.discovered, 0);
+    await this.deps.ledger.addCounts(
+      manager,
+      new Map([[page.runId, { refreshed, unchanged: result.outcomes.size - refreshed, failed: 0 }]]),
+    );
+    if (page.retry.length > 0) {
+      await this.add(manager, { reason: page.reason, runId: page.runId, keys: page.retry, discovered: 0, listedAt: page.listedAt });
+    }
+    return result;
   }
 
   /** Tells the workers that `add` committed work. */

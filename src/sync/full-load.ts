@@ -1,0 +1,188 @@
+import type { DataSource } from "typeorm";
+import { findWhereIn } from "../db/bulk-writes";
+import { MemberEntity } from "../db/entities";
+import type { TransactionRunner } from "../db/transaction-runner";
+import type { Logger } from "../observability/logger";
+import type { AmsSource, MemberChange } from "../sources/ams-source";
+import type { MemberRecord } from "../sources/member-record";
+import type { Clock } from "../time/clock";
+import { instantMs, type PollFinish } from "./cursor-poll";
+import type { CursorStore } from "./cursor-store";
+import type { RefreshIntake } from "./refresh-intake";
+import type { RefreshReason } from "./refresh-queue";
+import type { SyncEvents } from "./sync-events";
+
+/** A full load under way: when it first started, and whether this is a restart resuming it. */
+export interface LoadCheckpoint {
+  startedAt: Date;
+  resumed: boolean;
+  /** The page being written while the next one is fetched and written. */
+  writing?: Promise<void>;
+}
+
+export interface FullLoadDeps {
+  source: AmsSource;
+  dataSource: DataSource;
+  transactions: TransactionRunner;
+  intake: RefreshIntake;
+  cursors: CursorStore;
+  events: SyncEvents;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** What fetching a page's keys came to. */
+interface FetchedPage {
+  records: MemberRecord[];
+  gone: string[];
+  /** Keys to queue: their fetch failed, or the AMS answered them badly or not at all. */
+  retry: string[];
+}
+
+/**
+ * A full load (first load, full resync) that skips the queue (DESIGN §4.1): each listed page is
+ * fetched whole and written straight through the member writer, in the transaction that counts
+ * it on the run; only keys that could not be fetched (or written) go to the queue, where the
+ * workers and the one failure policy take them. Crash safety: the load's start is checkpointed
+ * before its first page, the cursor moves only with the last page and never past that start, and
+ * a restarted load skips members already written since the start (their `lastRefreshedAt`), so a
+ * SIGKILL costs the page in flight and nothing else.
+ */
+export class FullLoad {
+  constructor(private readonly deps: FullLoadDeps) {}
+
+  /** The checkpoint of the load to run: the one a crashed process left, or a new one. */
+  async begin(): Promise<LoadCheckpoint> {
+    const startedAt = await this.deps.cursors.loadStartedAt();
+    if (startedAt) return { startedAt, resumed: true };
+    const now = this.deps.clock.now();
+    await this.deps.cursors.beginLoad(now);
+    return { startedAt: now, resumed: false };
+  }
+
+  /**
+   * Fetches and writes one listed page. Two pages are written at once (one transaction each, as
+   * two workers did), so the database works on one while the other is mapped; this returns once
+   * the page before it is committed. The last page, with the poll's finish, waits for every page.
+   */
+  async writePage(runId: string, reason: RefreshReason, page: readonly MemberChange[], finish: PollFinish | null, load: LoadCheckpoint) {
+    const previous = load.writing;
+    if (finish) {
+      await previous;
+      return this.writeNow(runId, reason, page, finish, load);
+    }
+    const current = this.writeNow(runId, reason, page, null, load);
+    // Observed here so a failure is not unhandled; it is thrown where it is awaited next.
+    current.catch(() => undefined);
+    load.writing = current;
+    await previous;
+  }
+
+  private async writeNow(
+    runId: string,
+    reason: RefreshReason,
+    page: readonly MemberChange[],
+    finish: PollFinish | null,
+    load: LoadCheckpoint,
+  ) {
+    const listed = listedTimes(page);
+    const listedAt = listed.listedAt;
+    const keys = load.resumed ? await this.notWrittenSince(listed.keys, load.startedAt) : listed.keys;
+    const fetched = await this.fetch(keys, listedAt);
+    const goneListedAt = new Map(fetched.gone.flatMap((key) => (listedAt.has(key) ? [[key, listedAt.get(key)!] as const] : [])));
+    const written = { runId, reason, listedAt, goneListedAt, discovered: page.length };
+    let queued = fetched.retry.length > 0;
+    const result = await this.deps.transactions
+      .run(async (manager) => {
+        const result = await this.deps.intake.writeLoaded(manager, { ...written, ...fetched });
+        if (finish) await this.deps.cursors.recordPoll(manager, "members", finish.cursor, finish.polledAt);
+        return result;
+      })
+      .catch(async (error: unknown) => {
+        // The cache refused the batch: the page goes to the queue, whose workers write it one by one.
+        this.deps.logger.warn({ err: error, members: keys.length }, "full load page could not be written; queued instead");
+        queued = keys.length > 0;
+        await this.deps.transactions.run(async (manager) => {
+          await this.deps.intake.writeLoaded(manager, { ...written, records: [], gone: [], retry: keys });
+          if (finish) await this.deps.cursors.recordPoll(manager, "members", finish.cursor, finish.polledAt);
+        });
+        return { changes: [], outcomes: new Map() };
+      });
+    for (const change of result.changes) this.deps.events.memberChanged(change);
+    if (queued) this.deps.intake.queued();
+  }
+
+  /**
+   * After the listing: cached members the load did not write (the AMS no longer lists them) are
+   * queued, so their absence is confirmed; then the checkpoint goes.
+   */
+  async finish(runId: string, reason: RefreshReason, load: LoadCheckpoint): Promise<void> {
+    await this.deps.intake.submitPaged({ reason, runId }, (after) => this.staleAfter(after, load.startedAt), { discovered: false });
+    await this.deps.cursors.endLoad();
+  }
+
+  private async fetch(keys: string[], listedAt: ReadonlyMap<string, Date>): Promise<FetchedPage> {
+    const out: FetchedPage = { records: [], gone: [], retry: [] };
+    const size = Math.max(1, this.deps.source.maxBatchSize);
+    for (let start = 0; start < keys.length; start += size) {
+      const chunk = keys.slice(start, start + size);
+      try {
+        const fetched = await this.deps.source.fetchMembers(chunk);
+        const wanted = new Set(chunk);
+        const records = new Map(fetched.members.filter((record) => wanted.has(record.memberKey)).map((r) => [r.memberKey, r]));
+        const gone = fetched.missing.filter((key) => wanted.has(key) && !records.has(key));
+        const answered = new Set([...records.keys(), ...gone]);
+        for (const record of records.values()) {
+          // The AMS's change time for a record that carries none: the one the listing gave.
+          const at = listedAt.get(record.memberKey);
+          out.records.push(record.sourceUpdatedAt === null && at ? { ...record, sourceUpdatedAt: at } : record);
+        }
+        out.gone.push(...gone);
+        out.retry.push(...chunk.filter((key) => !answered.has(key)));
+      } catch (error) {
+        // The workers fetch these again, bisecting, and the failure policy decides what it means.
+        this.deps.logger.warn({ err: error, members: chunk.length }, "full load fetch failed; members queued");
+        out.retry.push(...chunk);
+      }
+    }
+    return out;
+  }
+
+  /** The keys not written since `since` (a resumed load skips what the crashed one wrote). */
+  private async notWrittenSince(keys: string[], since: Date): Promise<string[]> {
+    if (keys.length === 0) return keys;
+    const manager = this.deps.dataSource.manager;
+    const written = new Set(
+      (await findWhereIn(manager, MemberEntity, "memberKey", keys))
+        .filter((member) => member.lastRefreshedAt.getTime() >= since.getTime())
+        .map((member) => member.memberKey),
+    );
+    return keys.filter((key) => !written.has(key));
+  }
+
+  private async staleAfter(after: string, since: Date): Promise<string[]> {
+    const rows = await this.deps.dataSource
+      .getRepository(MemberEntity)
+      .createQueryBuilder("m")
+      .select("m.memberKey", "memberKey")
+      .where("m.memberKey > :after", { after })
+      .andWhere("m.lastRefreshedAt < :since", { since })
+      .orderBy("m.memberKey", "ASC")
+      .limit(1_000)
+      .getRawMany<{ memberKey: string }>();
+    return rows.map((row) => row.memberKey);
+  }
+}
+
+/** The page's keys, in order, and each one's newest change time where the AMS gave one that parses. */
+function listedTimes(page: readonly MemberChange[]): { keys: string[]; listedAt: Map<string, Date> } {
+  const keys = new Set<string>();
+  const listedAt = new Map<string, Date>();
+  for (const change of page) {
+    keys.add(change.memberKey);
+    const at = instantMs(change.lastUpdated);
+    const seen = listedAt.get(change.memberKey)?.getTime() ?? Number.NEGATIVE_INFINITY;
+    if (!Number.isNaN(at) && at > seen) listedAt.set(change.memberKey, new Date(at));
+  }
+  return { keys: [...keys], listedAt };
+}

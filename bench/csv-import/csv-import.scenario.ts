@@ -31,7 +31,6 @@ export interface CsvImportFigures {
 }
 
 const HEADER = "LegacyContactKey,FirstName,LastName,EmailAddress,MemberType,MemberSince,IsActive,CommunityGroups";
-const BATCH = 500;
 
 /** Writes `rows` member rows to a file, streamed (never held whole). */
 async function generate(file: string, rows: number): Promise<void> {

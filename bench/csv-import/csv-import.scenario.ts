@@ -3,16 +3,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { once } from "node:events";
 import { Readable } from "node:stream";
-import { parse } from "csv-parse";
-import { buildApp } from "../../src/app";
-import { loadConfig } from "../../src/config/config";
-import { KEY_COLUMN } from "../../src/imports/member-csv.columns";
-import { readRow } from "../../src/imports/member-csv.rows";
-import type { MemberRecord } from "../../src/sources/member-record";
-import { freshSchema } from "../support/bench-database";
-import { startMemorySampler } from "../support/memory-sampler";
-import { BENCH_ADMIN_KEY } from "../support/production-runtime";
+import { type ChildHandle, startChild } from "../support/child-rpc";
+import { BENCH_ADMIN_KEY, PRODUCTION_RUNTIME } from "../support/production-runtime";
 import { type Spread, spreadOf } from "../support/stats";
+import type { CsvLoadResult } from "./csv-load.child";
 
 export interface CsvImportSettings {
   /** Row counts, each with its repetitions. */
@@ -24,12 +18,19 @@ export interface CsvImportFigures {
   importPerSecond: Spread;
   refreshPerSecond: Spread;
   ratio: Spread;
+  /** The import process's peak RSS (the kernel's high-water mark), and what it started at. */
   importPeakRssMb: Spread;
+  importStartRssMb: Spread;
+  importPeakHeapMb: Spread;
+  /** Heap used after the import, after a full collection. */
   heapAfterMb: Spread;
+  refreshPeakRssMb: Spread;
+  /** Import members/s per 10,000 rows, in order (the last repetition's). */
+  importTrace: number[];
+  refreshTrace: number[];
 }
 
 const HEADER = "LegacyContactKey,FirstName,LastName,EmailAddress,MemberType,MemberSince,IsActive,CommunityGroups";
-const BATCH = 500;
 
 /** Writes `rows` member rows to a file, streamed (never held whole). */
 async function generate(file: string, rows: number): Promise<void> {
@@ -44,65 +45,41 @@ async function generate(file: string, rows: number): Promise<void> {
   await once(out, "finish");
 }
 
-async function withApp<T>(
-  databaseUrl: string,
-  use: (app: Awaited<ReturnType<typeof buildApp>>, baseUrl: string) => Promise<T>,
-): Promise<T> {
-  await freshSchema(databaseUrl);
-  const config = loadConfig({
-    NODE_ENV: "test",
-    DATABASE_URL: databaseUrl,
-    ADMIN_API_KEYS: BENCH_ADMIN_KEY,
-    SYNC_ENABLED: "false",
-    AMS_SOURCE: "spreadsheet",
-    LOG_LEVEL: "silent",
+const CHILD = path.join(__dirname, "csv-load.child.js");
+
+/** Each side in a fresh process of its own, so its memory figures are its own (RSS never shrinks). */
+async function inChild<T>(use: (child: ChildHandle) => Promise<T>): Promise<T> {
+  const child = await startChild(CHILD, {
+    execArgv: [...PRODUCTION_RUNTIME.execArgv, "--expose-gc", ...(process.env.BENCH_CSV_CHILD_FLAGS ?? "").split(/\s+/).filter(Boolean)],
+    env: PRODUCTION_RUNTIME.env,
   });
-  const app = await buildApp(config);
-  const { port } = await app.start(0, "127.0.0.1");
   try {
-    return await use(app, `http://127.0.0.1:${port}`);
+    return await use(child);
   } finally {
-    await app.stop();
+    await child.stop();
   }
 }
 
-/** The real import path: the file streamed to POST /admin/imports (merge). */
-async function timeImport(databaseUrl: string, file: string, rows: number) {
-  return withApp(databaseUrl, async (_app, baseUrl) => {
-    const sampler = startMemorySampler(50);
-    const started = performance.now();
-    const response = await fetch(`${baseUrl}/admin/imports?mode=merge`, {
+/** The real import path: the file streamed from this process to POST /admin/imports (merge) of a gateway in a child. */
+function timeImport(databaseUrl: string, file: string, rows: number): Promise<CsvLoadResult> {
+  return inChild(async (child) => {
+    const { port, started } = await child.call<{ port: number; started: number }>("serve", { databaseUrl });
+    const response = await fetch(`http://127.0.0.1:${port}/admin/imports?mode=merge`, {
       method: "POST",
       headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, "content-type": "text/csv" },
       body: Readable.toWeb(createReadStream(file)) as ReadableStream,
       duplex: "half",
     } as RequestInit);
     const report = (await response.json()) as { imported: number };
-    const seconds = (performance.now() - started) / 1000;
-    const memory = sampler.stop();
+    const result = await child.call<CsvLoadResult>("served", { rows, started });
     if (report.imported !== rows) throw new Error(`imported ${report.imported} of ${rows}: ${JSON.stringify(report).slice(0, 300)}`);
-    (globalThis as { gc?: () => void }).gc?.();
-    return { perSecond: rows / seconds, peakRssMb: memory.sampledPeakRssMb, heapAfterMb: process.memoryUsage().heapUsed / 2 ** 20 };
+    return result;
   });
 }
 
-/** The plain refresh write path: the same records, read beforehand, fed to the intake's writer in batches. */
-async function timeRefresh(databaseUrl: string, file: string, rows: number) {
-  const batches: MemberRecord[][] = [];
-  let batch: MemberRecord[] = [];
-  for await (const cells of createReadStream(file).pipe(parse({ columns: true })) as AsyncIterable<Record<string, string>>) {
-    const record = readRow(0, cells, "merge", undefined);
-    if (Array.isArray(record)) throw new Error(`bad generated row ${cells[KEY_COLUMN]}`);
-    batch.push(record);
-    if (batch.length === BATCH) [batches[batches.length], batch] = [batch, []];
-  }
-  if (batch.length > 0) batches.push(batch);
-  return withApp(databaseUrl, async (app) => {
-    const run = await app.sync.service.beginImport("bench: refresh write path");
-    const started = performance.now();
-    for (const records of batches) await app.sync.internals.intake.writeRecords({ runId: run.id, records });
-    return { perSecond: rows / ((performance.now() - started) / 1000) };
-  });
+/** The plain refresh write path in a child: the same records, read beforehand, fed to the intake's writer in batches. */
+function timeRefresh(databaseUrl: string, file: string, rows: number): Promise<CsvLoadResult> {
+  return inChild((child) => child.call<CsvLoadResult>("refresh", { databaseUrl, file, rows }));
 }
 
 /** Import vs the refresh write path over the same rows, alternating, each repetition on a fresh schema. */
@@ -117,30 +94,44 @@ export async function runCsvImport(
     for (const { rows, repetitions } of settings.sizes) {
       const file = path.join(dir, `members-${rows}.csv`);
       await generate(file, rows);
-      const imports: Array<Awaited<ReturnType<typeof timeImport>>> = [];
-      const refreshes: number[] = [];
+      const imports: CsvLoadResult[] = [];
+      const refreshes: CsvLoadResult[] = [];
       for (let repetition = 1; repetition <= repetitions; repetition += 1) {
         const refresh = await timeRefresh(databaseUrl, file, rows);
         const imported = await timeImport(databaseUrl, file, rows);
-        refreshes.push(refresh.perSecond);
+        refreshes.push(refresh);
         imports.push(imported);
         log(
-          `csv ${rows} #${repetition}: import ${imported.perSecond.toFixed(0)}/s (peak RSS ${imported.peakRssMb.toFixed(0)} MB), refresh path ${refresh.perSecond.toFixed(0)}/s`,
+          `csv ${rows} #${repetition}: import ${imported.perSecond.toFixed(0)}/s (peak RSS ${peakOf(imported).toFixed(0)} MB, heap after ${imported.heapAfterMb.toFixed(0)} MB), refresh path ${refresh.perSecond.toFixed(0)}/s (peak RSS ${peakOf(refresh).toFixed(0)} MB)`,
         );
+        log(`csv ${rows} #${repetition}: per 10,000 rows, import ${trace(imported)}; refresh ${trace(refresh)}`);
       }
       figures.push({
         rows,
         importPerSecond: spreadOf(imports.map((run) => run.perSecond)),
-        refreshPerSecond: spreadOf(refreshes),
-        ratio: spreadOf(imports.map((run, index) => run.perSecond / refreshes[index]!)),
-        importPeakRssMb: spreadOf(imports.map((run) => run.peakRssMb)),
+        refreshPerSecond: spreadOf(refreshes.map((run) => run.perSecond)),
+        ratio: spreadOf(imports.map((run, index) => run.perSecond / refreshes[index]!.perSecond)),
+        importPeakRssMb: spreadOf(imports.map(peakOf)),
+        importStartRssMb: spreadOf(imports.map((run) => run.startRssMb)),
+        importPeakHeapMb: spreadOf(imports.map((run) => run.memory.peakHeapUsedMb)),
         heapAfterMb: spreadOf(imports.map((run) => run.heapAfterMb)),
+        refreshPeakRssMb: spreadOf(refreshes.map(peakOf)),
+        importTrace: imports.at(-1)!.trace,
+        refreshTrace: refreshes.at(-1)!.trace,
       });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   return figures;
+}
+
+function peakOf(run: CsvLoadResult): number {
+  return run.memory.highWaterRssMb ?? run.memory.sampledPeakRssMb;
+}
+
+function trace(run: CsvLoadResult): string {
+  return run.trace.map((perSecond) => perSecond.toFixed(0)).join(" ");
 }
 
 /** The Markdown table for BENCHMARKS.md. */
@@ -150,19 +141,26 @@ export function formatCsvImport(figures: CsvImportFigures[]): string {
   const lines = [
     "### CSV import vs the refresh write path",
     "",
-    "| rows | runs | import members/s | refresh path members/s | ratio (target ≥ 0.8) | import peak RSS MB | heap after MB |",
-    "|---:|---:|---:|---:|---:|---:|---:|",
+    "| rows | runs | import members/s | refresh path members/s | ratio (target ≥ 0.8) | import peak RSS MB | import RSS at start MB | import peak heap MB | heap after MB | refresh path peak RSS MB |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...figures.map(
       (f) =>
-        `| ${f.rows} | ${f.ratio.count} | ${cell(f.importPerSecond)} | ${cell(f.refreshPerSecond)} | ${cell(f.ratio, 2)} | ${cell(f.importPeakRssMb)} | ${cell(f.heapAfterMb)} |`,
+        `| ${f.rows} | ${f.ratio.count} | ${cell(f.importPerSecond)} | ${cell(f.refreshPerSecond)} | ${cell(f.ratio, 2)} | ${cell(f.importPeakRssMb)} | ${cell(f.importStartRssMb)} | ${cell(f.importPeakHeapMb)} | ${cell(f.heapAfterMb)} | ${cell(f.refreshPeakRssMb)} |`,
     ),
   ];
   const [small, large] = [figures[0], figures.at(-1)];
   if (small && large && small !== large) {
     lines.push(
       "",
-      `Peak RSS at ${large.rows} rows / at ${small.rows} rows: ${(large.importPeakRssMb.median / small.importPeakRssMb.median).toFixed(2)}× (target: roughly flat).`,
+      `Import peak RSS at ${large.rows} rows / at ${small.rows} rows: ${(large.importPeakRssMb.median / small.importPeakRssMb.median).toFixed(2)}×, heap after ${(large.heapAfterMb.median / small.heapAfterMb.median).toFixed(2)}× (target: roughly flat).`,
     );
+  }
+  for (const f of figures) {
+    if (f.importTrace.length > 1)
+      lines.push(
+        "",
+        `${f.rows} rows, members/s per 10,000 rows in order (last run): import ${f.importTrace.map((v) => v.toFixed(0)).join(" ")}; refresh path ${f.refreshTrace.map((v) => v.toFixed(0)).join(" ")}.`,
+      );
   }
   return lines.join("\n");
 }

@@ -47,6 +47,12 @@ export interface ImportReport extends ImportProgress {
   errors: RowError[];
 }
 
+/** A batch's rows read as new members, with the parser's own refusals since the batch before. */
+interface CheckedBatch {
+  rows: Array<{ pending: PendingRow; key: string; read: MemberRecord | RowError[] }>;
+  skipped: RowError[];
+}
+
 interface ImporterDeps {
   sync: SyncService;
   dataSource: DataSource;
@@ -94,17 +100,27 @@ export class MemberImporter {
       if (!options.dryRun && !report.runId) report.runId = (await this.deps.sync.beginImport(`CSV import (${options.mode})`)).id;
     };
     let batch: PendingRow[] = [];
+    // One batch is checked while the one before it is being written (the writer mostly waits on
+    // the database); writes stay one at a time and in file order.
+    let writing: Promise<void> = Promise.resolve();
+    const next = async (rows: PendingRow[]) => {
+      const checked = this.check(rows, reading.takeSkipped(), options.mode);
+      await writing;
+      writing = this.write(checked, options, report);
+      writing.catch(() => undefined); // handled where it is awaited, possibly after more rows are read
+    };
     try {
       for await (const pending of reading.rows) {
         await begin();
         batch.push(pending);
         if (batch.length >= BATCH_ROWS) {
-          await this.write(batch, reading.takeSkipped(), options, report);
+          await next(batch);
           batch = [];
         }
       }
       await begin();
-      await this.write(batch, reading.takeSkipped(), options, report);
+      await next(batch);
+      await writing;
       if (inFile && report.runId) report.disabled = await this.disableAbsent(report.runId, inFile);
     } catch (error) {
       if (report.runId) await this.deps.sync.failImport(report.runId, `the import stopped after ${report.rows} rows: ${messageOf(error)}`);
@@ -132,16 +148,30 @@ export class MemberImporter {
     return disabled;
   }
 
-  private async write(batch: PendingRow[], skipped: RowError[], options: ImportOptions, report: ImportReport): Promise<void> {
+  /** Checks a batch's rows as new members (no cache read yet: the batch before may still be writing). */
+  private check(batch: PendingRow[], skipped: RowError[], mode: ImportMode): CheckedBatch {
+    return {
+      skipped,
+      rows: batch.map((pending) => ({
+        pending,
+        key: (pending.cells[KEY_COLUMN] ?? "").trim(),
+        read: readRow(pending.row, pending.cells, mode, undefined),
+      })),
+    };
+  }
+
+  private async write({ rows, skipped }: CheckedBatch, options: ImportOptions, report: ImportReport): Promise<void> {
     const errors: RowError[] = [...skipped];
-    const keys = batch.map((pending) => (pending.cells[KEY_COLUMN] ?? "").trim()).filter((key) => key !== "");
-    // Merging starts from the cache; most rows of a first load are new, so only known keys are read whole.
+    const keys = rows.map((row) => row.key).filter((key) => key !== "");
+    // Merging starts from the cache, read now that the batches before are written; most rows of a
+    // first load are new, so only known keys are read whole, and only their rows read again.
     const known = options.mode === "merge" ? await this.knownKeys(keys) : [];
     const cached = known.length > 0 ? await readCachedRecords(this.deps.dataSource, known) : new Map<string, MemberRecord>();
     const records: MemberRecord[] = [];
     const rowOf = new Map<string, number>();
-    for (const pending of batch) {
-      const read = readRow(pending.row, pending.cells, options.mode, cached.get((pending.cells[KEY_COLUMN] ?? "").trim()));
+    for (const { pending, key, read: first } of rows) {
+      const onCache = cached.get(key);
+      const read = onCache ? readRow(pending.row, pending.cells, options.mode, onCache) : first;
       if (Array.isArray(read)) errors.push(...read);
       else {
         records.push(read);
@@ -161,7 +191,7 @@ export class MemberImporter {
     // Refused by the cache, a row is already failed on the run; refused here, it is counted now.
     const refusedBeforeWriting = skippedRows - (records.length - written);
     if (report.runId) await this.deps.sync.countSkipped(report.runId, refusedBeforeWriting);
-    report.rows += batch.length + skipped.length;
+    report.rows += rows.length + skipped.length;
     report.imported += written;
     report.skipped += skippedRows;
     await this.keep(errors, report);

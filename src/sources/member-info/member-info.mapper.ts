@@ -76,10 +76,11 @@ export function fromMemberInfo(raw: unknown): MemberRecord {
   const memberKey = peekMemberKey(raw) ?? undefined;
   const subject = memberKey === undefined ? "MemberInfo" : `MemberInfo for member "${memberKey}"`;
   const info = parseOrThrow(memberInfoSchema, raw, subject, memberKey);
-  return toMemberRecord(info);
+  return fromParsedMemberInfo(info);
 }
 
-function toMemberRecord(info: ParsedMemberInfo): MemberRecord {
+/** The canonical record of a payload already checked by `memberInfoSchema` (a caller that reports its own faults). */
+export function fromParsedMemberInfo(info: ParsedMemberInfo): MemberRecord {
   const d = info.MemberDetails;
   return {
     memberKey: d.LegacyContactKey,

@@ -25,12 +25,18 @@ export interface CsvLoadResult {
   heapAfterMb: number;
   /** Members/s of each run of {@link TRACE_EVERY} batches, in order: a cost growing with rows shows as a falling line. */
   trace: number[];
+  /** Seconds spent inside the intake's writer (the rest of the wall time is reading, checking and waiting for rows). */
+  writerSeconds: number;
+  /** This process's CPU (user + system) per member, µs: unlike members/s, barely moved by other work on the machine. */
+  cpuMicrosPerMember: number;
 }
 
 let app: App | undefined;
 let sampler: { stop(): MemoryPeak } | undefined;
 let startRssMb = 0;
 const batchEnds: number[] = [];
+let writerMs = 0;
+let cpuAtStart: NodeJS.CpuUsage | undefined;
 
 /** A gateway on a fresh schema, the spreadsheet source, its intake's batches timed. */
 async function open(databaseUrl: string): Promise<{ opened: App; port: number }> {
@@ -48,7 +54,9 @@ async function open(databaseUrl: string): Promise<{ opened: App; port: number }>
   const intake = app.sync.internals.intake;
   const write = intake.writeRecords.bind(intake);
   intake.writeRecords = async (request) => {
+    const from = performance.now();
     const results = await write(request);
+    writerMs += performance.now() - from;
     batchEnds.push(performance.now());
     return results;
   };
@@ -57,12 +65,15 @@ async function open(databaseUrl: string): Promise<{ opened: App; port: number }>
 
 function begin(): void {
   batchEnds.length = 0;
+  writerMs = 0;
+  cpuAtStart = process.cpuUsage();
   startRssMb = process.memoryUsage().rss / 2 ** 20;
   sampler = startMemorySampler(50);
 }
 
 function finish(rows: number, started: number): CsvLoadResult {
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
   const memory = sampler!.stop();
   const trace: number[] = [];
   let from = started;
@@ -70,7 +81,15 @@ function finish(rows: number, started: number): CsvLoadResult {
     trace.push((TRACE_EVERY * BATCH) / ((batchEnds[end]! - from) / 1000));
     from = batchEnds[end]!;
   }
-  return { perSecond: rows / seconds, memory, startRssMb, heapAfterMb: settledMemoryMb().heapUsedMb, trace };
+  return {
+    perSecond: rows / seconds,
+    memory,
+    startRssMb,
+    heapAfterMb: settledMemoryMb().heapUsedMb,
+    trace,
+    writerSeconds: writerMs / 1000,
+    cpuMicrosPerMember: (cpu.user + cpu.system) / rows,
+  };
 }
 
 serveChild(
@@ -100,6 +119,7 @@ serveChild(
       if (batch.length > 0) batches.push(batch);
       const run = await opened.sync.service.beginImport("bench: refresh write path");
       const started = performance.now();
+      cpuAtStart = process.cpuUsage();
       for (const records of batches) await opened.sync.internals.intake.writeRecords({ runId: run.id, records });
       batches.length = 0;
       return finish(payload.rows, started);

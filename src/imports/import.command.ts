@@ -1,8 +1,8 @@
 import { statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadImportCliConfig } from "../config/import-cli.config";
-import { type UploadAnswer, uploadCsv } from "./import-upload";
 import { progressView } from "./import-progress";
+import { type UploadAnswer, uploadCsv } from "./import-upload";
 import { columnGuide, templateCsv } from "./member-csv.columns";
 import type { ImportReport } from "./member-import";
 

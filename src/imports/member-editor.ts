@@ -2,8 +2,8 @@ import type { DataSource } from "typeorm";
 import type { MemberRecord } from "../sources/member-record";
 import { readCachedRecords } from "../sync/cached-records";
 import { SyncError, SyncErrorCode } from "../sync/sync.error";
-import type { SyncRunSnapshot } from "../sync/sync-events";
 import type { SyncService } from "../sync/sync.service";
+import type { SyncRunSnapshot } from "../sync/sync-events";
 import { payloadFromRecord, recordFromPayload } from "./member-csv.rows";
 
 /** A group membership as an admin types it. */

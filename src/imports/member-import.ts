@@ -5,11 +5,11 @@ import type { TransactionRunner } from "../db/transaction-runner";
 import type { MemberRecord } from "../sources/member-record";
 import { readCachedRecords } from "../sync/cached-records";
 import type { SyncService } from "../sync/sync.service";
+import { checkRowsOnThread } from "./checked-rows";
 import { ImportError, ImportErrorCode } from "./import.error";
-import { KEY_COLUMN } from "./member-csv.columns";
-import { type PendingRow, readCsv } from "./member-csv.parse";
-import { type ImportMode, readRow, type RowError } from "./member-csv.rows";
+import { type ImportMode, type RowError, readRow } from "./member-csv.rows";
 import { absentKeys, checkReplace, keysOf, spooled } from "./replace-plan";
+import type { CheckedRow } from "./row-check.protocol";
 
 /** Rows read, checked (and, merging, matched with the cache) and written together. */
 const BATCH_ROWS = 500;
@@ -49,7 +49,7 @@ export interface ImportReport extends ImportProgress {
 
 /** A batch's rows read as new members, with the parser's own refusals since the batch before. */
 interface CheckedBatch {
-  rows: Array<{ pending: PendingRow; key: string; read: MemberRecord | RowError[] }>;
+  rows: CheckedRow[];
   skipped: RowError[];
 }
 
@@ -94,25 +94,27 @@ export class MemberImporter {
 
   /** Reads the rows into the cache; with `inFile` (a replace), disables the members it leaves out. */
   private async importRows(input: Readable, options: ImportOptions, report: ImportReport, inFile?: Set<string>): Promise<ImportReport> {
-    const reading = readCsv(input);
+    // Parsed and checked on a thread of its own; this one is left to the writer.
+    const reading = checkRowsOnThread(input, { mode: options.mode });
+    let begun = false;
+    // The checker sends rows only once the header is known good: the run starts with the first.
     const begin = async () => {
-      reading.checkHeader();
       if (!options.dryRun && !report.runId) report.runId = (await this.deps.sync.beginImport(`CSV import (${options.mode})`)).id;
+      begun = true;
     };
-    let batch: PendingRow[] = [];
-    // One batch is checked while the one before it is being written (the writer mostly waits on
-    // the database); writes stay one at a time and in file order.
+    let batch: CheckedRow[] = [];
+    // One batch is written while the next one is gathered; writes stay one at a time, in file order.
     let writing: Promise<void> = Promise.resolve();
-    const next = async (rows: PendingRow[]) => {
-      const checked = this.check(rows, reading.takeSkipped(), options.mode);
+    const next = async (rows: CheckedRow[]) => {
+      const checked = { rows, skipped: reading.takeSkipped() };
       await writing;
       writing = this.write(checked, options, report);
       writing.catch(() => undefined); // handled where it is awaited, possibly after more rows are read
     };
     try {
-      for await (const pending of reading.rows) {
-        await begin();
-        batch.push(pending);
+      for await (const row of reading.rows) {
+        if (!begun) await begin();
+        batch.push(row);
         if (batch.length >= BATCH_ROWS) {
           await next(batch);
           batch = [];
@@ -125,6 +127,8 @@ export class MemberImporter {
     } catch (error) {
       if (report.runId) await this.deps.sync.failImport(report.runId, `the import stopped after ${report.rows} rows: ${messageOf(error)}`);
       throw asImportError(error, report.rows);
+    } finally {
+      await reading.close();
     }
     if (report.runId) await this.deps.sync.endImport(report.runId);
     return report;
@@ -146,18 +150,6 @@ export class MemberImporter {
       disabled += page.length;
     }
     return disabled;
-  }
-
-  /** Checks a batch's rows as new members (no cache read yet: the batch before may still be writing). */
-  private check(batch: PendingRow[], skipped: RowError[], mode: ImportMode): CheckedBatch {
-    return {
-      skipped,
-      rows: batch.map((pending) => ({
-        pending,
-        key: (pending.cells[KEY_COLUMN] ?? "").trim(),
-        read: readRow(pending.row, pending.cells, mode, undefined),
-      })),
-    };
   }
 
   private async write({ rows, skipped }: CheckedBatch, options: ImportOptions, report: ImportReport): Promise<void> {

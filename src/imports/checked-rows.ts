@@ -8,6 +8,12 @@ import type { CheckedRow, FromRowChecker, RowCheckSetup, ToRowChecker } from "./
 /** Chunks of the upload handed to the checker and not yet taken by its parser; past this the upload pauses. */
 const CHUNKS_AHEAD = 4;
 const WORKER_FILE = path.join(__dirname, "row-check.worker.js");
+/**
+ * The checker holds a few chunks and messages of rows at a time, so a small heap is plenty; its
+ * garbage is collected sooner than under the default limits, which kept the import's resident
+ * memory growing with the file. A record too large even for this fails the import clearly.
+ */
+const CHECKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 128 };
 
 /** An upload being parsed and checked row by row on a thread of its own. */
 export interface CheckedRows {
@@ -26,7 +32,7 @@ export interface CheckedRows {
  * the checker waits while the importer has not taken the rows it sent.
  */
 export function checkRowsOnThread(input: Readable, setup: RowCheckSetup): CheckedRows {
-  const worker = new Worker(WORKER_FILE, { workerData: setup });
+  const worker = new Worker(WORKER_FILE, { workerData: setup, resourceLimits: CHECKER_HEAP });
   const post = (message: ToRowChecker, transfer?: ArrayBuffer[]) => worker.postMessage(message, transfer);
   const inbox = new Inbox();
   let skipped: RowError[] = [];

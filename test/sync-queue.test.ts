@@ -50,9 +50,9 @@ describe("the refresh queue on MariaDB", () => {
       await harness.queue.enqueue(manager, keys, reason);
       return new Set(keys).size;
     });
-  /** Claims as a worker does: one statement, then the rows whose leases kept running out are dead-lettered. */
+  /** Claims as a worker does, then dead-letters the rows whose leases kept running out. */
   const claim = async (owner: string, limit: number) => {
-    const taken = await transactions.autocommit((manager) => harness.queue.claim(manager, owner, limit));
+    const taken = await transactions.run((manager) => harness.queue.claim(manager, owner, limit));
     tokens.set(owner, taken.token);
     for (const row of taken.claimed) claimedRows.set(row.memberKey, row);
     if (taken.exhausted.length > 0) {

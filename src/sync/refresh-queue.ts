@@ -186,36 +186,30 @@ export class RefreshQueue {
   }
 
   /**
-   * Leases up to `limit` due rows to a new claim of `owner`, highest priority first, in one
-   * UPDATE (atomic on its own: no transaction), then reads back what it took. A row whose
-   * previous lease ran out counts that lost claim as an attempt, so a member that no worker ever
-   * finishes (a crash it causes, an AMS slower than the lease) ends in the dead letters after
-   * `maxAttempts` instead of being claimed forever: those come back in `exhausted`.
+   * Leases up to `limit` due rows to a new claim of `owner`, highest priority first, inside the
+   * caller's transaction, and returns what it took. A row whose previous lease ran out counts
+   * that lost claim as an attempt, so a member that no worker ever finishes (a crash it causes,
+   * an AMS slower than the lease) ends in the dead letters after `maxAttempts` instead of being
+   * claimed forever: those come back in `exhausted`, leased to the claim.
    */
   async claim(manager: EntityManager, owner: string, limit: number): Promise<Claim> {
     const now = this.clock.now();
     this.claims += 1;
     const token = `${owner}#${this.claims}`;
-    const taken = await this.takeDue(manager, token, now, limit);
-    if (taken === 0) return { token, claimed: [], exhausted: [] };
-    const { rows } = await named(
-      manager,
-      "SELECT member_key, attempts, source_updated_at, run_id, extra_runs, last_error_code FROM refresh_queue WHERE lease_owner = :token ORDER BY priority ASC, next_attempt_at ASC",
-      { token },
-    );
+    const mysql = manager.connection.driver.options.type !== "sqljs";
+    const rows = mysql ? await this.takeLocked(manager, token, now, limit) : await this.takeReturning(manager, token, now, limit);
     const claimed: ClaimedRow[] = [];
     const exhausted: Claim["exhausted"] = [];
     for (const raw of rows) {
       const row: ClaimedRow = {
         memberKey: raw.member_key as string,
-        attempts: Number(raw.attempts),
+        attempts: Number(raw.attempts) + 1,
         listedAt: raw.source_updated_at === null ? null : toInstant(raw.source_updated_at as Date | string),
         runId: (raw.run_id as string | null) ?? null,
         extraRuns: Boolean(Number(raw.extra_runs)),
       };
-      const lost = raw.last_error_code === RefreshFailureCode.LEASE_LOST;
       // The lost claims so far: the attempts counted before this one.
-      const decision = lost ? this.decide({ kind: "lease-lost" }, row.attempts - 1) : undefined;
+      const decision = raw.lease_lost ? this.decide({ kind: "lease-lost" }, row.attempts - 1) : undefined;
       if (decision?.action === "dead-letter") exhausted.push({ row, decision });
       else claimed.push(row);
     }
@@ -223,35 +217,69 @@ export class RefreshQueue {
   }
 
   /**
-   * The claim itself. MySQL walks the claim index in order (an UPDATE with ORDER BY and LIMIT,
-   * at READ COMMITTED: a row another claim holds is judged on its committed version and passed
-   * over, not waited for, since its lease has not run out); SQLite serves one process whose
-   * statements are already serialized. A lost lease is marked on the row (LEASE_LOST) before
-   * the lease is overwritten: MySQL assigns left to right, SQLite reads every old value.
+   * MySQL: walk the claim index in order (forced: on a small table the planner may prefer a
+   * scan and a sort, which would lock every due row, not just the ones handed out), skip rows
+   * other workers hold or are settling, and lease what was read in one UPDATE. One statement
+   * alone (UPDATE … ORDER BY … LIMIT) was measured and dropped: walking a secondary index, it
+   * waits for every row another worker's settling transaction holds, where SKIP LOCKED passes.
    */
-  private async takeDue(manager: EntityManager, token: string, now: Date, limit: number): Promise<number> {
-    const mysql = manager.connection.driver.options.type !== "sqljs";
-    const where = "next_attempt_at <= :now AND (lease_expires_at IS NULL OR lease_expires_at <= :now)";
-    const order = "ORDER BY priority ASC, next_attempt_at ASC";
-    const set = [
+  private async takeLocked(manager: EntityManager, token: string, now: Date, limit: number): Promise<Array<Record<string, unknown>>> {
+    const select =
+      "SELECT member_key, attempts, source_updated_at, run_id, extra_runs, lease_expires_at FROM refresh_queue FORCE INDEX (idx_refresh_queue_claim) " +
+      "WHERE next_attempt_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?) " +
+      `ORDER BY priority ASC, next_attempt_at ASC LIMIT ${Math.trunc(limit)} FOR UPDATE SKIP LOCKED`;
+    const { rows } = await runSql(manager, select, [now, now]);
+    if (rows.length === 0) return [];
+    for (const row of rows) row.lease_lost = row.lease_expires_at !== null;
+    await named(
+      manager,
+      `UPDATE refresh_queue SET ${this.leaseAssignments()} WHERE member_key IN (:...keys)`,
+      this.leaseParameters(token, now, { keys: rows.map((row) => row.member_key) }),
+    );
+    return rows;
+  }
+
+  /**
+   * SQLite serves one process whose statements are already serialized: one UPDATE leases the
+   * due rows and returns them (in no particular order, so they are sorted here).
+   */
+  private async takeReturning(manager: EntityManager, token: string, now: Date, limit: number): Promise<Array<Record<string, unknown>>> {
+    const due =
+      "SELECT member_key FROM refresh_queue WHERE next_attempt_at <= :now AND (lease_expires_at IS NULL OR lease_expires_at <= :now) " +
+      `ORDER BY priority ASC, next_attempt_at ASC LIMIT ${Math.trunc(limit)}`;
+    const { rows } = await named(
+      manager,
+      `UPDATE refresh_queue SET ${this.leaseAssignments()} WHERE member_key IN (${due}) ` +
+        "RETURNING member_key, attempts - 1 AS attempts, source_updated_at, run_id, extra_runs, last_error_code, priority, next_attempt_at",
+      this.leaseParameters(token, now, { now }),
+    );
+    for (const row of rows) row.lease_lost = row.last_error_code === RefreshFailureCode.LEASE_LOST;
+    const order = (row: Record<string, unknown>) => `${String(row.priority).padStart(4, "0")} ${String(row.next_attempt_at)}`;
+    return rows.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  }
+
+  /**
+   * A lost lease is marked on the row (LEASE_LOST) before the lease is overwritten: MySQL
+   * assigns left to right, SQLite reads every old value.
+   */
+  private leaseAssignments(): string {
+    return [
       "last_error_code = CASE WHEN lease_expires_at IS NULL THEN last_error_code ELSE :lostCode END",
       "last_error = CASE WHEN lease_expires_at IS NULL THEN last_error ELSE :lostMessage END",
       "lease_owner = :token",
       "lease_expires_at = :expires",
       "attempts = attempts + 1",
     ].join(", ");
-    const top = Math.trunc(limit);
-    const sql = mysql
-      ? `UPDATE refresh_queue SET ${set} WHERE ${where} ${order} LIMIT ${top}`
-      : `UPDATE refresh_queue SET ${set} WHERE member_key IN (SELECT member_key FROM refresh_queue WHERE ${where} ${order} LIMIT ${top})`;
-    const result = await named(manager, sql, {
-      now,
+  }
+
+  private leaseParameters(token: string, now: Date, extra: Record<string, unknown>): Record<string, unknown> {
+    return {
+      ...extra,
       token,
       expires: new Date(now.getTime() + this.settings.leaseMs),
       lostCode: RefreshFailureCode.LEASE_LOST,
       lostMessage: LEASE_LOST_MESSAGE,
-    });
-    return result.affected;
+    };
   }
 
   /** Moves a claim's exhausted rows (their leases kept running out) to refresh_failures. */

@@ -1,5 +1,5 @@
 import type { EntityManager } from "typeorm";
-import { isTransientDatabaseError, type TransactionRunner } from "../db/transaction-runner";
+import type { TransactionRunner } from "../db/transaction-runner";
 import type { Logger } from "../observability/logger";
 import type { AmsSource, FetchedMembers } from "../sources/ams-source";
 import type { MemberRecord } from "../sources/member-record";
@@ -62,9 +62,6 @@ interface Written {
  */
 class ClaimChanged extends Error {}
 
-/** How many times a claim is tried again when InnoDB picks it as a deadlock victim. */
-const CLAIM_TRIES = 4;
-
 /**
  * Member Refresh (DESIGN §4.3): claims a batch, fetches it from the AMS (renewing the leases
  * while it answers), writes it and settles the queue rows in one transaction. A malformed record
@@ -112,16 +109,9 @@ export class RefreshWorker {
     return { token: claim.token, claimed: claim.claimed, deadLettered: claim.exhausted.length };
   }
 
-  /** The claim is one statement on its own, not in a transaction: retried here as a transaction would be. */
-  private async claimRetrying() {
+  private claimRetrying() {
     const { queue, transactions, batchSize } = this.deps;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await transactions.autocommit((manager) => queue.claim(manager, this.owner, batchSize));
-      } catch (error) {
-        if (!isTransientDatabaseError(error) || attempt >= CLAIM_TRIES) throw error;
-      }
-    }
+    return transactions.run((manager) => queue.claim(manager, this.owner, batchSize));
   }
 
   /** Runs `work`, extending this worker's leases on `keys` until it settles. */

@@ -8,7 +8,6 @@ import { flag, instant, keyColumn, longText, text } from "./column-types";
 @Entity({ name: "refresh_queue" })
 @Index("idx_refresh_queue_claim", ["priority", "nextAttemptAt"])
 @Index("idx_refresh_queue_run", ["runId"])
-@Index("idx_refresh_queue_lease", ["leaseOwner"])
 export class RefreshQueueEntity {
   @PrimaryColumn(keyColumn()) memberKey!: string;
   /** Why it is queued (the highest-priority reason wins when changes coalesce). */

@@ -217,6 +217,20 @@ export class RefreshQueue {
   }
 
   /**
+   * Whether any row is due and free, read without locking or a transaction: an idle worker asks
+   * this first, so finding nothing to do costs one statement, not a transaction of three.
+   */
+  async anyDue(manager: EntityManager): Promise<boolean> {
+    const now = this.clock.now();
+    const { rows } = await named(
+      manager,
+      "SELECT 1 AS due FROM refresh_queue WHERE next_attempt_at <= :now AND (lease_expires_at IS NULL OR lease_expires_at <= :now) LIMIT 1",
+      { now },
+    );
+    return rows.length > 0;
+  }
+
+  /**
    * MySQL: walk the claim index in order (forced: on a small table the planner may prefer a
    * scan and a sort, which would lock every due row, not just the ones handed out), skip rows
    * other workers hold or are settling, and lease what was read in one UPDATE. One statement

@@ -8,7 +8,7 @@ import type { Timers } from "../time/timers";
 import type { MemberChangeEvent } from "./member-change";
 import type { MemberWriter, WriteOutcome } from "./member-writer";
 import { classifyBatchError, failureCodeOf, RefreshFailureCode } from "./refresh-policy";
-import type { ClaimedRow, MemberFailure, RefreshQueue, RunRef } from "./refresh-queue";
+import type { Claim, ClaimedRow, MemberFailure, RefreshQueue, RunRef } from "./refresh-queue";
 import type { RefreshOutcome, RunLedger } from "./run-ledger";
 import type { SyncEvents } from "./sync-events";
 
@@ -109,8 +109,10 @@ export class RefreshWorker {
     return { token: claim.token, claimed: claim.claimed, deadLettered: claim.exhausted.length };
   }
 
-  private claimRetrying() {
+  private async claimRetrying(): Promise<Claim> {
     const { queue, transactions, batchSize } = this.deps;
+    // An idle worker asks often (and a full load, written past the queue, leaves it empty).
+    if (!(await transactions.autocommit((manager) => queue.anyDue(manager)))) return { token: "", claimed: [], exhausted: [] };
     return transactions.run((manager) => queue.claim(manager, this.owner, batchSize));
   }
 

@@ -4,7 +4,7 @@ import { RefreshFailureEntity, RefreshQueueEntity, RefreshQueueRunEntity, SyncRu
 import { TransactionRunner } from "../src/db/transaction-runner";
 import type { AmsSource } from "../src/sources/ams-source";
 import { RefreshFailureCode } from "../src/sync/refresh-policy";
-import type { RefreshReason } from "../src/sync/refresh-queue";
+import type { ClaimedRow, RefreshReason } from "../src/sync/refresh-queue";
 import type { RefreshOutcome } from "../src/sync/run-ledger";
 import { startSyncHarness, type SyncHarness } from "./support/sync-harness";
 
@@ -30,7 +30,13 @@ describe("the refresh queue on MariaDB", () => {
     transactions = new TransactionRunner(harness.database);
   });
   after(() => harness.close());
+  /** Each owner's latest claim token, and every claimed row by key: what a worker keeps in memory. */
+  const tokens = new Map<string, string>();
+  const claimedRows = new Map<string, ClaimedRow>();
+  const tokenOf = (owner: string) => tokens.get(owner) ?? owner;
   beforeEach(async () => {
+    tokens.clear();
+    claimedRows.clear();
     for (const entity of [RefreshQueueRunEntity, RefreshQueueEntity, RefreshFailureEntity, SyncRunEntity]) {
       await harness.database.dataSource.getRepository(entity).clear();
     }
@@ -44,13 +50,26 @@ describe("the refresh queue on MariaDB", () => {
       await harness.queue.enqueue(manager, keys, reason);
       return new Set(keys).size;
     });
-  const claim = async (owner: string, limit: number) =>
-    (await transactions.run((manager) => harness.queue.claim(manager, transactions.dialect, owner, limit))).claimed;
-  /** Settles refreshed members as a worker does: queue rows and run links in one transaction. */
+  /** Claims as a worker does, then dead-letters the rows whose leases kept running out. */
+  const claim = async (owner: string, limit: number) => {
+    const taken = await transactions.run((manager) => harness.queue.claim(manager, owner, limit));
+    tokens.set(owner, taken.token);
+    for (const row of taken.claimed) claimedRows.set(row.memberKey, row);
+    if (taken.exhausted.length > 0) {
+      await transactions.run(async (manager) => {
+        const dead = await harness.queue.deadLetterLost(manager, taken.token, taken.exhausted);
+        const waiting = new Map(taken.exhausted.map(({ row }) => [row.memberKey, row]));
+        await harness.engine.internals.ledger.recordOutcomes(manager, new Map(dead.map((key) => [key, "failed" as const])), waiting);
+      });
+    }
+    return taken.claimed;
+  };
+  /** Settles refreshed members as a worker does when some row changed meanwhile: queue rows and runs in one transaction. */
   const complete = (owner: string, outcomes: Map<string, "refreshed" | "unchanged">, requeued: Set<string> = new Set()) =>
     transactions.run(async (manager) => {
-      await harness.queue.complete(manager, owner, [...outcomes.keys()], requeued);
-      return harness.engine.internals.ledger.recordOutcomes(manager, outcomes);
+      const owned = await harness.queue.lockOwned(manager, transactions.dialect, tokenOf(owner), [...outcomes.keys()]);
+      await harness.queue.complete(manager, tokenOf(owner), [...outcomes.keys()], requeued);
+      return harness.engine.internals.ledger.recordOutcomes(manager, outcomes, owned);
     });
 
   it("coalesces a second change of a member into its pending row, keeping the higher priority", async () => {
@@ -115,11 +134,15 @@ describe("the refresh queue on MariaDB", () => {
       const deadLettered = await transactions.run(async (manager) => {
         const dead = await harness.queue.fail(
           manager,
-          "w",
+          tokenOf("w"),
           [{ memberKey: "POISON", failure: { kind: "member", code: RefreshFailureCode.CONTRACT_VIOLATION, message: "bad record" } }],
           new Map([["POISON", attempt]]),
         );
-        await harness.engine.internals.ledger.recordOutcomes(manager, new Map(dead.map((key) => [key, "failed" as RefreshOutcome])));
+        await harness.engine.internals.ledger.recordOutcomes(
+          manager,
+          new Map(dead.map((key) => [key, "failed" as RefreshOutcome])),
+          new Map([["POISON", claimedRows.get("POISON")!]]),
+        );
         return dead;
       });
       const [row] = await rows();
@@ -149,10 +172,14 @@ describe("the refresh queue on MariaDB", () => {
     const second = await harness.engine.internals.ledger.start("PERIODIC");
     await enqueue(["M"], "PERIODIC", second.id);
     const credited = await transactions.run(async (manager) => {
-      const owned = await harness.queue.lockOwned(manager, transactions.dialect, "w", ["M"]);
-      assert.deepEqual([...owned], [["M", { requeue: true }]], "the change while leased is recorded");
-      await harness.queue.complete(manager, "w", ["M"], new Set(["M"]));
-      return harness.engine.internals.ledger.recordOutcomes(manager, new Map([["M", "refreshed" as const]]));
+      const owned = await harness.queue.lockOwned(manager, transactions.dialect, tokenOf("w"), ["M"]);
+      assert.deepEqual(
+        [...owned],
+        [["M", { requeue: true, runId: first.id, extraRuns: true }]],
+        "the change while leased is recorded, and the second run waits through a link",
+      );
+      await harness.queue.complete(manager, tokenOf("w"), ["M"], new Set(["M"]));
+      return harness.engine.internals.ledger.recordOutcomes(manager, new Map([["M", "refreshed" as const]]), owned);
     });
     assert.deepEqual(credited, [first.id], "only the run that was waiting for this refresh is credited");
     const [row] = await rows();
@@ -172,7 +199,7 @@ describe("the refresh queue on MariaDB", () => {
     await transactions.run((manager) =>
       harness.queue.fail(
         manager,
-        "w",
+        tokenOf("w"),
         [{ memberKey: "X", failure: { kind: "outage", code: RefreshFailureCode.TEMPORARY, message: "AMS down", retryAfterMs: 30_000 } }],
         new Map([["X", 1]]),
       ),
@@ -205,7 +232,7 @@ describe("the refresh queue on MariaDB", () => {
     const [again] = await claim("w2", 1);
     assert.equal(again?.attempts, 2);
     const [row] = await rows();
-    assert.deepEqual([row?.leaseOwner, row?.lastErrorCode], ["w2", "LEASE_LOST"]);
+    assert.deepEqual([row?.leaseOwner, row?.lastErrorCode], [tokenOf("w2"), "LEASE_LOST"]);
   });
 
   it("renews only leases its owner still holds", async () => {
@@ -213,7 +240,7 @@ describe("the refresh queue on MariaDB", () => {
     await claim("w1", 1);
     await claim("w2", 1);
     harness.clock.advance(30_000);
-    const renewed = await transactions.run((manager) => harness.queue.renew(manager, "w1", ["A", "B"]));
+    const renewed = await transactions.run((manager) => harness.queue.renew(manager, tokenOf("w1"), ["A", "B"]));
     assert.equal(renewed, 1);
     harness.clock.advance(30_001);
     const reclaimed = await claim("w3", 5);

@@ -1,5 +1,55 @@
-import { type EntityManager, type EntityTarget, In, type ObjectLiteral } from "typeorm";
+import { type EntityManager, type EntityTarget, type ObjectLiteral, QueryFailedError } from "typeorm";
+import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
+
+/** A mysql2 connection or pool, callback style, as TypeORM's MySQL driver holds them. */
+interface MysqlTarget {
+  query(sql: string, values: unknown[], callback: (error: Error | null, result: unknown) => void): void;
+}
+
+/** What a statement returned: its rows (a SELECT), or how many rows it changed. */
+export interface SqlResult {
+  rows: Array<Record<string, unknown>>;
+  affected: number;
+}
+
+/**
+ * Runs SQL with `?` placeholders inside the caller's transaction (or on the pool, outside one).
+ * On MySQL it goes straight to the mysql2 connection TypeORM holds for the transaction (still
+ * reported to the data source's logger), skipping the query runner's per-statement promise
+ * wrapper and event broadcast: on the refresh's hot path those cost more than building the SQL.
+ * Errors are TypeORM's QueryFailedError either way, so deadlock retries still recognise them.
+ */
+export async function runSql(manager: EntityManager, sql: string, values: unknown[] = []): Promise<SqlResult> {
+  const { connection } = manager;
+  if (connection.driver.options.type === "sqljs") {
+    const runner = manager.queryRunner ?? connection.createQueryRunner();
+    try {
+      const result = await runner.query(sql, values, true);
+      return { rows: (result.records ?? []) as Array<Record<string, unknown>>, affected: result.affected ?? 0 };
+    } finally {
+      if (!manager.queryRunner) await runner.release();
+    }
+  }
+  const held = (manager.queryRunner as { databaseConnection?: MysqlTarget } | undefined)?.databaseConnection;
+  const target = held ?? (connection.driver as unknown as { pool: MysqlTarget }).pool;
+  connection.logger.logQuery(sql, values);
+  return new Promise((resolve, reject) =>
+    target.query(sql, values, (error, result) => {
+      if (error) {
+        connection.logger.logQueryError(error, sql, values);
+        return reject(new QueryFailedError(sql, values, error));
+      }
+      if (Array.isArray(result)) resolve({ rows: result as Array<Record<string, unknown>>, affected: 0 });
+      else resolve({ rows: [], affected: (result as { affectedRows?: number } | null)?.affectedRows ?? 0 });
+    }),
+  );
+}
+
+/** `?, ?, ?` for `count` values. */
+export function placeholders(count: number): string {
+  return count === 1 ? "?" : `?${", ?".repeat(count - 1)}`;
+}
 
 /** Rows per multi-row statement: well inside MySQL's and SQLite's parameter limits. */
 const ROWS_PER_STATEMENT = 400;
@@ -47,18 +97,56 @@ export async function insertMany<E extends ObjectLiteral>(
   const tail = onConflict && "update" in onConflict ? conflictClause(manager, entity, onConflict, mysql) : "";
   const tuple = `(${columns.map(() => "?").join(", ")})`;
   const perStatement = Math.max(1, Math.min(1_000, Math.floor(PARAMETERS_PER_STATEMENT / columns.length)));
+  const properties = columns.map((column) => column.propertyName);
+  const plain = columns.map((column) => mysql && isPlain(column));
   for (const part of chunks(rows, perStatement)) {
     const values: unknown[] = [];
     for (const row of part) {
-      for (const column of columns) {
-        const value = (row as Record<string, unknown>)[column.propertyName];
+      for (let index = 0; index < columns.length; index += 1) {
+        const column = columns[index]!;
+        let value = (row as Record<string, unknown>)[properties[index]!];
         // A missing value takes the column's default, spelled out: SQLite has no DEFAULT in VALUES.
-        values.push(driver.preparePersistentValue(value === undefined ? defaultOf(column.default) : value, column));
+        if (value === undefined) value = defaultOf(column.default);
+        values.push(plain[index] || (value === null && !column.transformer) ? value : driver.preparePersistentValue(value, column));
       }
     }
     const sql = `${verb} INTO ${driver.escape(metadata.tableName)} (${names}) VALUES ${part.map(() => tuple).join(", ")}${tail}`;
-    await manager.query(sql, values);
+    await runSql(manager, sql, values);
   }
+}
+
+/** Text and integer columns mysql2 sends as they are: the driver's conversion would return them unchanged. */
+const PLAIN = new Set<unknown>(["varchar", "char", "text", "mediumtext", "longtext", "int", "integer", "smallint"]);
+
+function isPlain(column: ColumnMetadata): boolean {
+  return PLAIN.has(column.type) && column.transformer === undefined;
+}
+
+/**
+ * Sets the same values on every row whose `property` is one of `keys`, a few hundred keys per
+ * statement, each value through the driver's conversion for its column.
+ */
+export async function updateWhereIn<E extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: EntityTarget<E>,
+  property: keyof E & string,
+  keys: readonly string[],
+  set: QueryDeepPartialEntity<E>,
+): Promise<void> {
+  if (keys.length === 0) return;
+  const { driver } = manager.connection;
+  const metadata = manager.connection.getMetadata(entity);
+  const assignments: string[] = [];
+  const values: unknown[] = [];
+  for (const [name, value] of Object.entries(set)) {
+    const column = metadata.findColumnWithPropertyName(name);
+    if (!column) throw new Error(`${metadata.name} has no column for ${name}`);
+    assignments.push(`${driver.escape(column.databaseName)} = ?`);
+    values.push(value === null ? null : driver.preparePersistentValue(value, column));
+  }
+  const key = driver.escape(metadata.findColumnWithPropertyName(property)!.databaseName);
+  const head = `UPDATE ${driver.escape(metadata.tableName)} SET ${assignments.join(", ")} WHERE ${key} IN `;
+  for (const part of chunks(keys, ROWS_PER_STATEMENT)) await runSql(manager, `${head}(${placeholders(part.length)})`, [...values, ...part]);
 }
 
 function defaultOf(fallback: unknown): unknown {
@@ -87,8 +175,12 @@ export async function deleteWhereIn<E extends ObjectLiteral>(
   property: keyof E & string,
   keys: readonly string[],
 ): Promise<void> {
+  if (keys.length === 0) return;
+  const { driver } = manager.connection;
+  const metadata = manager.connection.getMetadata(entity);
+  const key = driver.escape(metadata.findColumnWithPropertyName(property)!.databaseName);
   for (const part of chunks(keys, ROWS_PER_STATEMENT)) {
-    await manager.delete(entity, { [property]: In(part) } as never);
+    await runSql(manager, `DELETE FROM ${driver.escape(metadata.tableName)} WHERE ${key} IN (${placeholders(part.length)})`, [...part]);
   }
 }
 
@@ -102,23 +194,53 @@ export async function findWhereIn<E extends ObjectLiteral>(
   entity: EntityTarget<E>,
   property: keyof E & string,
   keys: readonly string[],
+  /** Only these properties (all when not given). */
+  properties?: ReadonlyArray<keyof E & string>,
 ): Promise<E[]> {
   const { driver } = manager.connection;
   const metadata = manager.connection.getMetadata(entity);
-  const columns = metadata.columns;
+  const columns = properties ? metadata.columns.filter((column) => properties.includes(column.propertyName)) : metadata.columns;
   const key = metadata.findColumnWithPropertyName(property)!;
   const select = columns.map((column) => driver.escape(column.databaseName)).join(", ");
+  const converted = columns.map((column) => needsConversion(column));
   const out: E[] = [];
+  if (keys.length === 0) return out;
   for (const part of chunks(keys, ROWS_PER_STATEMENT)) {
-    const sql = `SELECT ${select} FROM ${driver.escape(metadata.tableName)} WHERE ${driver.escape(key.databaseName)} IN (${part.map(() => "?").join(", ")})`;
-    const rows: Array<Record<string, unknown>> = await manager.query(sql, [...part]);
+    const sql = `SELECT ${select} FROM ${driver.escape(metadata.tableName)} WHERE ${driver.escape(key.databaseName)} IN (${placeholders(part.length)})`;
+    const { rows } = await runSql(manager, sql, [...part]);
     for (const row of rows) {
       const entityRow: Record<string, unknown> = {};
-      for (const column of columns) entityRow[column.propertyName] = driver.prepareHydratedValue(row[column.databaseName], column);
+      for (let index = 0; index < columns.length; index += 1) {
+        const column = columns[index]!;
+        const value = row[column.databaseName];
+        entityRow[column.propertyName] = converted[index] ? driver.prepareHydratedValue(value, column) : value;
+      }
       out.push(entityRow as E);
     }
   }
   return out;
+}
+
+/** Column types whose raw values need the driver's conversion; text and numbers come back as they are. */
+const CONVERTED = new Set<unknown>([
+  "boolean",
+  "bool",
+  Boolean,
+  "datetime",
+  Date,
+  "date",
+  "json",
+  "simple-json",
+  "simple-array",
+  "time",
+  Number,
+  "enum",
+  "simple-enum",
+  "set",
+]);
+
+function needsConversion(column: ColumnMetadata): boolean {
+  return CONVERTED.has(column.type) || column.transformer !== undefined;
 }
 
 export { chunks };

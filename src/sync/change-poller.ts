@@ -157,7 +157,7 @@ export class ChangePoller {
    */
   private async notYetCached(manager: EntityManager, listed: Map<string, number>): Promise<string[]> {
     if (listed.size === 0) return [];
-    const cached = await findWhereIn(manager, MemberEntity, "memberKey", [...listed.keys()]);
+    const cached = await findWhereIn(manager, MemberEntity, "memberKey", [...listed.keys()], ["memberKey", "sourceUpdatedAt"]);
     const current = new Map(cached.map((member) => [member.memberKey, member.sourceUpdatedAt?.getTime() ?? Number.NaN]));
     return [...listed.entries()].filter(([key, at]) => Number.isNaN(at) || !(current.get(key)! >= at)).map(([key]) => key);
   }

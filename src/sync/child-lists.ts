@@ -38,7 +38,8 @@ const TABLES: Array<[ListName, EntityTarget<ObjectLiteral>, string]> = [
   ["purchases", MemberPurchaseEntity, "u"],
 ];
 
-const hashOf = (rows: ObjectLiteral[]) => createHash("sha256").update(JSON.stringify(rows)).digest("hex").slice(0, 16);
+const hashOfJson = (json: string) => createHash("sha256").update(json).digest("hex").slice(0, 16);
+const hashOf = (rows: ObjectLiteral[]) => hashOfJson(JSON.stringify(rows));
 const EMPTY = hashOf([]);
 
 function parse(text: string): Map<string, string> {
@@ -67,8 +68,20 @@ export interface ListPlan {
  * One short hash per list, kept on the member row (`list_hashes`): a refresh compares them to
  * learn which lists changed without reading any child row.
  */
-export function planLists(memberKey: string, existing: boolean, storedHashes: string, lists: ChildLists): ListPlan {
-  const hashes = new Map(TABLES.map(([name, , label]) => [label, hashOf(lists[name])]));
+export function planLists(
+  memberKey: string,
+  existing: boolean,
+  storedHashes: string,
+  lists: ChildLists,
+  /** Lists already serialized (as `JSON.stringify` writes them), hashed as they are. */
+  json: Partial<Record<ListName, string>> = {},
+): ListPlan {
+  const hashes = new Map(
+    TABLES.map(([name, , label]) => {
+      const text = json[name];
+      return [label, text === undefined ? hashOf(lists[name]) : hashOfJson(text)];
+    }),
+  );
   const newHashes = [...hashes].map(([label, hash]) => `${label}=${hash}`).join(";");
   return { memberKey, existing, storedHashes, lists, hashes, newHashes };
 }

@@ -54,6 +54,20 @@ export interface MemberRows {
   groups: GroupRow[];
   /** Of the content and the rules that shaped it: equal hash, nothing to rewrite. */
   hash: string;
+  /** Each child list as JSON, made once for the content hash and reused for the list hashes. */
+  json: ListJson;
+}
+
+/** The JSON of each child list, as `JSON.stringify` writes it. */
+export interface ListJson {
+  phones: string;
+  socialLinks: string;
+  demographics: string;
+  education: string;
+  jobHistory: string;
+  communityMemberships: string;
+  groupMemberships: string;
+  purchases: string;
 }
 
 function contentOf(record: MemberRecord): MemberContent {
@@ -214,7 +228,7 @@ export function toMemberRows(record: MemberRecord, rules: SyncRuleBook): MemberR
     grantedBy: null,
   }));
   addPurchaseGrants(record, rules, { communityMemberships, groupMemberships, communities, groups });
-  const rows: Omit<MemberRows, "hash"> = {
+  const rows: Omit<MemberRows, "hash" | "json"> = {
     content: contentOf(record),
     phones: record.phones.slice(0, 4).map((phone, index) => ({ memberKey: key, position: index + 1, ...phone })),
     socialLinks: record.socialLinks.map((link, index) => ({ memberKey: key, position: index + 1, ...link })),
@@ -227,6 +241,23 @@ export function toMemberRows(record: MemberRecord, rules: SyncRuleBook): MemberR
     communities: [...communities.values()],
     groups: [...groups.values()],
   };
-  const hash = createHash("sha256").update(rules.fingerprint).update(JSON.stringify(rows)).digest("hex");
-  return { ...rows, hash };
+  const json: ListJson = {
+    phones: JSON.stringify(rows.phones),
+    socialLinks: JSON.stringify(rows.socialLinks),
+    demographics: JSON.stringify(rows.demographics),
+    education: JSON.stringify(rows.education),
+    jobHistory: JSON.stringify(rows.jobHistory),
+    communityMemberships: JSON.stringify(rows.communityMemberships),
+    groupMemberships: JSON.stringify(rows.groupMemberships),
+    purchases: JSON.stringify(rows.purchases),
+  };
+  // Exactly `JSON.stringify(rows)`, so hashes stored before stay valid, but each list is
+  // serialized once: the list hashes (child-lists) reuse the same text.
+  const whole =
+    `{"content":${JSON.stringify(rows.content)},"phones":${json.phones},"socialLinks":${json.socialLinks},` +
+    `"demographics":${json.demographics},"education":${json.education},"jobHistory":${json.jobHistory},` +
+    `"communityMemberships":${json.communityMemberships},"groupMemberships":${json.groupMemberships},` +
+    `"purchases":${json.purchases},"communities":${JSON.stringify(rows.communities)},"groups":${JSON.stringify(rows.groups)}}`;
+  const hash = createHash("sha256").update(rules.fingerprint).update(whole).digest("hex");
+  return { ...rows, hash, json };
 }

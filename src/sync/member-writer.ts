@@ -1,5 +1,5 @@
 import type { EntityManager } from "typeorm";
-import { findWhereIn, insertMany } from "../db/bulk-writes";
+import { findWhereIn, insertMany, updateWhereIn } from "../db/bulk-writes";
 import { type CommunityMembershipEntity, MemberEntity, SecurityGroupMembershipEntity } from "../db/entities";
 import type { MemberRecord } from "../sources/member-record";
 import type { Clock } from "../time/clock";
@@ -110,7 +110,7 @@ export class MemberWriter {
     const changes: MemberChangeEvent[] = [];
     if (changed.length > 0) changes.push(...(await this.writeChanged(manager, changed, now)).filter(worthTelling));
     if (unchanged.length > 0) {
-      await manager.update(MemberEntity, unchanged, { lastRefreshedAt: now });
+      await updateWhereIn(manager, MemberEntity, "memberKey", unchanged, { lastRefreshedAt: now });
     }
     const disabled = await this.disableGone(manager, gone, existing, now);
     changes.push(...disabled);
@@ -170,7 +170,7 @@ export class MemberWriter {
       const at = listedAt.get(key);
       const cached = existing.get(key)?.sourceUpdatedAt;
       if (!at || !existing.has(key) || (cached && cached >= at)) continue;
-      await manager.update(MemberEntity, key, { sourceUpdatedAt: at });
+      await updateWhereIn(manager, MemberEntity, "memberKey", [key], { sourceUpdatedAt: at });
     }
   }
 
@@ -191,7 +191,13 @@ export class MemberWriter {
 
   private async writeChanged(manager: EntityManager, changed: Planned[], now: Date): Promise<MemberChangeEvent[]> {
     const plans = changed.map(({ rows, derived, before }) =>
-      planLists(rows.content.memberKey, before !== undefined, before?.listHashes ?? "", childListsOf(rows, derived)),
+      planLists(
+        rows.content.memberKey,
+        before !== undefined,
+        before?.listHashes ?? "",
+        childListsOf(rows, derived),
+        listJsonOf(rows, derived),
+      ),
     );
     const dirty = dirtyLists(plans);
     // Only what changed is read back, and only to say what was removed.
@@ -284,7 +290,7 @@ export class MemberWriter {
       .execute();
     // An empty hash makes the member's return to the AMS a full rewrite.
     // Inactive, so the expiry sweep, which sees only the cache, keeps deriving DISABLED.
-    await manager.update(MemberEntity, toDisable, {
+    await updateWhereIn(manager, MemberEntity, "memberKey", toDisable, {
       status: "DISABLED",
       isActive: false,
       isMember: false,
@@ -336,6 +342,28 @@ function childListsOf(rows: MemberRows, derived: Derived): ChildLists {
     communities: rows.communityMemberships,
     groups: [...rows.groupMemberships, ...systemMemberships(rows.content.memberKey, derived)],
     purchases: rows.purchases,
+  };
+}
+
+/** The lists' JSON from the content hash, the groups with their derived system memberships appended. */
+export function listJsonOf(rows: MemberRows, derived: Derived): Partial<Record<keyof ChildLists, string>> {
+  const { json } = rows;
+  const system = derived.systemGroups.length === 0 ? "[]" : JSON.stringify(systemMemberships(rows.content.memberKey, derived));
+  const groups =
+    system === "[]"
+      ? json.groupMemberships
+      : json.groupMemberships === "[]"
+        ? system
+        : `${json.groupMemberships.slice(0, -1)},${system.slice(1)}`;
+  return {
+    phones: json.phones,
+    socialLinks: json.socialLinks,
+    demographics: json.demographics,
+    education: json.education,
+    jobHistory: json.jobHistory,
+    communities: json.communityMemberships,
+    groups,
+    purchases: json.purchases,
   };
 }
 

@@ -60,9 +60,9 @@ const PART = 1_000;
 /**
  * The one way into the refresh queue (DESIGN §1). Every trigger (the change poll, admin
  * mutations, a retry of dead letters, a full resync, a sign-on, a push) hands its keys here:
- * they coalesce into the queue in one multi-row statement per part and are linked to the run in
- * the same transaction, so a run never waits for a member that was not queued, nor misses one
- * that was. Idle workers are woken and the queue's size is published after each submission.
+ * they coalesce into the queue in one multi-row statement per part, carrying the run (or linked
+ * to it, for rows another run holds) in the same transaction, so a run never waits for a member
+ * that was not queued, nor misses one that was. Idle workers are woken and the queue's size is published after each submission.
  */
 export class RefreshIntake {
   constructor(
@@ -86,8 +86,8 @@ export class RefreshIntake {
     const keys = [...new Set(request.keys)];
     let linked = 0;
     for (const part of chunks(keys, PART)) {
-      await this.deps.queue.enqueue(manager, part, request.reason, request.listedAt);
-      linked += await this.deps.ledger.link(manager, part, request.runId);
+      const { adopted, others } = await this.deps.queue.enqueue(manager, part, request.reason, request.listedAt, request.runId);
+      linked += adopted + (others.length > 0 ? await this.deps.ledger.link(manager, others, request.runId) : 0);
     }
     await this.deps.ledger.addDiscovered(manager, request.runId, request.discovered ?? keys.length, linked);
     return linked;

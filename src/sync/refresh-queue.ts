@@ -1,5 +1,5 @@
 import type { EntityManager } from "typeorm";
-import { chunks, insertMany } from "../db/bulk-writes";
+import { chunks, insertMany, runSql, type SqlResult } from "../db/bulk-writes";
 import { RefreshFailureEntity, RefreshQueueEntity } from "../db/entities";
 import type { Clock } from "../time/clock";
 import {
@@ -31,7 +31,13 @@ export interface QueueSettings {
   policy: RefreshPolicySettings;
 }
 
-export interface ClaimedRow {
+/** Which runs wait on a queued member: the one on its row, and whether refresh_queue_runs holds more. */
+export interface RunRef {
+  runId: string | null;
+  extraRuns: boolean;
+}
+
+export interface ClaimedRow extends RunRef {
   memberKey: string;
   /** Attempts counted, this claim included. */
   attempts: number;
@@ -39,10 +45,22 @@ export interface ClaimedRow {
   listedAt: Date | null;
 }
 
-/** A claim's result: rows leased to the claimer, and rows whose lost leases used up their attempts. */
+/**
+ * A claim's result: its token (the lease owner written on every row it took: only this claim
+ * can settle them), rows to refresh, and rows whose lost leases used up their attempts (leased
+ * to the token, to be dead-lettered with {@link RefreshQueue.deadLetterLost}).
+ */
 export interface Claim {
+  token: string;
   claimed: ClaimedRow[];
-  deadLettered: string[];
+  exhausted: Array<{ row: ClaimedRow; decision: RefreshDecision }>;
+}
+
+/** What queueing keys for a run found: how many now wait for it on their own row, and those queued by others. */
+export interface Enqueued {
+  adopted: number;
+  /** Rows another run (or a refresh in flight) already holds: the run waits on them through a link. */
+  others: string[];
 }
 
 /** A failure of one member the caller holds. */
@@ -51,13 +69,7 @@ export interface MemberFailure {
   failure: RefreshFailure;
 }
 
-interface DueRow {
-  memberKey: string;
-  attempts: number;
-  listedAt: Date | null;
-  /** A lease was set and ran out: whoever held the row never settled it. */
-  leaseLost: boolean;
-}
+const LEASE_LOST_MESSAGE = "the previous claim's lease ran out before it finished";
 
 /**
  * The durable refresh queue (DESIGN §4.2). Rows coalesce per member key; claims take a lease
@@ -66,6 +78,9 @@ interface DueRow {
  * state or the new one, never half; what a failure means is decided by the refresh policy.
  */
 export class RefreshQueue {
+  /** Claims made by this process: with the owner, a token no other claim ever had. */
+  private claims = 0;
+
   constructor(
     private readonly clock: Clock,
     private readonly settings: QueueSettings,
@@ -76,16 +91,52 @@ export class RefreshQueue {
    * Queues `keys` inside the caller's transaction, one multi-row upsert per thousand keys. A key
    * already queued keeps one row: the higher priority wins, a backed-off row becomes due now, a
    * row a worker holds is flagged to be refreshed once more after that worker finishes, and the
-   * newest AMS change time listed for it is kept.
+   * newest AMS change time listed for it is kept. With `runId`, a new row (or a free one no run
+   * waits on) carries the run; rows another run or a claim holds are returned in `others`, for
+   * the run to wait on through a link, and flagged so their settling answers the links too.
    */
   async enqueue(
     manager: EntityManager,
     keys: readonly string[],
     reason: RefreshReason,
     listedAt: ReadonlyMap<string, Date> = new Map(),
-  ): Promise<void> {
+    runId: string | null = null,
+  ): Promise<Enqueued> {
     const now = this.clock.now();
-    for (const part of chunks([...new Set(keys)], 1_000)) await this.upsertRows(manager, part, reason, now, listedAt);
+    const result: Enqueued = { adopted: 0, others: [] };
+    for (const part of chunks([...new Set(keys)], 1_000)) {
+      if (runId !== null) {
+        const found = await this.existing(manager, part);
+        for (const key of part) {
+          const row = found.get(key);
+          if (!row) result.adopted += 1;
+          else if (row.runId === runId) continue;
+          else if (row.runId === null && row.leaseOwner === null) result.adopted += 1;
+          else result.others.push(key);
+        }
+      }
+      await this.upsertRows(manager, part, reason, now, listedAt, runId);
+    }
+    return result;
+  }
+
+  /**
+   * The queue rows of `keys` as they are now, locked on MySQL until the transaction ends, so the
+   * upsert that follows sees the same rows (a claim or another run cannot slip in between).
+   */
+  private async existing(
+    manager: EntityManager,
+    keys: string[],
+  ): Promise<Map<string, { runId: string | null; leaseOwner: string | null }>> {
+    const mysql = manager.connection.driver.options.type !== "sqljs";
+    const sql = `SELECT member_key, run_id, lease_owner FROM refresh_queue WHERE member_key IN (${keys.map(() => "?").join(", ")})${mysql ? " FOR UPDATE" : ""}`;
+    const { rows } = await runSql(manager, sql, keys);
+    return new Map(
+      rows.map((row) => [
+        row.member_key as string,
+        { runId: (row.run_id as string | null) ?? null, leaseOwner: (row.lease_owner as string | null) ?? null },
+      ]),
+    );
   }
 
   /** One multi-row upsert; the merge rules are SQL so concurrent enqueuers cannot lose one. */
@@ -95,95 +146,164 @@ export class RefreshQueue {
     reason: RefreshReason,
     now: Date,
     listedAt: ReadonlyMap<string, Date>,
+    runId: string | null,
   ): Promise<void> {
     const mysql = manager.connection.driver.options.type !== "sqljs";
-    const parameters: Record<string, unknown> = { reason, priority: REFRESH_PRIORITY[reason], now, yes: true, no: false };
+    const parameters: Record<string, unknown> = { reason, priority: REFRESH_PRIORITY[reason], now, yes: true, no: false, run: runId };
     const rows = keys.map((key, index) => {
       parameters[`k${index}`] = key;
       parameters[`t${index}`] = listedAt.get(key) ?? null;
-      return `(:k${index}, :reason, :priority, 0, :now, :no, :now, :t${index})`;
+      return `(:k${index}, :reason, :priority, 0, :now, :no, :now, :t${index}, :run, :no)`;
     });
     const incoming = (column: string) => (mysql ? `VALUES(${column})` : `excluded.${column}`);
     const least = mysql ? "LEAST" : "MIN";
     const greatest = mysql ? "GREATEST" : "MAX";
-    // `reason` first: MySQL assigns left to right, and it must compare against the old priority.
+    // A free row (no run, no claim) takes the run; one that has another run, or a claim, keeps
+    // its run and is flagged: the new run waits through a link (see RunLedger.link).
+    const free = "run_id IS NULL AND lease_owner IS NULL";
+    const runMerge =
+      runId === null
+        ? []
+        : [
+            `extra_runs = CASE WHEN run_id = :run OR (${free}) THEN extra_runs ELSE :yes END`,
+            `run_id = CASE WHEN ${free} THEN :run ELSE run_id END`,
+          ];
+    // `reason` first: MySQL assigns left to right, and it must compare against the old priority;
+    // `extra_runs` before `run_id` for the same reason.
     const merge = [
       `reason = CASE WHEN priority > ${incoming("priority")} THEN ${incoming("reason")} ELSE reason END`,
       `priority = ${least}(priority, ${incoming("priority")})`,
       `next_attempt_at = ${least}(next_attempt_at, ${incoming("next_attempt_at")})`,
       `requeue = CASE WHEN lease_expires_at > ${incoming("enqueued_at")} THEN :yes ELSE requeue END`,
       `source_updated_at = COALESCE(${greatest}(source_updated_at, ${incoming("source_updated_at")}), source_updated_at, ${incoming("source_updated_at")})`,
+      ...runMerge,
     ].join(", ");
     const sql =
-      "INSERT INTO refresh_queue (member_key, reason, priority, attempts, next_attempt_at, requeue, enqueued_at, source_updated_at) " +
+      "INSERT INTO refresh_queue (member_key, reason, priority, attempts, next_attempt_at, requeue, enqueued_at, source_updated_at, run_id, extra_runs) " +
       `VALUES ${rows.join(", ")} ` +
       (mysql ? `ON DUPLICATE KEY UPDATE ${merge}` : `ON CONFLICT (member_key) DO UPDATE SET ${merge}`);
-    const [query, values] = manager.connection.driver.escapeQueryWithParameters(sql, parameters);
-    await manager.query(query, values);
+    await named(manager, sql, parameters);
   }
 
   /**
-   * Leases up to `limit` due rows to `owner`, highest priority first, inside the caller's
-   * transaction. A row whose previous lease ran out counts that lost claim as an attempt, so a
-   * member that no worker ever finishes (a crash it causes, an AMS slower than the lease) ends
-   * in the dead letters after `maxAttempts` instead of being claimed forever.
+   * Leases up to `limit` due rows to a new claim of `owner`, highest priority first, inside the
+   * caller's transaction, and returns what it took. A row whose previous lease ran out counts
+   * that lost claim as an attempt, so a member that no worker ever finishes (a crash it causes,
+   * an AMS slower than the lease) ends in the dead letters after `maxAttempts` instead of being
+   * claimed forever: those come back in `exhausted`, leased to the claim.
    */
-  async claim(manager: EntityManager, dialect: "mysql" | "sqlite", owner: string, limit: number): Promise<Claim> {
+  async claim(manager: EntityManager, owner: string, limit: number): Promise<Claim> {
     const now = this.clock.now();
-    const due = await this.selectDue(manager, dialect, now, limit);
-    const dead: Array<{ memberKey: string; decision: RefreshDecision }> = [];
-    const take: DueRow[] = [];
-    for (const row of due) {
-      const decision = row.leaseLost ? this.decide({ kind: "lease-lost" }, row.attempts) : undefined;
-      if (decision?.action === "dead-letter") dead.push({ memberKey: row.memberKey, decision });
-      else take.push(row);
+    this.claims += 1;
+    const token = `${owner}#${this.claims}`;
+    const mysql = manager.connection.driver.options.type !== "sqljs";
+    const rows = mysql ? await this.takeLocked(manager, token, now, limit) : await this.takeReturning(manager, token, now, limit);
+    const claimed: ClaimedRow[] = [];
+    const exhausted: Claim["exhausted"] = [];
+    for (const raw of rows) {
+      const row: ClaimedRow = {
+        memberKey: raw.member_key as string,
+        attempts: Number(raw.attempts) + 1,
+        listedAt: raw.source_updated_at === null ? null : toInstant(raw.source_updated_at as Date | string),
+        runId: (raw.run_id as string | null) ?? null,
+        extraRuns: Boolean(Number(raw.extra_runs)),
+      };
+      // The lost claims so far: the attempts counted before this one.
+      const decision = raw.lease_lost ? this.decide({ kind: "lease-lost" }, row.attempts - 1) : undefined;
+      if (decision?.action === "dead-letter") exhausted.push({ row, decision });
+      else claimed.push(row);
     }
-    const deadLettered = await this.deadLetter(manager, null, dead);
-    const lease = { leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + this.settings.leaseMs), attempts: () => "attempts + 1" };
-    for (const [lost, rows] of [
-      [false, take.filter((row) => !row.leaseLost)],
-      [true, take.filter((row) => row.leaseLost)],
-    ] as const) {
-      if (rows.length === 0) continue;
-      const lastError = lost
-        ? { lastErrorCode: RefreshFailureCode.LEASE_LOST, lastError: "the previous claim's lease ran out before it finished" }
-        : {};
-      await manager
-        .createQueryBuilder()
-        .update(RefreshQueueEntity)
-        .set({ ...lease, ...lastError })
-        .where("memberKey IN (:...keys)", { keys: rows.map((row) => row.memberKey) })
-        .execute();
-    }
-    return { claimed: take.map(({ memberKey, attempts, listedAt }) => ({ memberKey, attempts: attempts + 1, listedAt })), deadLettered };
+    return { token, claimed, exhausted };
   }
 
   /**
-   * MySQL: walk the claim index in order (forced: on a small table the planner may prefer a scan
-   * and a sort, which would lock every due row, not just the ones handed out) and skip rows other
-   * workers hold. SQLite serves one process whose transactions are already serialized.
+   * Whether any row is due and free, read without locking or a transaction: an idle worker asks
+   * this first, so finding nothing to do costs one statement, not a transaction of three.
    */
-  private async selectDue(manager: EntityManager, dialect: "mysql" | "sqlite", now: Date, limit: number): Promise<DueRow[]> {
-    const where = "next_attempt_at <= :now AND (lease_expires_at IS NULL OR lease_expires_at <= :now)";
-    const order = "ORDER BY priority ASC, next_attempt_at ASC";
-    const columns = "member_key, attempts, source_updated_at, lease_expires_at";
-    const sql =
-      dialect === "mysql"
-        ? `SELECT ${columns} FROM refresh_queue FORCE INDEX (idx_refresh_queue_claim) WHERE ${where} ${order} LIMIT ${Math.trunc(limit)} FOR UPDATE SKIP LOCKED`
-        : `SELECT ${columns} FROM refresh_queue WHERE ${where} ${order} LIMIT ${Math.trunc(limit)}`;
-    const [query, parameters] = manager.connection.driver.escapeQueryWithParameters(sql, { now });
-    const rows: Array<{
-      member_key: string;
-      attempts: number | string;
-      source_updated_at: Date | string | null;
-      lease_expires_at: unknown;
-    }> = await manager.query(query, parameters);
-    return rows.map((row) => ({
-      memberKey: row.member_key,
-      attempts: Number(row.attempts),
-      listedAt: row.source_updated_at === null ? null : toInstant(row.source_updated_at),
-      leaseLost: row.lease_expires_at !== null,
-    }));
+  async anyDue(manager: EntityManager): Promise<boolean> {
+    const now = this.clock.now();
+    const { rows } = await named(
+      manager,
+      "SELECT 1 AS due FROM refresh_queue WHERE next_attempt_at <= :now AND (lease_expires_at IS NULL OR lease_expires_at <= :now) LIMIT 1",
+      { now },
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * MySQL: walk the claim index in order (forced: on a small table the planner may prefer a
+   * scan and a sort, which would lock every due row, not just the ones handed out), skip rows
+   * other workers hold or are settling, and lease what was read in one UPDATE. One statement
+   * alone (UPDATE … ORDER BY … LIMIT) was measured and dropped: walking a secondary index, it
+   * waits for every row another worker's settling transaction holds, where SKIP LOCKED passes.
+   */
+  private async takeLocked(manager: EntityManager, token: string, now: Date, limit: number): Promise<Array<Record<string, unknown>>> {
+    const select =
+      "SELECT member_key, attempts, source_updated_at, run_id, extra_runs, lease_expires_at FROM refresh_queue FORCE INDEX (idx_refresh_queue_claim) " +
+      "WHERE next_attempt_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?) " +
+      `ORDER BY priority ASC, next_attempt_at ASC LIMIT ${Math.trunc(limit)} FOR UPDATE SKIP LOCKED`;
+    const { rows } = await runSql(manager, select, [now, now]);
+    if (rows.length === 0) return [];
+    for (const row of rows) row.lease_lost = row.lease_expires_at !== null;
+    await named(
+      manager,
+      `UPDATE refresh_queue SET ${this.leaseAssignments()} WHERE member_key IN (:...keys)`,
+      this.leaseParameters(token, now, { keys: rows.map((row) => row.member_key) }),
+    );
+    return rows;
+  }
+
+  /**
+   * SQLite serves one process whose statements are already serialized: one UPDATE leases the
+   * due rows and returns them (in no particular order, so they are sorted here).
+   */
+  private async takeReturning(manager: EntityManager, token: string, now: Date, limit: number): Promise<Array<Record<string, unknown>>> {
+    const due =
+      "SELECT member_key FROM refresh_queue WHERE next_attempt_at <= :now AND (lease_expires_at IS NULL OR lease_expires_at <= :now) " +
+      `ORDER BY priority ASC, next_attempt_at ASC LIMIT ${Math.trunc(limit)}`;
+    const { rows } = await named(
+      manager,
+      `UPDATE refresh_queue SET ${this.leaseAssignments()} WHERE member_key IN (${due}) ` +
+        "RETURNING member_key, attempts - 1 AS attempts, source_updated_at, run_id, extra_runs, last_error_code, priority, next_attempt_at",
+      this.leaseParameters(token, now, { now }),
+    );
+    for (const row of rows) row.lease_lost = row.last_error_code === RefreshFailureCode.LEASE_LOST;
+    const order = (row: Record<string, unknown>) => `${String(row.priority).padStart(4, "0")} ${String(row.next_attempt_at)}`;
+    return rows.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  }
+
+  /**
+   * A lost lease is marked on the row (LEASE_LOST) before the lease is overwritten: MySQL
+   * assigns left to right, SQLite reads every old value.
+   */
+  private leaseAssignments(): string {
+    return [
+      "last_error_code = CASE WHEN lease_expires_at IS NULL THEN last_error_code ELSE :lostCode END",
+      "last_error = CASE WHEN lease_expires_at IS NULL THEN last_error ELSE :lostMessage END",
+      "lease_owner = :token",
+      "lease_expires_at = :expires",
+      "attempts = attempts + 1",
+    ].join(", ");
+  }
+
+  private leaseParameters(token: string, now: Date, extra: Record<string, unknown>): Record<string, unknown> {
+    return {
+      ...extra,
+      token,
+      expires: new Date(now.getTime() + this.settings.leaseMs),
+      lostCode: RefreshFailureCode.LEASE_LOST,
+      lostMessage: LEASE_LOST_MESSAGE,
+    };
+  }
+
+  /** Moves a claim's exhausted rows (their leases kept running out) to refresh_failures. */
+  deadLetterLost(manager: EntityManager, token: string, exhausted: Claim["exhausted"]): Promise<string[]> {
+    return this.deadLetter(
+      manager,
+      token,
+      // The claim that found them exhausted is not an attempt: it only counted the lost ones.
+      exhausted.map(({ row, decision }) => ({ memberKey: row.memberKey, decision, attempts: row.attempts - 1 })),
+    );
   }
 
   /** Extends the leases `owner` still holds on `keys`: the AMS is still answering for them. */
@@ -212,14 +332,34 @@ export class RefreshQueue {
     dialect: "mysql" | "sqlite",
     owner: string,
     keys: readonly string[],
-  ): Promise<Map<string, { requeue: boolean }>> {
+  ): Promise<Map<string, OwnedRow>> {
     if (keys.length === 0) return new Map();
     const query = manager
       .createQueryBuilder(RefreshQueueEntity, "q")
-      .select(["q.memberKey", "q.requeue"])
+      .select(["q.memberKey", "q.requeue", "q.runId", "q.extraRuns"])
       .where("q.memberKey IN (:...keys) AND q.leaseOwner = :owner", { keys, owner });
     if (dialect === "mysql") query.setLock("pessimistic_write");
-    return new Map((await query.getMany()).map((row) => [row.memberKey, { requeue: row.requeue }]));
+    return new Map(
+      (await query.getMany()).map((row) => [row.memberKey, { requeue: row.requeue, runId: row.runId, extraRuns: row.extraRuns }]),
+    );
+  }
+
+  /**
+   * The usual settling of refreshed members, and the ownership check in one: deletes the rows
+   * of `keys` this claim (`owner`: its token) still holds, when none of them changed meanwhile
+   * or has further runs waiting. True when every one was deleted; false when any was not (a
+   * lost lease, a change that arrived, another run): the caller rolls back and settles the
+   * batch row by row ({@link lockOwned}, {@link complete}).
+   */
+  async settleClaimed(manager: EntityManager, owner: string, keys: readonly string[]): Promise<boolean> {
+    const { driver } = manager.connection;
+    const no = driver.options.type === "sqljs" ? 0 : false;
+    let deleted = 0;
+    for (const part of chunks(keys, 1_000)) {
+      const sql = `DELETE FROM refresh_queue WHERE member_key IN (${part.map(() => "?").join(", ")}) AND lease_owner = ? AND requeue = ? AND extra_runs = ?`;
+      deleted += (await runSql(manager, sql, [...part, owner, no, no])).affected;
+    }
+    return deleted === keys.length;
   }
 
   /**
@@ -249,6 +389,8 @@ export class RefreshQueue {
           nextAttemptAt: this.clock.now(),
           lastError: null,
           lastErrorCode: null,
+          // This refresh answered the run on the row; the next answers only the links left.
+          runId: null,
         })
         .where("memberKey IN (:...part) AND leaseOwner = :owner", { part, owner })
         .execute();
@@ -328,7 +470,7 @@ export class RefreshQueue {
   private async deadLetter(
     manager: EntityManager,
     owner: string | null,
-    entries: ReadonlyArray<{ memberKey: string; decision: RefreshDecision }>,
+    entries: ReadonlyArray<{ memberKey: string; decision: RefreshDecision; attempts?: number }>,
   ): Promise<string[]> {
     if (entries.length === 0) return [];
     const now = this.clock.now();
@@ -338,12 +480,12 @@ export class RefreshQueue {
     await insertMany(
       manager,
       RefreshFailureEntity,
-      entries.map(({ memberKey, decision }) => {
+      entries.map(({ memberKey, decision, attempts }) => {
         const dead = decision as Extract<RefreshDecision, { action: "dead-letter" }>;
         return {
           memberKey,
           reason: byKey.get(memberKey)?.reason ?? "PERIODIC",
-          attempts: byKey.get(memberKey)?.attempts ?? this.settings.policy.maxAttempts,
+          attempts: attempts ?? byKey.get(memberKey)?.attempts ?? this.settings.policy.maxAttempts,
           errorCode: dead.code,
           lastError: dead.message.slice(0, 2_000),
           enqueuedAt: byKey.get(memberKey)?.enqueuedAt ?? now,
@@ -357,6 +499,17 @@ export class RefreshQueue {
     await remove.execute();
     return deadKeys;
   }
+}
+
+/** A row the settling claim still holds, as {@link RefreshQueue.lockOwned} found it. */
+export interface OwnedRow extends RunRef {
+  requeue: boolean;
+}
+
+/** Runs SQL with named parameters, converted for the dialect (SQLite stores instants as text). */
+function named(manager: EntityManager, sql: string, parameters: Record<string, unknown>): Promise<SqlResult> {
+  const [query, values] = manager.connection.driver.escapeQueryWithParameters(sql, parameters);
+  return runSql(manager, query, values);
 }
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {

@@ -8,7 +8,7 @@ import type { Timers } from "../time/timers";
 import type { MemberChangeEvent } from "./member-change";
 import type { MemberWriter, WriteOutcome } from "./member-writer";
 import { classifyBatchError, failureCodeOf, RefreshFailureCode } from "./refresh-policy";
-import type { ClaimedRow, MemberFailure, RefreshQueue } from "./refresh-queue";
+import type { Claim, ClaimedRow, MemberFailure, RefreshQueue, RunRef } from "./refresh-queue";
 import type { RefreshOutcome, RunLedger } from "./run-ledger";
 import type { SyncEvents } from "./sync-events";
 
@@ -39,6 +39,13 @@ export interface BatchReport {
 
 const EMPTY: BatchReport = { claimed: 0, refreshed: 0, unchanged: 0, failed: 0, released: 0 };
 
+/** The claim a batch is settled under: its token, the attempts it counted, the runs each row waits for. */
+interface ClaimContext {
+  token: string;
+  attempts: ReadonlyMap<string, number>;
+  waiting: ReadonlyMap<string, RunRef>;
+}
+
 interface Written {
   outcomes: Map<string, WriteOutcome>;
   changes: MemberChangeEvent[];
@@ -50,10 +57,20 @@ interface Written {
 }
 
 /**
+ * Thrown inside a settling transaction to roll it back: some row of the batch is no longer
+ * this claim's alone to delete (its lease was lost, or a change or another run arrived).
+ */
+class ClaimChanged extends Error {}
+
+/**
  * Member Refresh (DESIGN §4.3): claims a batch, fetches it from the AMS (renewing the leases
  * while it answers), writes it and settles the queue rows in one transaction. A malformed record
  * fails alone; a batch the AMS cannot answer is split until the member at fault is found; what
  * each failure means is the refresh policy's to decide.
+ *
+ * Every claim has its own token, written on the rows it leased; settling deletes the rows where
+ * the token still holds them, and that delete is the ownership check: a row it no longer holds
+ * (its lease ran out and another worker took it) is neither deleted nor written.
  */
 export class RefreshWorker {
   constructor(
@@ -62,44 +79,51 @@ export class RefreshWorker {
   ) {}
 
   async runOnce(): Promise<BatchReport> {
-    const { claimed, deadLettered } = await this.claim();
+    const { token, claimed, deadLettered } = await this.claim();
     if (claimed.length === 0) return { ...EMPTY, claimed: deadLettered };
     const keys = claimed.map((row) => row.memberKey);
     let fetched: FetchedMembers;
     try {
-      fetched = await this.whileRenewing(keys, () => this.fetchIsolating(keys));
+      fetched = await this.whileRenewing(token, keys, () => this.fetchIsolating(keys));
     } catch (error) {
-      return this.giveBack(claimed, error);
+      return this.giveBack(token, claimed, error);
     }
-    const report = await this.settle(claimed, fetched);
+    const report = await this.settle(token, claimed, fetched);
     await this.deps.onQueueMoved();
     return report;
   }
 
   /** Claims a batch; rows whose lost leases used up their attempts are dead-lettered instead. */
-  private async claim(): Promise<{ claimed: ClaimedRow[]; deadLettered: number }> {
-    const { queue, transactions, ledger, batchSize } = this.deps;
-    const { claim, runIds } = await transactions.run(async (manager) => {
-      const claim = await queue.claim(manager, transactions.dialect, this.owner, batchSize);
-      const runIds = await ledger.recordOutcomes(manager, new Map(claim.deadLettered.map((key) => [key, "failed" as const])));
-      return { claim, runIds };
+  private async claim(): Promise<{ token: string; claimed: ClaimedRow[]; deadLettered: number }> {
+    const { queue, transactions, ledger } = this.deps;
+    const claim = await this.claimRetrying();
+    if (claim.exhausted.length === 0) return { token: claim.token, claimed: claim.claimed, deadLettered: 0 };
+    const waiting = new Map(claim.exhausted.map(({ row }) => [row.memberKey, row]));
+    const runIds = await transactions.run(async (manager) => {
+      const dead = await queue.deadLetterLost(manager, claim.token, claim.exhausted);
+      return ledger.recordOutcomes(manager, new Map(dead.map((key) => [key, "failed" as const])), waiting);
     });
-    if (claim.deadLettered.length > 0) {
-      this.deps.logger.warn({ members: claim.deadLettered.length }, "members dead-lettered: their leases kept running out");
-      await ledger.settle(runIds);
-      await this.deps.onQueueMoved();
-    }
-    return { claimed: claim.claimed, deadLettered: claim.deadLettered.length };
+    this.deps.logger.warn({ members: claim.exhausted.length }, "members dead-lettered: their leases kept running out");
+    await ledger.settle(runIds);
+    await this.deps.onQueueMoved();
+    return { token: claim.token, claimed: claim.claimed, deadLettered: claim.exhausted.length };
+  }
+
+  private async claimRetrying(): Promise<Claim> {
+    const { queue, transactions, batchSize } = this.deps;
+    // An idle worker asks often (and a full load, written past the queue, leaves it empty).
+    if (!(await transactions.autocommit((manager) => queue.anyDue(manager)))) return { token: "", claimed: [], exhausted: [] };
+    return transactions.run((manager) => queue.claim(manager, this.owner, batchSize));
   }
 
   /** Runs `work`, extending this worker's leases on `keys` until it settles. */
-  private async whileRenewing<T>(keys: string[], work: () => Promise<T>): Promise<T> {
+  private async whileRenewing<T>(token: string, keys: string[], work: () => Promise<T>): Promise<T> {
     const { timers, leaseRenewalMs } = this.deps;
     let handle: unknown;
     let done = false;
     const arm = () => {
       handle = timers.setTimeout(() => {
-        void this.renew(keys).finally(() => {
+        void this.renew(token, keys).finally(() => {
           if (!done) arm();
         });
       }, leaseRenewalMs);
@@ -113,9 +137,9 @@ export class RefreshWorker {
     }
   }
 
-  private async renew(keys: string[]): Promise<void> {
+  private async renew(token: string, keys: string[]): Promise<void> {
     try {
-      await this.deps.transactions.autocommit((manager) => this.deps.queue.renew(manager, this.owner, keys));
+      await this.deps.transactions.autocommit((manager) => this.deps.queue.renew(manager, token, keys));
     } catch (error) {
       // A renewal that fails costs at worst the lease; the write still checks ownership.
       this.deps.logger.warn({ err: error }, "lease renewal failed");
@@ -159,7 +183,7 @@ export class RefreshWorker {
   }
 
   /** The whole batch failed: the policy says whether that counts against its members. */
-  private async giveBack(claimed: ClaimedRow[], error: unknown): Promise<BatchReport> {
+  private async giveBack(token: string, claimed: ClaimedRow[], error: unknown): Promise<BatchReport> {
     const failure = classifyBatchError(error);
     const failures = claimed.map((row): MemberFailure => ({ memberKey: row.memberKey, failure }));
     if (failure.kind === "outage") {
@@ -167,13 +191,19 @@ export class RefreshWorker {
     } else if (failure.code === RefreshFailureCode.INTERNAL) {
       this.deps.logger.error({ err: error }, "member refresh failed unexpectedly");
     }
-    const report = await this.settle(claimed, { members: [], missing: [], invalid: [] }, failures);
+    const report = await this.settle(token, claimed, { members: [], missing: [], invalid: [] }, failures);
     await this.deps.onQueueMoved();
     return report;
   }
 
-  private async settle(claimed: ClaimedRow[], fetched: FetchedMembers, extraFailures: MemberFailure[] = []): Promise<BatchReport> {
+  private async settle(
+    token: string,
+    claimed: ClaimedRow[],
+    fetched: FetchedMembers,
+    extraFailures: MemberFailure[] = [],
+  ): Promise<BatchReport> {
     const attempts = new Map(claimed.map((row) => [row.memberKey, row.attempts]));
+    const waiting = new Map<string, RunRef>(claimed.map((row) => [row.memberKey, row]));
     const failures = [...extraFailures, ...this.fetchFailures(claimed, fetched, extraFailures)];
     const listedAt = new Map(claimed.map((row) => [row.memberKey, row.listedAt]));
     // The AMS's change time for a record that carries none: the one its poll listed.
@@ -184,11 +214,12 @@ export class RefreshWorker {
     );
     const gone = fetched.missing.filter((key) => attempts.has(key));
     const goneListedAt = new Map(gone.flatMap((key) => (listedAt.get(key) ? [[key, listedAt.get(key)!] as const] : [])));
-    let written = await this.writeAll(records, gone, failures, attempts, goneListedAt).catch((error: unknown) => {
+    const claim: ClaimContext = { token, attempts, waiting };
+    let written = await this.writeAll(claim, records, gone, failures, goneListedAt).catch((error: unknown) => {
       this.deps.logger.warn({ err: error }, "batch write failed; writing members one by one");
       return undefined;
     });
-    written ??= await this.writeOneByOne(records, gone, failures, attempts, goneListedAt);
+    written ??= await this.writeOneByOne(claim, records, gone, failures, goneListedAt);
     for (const change of written.changes) this.deps.events.memberChanged(change);
     await this.deps.ledger.settle(written.runIds);
     if (written.blocked) await this.deps.ledger.announceBlocked(written.blocked.runIds, written.blocked);
@@ -231,18 +262,57 @@ export class RefreshWorker {
     return [...invalid, ...unanswered];
   }
 
-  /** One transaction: keep only members still leased to us, write them, settle their rows and runs. */
-  private writeAll(
+  /**
+   * Writes a batch and settles its rows. Usually one transaction that deletes the claim's rows
+   * first (the ownership check) and then writes; when any row is no longer the claim's alone,
+   * or some members failed, it settles row by row instead ({@link writeOwned}).
+   */
+  private async writeAll(
+    claim: ClaimContext,
     records: MemberRecord[],
     gone: string[],
     failures: MemberFailure[],
-    attempts: Map<string, number>,
+    goneListedAt: ReadonlyMap<string, Date> = new Map(),
+  ): Promise<Written> {
+    if (failures.length === 0) {
+      const written = await this.writeClaimed(claim, records, gone, goneListedAt).catch((error: unknown) => {
+        if (error instanceof ClaimChanged) return undefined;
+        throw error;
+      });
+      if (written) return written;
+    }
+    return this.writeOwned(claim, records, gone, failures, goneListedAt);
+  }
+
+  /** The usual batch: every row still this claim's, none changed meanwhile, no further runs. */
+  private writeClaimed(
+    claim: ClaimContext,
+    records: MemberRecord[],
+    gone: string[],
+    goneListedAt: ReadonlyMap<string, Date>,
+  ): Promise<Written> {
+    const { transactions, queue, writer, ledger } = this.deps;
+    return transactions.run(async (manager: EntityManager) => {
+      const keys = [...records.map((record) => record.memberKey), ...gone];
+      if (!(await queue.settleClaimed(manager, claim.token, keys))) throw new ClaimChanged();
+      const result = await writer.write(manager, records, gone, goneListedAt);
+      const runIds = await ledger.recordOutcomes(manager, result.outcomes, claim.waiting);
+      return { outcomes: result.outcomes, changes: result.changes, runIds, failed: 0, released: 0, blocked: null };
+    });
+  }
+
+  /** One transaction: keep only members still leased to this claim, write them, settle their rows and runs. */
+  private writeOwned(
+    claim: ClaimContext,
+    records: MemberRecord[],
+    gone: string[],
+    failures: MemberFailure[],
     goneListedAt: ReadonlyMap<string, Date> = new Map(),
   ): Promise<Written> {
     const { transactions, queue, writer, ledger } = this.deps;
     return transactions.run(async (manager: EntityManager) => {
       const keys = [...records.map((record) => record.memberKey), ...gone, ...failures.map((entry) => entry.memberKey)];
-      const owned = await queue.lockOwned(manager, transactions.dialect, this.owner, keys);
+      const owned = await queue.lockOwned(manager, transactions.dialect, claim.token, keys);
       const result = await writer.write(
         manager,
         records.filter((record) => owned.has(record.memberKey)),
@@ -250,11 +320,11 @@ export class RefreshWorker {
         goneListedAt,
       );
       const requeued = new Set([...owned].filter(([, row]) => row.requeue).map(([key]) => key));
-      await queue.complete(manager, this.owner, [...result.outcomes.keys()], requeued);
+      await queue.complete(manager, claim.token, [...result.outcomes.keys()], requeued);
       const ownFailures = failures.filter((entry) => owned.has(entry.memberKey));
-      const dead = await queue.fail(manager, this.owner, ownFailures, attempts);
+      const dead = await queue.fail(manager, claim.token, ownFailures, claim.attempts);
       const outcomes = new Map<string, RefreshOutcome>([...result.outcomes, ...dead.map((key) => [key, "failed"] as const)]);
-      const runIds = await ledger.recordOutcomes(manager, outcomes);
+      const runIds = await ledger.recordOutcomes(manager, outcomes, owned);
       const held = ownFailures.filter((entry) => entry.failure.kind === "outage");
       const outage = held[0]?.failure as Extract<MemberFailure["failure"], { kind: "outage" }> | undefined;
       const blocked = outage
@@ -262,6 +332,7 @@ export class RefreshWorker {
             runIds: await ledger.runsWaitingOn(
               manager,
               held.map((entry) => entry.memberKey),
+              owned,
             ),
             code: outage.code,
             message: outage.message,
@@ -280,10 +351,10 @@ export class RefreshWorker {
 
   /** After a batch write failed: each member in its own transaction, so one bad row fails alone. */
   private async writeOneByOne(
+    claim: ClaimContext,
     records: MemberRecord[],
     gone: string[],
     failures: MemberFailure[],
-    attempts: Map<string, number>,
     goneListedAt: ReadonlyMap<string, Date>,
   ): Promise<Written> {
     const total: Written = { outcomes: new Map(), changes: [], runIds: [], failed: 0, released: 0, blocked: null };
@@ -295,7 +366,7 @@ export class RefreshWorker {
       total.released += part.released;
       total.blocked ??= part.blocked;
     };
-    add(await this.writeAll([], [], failures, attempts));
+    add(await this.writeAll(claim, [], [], failures));
     const singles = [
       ...records.map((record) => ({ records: [record], gone: [] as string[] })),
       ...gone.map((key) => ({ records: [], gone: [key] })),
@@ -303,16 +374,16 @@ export class RefreshWorker {
     for (const single of singles) {
       const key = single.records[0]?.memberKey ?? single.gone[0]!;
       try {
-        add(await this.writeAll(single.records, single.gone, [], attempts, goneListedAt));
+        add(await this.writeAll(claim, single.records, single.gone, [], goneListedAt));
       } catch (error) {
         this.deps.logger.warn({ err: error, memberKey: key }, "member could not be written");
         const message = `the cache refused this member: ${error instanceof Error ? error.message : String(error)}`;
         add(
           await this.writeAll(
+            claim,
             [],
             [],
             [{ memberKey: key, failure: { kind: "member", code: RefreshFailureCode.WRITE_REJECTED, message } }],
-            attempts,
           ),
         );
       }

@@ -3,9 +3,10 @@ import type { DataSource, EntityManager } from "typeorm";
 import { chunks } from "../db/bulk-writes";
 import type { TransactionRunner } from "../db/transaction-runner";
 import type { Logger } from "../observability/logger";
-import { RefreshQueueRunEntity, SyncRunEntity } from "../db/entities";
+import { RefreshQueueEntity, RefreshQueueRunEntity, SyncRunEntity } from "../db/entities";
 import type { SyncRunKindValue } from "../db/entities/sync-run.entity";
 import type { Clock } from "../time/clock";
+import type { RunRef } from "./refresh-queue";
 import type { SyncEvents, SyncRunSnapshot } from "./sync-events";
 
 export function toSnapshot(run: SyncRunEntity): SyncRunSnapshot {
@@ -36,10 +37,12 @@ export interface RunCounts {
 
 /**
  * The one owner of run bookkeeping (DESIGN §4.9): every run is a row, every change of it is
- * published; which queued members a run waits for (refresh_queue_runs) and what their
- * refreshes came to are recorded here and nowhere else. A run ends when its discovery is over
- * and none of the members it queued is left; the ending is one conditional UPDATE, so of
- * several processes exactly one ends it and publishes.
+ * published; what the refreshes of the members a run waits for came to is recorded here and
+ * nowhere else. A queued member's row carries the run its pending refresh answers (written by
+ * the queue as it coalesces); a member queued by further runs waits for them through links in
+ * refresh_queue_runs, made here. A run ends when its discovery is over and none of the members
+ * it queued is left; the ending is one conditional UPDATE, so of several processes exactly one
+ * ends it and publishes.
  */
 export class RunLedger {
   constructor(
@@ -96,9 +99,10 @@ export class RunLedger {
   }
 
   /**
-   * Links queued members to a run in one statement, inside the transaction that queued them; a
-   * member a worker holds right now counts for the refresh after that one (after_lease).
-   * Returns how many links are new (a member queued twice for one run counts once).
+   * Links queued members whose rows another run or a claim already holds to a run, in one
+   * statement, inside the transaction that queued them; a member a worker holds right now
+   * counts for the refresh after that one (after_lease). Returns how many links are new (a
+   * member queued twice for one run counts once).
    */
   async link(manager: EntityManager, keys: readonly string[], runId: string): Promise<number> {
     if (keys.length === 0) return 0;
@@ -116,32 +120,49 @@ export class RunLedger {
 
   /**
    * Records how the refreshes of these members ended, inside the transaction that settled their
-   * queue rows, and returns the runs touched (to `settle` after commit). A refresh answers the
-   * runs that were waiting when it was claimed; links made while it was leased wait for the next
-   * one. A member that leaves the queue failed (dead-lettered) answers every run it was in.
+   * queue rows, and returns the runs touched (to `settle` after commit). `waiting` says, per
+   * member, the run on its row and whether links name more: a refresh answers the row's run and
+   * the links that were waiting when it was claimed; links made while it was leased wait for the
+   * next one. A member that leaves the queue failed (dead-lettered) answers every run it was in.
    */
-  async recordOutcomes(manager: EntityManager, outcomes: ReadonlyMap<string, RefreshOutcome>): Promise<string[]> {
+  async recordOutcomes(
+    manager: EntityManager,
+    outcomes: ReadonlyMap<string, RefreshOutcome>,
+    waiting: ReadonlyMap<string, RunRef>,
+  ): Promise<string[]> {
     const counts = new Map<string, RunCounts>();
-    const done = [...outcomes].filter(([, outcome]) => outcome !== "failed").map(([key]) => key);
-    const failed = [...outcomes].filter(([, outcome]) => outcome === "failed").map(([key]) => key);
+    const credit = (runId: string, outcome: RefreshOutcome) => {
+      const count = counts.get(runId) ?? { refreshed: 0, unchanged: 0, failed: 0 };
+      count[outcome] += 1;
+      counts.set(runId, count);
+    };
+    const linkedDone: string[] = [];
+    const failed: string[] = [];
+    for (const [key, outcome] of outcomes) {
+      const ref = waiting.get(key);
+      if (ref?.runId) credit(ref.runId, outcome);
+      if (outcome === "failed") failed.push(key);
+      else if (ref?.extraRuns !== false) linkedDone.push(key);
+    }
     for (const [keys, all] of [
-      [done, false],
+      [linkedDone, false],
       [failed, true],
     ] as const) {
-      for (const [runId, memberKey] of await this.takeLinks(manager, keys, all)) {
-        const count = counts.get(runId) ?? { refreshed: 0, unchanged: 0, failed: 0 };
-        count[outcomes.get(memberKey)!] += 1;
-        counts.set(runId, count);
-      }
+      for (const [runId, memberKey] of await this.takeLinks(manager, keys, all)) credit(runId, outcomes.get(memberKey)!);
     }
     await this.addCounts(manager, counts);
     return [...counts.keys()];
   }
 
   /** The runs waiting for the current refresh of these members (inside the caller's transaction). */
-  async runsWaitingOn(manager: EntityManager, keys: readonly string[]): Promise<string[]> {
+  async runsWaitingOn(manager: EntityManager, keys: readonly string[], waiting: ReadonlyMap<string, RunRef>): Promise<string[]> {
     const runIds = new Set<string>();
-    for (const part of chunks(keys, 1_000)) {
+    for (const key of keys) {
+      const runId = waiting.get(key)?.runId;
+      if (runId) runIds.add(runId);
+    }
+    const linked = keys.filter((key) => waiting.get(key)?.extraRuns !== false);
+    for (const part of chunks(linked, 1_000)) {
       const rows = await manager
         .createQueryBuilder(RefreshQueueRunEntity, "l")
         .select("DISTINCT l.runId", "runId")
@@ -245,12 +266,19 @@ export class RunLedger {
     // One conditional UPDATE per run, each atomic on its own: no transaction needed.
     await this.transactions.autocommit(async (manager) => {
       for (const runId of ids) {
-        const remaining = manager
+        const linked = manager
           .createQueryBuilder()
           .subQuery()
           .select("1")
           .from(RefreshQueueRunEntity, "l")
           .where("l.run_id = :runId")
+          .getQuery();
+        const queued = manager
+          .createQueryBuilder()
+          .subQuery()
+          .select("1")
+          .from(RefreshQueueEntity, "q")
+          .where("q.run_id = :runId")
           .getQuery();
         const result = await manager
           .createQueryBuilder()
@@ -259,7 +287,7 @@ export class RunLedger {
             status: () => "CASE WHEN failed = 0 THEN 'SUCCEEDED' WHEN refreshed + unchanged > 0 THEN 'PARTIAL' ELSE 'FAILED' END",
             finishedAt: this.clock.now(),
           })
-          .where(`id = :runId AND status = 'RUNNING' AND discovering = :no AND NOT EXISTS ${remaining}`, {
+          .where(`id = :runId AND status = 'RUNNING' AND discovering = :no AND NOT EXISTS ${queued} AND NOT EXISTS ${linked}`, {
             runId,
             no: false,
           })

@@ -7,6 +7,7 @@ import { flag, instant, keyColumn, longText, text } from "./column-types";
  */
 @Entity({ name: "refresh_queue" })
 @Index("idx_refresh_queue_claim", ["priority", "nextAttemptAt"])
+@Index("idx_refresh_queue_run", ["runId"])
 export class RefreshQueueEntity {
   @PrimaryColumn(keyColumn()) memberKey!: string;
   /** Why it is queued (the highest-priority reason wins when changes coalesce). */
@@ -25,4 +26,8 @@ export class RefreshQueueEntity {
   @Column(instant()) enqueuedAt!: Date;
   /** The newest AMS change time a poll listed for this member; the cache records it on refresh. */
   @Column(instant(true)) sourceUpdatedAt!: Date | null;
+  /** The run the pending refresh answers (null: none, or only those in refresh_queue_runs). */
+  @Column({ type: "varchar", length: 36, nullable: true }) runId!: string | null;
+  /** Further runs wait on this member in refresh_queue_runs: settling it must answer them too. */
+  @Column(flag()) extraRuns!: boolean;
 }

@@ -6,6 +6,7 @@ import { Ingest1795392400000 } from "./1795392400000-ingest";
 import { EducationJobs1795392500000 } from "./1795392500000-education-jobs";
 import { Writeback1795392700000 } from "./1795392700000-writeback";
 import { Purchases1795392800000 } from "./1795392800000-purchases";
+import { QueueRuns1795393100000 } from "./1795393100000-queue-runs";
 
 /** Every migration, oldest first. Listed, not globbed, so the compiled build finds them all. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   EducationJobs1795392500000,
   Writeback1795392700000,
   Purchases1795392800000,
+  QueueRuns1795393100000,
 ];

@@ -29,11 +29,13 @@ function fakeContext(viewerOf: () => Viewer) {
     },
     loaders: {
       member: { load: async (key: string) => ({ memberKey: key, email: `${key}@example.org`, firstName: key, lastName: "Doe" }) },
-      phonesByMember: { load: (key: string) => rows({ memberKey: key, number: `+1 555 ${key}`, type: null }) },
-      communityMembershipsByMember: {
-        load: (key: string) => rows({ memberKey: key, communityKey: "C1", role: "Chair", beginDate: null, endDate: null }),
+      lists: {
+        phones: () => ({ load: (key: string) => rows({ memberKey: key, number: `+1 555 ${key}`, type: null }) }),
+        communityMemberships: () => ({
+          load: (key: string) => rows({ memberKey: key, communityKey: "C1", role: "Chair", beginDate: null, endDate: null }),
+        }),
+        securityGroupMemberships: () => ({ load: (key: string) => rows({ memberKey: key, groupKey: "G1", role: null }) }),
       },
-      securityGroupMembershipsByMember: { load: (key: string) => rows({ memberKey: key, groupKey: "G1", role: null }) },
       community: { load: async () => ({ communityKey: "C1", name: "Chapter" }) },
       securityGroup: { load: async () => ({ groupKey: "G1", name: "Board" }) },
     },

@@ -174,20 +174,27 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
     );
 
   const byPosition = ["memberKey", "position"];
-  /** One loader per column set and list, made on first use. */
+  /**
+   * One loader per column set and list, made on first use. Every value of a field passes the
+   * same `columns` object, found by identity; equal sets from other fields share its loader.
+   */
   const narrowed = new Map<string, DataLoader<string, unknown[]>>();
-  const listOf =
-    <E>(name: string, whole: () => DataLoader<string, E[]>, make: (columns: ListColumns) => DataLoader<string, E[]>) =>
-    (columns?: ListColumns): DataLoader<string, E[]> => {
+  const listOf = <E>(name: string, whole: () => DataLoader<string, E[]>, make: (columns: ListColumns) => DataLoader<string, E[]>) => {
+    const byIdentity = new WeakMap<ListColumns, DataLoader<string, E[]>>();
+    return (columns?: ListColumns): DataLoader<string, E[]> => {
       if (!columns) return whole();
+      const known = byIdentity.get(columns);
+      if (known) return known;
       const key = `${name}|${[...columns.child].sort().join(",")}|${columns.parent ? [...columns.parent].sort().join(",") : "*"}`;
       let loader = narrowed.get(key) as DataLoader<string, E[]> | undefined;
       if (!loader) {
         loader = make(columns);
         narrowed.set(key, loader as DataLoader<string, unknown[]>);
       }
+      byIdentity.set(columns, loader);
       return loader;
     };
+  };
   const communityMemberships = (columns?: ListColumns) =>
     withParent(
       CommunityMembershipEntity,

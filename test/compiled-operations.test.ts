@@ -5,7 +5,11 @@ import { askOver } from "./support/graphql-client";
 import { seedCommunities, seedGroups, seedMembers } from "./support/fixtures";
 import { ADMIN_KEY, startTestApp, type TestApp } from "./support/test-app";
 
-type Caller = "admin" | "member" | "anonymous";
+type Caller = "admin" | "staff" | "member" | "signedIn" | "lms" | "anonymous";
+
+/** Every kind of caller: each role set gets its own compiled entry, decided for it. */
+const CALLERS: Caller[] = ["admin", "staff", "member", "signedIn", "lms", "anonymous"];
+const LMS_KEY = "test-lms-key-0123456789abcdefgh";
 
 interface Case {
   name: string;
@@ -65,7 +69,59 @@ const CASES: Case[] = [
     codes: { http: ["OPERATION_RESOLUTION_FAILURE"], ws: ["BAD_USER_INPUT"] },
   },
   { name: "introspection", caller: "admin", query: '{ __type(name: "Phone") { name fields { name } } }', codes: [] },
+  {
+    name: "a staff caller asking for an admin mutation",
+    caller: "staff",
+    query: 'mutation { refreshMembers(keys: ["A1"]) { id } }',
+    codes: ["FORBIDDEN"],
+  },
+  { name: "an LMS key reading the directory", caller: "lms", query: PAGE, variables: { first: 2 }, codes: ["FORBIDDEN"] },
+  {
+    name: "a session without member status reading the directory",
+    caller: "signedIn",
+    query: PAGE,
+    variables: { first: 2 },
+    codes: ["FORBIDDEN"],
+  },
+  {
+    name: "an anonymous caller asking for a signed-in query",
+    caller: "anonymous",
+    query: '{ recordedCompletions(memberKey: "A1") { idempotencyKey } }',
+    codes: ["UNAUTHENTICATED"],
+  },
+  {
+    name: "refused and permitted fields, nested under aliases",
+    caller: "member",
+    query: `{ a: member(key: "A1") { key email phones { number } } b: syncRun(id: "x") { id } c: member(key: "B2") { key email communities { role } }
+      d: writebackQueue { pendingCount } e: securityGroup(key: "G1") { name } }`,
+    codes: ["FORBIDDEN"],
+  },
+  {
+    name: "the same refusals for an anonymous caller",
+    caller: "anonymous",
+    query: '{ a: member(key: "A1") { key } b: syncRun(id: "x") { id } c: event(key: "nope") { key } }',
+    codes: ["UNAUTHENTICATED"],
+  },
+  { name: "an unknown field", caller: "member", query: "{ members(first: 1) { nope } }", codes: ["GRAPHQL_VALIDATION_FAILED"] },
+  { name: "a document that is not GraphQL", caller: "member", query: "{ members(first: 1) {", codes: ["GRAPHQL_PARSE_FAILED"] },
 ];
+
+/** The member page and a refused admin query, for every caller: data where permitted, errors where not. */
+for (const caller of CALLERS) {
+  CASES.push({
+    name: `the page as ${caller}`,
+    caller,
+    query: PAGE,
+    variables: { first: 3 },
+    codes: caller === "anonymous" ? ["UNAUTHENTICATED"] : caller === "lms" || caller === "signedIn" ? ["FORBIDDEN"] : [],
+  });
+  CASES.push({
+    name: `an admin query as ${caller}`,
+    caller,
+    query: "{ syncStatus { deadLetterCount } writebackQueue { pendingCount } }",
+    codes: caller === "anonymous" ? ["UNAUTHENTICATED"] : caller === "admin" ? [] : ["FORBIDDEN"],
+  });
+}
 
 /**
  * Compiled operations answer exactly as graphql-js does: the same app twice on one database,
@@ -79,7 +135,7 @@ describe("compiled operations answer and fail exactly as graphql-js", () => {
   const tokens = new Map<TestApp, Record<Caller, string | undefined>>();
 
   before(async () => {
-    compiled = await startTestApp();
+    compiled = await startTestApp({ env: { LMS_API_KEYS: LMS_KEY } });
     const dataSource = compiled.app.database.dataSource;
     await seedCommunities(dataSource, [{ communityKey: "C1", name: "Chapter" }]);
     await seedGroups(dataSource, [{ groupKey: "G1", name: "Board" }]);
@@ -100,10 +156,17 @@ describe("compiled operations answer and fail exactly as graphql-js", () => {
       },
       { memberKey: "C3", firstName: "Cy", lastName: "Clark", email: "cy@example.org" },
     ]);
-    interpreted = await startTestApp({ keepData: true, env: { GRAPHQL_COMPILE: "false" } });
+    interpreted = await startTestApp({ keepData: true, env: { GRAPHQL_COMPILE: "false", LMS_API_KEYS: LMS_KEY } });
     for (const harness of [compiled, interpreted]) {
-      const member = (await harness.app.sessions.issue("B2", [Role.AUTHENTICATED, Role.MEMBER])).accessToken;
-      tokens.set(harness, { admin: ADMIN_KEY, member, anonymous: undefined });
+      const issue = async (key: string, roles: Role[]) => (await harness.app.sessions.issue(key, roles)).accessToken;
+      tokens.set(harness, {
+        admin: ADMIN_KEY,
+        staff: await issue("C3", [Role.AUTHENTICATED, Role.STAFF]),
+        member: await issue("B2", [Role.AUTHENTICATED, Role.MEMBER]),
+        signedIn: await issue("A1", [Role.AUTHENTICATED]),
+        lms: LMS_KEY,
+        anonymous: undefined,
+      });
     }
   });
 

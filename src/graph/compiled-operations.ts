@@ -10,18 +10,23 @@ import {
 } from "graphql";
 import { getVariableValues } from "graphql/execution/values";
 import { type CompiledQuery, compileQuery, isCompiledQuery } from "graphql-jit";
+import type { Role } from "../auth/viewer";
+import type { GraphContext } from "./context";
+import { DecidedResolvers, roleKeyOf } from "./decided-resolvers";
+import { RESOLVERS } from "./schema";
 
-/** Distinct documents kept compiled; the oldest unused one goes first past this. */
+/** Distinct (role set, document) pairs kept compiled; the oldest unused one goes first past this. */
 const MAX_COMPILED = 500;
 
 type Entry = CompiledQuery | "interpret";
 
 /**
  * Queries and mutations as compiled operations (graphql-jit), on both transports. Each
- * document (with its operation name) is compiled once and kept in a bounded cache keyed by its
- * text; nothing viewer-specific is compiled in (authorization runs in the resolvers on every
- * call), so one entry serves every caller and tier. What stays with graphql-js, so that answers
- * and errors are exactly its own:
+ * document (with its operation name) is compiled once per role set and kept in a bounded cache
+ * keyed by the role set and its text: `@Authorized` is decided for that role set while
+ * compiling (see {@link DecidedResolvers}), so its fields run no check per value; everything
+ * else viewer-specific (visibility of members, rows, contact fields) still runs per call. What
+ * stays with graphql-js, so that answers and errors are exactly its own:
  * - variables are coerced by graphql-js first: a bad variable gets graphql-js's error, not the
  *   compiler's wording (Apollo recognises those as BAD_USER_INPUT by their shape);
  * - introspection, subscriptions, an unknown operation name and any document the compiler
@@ -31,8 +36,11 @@ type Entry = CompiledQuery | "interpret";
  */
 export class CompiledOperations {
   private readonly entries = new Map<string, Entry>();
+  private readonly decided: DecidedResolvers;
 
-  constructor(private readonly schema: GraphQLSchema) {}
+  constructor(private readonly schema: GraphQLSchema) {
+    this.decided = new DecidedResolvers(schema, RESOLVERS);
+  }
 
   /** `source` is the document's text, the cache key; without it the operation is interpreted. */
   execute(args: ExecutionArgs, source: string | undefined): Promise<ExecutionResult> | ExecutionResult {
@@ -41,13 +49,23 @@ export class CompiledOperations {
     if (!operation || operation.operation === "subscription") return execute(args);
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 50 });
     if (coerced.errors) return { errors: coerced.errors };
-    const entry = this.entryFor(`${args.operationName ?? ""}\u0000${source}`, args.document, operation, args.operationName);
+    // Every context the app builds has a viewer; anything else runs as type-graphql decides.
+    const roles = (args.contextValue as Partial<GraphContext> | undefined)?.viewer?.roles;
+    if (!roles) return execute(args);
+    const key = `${roleKeyOf(roles)}\u0000${args.operationName ?? ""}\u0000${source}`;
+    const entry = this.entryFor(key, roles, args.document, operation, args.operationName);
     if (entry === "interpret") return execute(args);
     const result = entry.query(args.rootValue, args.contextValue, args.variableValues ?? {});
     return isPromise(result) ? result.then(asGraphqlJsResult) : asGraphqlJsResult(result);
   }
 
-  private entryFor(key: string, document: DocumentNode, operation: OperationDefinitionNode, operationName?: string | null): Entry {
+  private entryFor(
+    key: string,
+    roles: ReadonlySet<Role>,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    operationName?: string | null,
+  ): Entry {
     const cached = this.entries.get(key);
     if (cached !== undefined) {
       // Refresh its place: the Map's order is the eviction order.
@@ -55,16 +73,21 @@ export class CompiledOperations {
       this.entries.set(key, cached);
       return cached;
     }
-    const entry = this.compile(document, operation, operationName);
+    const entry = this.compile(roles, document, operation, operationName);
     if (this.entries.size >= MAX_COMPILED) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, entry);
     return entry;
   }
 
-  private compile(document: DocumentNode, operation: OperationDefinitionNode, operationName?: string | null): Entry {
+  private compile(
+    roles: ReadonlySet<Role>,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    operationName?: string | null,
+  ): Entry {
     if (introspects(operation)) return "interpret";
     try {
-      const compiled = compileQuery(this.schema, document, operationName ?? undefined);
+      const compiled = this.decided.compileFor(roles, () => compileQuery(this.schema, document, operationName ?? undefined));
       return isCompiledQuery(compiled) ? compiled : "interpret";
     } catch {
       return "interpret";

@@ -16,6 +16,7 @@ import {
   SecurityGroupMembershipEntity,
 } from "../db/entities";
 import type { CompletionView } from "../writeback/completion-view";
+import { JOINED_PARENT, type WithJoinedParent } from "./joined-parent";
 import { WritebackStore } from "../writeback/writeback-store";
 import { createRosterLoaders, type RosterLoaders } from "./pagination/roster.loader";
 import type { MembershipNarrowing, MemberVisibility } from "./visibility";
@@ -40,6 +41,34 @@ export interface Loaders {
   event: DataLoader<string, EventEntity | null>;
   /** A member's completions with their writeback status, newest first (who may see them: `canSeeCompletions`). */
   completionsByMember: DataLoader<string, CompletionView[]>;
+  /** The member's child lists reading only the columns an operation selects. */
+  lists: ChildLists;
+}
+
+/**
+ * Entity properties a list reads; undefined for every column. `parent` is the joined community
+ * or group of a membership list.
+ */
+export interface ListColumns {
+  child: ReadonlySet<string>;
+  parent?: ReadonlySet<string>;
+}
+
+/**
+ * The member's child lists, narrowed to `columns`: one loader per distinct column set (so one
+ * statement per list and page, as with the whole-row loaders), and the whole-row loader itself
+ * when `columns` is undefined. Partial parents are never primed into the shared `community` or
+ * `securityGroup` loader (another field could read a column they lack): each membership row
+ * carries its own parent instead, under {@link JOINED_PARENT}.
+ */
+export interface ChildLists {
+  phones(columns?: ListColumns): DataLoader<string, MemberPhoneEntity[]>;
+  socialLinks(columns?: ListColumns): DataLoader<string, MemberSocialLinkEntity[]>;
+  demographics(columns?: ListColumns): DataLoader<string, MemberDemographicEntity[]>;
+  education(columns?: ListColumns): DataLoader<string, MemberEducationEntity[]>;
+  jobHistory(columns?: ListColumns): DataLoader<string, MemberJobEntity[]>;
+  communityMemberships(columns?: ListColumns): DataLoader<string, CommunityMembershipEntity[]>;
+  securityGroupMemberships(columns?: ListColumns): DataLoader<string, SecurityGroupMembershipEntity[]>;
 }
 
 /** Large pages still make one statement each; MySQL and SQLite both take this many parameters. */
@@ -52,12 +81,18 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
   const columnOf = (entity: EntityTarget<ObjectLiteral>, property: string) => reader.shape(entity).column(property);
 
   /** Rows whose `keyField` is one of `keys`, optionally with one joined parent per row. */
-  const select = async <E extends ObjectLiteral>(entity: EntityTarget<E>, keyField: string, keys: readonly string[], order: string[]) => {
+  const select = async <E extends ObjectLiteral>(
+    entity: EntityTarget<E>,
+    keyField: string,
+    keys: readonly string[],
+    order: string[],
+    properties?: ReadonlySet<string>,
+  ) => {
     const shape = reader.shape(entity);
     const sql =
-      `SELECT ${shape.select("a")} FROM ${shape.table} a WHERE a.${columnOf(entity, keyField)} IN (${reader.placeholders(keys.length)})` +
+      `SELECT ${shape.select("a", properties)} FROM ${shape.table} a WHERE a.${columnOf(entity, keyField)} IN (${reader.placeholders(keys.length)})` +
       (order.length ? ` ORDER BY ${order.map((property) => `a.${columnOf(entity, property)}`).join(", ")}` : "");
-    return (await reader.query(sql, [...keys])).map((row) => reader.hydrate(entity, "a", row));
+    return (await reader.query(sql, [...keys])).map((row) => reader.hydrate(entity, "a", row, properties));
   };
 
   const one = <E extends ObjectLiteral>(entity: EntityTarget<E>, keyField: keyof E & string, keep: (row: E) => boolean = () => true) =>
@@ -76,8 +111,13 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
     return keys.map((key) => byKey.get(key) ?? []);
   };
 
-  const many = <E extends ObjectLiteral>(entity: EntityTarget<E>, keyField: keyof E & string, order: string[]) =>
-    new DataLoader<string, E[]>(async (keys) => group(keys, await select(entity, keyField, keys, order), keyField), {
+  const many = <E extends ObjectLiteral>(
+    entity: EntityTarget<E>,
+    keyField: keyof E & string,
+    order: string[],
+    properties?: ReadonlySet<string>,
+  ) =>
+    new DataLoader<string, E[]>(async (keys) => group(keys, await select(entity, keyField, keys, order, properties), keyField), {
       maxBatchSize: MAX_BATCH,
     });
 
@@ -93,6 +133,7 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
     parentKey: keyof P & string,
     parentLoader: () => DataLoader<string, P | null>,
     narrowing: () => MembershipNarrowing<E, P> | undefined = () => undefined,
+    columns?: ListColumns,
   ) =>
     new DataLoader<string, E[]>(
       async (keys) => {
@@ -101,7 +142,7 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
         const child = reader.shape(entity);
         const owner = reader.shape(parent);
         const sql =
-          `SELECT ${child.select("a")}, ${owner.select("p")} FROM ${child.table} a ` +
+          `SELECT ${child.select("a", columns?.child)}, ${owner.select("p", columns?.parent)} FROM ${child.table} a ` +
           `JOIN ${owner.table} p ON p.${columnOf(parent, parentKey)} = a.${columnOf(entity, joinField)} ` +
           `WHERE a.${columnOf(entity, "memberKey")} IN (${reader.placeholders(read.length)}) ` +
           `ORDER BY a.${columnOf(entity, "memberKey")}, a.${columnOf(entity, "position")}`;
@@ -110,13 +151,18 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
         // A few dozen communities recur across a page's memberships: convert each one once.
         const parentColumn = `p__${dataSource.getMetadata(parent).findColumnWithPropertyName(parentKey)!.databaseName}`;
         const parents = new Map<string, P>();
+        const partialParent = columns?.parent !== undefined;
         const children = rows.map((row) => {
           const key = String(row[parentColumn]);
-          if (!parents.has(key)) {
-            parents.set(key, reader.hydrate(parent, "p", row));
-            loader.prime(key, parents.get(key)!);
+          let owner = parents.get(key);
+          if (!owner) {
+            owner = reader.hydrate(parent, "p", row, columns?.parent);
+            parents.set(key, owner);
+            if (!partialParent) loader.prime(key, owner);
           }
-          return reader.hydrate(entity, "a", row);
+          const hydrated: WithJoinedParent<E, P> = reader.hydrate(entity, "a", row, columns?.child);
+          if (partialParent) hydrated[JOINED_PARENT] = owner;
+          return hydrated;
         });
         const byMember = group(read, children, "memberKey" as keyof E & string);
         if (!narrow) return byMember.slice(0, keys.length);
@@ -128,6 +174,39 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
     );
 
   const byPosition = ["memberKey", "position"];
+  /**
+   * One loader per column set and list, made on first use. Every value of a field passes the
+   * same `columns` object, found by identity; equal sets from other fields share its loader.
+   */
+  const narrowed = new Map<string, DataLoader<string, unknown[]>>();
+  const listOf = <E>(name: string, whole: () => DataLoader<string, E[]>, make: (columns: ListColumns) => DataLoader<string, E[]>) => {
+    const byIdentity = new WeakMap<ListColumns, DataLoader<string, E[]>>();
+    return (columns?: ListColumns): DataLoader<string, E[]> => {
+      if (!columns) return whole();
+      const known = byIdentity.get(columns);
+      if (known) return known;
+      const key = `${name}|${[...columns.child].sort().join(",")}|${columns.parent ? [...columns.parent].sort().join(",") : "*"}`;
+      let loader = narrowed.get(key) as DataLoader<string, E[]> | undefined;
+      if (!loader) {
+        loader = make(columns);
+        narrowed.set(key, loader as DataLoader<string, unknown[]>);
+      }
+      byIdentity.set(columns, loader);
+      return loader;
+    };
+  };
+  const communityMemberships = (columns?: ListColumns) =>
+    withParent(
+      CommunityMembershipEntity,
+      CommunityEntity,
+      "communityKey",
+      "communityKey",
+      () => loaders.community,
+      () => visibility.communityTermRule<CommunityMembershipEntity, CommunityEntity>(),
+      columns,
+    );
+  const securityGroupMemberships = (columns?: ListColumns) =>
+    withParent(SecurityGroupMembershipEntity, SecurityGroupEntity, "groupKey", "groupKey", () => loaders.securityGroup, undefined, columns);
   const loaders: Loaders = {
     member: one(MemberEntity, "memberKey", (row) => visibility.canList(row)),
     phonesByMember: many(MemberPhoneEntity, "memberKey", byPosition),
@@ -136,21 +215,8 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
     educationByMember: many(MemberEducationEntity, "memberKey", byPosition),
     jobHistoryByMember: many(MemberJobEntity, "memberKey", byPosition),
     purchasesByMember: many(MemberPurchaseEntity, "memberKey", byPosition),
-    communityMembershipsByMember: withParent(
-      CommunityMembershipEntity,
-      CommunityEntity,
-      "communityKey",
-      "communityKey",
-      () => loaders.community,
-      () => visibility.communityTermRule<CommunityMembershipEntity, CommunityEntity>(),
-    ),
-    securityGroupMembershipsByMember: withParent(
-      SecurityGroupMembershipEntity,
-      SecurityGroupEntity,
-      "groupKey",
-      "groupKey",
-      () => loaders.securityGroup,
-    ),
+    communityMembershipsByMember: communityMemberships(),
+    securityGroupMembershipsByMember: securityGroupMemberships(),
     community: one(CommunityEntity, "communityKey"),
     communityChildren: many(CommunityEntity, "parentKey", ["name", "communityKey"]),
     communityRoster: createRosterLoaders(dataSource, CommunityMembershipEntity, "communityKey", (query) => {
@@ -163,6 +229,39 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
     ),
     event: one(EventEntity, "eventKey"),
     completionsByMember: new DataLoader((keys) => completions.byMembers(keys), { maxBatchSize: MAX_BATCH }),
+    lists: {
+      phones: listOf(
+        "phones",
+        () => loaders.phonesByMember,
+        (c) => many(MemberPhoneEntity, "memberKey", byPosition, c.child),
+      ),
+      socialLinks: listOf(
+        "socialLinks",
+        () => loaders.socialLinksByMember,
+        (c) => many(MemberSocialLinkEntity, "memberKey", byPosition, c.child),
+      ),
+      demographics: listOf(
+        "demographics",
+        () => loaders.demographicsByMember,
+        (c) => many(MemberDemographicEntity, "memberKey", byPosition, c.child),
+      ),
+      education: listOf(
+        "education",
+        () => loaders.educationByMember,
+        (c) => many(MemberEducationEntity, "memberKey", byPosition, c.child),
+      ),
+      jobHistory: listOf(
+        "jobHistory",
+        () => loaders.jobHistoryByMember,
+        (c) => many(MemberJobEntity, "memberKey", byPosition, c.child),
+      ),
+      communityMemberships: listOf("communityMemberships", () => loaders.communityMembershipsByMember, communityMemberships),
+      securityGroupMemberships: listOf(
+        "securityGroupMemberships",
+        () => loaders.securityGroupMembershipsByMember,
+        securityGroupMemberships,
+      ),
+    },
   };
   return loaders;
 }

@@ -9,7 +9,7 @@ import { Community, CommunityMembership } from "./community.type";
 export class CommunityMembershipResolver {
   @FieldResolver(() => Community)
   async community(@Root() membership: CommunityMembership, @Ctx() ctx: GraphContext): Promise<Community> {
-    const entity = await ctx.loaders.community.load(membership.communityKey);
+    const entity = membership.joinedCommunity ?? (await ctx.loaders.community.load(membership.communityKey));
     // The foreign key guarantees the community row; a miss means the cache is being rewritten.
     if (!entity) throw new Error(`community ${membership.communityKey} vanished while being read`);
     return toCommunity(entity);

@@ -1,6 +1,39 @@
 import type { CommunityMembershipEntity } from "../../db/entities/community-membership.entity";
 import type { CommunityEntity } from "../../db/entities/community.entity";
+import { JOINED_PARENT, type WithJoinedParent } from "../joined-parent";
 import { Community, CommunityMembership } from "./community.type";
+
+/**
+ * What each field of `CommunityMembership` reads of its row. Every read keeps the columns the
+ * visibility rule and `activeOn` judge a term by (member, community, begin and end).
+ */
+export const COMMUNITY_MEMBERSHIP_FIELD_COLUMNS = {
+  __typename: [],
+  role: ["role"],
+  sinceDate: ["sinceDate"],
+  beginDate: ["beginDate"],
+  endDate: ["endDate"],
+  isActive: ["beginDate", "endDate"],
+  community: ["communityKey"],
+  member: ["memberKey"],
+} as const;
+export const COMMUNITY_MEMBERSHIP_ALWAYS = ["memberKey", "communityKey", "beginDate", "endDate"] as const;
+
+/** What each field of `Community` reads of its row; the rule for open rosters needs the type. */
+export const COMMUNITY_FIELD_COLUMNS = {
+  __typename: [],
+  key: ["communityKey"],
+  name: ["name"],
+  type: ["type"],
+  subType: ["subType"],
+  parentKey: ["parentKey"],
+  parent: ["parentKey"],
+  children: ["communityKey"],
+  members: ["communityKey"],
+  lastRefreshedAt: ["lastRefreshedAt"],
+  sourceUpdatedAt: ["sourceUpdatedAt"],
+} as const;
+export const COMMUNITY_ALWAYS = ["communityKey", "type", "subType"] as const;
 
 export const toCommunity = (entity: CommunityEntity): Community =>
   Object.assign(new Community(), {
@@ -13,8 +46,9 @@ export const toCommunity = (entity: CommunityEntity): Community =>
     sourceUpdatedAt: entity.sourceUpdatedAt,
   });
 
-export const toCommunityMembership = (entity: CommunityMembershipEntity): CommunityMembership =>
+export const toCommunityMembership = (entity: WithJoinedParent<CommunityMembershipEntity, CommunityEntity>): CommunityMembership =>
   Object.assign(new CommunityMembership(), {
+    joinedCommunity: entity[JOINED_PARENT],
     memberKey: entity.memberKey,
     communityKey: entity.communityKey,
     position: entity.position,

@@ -1,3 +1,4 @@
+import type { CommunityEntity } from "../../db/entities/community.entity";
 import { Directive, Field, ID, ObjectType } from "type-graphql";
 import { connectionTypes } from "../pagination/connection.types";
 import { DateScalar, DateTimeScalar } from "../scalars";
@@ -20,6 +21,8 @@ export class CommunityMembership {
   memberKey!: string;
   communityKey!: string;
   position!: number;
+  /** The community as read with the membership, when only some of its columns were (see `joined-parent.ts`). */
+  joinedCommunity?: CommunityEntity;
   @Field(() => String, { nullable: true, description: "E.g. Chair, Vice Chair, Member." }) role!: string | null;
   @Field(() => DateScalar, { nullable: true }) sinceDate!: string | null;
   @Field(() => DateScalar, { nullable: true }) beginDate!: string | null;

@@ -73,6 +73,37 @@ export function memberColumnsFor(fields: Iterable<string>, always: readonly Memb
   return columns;
 }
 
+/**
+ * What each field of a member's child lists reads of its row, as {@link MEMBER_FIELD_COLUMNS}
+ * does for the member; every list also reads `memberKey`, which its rows are grouped by.
+ */
+export const PHONE_FIELD_COLUMNS = { __typename: [], number: ["number"], type: ["type"] } as const;
+export const SOCIAL_LINK_FIELD_COLUMNS = { __typename: [], network: ["network"], url: ["url"] } as const;
+export const DEMOGRAPHIC_FIELD_COLUMNS = {
+  __typename: [],
+  type: ["type"],
+  value: ["value"],
+  typeKey: ["typeKey"],
+  valueKey: ["valueKey"],
+  isFreeForm: ["isFreeForm"],
+} as const;
+export const EDUCATION_FIELD_COLUMNS = {
+  __typename: [],
+  institution: ["institution"],
+  degree: ["degree"],
+  fieldOfStudy: ["fieldOfStudy"],
+  startDate: ["startDate"],
+  endDate: ["endDate"],
+} as const;
+export const JOB_FIELD_COLUMNS = {
+  __typename: [],
+  company: ["company"],
+  title: ["title"],
+  startDate: ["startDate"],
+  endDate: ["endDate"],
+  isCurrent: ["isCurrent"],
+} as const;
+
 export function displayNameOf(entity: MemberEntity): string {
   if (entity.isOrganization && entity.companyName) return entity.companyName;
   const given = entity.informalName || entity.firstName;

@@ -1,21 +1,90 @@
 import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Query, Resolver, Root, UseMiddleware } from "type-graphql";
 import { DIRECTORY_ROLES } from "../visibility";
-import { isActiveOn, toCommunityMembership } from "../community/community.mapper";
+import {
+  COMMUNITY_ALWAYS,
+  COMMUNITY_FIELD_COLUMNS,
+  COMMUNITY_MEMBERSHIP_ALWAYS,
+  COMMUNITY_MEMBERSHIP_FIELD_COLUMNS,
+  isActiveOn,
+  toCommunityMembership,
+} from "../community/community.mapper";
 import { CommunityMembership } from "../community/community.type";
 import type { GraphContext } from "../context";
 import type { PageOf } from "../pagination/connection.types";
 import { mapPage } from "../pagination/map-page";
 import { PageArgs } from "../pagination/page.args";
 import { DateScalar } from "../scalars";
-import { toSecurityGroupMembership } from "../security-group/security-group.mapper";
+import {
+  SECURITY_GROUP_ALWAYS,
+  SECURITY_GROUP_FIELD_COLUMNS,
+  SECURITY_GROUP_MEMBERSHIP_ALWAYS,
+  SECURITY_GROUP_MEMBERSHIP_FIELD_COLUMNS,
+  toSecurityGroupMembership,
+} from "../security-group/security-group.mapper";
 import { SecurityGroupMembership } from "../security-group/security-group.type";
 import { ContactField } from "./contact-field.middleware";
 import { MemberFilter } from "./member-filter.input";
-import { selectedFieldNames } from "../pagination/selection";
-import { memberColumnsFor, toDemographic, toEducation, toJob, toMember, toPhone, toSocialLink } from "./member.mapper";
+import type { ListColumns } from "../loaders";
+import { columnsFor, oncePerField, selectedFieldNames } from "../pagination/selection";
+import {
+  DEMOGRAPHIC_FIELD_COLUMNS,
+  EDUCATION_FIELD_COLUMNS,
+  JOB_FIELD_COLUMNS,
+  memberColumnsFor,
+  PHONE_FIELD_COLUMNS,
+  SOCIAL_LINK_FIELD_COLUMNS,
+  toDemographic,
+  toEducation,
+  toJob,
+  toMember,
+  toPhone,
+  toSocialLink,
+} from "./member.mapper";
 import { MEMBER_PAGE_COLUMNS, pageMembers } from "./member.queries";
 import { Address, Demographic, Education, Job, Member, MemberConnection, Phone, SocialLink } from "./member.type";
+
+type Selection = Pick<GraphQLResolveInfo, "fieldNodes" | "fragments">;
+type FieldColumns = Readonly<Record<string, readonly string[]>>;
+
+/** The columns a plain child list's selected fields read; undefined reads the whole row. */
+const listColumns = (map: FieldColumns) => (info: Selection) => {
+  const child = columnsFor(selectedFieldNames(info, []), map, ["memberKey"]);
+  return child ? { child } : undefined;
+};
+
+/**
+ * The columns of a membership list and of its joined parent: the parent's whole row (primed
+ * into the shared loader, as before) when the operation reads a parent field no map knows.
+ */
+const membershipColumns =
+  (map: FieldColumns, always: readonly string[], parentField: string, parentMap: FieldColumns, parentAlways: readonly string[]) =>
+  (info: Selection): ListColumns | undefined => {
+    const child = columnsFor(selectedFieldNames(info, []), map, always);
+    if (!child) return undefined;
+    const parent = columnsFor(selectedFieldNames(info, [parentField]), parentMap, parentAlways);
+    return { child, ...(parent ? { parent } : {}) };
+  };
+
+const PHONES = listColumns(PHONE_FIELD_COLUMNS);
+const SOCIAL_LINKS = listColumns(SOCIAL_LINK_FIELD_COLUMNS);
+const DEMOGRAPHICS = listColumns(DEMOGRAPHIC_FIELD_COLUMNS);
+const EDUCATION = listColumns(EDUCATION_FIELD_COLUMNS);
+const JOBS = listColumns(JOB_FIELD_COLUMNS);
+const COMMUNITIES = membershipColumns(
+  COMMUNITY_MEMBERSHIP_FIELD_COLUMNS,
+  COMMUNITY_MEMBERSHIP_ALWAYS,
+  "community",
+  COMMUNITY_FIELD_COLUMNS,
+  COMMUNITY_ALWAYS,
+);
+const SECURITY_GROUPS = membershipColumns(
+  SECURITY_GROUP_MEMBERSHIP_FIELD_COLUMNS,
+  SECURITY_GROUP_MEMBERSHIP_ALWAYS,
+  "group",
+  SECURITY_GROUP_FIELD_COLUMNS,
+  SECURITY_GROUP_ALWAYS,
+);
 
 @Resolver(() => Member)
 export class MemberResolver {
@@ -64,23 +133,23 @@ export class MemberResolver {
     nullable: true,
     description: "Up to four, in the AMS's order. Contact field: null for anyone but the member, staff and admins.",
   })
-  async phones(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<Phone[]> {
-    return (await ctx.loaders.phonesByMember.load(member.key)).map(toPhone);
+  async phones(@Root() member: Member, @Ctx() ctx: GraphContext, @Info() info: GraphQLResolveInfo): Promise<Phone[]> {
+    return (await ctx.loaders.lists.phones(oncePerField(info, PHONES)).load(member.key)).map(toPhone);
   }
 
   @FieldResolver(() => [SocialLink])
-  async socialLinks(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<SocialLink[]> {
-    return (await ctx.loaders.socialLinksByMember.load(member.key)).map(toSocialLink);
+  async socialLinks(@Root() member: Member, @Ctx() ctx: GraphContext, @Info() info: GraphQLResolveInfo): Promise<SocialLink[]> {
+    return (await ctx.loaders.lists.socialLinks(oncePerField(info, SOCIAL_LINKS)).load(member.key)).map(toSocialLink);
   }
 
   @FieldResolver(() => [Education], { description: "Profile field: whoever may see the member." })
-  async education(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<Education[]> {
-    return (await ctx.loaders.educationByMember.load(member.key)).map(toEducation);
+  async education(@Root() member: Member, @Ctx() ctx: GraphContext, @Info() info: GraphQLResolveInfo): Promise<Education[]> {
+    return (await ctx.loaders.lists.education(oncePerField(info, EDUCATION)).load(member.key)).map(toEducation);
   }
 
   @FieldResolver(() => [Job], { description: "Profile field: whoever may see the member." })
-  async jobHistory(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<Job[]> {
-    return (await ctx.loaders.jobHistoryByMember.load(member.key)).map(toJob);
+  async jobHistory(@Root() member: Member, @Ctx() ctx: GraphContext, @Info() info: GraphQLResolveInfo): Promise<Job[]> {
+    return (await ctx.loaders.lists.jobHistory(oncePerField(info, JOBS)).load(member.key)).map(toJob);
   }
 
   @UseMiddleware(ContactField)
@@ -88,8 +157,8 @@ export class MemberResolver {
     nullable: true,
     description: "Contact field: null for anyone but the member, staff and admins.",
   })
-  async demographics(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<Demographic[]> {
-    return (await ctx.loaders.demographicsByMember.load(member.key)).map(toDemographic);
+  async demographics(@Root() member: Member, @Ctx() ctx: GraphContext, @Info() info: GraphQLResolveInfo): Promise<Demographic[]> {
+    return (await ctx.loaders.lists.demographics(oncePerField(info, DEMOGRAPHICS)).load(member.key)).map(toDemographic);
   }
 
   @FieldResolver(() => [CommunityMembership], {
@@ -101,13 +170,20 @@ export class MemberResolver {
     @Arg("activeOn", () => DateScalar, { nullable: true, description: "Only terms running on this day." })
     activeOn: string | null,
     @Ctx() ctx: GraphContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<CommunityMembership[]> {
-    const rows = await ctx.loaders.communityMembershipsByMember.load(member.key);
+    const rows = await ctx.loaders.lists.communityMemberships(oncePerField(info, COMMUNITIES)).load(member.key);
     return rows.filter((row) => !activeOn || isActiveOn(row, activeOn)).map(toCommunityMembership);
   }
 
   @FieldResolver(() => [SecurityGroupMembership])
-  async securityGroups(@Root() member: Member, @Ctx() ctx: GraphContext): Promise<SecurityGroupMembership[]> {
-    return (await ctx.loaders.securityGroupMembershipsByMember.load(member.key)).map(toSecurityGroupMembership);
+  async securityGroups(
+    @Root() member: Member,
+    @Ctx() ctx: GraphContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<SecurityGroupMembership[]> {
+    return (await ctx.loaders.lists.securityGroupMemberships(oncePerField(info, SECURITY_GROUPS)).load(member.key)).map(
+      toSecurityGroupMembership,
+    );
   }
 }

@@ -34,3 +34,38 @@ function fieldsOf(sets: SelectionSetNode[], fragments: Record<string, FragmentDe
   for (const set of sets) visit(set);
   return fields;
 }
+
+/**
+ * The properties `fields` (GraphQL field names) read, by `map`, with `always`; undefined (read
+ * every column) when one of them is not in the map, so a field added later is always correct.
+ */
+export function columnsFor(
+  fields: Iterable<string>,
+  map: Readonly<Record<string, readonly string[]>>,
+  always: readonly string[],
+): Set<string> | undefined {
+  const columns = new Set<string>(always);
+  for (const field of fields) {
+    const read = Object.hasOwn(map, field) ? map[field] : undefined;
+    if (!read) return undefined;
+    for (const column of read) columns.add(column);
+  }
+  return columns;
+}
+
+const PER_FIELD = new WeakMap<readonly FieldNode[], unknown>();
+
+/**
+ * `compute(info)`, once per field of a document: every value of a list field shares its field
+ * nodes (graphql-js and the compiler both reuse them), so a page of 50 members works out the
+ * columns of its phones once, not 50 times.
+ */
+export function oncePerField<T>(
+  info: Pick<GraphQLResolveInfo, "fieldNodes" | "fragments">,
+  compute: (info: Pick<GraphQLResolveInfo, "fieldNodes" | "fragments">) => T,
+): T {
+  if (PER_FIELD.has(info.fieldNodes)) return PER_FIELD.get(info.fieldNodes) as T;
+  const value = compute(info);
+  PER_FIELD.set(info.fieldNodes, value);
+  return value;
+}

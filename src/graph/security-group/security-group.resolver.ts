@@ -51,7 +51,7 @@ export class SecurityGroupResolver {
 export class SecurityGroupMembershipResolver {
   @FieldResolver(() => SecurityGroup)
   async group(@Root() membership: SecurityGroupMembership, @Ctx() ctx: GraphContext): Promise<SecurityGroup> {
-    const entity = await ctx.loaders.securityGroup.load(membership.groupKey);
+    const entity = membership.joinedGroup ?? (await ctx.loaders.securityGroup.load(membership.groupKey));
     if (!entity) throw new Error(`security group ${membership.groupKey} vanished while being read`);
     return toSecurityGroup(entity);
   }

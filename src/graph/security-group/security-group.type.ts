@@ -1,3 +1,4 @@
+import type { SecurityGroupEntity } from "../../db/entities/security-group.entity";
 import { enumOf } from "../enum-of";
 import { Directive, Field, ID, ObjectType, registerEnumType } from "type-graphql";
 import { SECURITY_GROUP_KINDS } from "../../db/entities/security-group.entity";
@@ -29,6 +30,8 @@ export class SecurityGroupMembership {
   memberKey!: string;
   groupKey!: string;
   position!: number;
+  /** The group as read with the membership, when only some of its columns were (see `joined-parent.ts`). */
+  joinedGroup?: SecurityGroupEntity;
   @Field(() => String, { nullable: true }) role!: string | null;
   @Field(() => DateScalar, { nullable: true }) beginDate!: string | null;
   @Field(() => DateScalar, { nullable: true }) endDate!: string | null;

@@ -38,7 +38,7 @@ export interface FullLoadDeps {
  * into batches of this size, two in flight at once. What a batch holds (records, rows, statements)
  * lives as long as its fetch and transaction, long enough to be promoted out of the young
  * generation, so the old generation filled with whole pages of garbage between full collections:
- * a 100,000-member load peaked at 315 MB RSS with 1,000 per transaction and at 274 MB with 500,
+ * a 100,000-member load peaked at 315 MB RSS with 1,000 per transaction and at 276 MB with 500,
  * for about 14 statements more per extra batch (BENCHMARKS.md, "Full-load memory").
  */
 export const LOAD_BATCH = 500;

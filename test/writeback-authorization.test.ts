@@ -104,6 +104,39 @@ describe("who may record and read completions, over HTTP and over graphql-ws", (
     assert.equal(codeOf(answer), "UNAUTHENTICATED");
   });
 
+  it("gives subscribers of one document, as different viewers, each their own answer to the same event", async () => {
+    // Subscribers with the same document and viewer share one execution of an event; these
+    // differ by viewer, so each must still get exactly what its own execution gives.
+    const query = `subscription { writebackChanged { idempotencyKey member { key firstName } } }`;
+    type Heard = { writebackChanged: { idempotencyKey: string; member: { key: string; firstName: string | null } | null } };
+    const who = ["admin", "admin", "lms", "self", "other"] as const;
+    const connections = who.map((name) => wsClient(t.harness.url, tokens[name]));
+    const heard = connections.map((connection) => wsCollect<Heard>(connection.client, query));
+    try {
+      let sequence = 0;
+      const wanted = (event: Heard) => event.writebackChanged.idempotencyKey.startsWith("idem-shared-m1-");
+      await untilArrived(Promise.all(heard.slice(0, 4).map((listener) => listener.waitFor(wanted))), async () => {
+        sequence += 1;
+        await t.ask(RECORD, { input: completion(`shared-m1-${sequence}`, "M1") });
+      });
+      const last = `idem-shared-m1-${sequence}`;
+      const answerOf = (index: number) => heard[index]!.seen.find((event) => event.writebackChanged.idempotencyKey === last);
+      const [admin, secondAdmin, lms, self] = [0, 1, 2, 3].map(answerOf);
+      assert.equal(admin?.writebackChanged.member?.key, "M1");
+      assert.equal(admin?.writebackChanged.member?.firstName, "Ada");
+      assert.deepEqual(secondAdmin, admin);
+      assert.deepEqual(self, admin, "the member reads their own record");
+      assert.equal(lms?.writebackChanged.member ?? null, null, "an LMS key reads no member directory");
+      assert.equal(lms?.writebackChanged.idempotencyKey, last, "…though it hears the completion itself");
+      assert.equal(heard[0]!.errors.length, 0);
+      assert.equal(heard[3]!.errors.length, 0);
+      assert.deepEqual(heard[4]!.seen, [], "another member hears nothing of M1's completions");
+    } finally {
+      for (const listener of heard) listener.dispose();
+      await Promise.all(connections.map((connection) => connection.client.dispose()));
+    }
+  });
+
   it("lets a member's subscription hear their own completions only, and refuses anonymous subscribers", async () => {
     const member = wsClient(t.harness.url, tokens.other);
     const anonymous = wsClient(t.harness.url);

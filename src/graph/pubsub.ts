@@ -50,7 +50,17 @@ function channelOf(pubSub: GraphPubSub): EventChannel {
     subscribe(topic: string): AsyncIterable<unknown>;
   };
   return {
-    publish: (topic, payload) => untyped.publish(topic, payload),
+    publish: (topic, payload) => untyped.publish(topic, ownObject(payload)),
     subscribe: (topic) => untyped.subscribe(topic),
   };
+}
+
+/**
+ * Each publication as an object of its own. Subscribers sharing an event's execution keep its
+ * result by payload object (`sharedSubscribe`); a publisher that published the same object twice
+ * would otherwise be answered the first time's result, read from the cache as it was then.
+ */
+function ownObject(payload: unknown): unknown {
+  if (payload === null || typeof payload !== "object") return payload;
+  return Array.isArray(payload) ? [...payload] : { ...payload };
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
-import type { DocumentNode, GraphQLError, GraphQLSchema } from "graphql";
+import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { CompiledOperations } from "../graph/compiled-operations";
-import { type ConnectionSession, createContext, type GraphServices } from "../graph/context";
+import { type ConnectionSession, createContext, type GraphContext, type GraphServices } from "../graph/context";
 import type { ErrorFormatter } from "../graph/errors";
 import { MAX_REQUEST_BYTES, type OperationPolicy } from "../graph/operation-limits";
 import { realTimers, type Timers } from "../time/timers";
@@ -13,6 +13,7 @@ import type { RequestAuthenticator } from "../auth/request-authenticator";
 import type { Viewer } from "../auth/viewer";
 import type { Logger } from "../observability/logger";
 import { readCookie, SESSION_COOKIE } from "./cookies";
+import { sharedSubscribe, viewerKey } from "./subscription-fanout";
 
 export interface WsServerOptions {
   httpServer: Server;
@@ -100,13 +101,32 @@ export function createGraphqlWsServer(options: WsServerOptions) {
   /** Each parsed document's text, the compiled-operation cache's key. */
   const sources = new WeakMap<DocumentNode, string>();
   const { compiled } = options;
+  /** Per subscription (its execution arguments live as long as it does): document, operation, variables. */
+  const operationKeys = new WeakMap<object, string | null>();
+  const operationKey = (args: ExecutionArgs): string | null => {
+    let key = operationKeys.get(args);
+    if (key === undefined) {
+      const text = sources.get(args.document);
+      key = text === undefined ? null : JSON.stringify([text, args.operationName ?? null, args.variableValues ?? null]);
+      operationKeys.set(args, key);
+    }
+    return key;
+  };
+  // One event reaches a thousand subscribers to the same document as the same viewer: their
+  // results are equal, so the selection runs once for them all. The viewer is read per event
+  // (a renewed session may change its roles), and each subscriber's filter still runs alone.
+  const subscribe = sharedSubscribe((args) => {
+    const operation = operationKey(args);
+    return operation === null ? null : `${operation}${viewerKey((args.contextValue as GraphContext).viewer)}`;
+  });
 
   const server = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       schema,
       isProd: options.hideInternals,
-      // Queries and mutations; subscriptions keep graphql-js's subscribe and its per-event execution.
+      // Queries and mutations; subscriptions run graphql-js's interpreter, once per event and share key.
       ...(compiled ? { execute: (args) => compiled.execute(args, sources.get(args.document)) } : {}),
+      subscribe,
       // Parsed and validated here rather than by graphql-ws, so that the limits are the
       // viewer's (a renewed session may change them) and a syntax error is an error message,
       // not a closed socket.

@@ -16,7 +16,7 @@ import type { SyncEvents } from "./sync-events";
 export interface LoadCheckpoint {
   startedAt: Date;
   resumed: boolean;
-  /** The page being written while the next one is fetched and written. */
+  /** The batch being written while the next one is fetched and written. */
   writing?: Promise<void>;
 }
 
@@ -29,6 +29,26 @@ export interface FullLoadDeps {
   events: SyncEvents;
   clock: Clock;
   logger: Logger;
+  /** Members per transaction (default {@link LOAD_BATCH}); a listed page larger than this is split. */
+  batchSize?: number;
+}
+
+/**
+ * Members written per transaction. A listed page (1,000 for the demo and REST sources) is split
+ * into batches of this size, two in flight at once. What a batch holds (records, rows, statements)
+ * lives as long as its fetch and transaction, long enough to be promoted out of the young
+ * generation, so the old generation filled with whole pages of garbage between full collections:
+ * a 100,000-member load peaked at 315 MB RSS with 1,000 per transaction and at 276 MB with 500,
+ * for about 14 statements more per extra batch (BENCHMARKS.md, "Full-load memory").
+ */
+export const LOAD_BATCH = 500;
+
+/** One transaction's share of a listed page. */
+interface LoadBatch {
+  keys: string[];
+  listedAt: Map<string, Date>;
+  /** Listed changes the run counts as discovered with this batch (the whole page's on the first). */
+  discovered: number;
 }
 
 /** What fetching a page's keys came to. */
@@ -46,7 +66,7 @@ interface FetchedPage {
  * workers and the one failure policy take them. Crash safety: the load's start is checkpointed
  * before its first page, the cursor moves only with the last page and never past that start, and
  * a restarted load skips members already written since the start (their `lastRefreshedAt`), so a
- * SIGKILL costs the page in flight and nothing else.
+ * SIGKILL costs the batches in flight and nothing else.
  */
 export class FullLoad {
   constructor(private readonly deps: FullLoadDeps) {}
@@ -61,36 +81,38 @@ export class FullLoad {
   }
 
   /**
-   * Fetches and writes one listed page. Two pages are written at once (one transaction each, as
-   * two workers did), so the database works on one while the other is mapped; this returns once
-   * the page before it is committed. The last page, with the poll's finish, waits for every page.
+   * Fetches and writes one listed page, in batches of `batchSize` members. Two batches are
+   * written at once (one transaction each, as two workers did), so the database works on one
+   * while the other is fetched and mapped; this returns once all but the page's last batch are
+   * committed, and that one is in flight. The last page, with the poll's finish, waits for every
+   * batch, and its last batch records the cursor in its transaction.
    */
   async writePage(runId: string, reason: RefreshReason, page: readonly MemberChange[], finish: PollFinish | null, load: LoadCheckpoint) {
+    const batches = batchesOf(page, Math.max(1, this.deps.batchSize ?? LOAD_BATCH));
+    for (const [index, batch] of batches.entries()) {
+      await this.writeBatch(runId, reason, batch, index === batches.length - 1 ? finish : null, load);
+    }
+  }
+
+  private async writeBatch(runId: string, reason: RefreshReason, batch: LoadBatch, finish: PollFinish | null, load: LoadCheckpoint) {
     const previous = load.writing;
     if (finish) {
       await previous;
-      return this.writeNow(runId, reason, page, finish, load);
+      return this.writeNow(runId, reason, batch, finish, load);
     }
-    const current = this.writeNow(runId, reason, page, null, load);
+    const current = this.writeNow(runId, reason, batch, null, load);
     // Observed here so a failure is not unhandled; it is thrown where it is awaited next.
     current.catch(() => undefined);
     load.writing = current;
     await previous;
   }
 
-  private async writeNow(
-    runId: string,
-    reason: RefreshReason,
-    page: readonly MemberChange[],
-    finish: PollFinish | null,
-    load: LoadCheckpoint,
-  ) {
-    const listed = listedTimes(page);
-    const listedAt = listed.listedAt;
-    const keys = load.resumed ? await this.notWrittenSince(listed.keys, load.startedAt) : listed.keys;
+  private async writeNow(runId: string, reason: RefreshReason, batch: LoadBatch, finish: PollFinish | null, load: LoadCheckpoint) {
+    const { listedAt, discovered } = batch;
+    const keys = load.resumed ? await this.notWrittenSince(batch.keys, load.startedAt) : batch.keys;
     const fetched = await this.fetch(keys, listedAt);
     const goneListedAt = new Map(fetched.gone.flatMap((key) => (listedAt.has(key) ? [[key, listedAt.get(key)!] as const] : [])));
-    const written = { runId, reason, listedAt, goneListedAt, discovered: page.length };
+    const written = { runId, reason, listedAt, goneListedAt, discovered };
     let queued = fetched.retry.length > 0;
     const result = await this.deps.transactions
       .run(async (manager) => {
@@ -99,7 +121,7 @@ export class FullLoad {
         return result;
       })
       .catch(async (error: unknown) => {
-        // The cache refused the batch: the page goes to the queue, whose workers write it one by one.
+        // The cache refused the batch: it goes to the queue, whose workers write it one by one.
         this.deps.logger.warn({ err: error, members: keys.length }, "full load page could not be written; queued instead");
         queued = keys.length > 0;
         await this.deps.transactions.run(async (manager) => {
@@ -172,6 +194,23 @@ export class FullLoad {
       .getRawMany<{ memberKey: string }>();
     return rows.map((row) => row.memberKey);
   }
+}
+
+/**
+ * The page's distinct keys in batches of `size`, each with its keys' listed times; the page's
+ * count of listed changes goes with the first batch. An empty page is one empty batch (the
+ * last page's transaction still records the cursor).
+ */
+function batchesOf(page: readonly MemberChange[], size: number): LoadBatch[] {
+  const { keys, listedAt } = listedTimes(page);
+  if (keys.length <= size) return [{ keys, listedAt, discovered: page.length }];
+  const batches: LoadBatch[] = [];
+  for (let start = 0; start < keys.length; start += size) {
+    const part = keys.slice(start, start + size);
+    const times = new Map(part.flatMap((key) => (listedAt.has(key) ? [[key, listedAt.get(key)!] as const] : [])));
+    batches.push({ keys: part, listedAt: times, discovered: start === 0 ? page.length : 0 });
+  }
+  return batches;
 }
 
 /** The page's keys, in order, and each one's newest change time where the AMS gave one that parses. */

@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { MemberChange } from "../sources/ams-source";
+import type { MemberRecord } from "../sources/member-record";
+import { FullLoad, type FullLoadDeps, LOAD_BATCH, type LoadCheckpoint } from "./full-load";
+import type { LoadedPage } from "./refresh-intake";
+
+interface Written {
+  keys: string[];
+  discovered: number;
+  cursor: string | null | undefined;
+}
+
+/**
+ * A FullLoad on fakes: the source answers every key, each transaction is recorded with what it
+ * wrote (and the cursor it recorded, if any), and transactions wait until `release` lets the
+ * oldest one commit, so how many are in flight at once can be counted.
+ */
+function harness(batchSize?: number) {
+  const written: Written[] = [];
+  const fetched: string[][] = [];
+  let inFlight = 0;
+  let mostInFlight = 0;
+  const waiting: Array<() => void> = [];
+  const deps = {
+    source: {
+      maxBatchSize: 100,
+      fetchMembers: async (keys: readonly string[]) => {
+        fetched.push([...keys]);
+        return { members: keys.map((memberKey) => ({ memberKey, sourceUpdatedAt: null }) as unknown as MemberRecord), missing: [] };
+      },
+    },
+    transactions: {
+      run: async <T>(work: (manager: unknown) => Promise<T>): Promise<T> => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        const entry: Written = { keys: [], discovered: 0, cursor: undefined };
+        const manager = { entry };
+        const result = await work(manager);
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        written.push(entry);
+        inFlight -= 1;
+        return result;
+      },
+    },
+    intake: {
+      writeLoaded: async (manager: { entry: Written }, page: LoadedPage) => {
+        manager.entry.keys = page.records.map((record) => record.memberKey);
+        manager.entry.discovered = page.discovered;
+        return { changes: [], outcomes: new Map() };
+      },
+      queued: () => undefined,
+    },
+    cursors: {
+      recordPoll: async (manager: { entry: Written }, _stream: string, cursor: string | null) => {
+        manager.entry.cursor = cursor;
+      },
+    },
+    events: { memberChanged: () => undefined },
+    logger: { warn: () => undefined },
+    ...(batchSize === undefined ? {} : { batchSize }),
+  } as unknown as FullLoadDeps;
+  /** Lets transactions commit, oldest first, until `done` settles. */
+  const drain = async <T>(done: Promise<T>): Promise<T> => {
+    let settled = false;
+    const watched = done.finally(() => {
+      settled = true;
+    });
+    while (!settled) {
+      await new Promise((resolve) => setImmediate(resolve));
+      waiting.shift()?.();
+    }
+    return watched;
+  };
+  return { load: new FullLoad(deps), written, fetched, drain, mostInFlight: () => mostInFlight };
+}
+
+const listing = (from: number, count: number): MemberChange[] =>
+  Array.from({ length: count }, (_, index) => ({
+    memberKey: `K${String(from + index).padStart(5, "0")}`,
+    lastUpdated: "2026-11-01T00:00:00Z",
+  }));
+
+const checkpoint = (): LoadCheckpoint => ({ startedAt: new Date("2026-12-01T00:00:00Z"), resumed: false });
+
+describe("full load: listed pages written in batches", () => {
+  it(`writes a page of 1,000 listed members in transactions of at most ${LOAD_BATCH}, two at once`, async () => {
+    const t = harness();
+    const load = checkpoint();
+    const first = listing(0, 1_000);
+    const last = listing(1_000, 200);
+    await t.drain(t.load.writePage("run", "PERIODIC", first, null, load));
+    await t.drain(t.load.writePage("run", "PERIODIC", last, { cursor: "2026-11-01T00:00:00.000Z", polledAt: new Date() }, load));
+    assert.deepEqual(
+      t.written.map((batch) => batch.keys.length),
+      [LOAD_BATCH, 1_000 - LOAD_BATCH, 200],
+    );
+    assert.deepEqual(
+      t.written.flatMap((batch) => batch.keys),
+      [...first, ...last].map((change) => change.memberKey),
+      "every listed member written once, in order",
+    );
+    assert.equal(t.mostInFlight(), 2);
+    // Each page's listed changes are counted once, with its first batch.
+    assert.deepEqual(
+      t.written.map((batch) => batch.discovered),
+      [1_000, 0, 200],
+    );
+    // The cursor moves only in the last batch's transaction, after every other one committed.
+    assert.deepEqual(
+      t.written.map((batch) => batch.cursor),
+      [undefined, undefined, "2026-11-01T00:00:00.000Z"],
+    );
+    // Fetched in the source's own batch size.
+    assert.ok(t.fetched.every((keys) => keys.length <= 100));
+  });
+
+  it("counts a listed member changed twice on a page once, and an empty last page still records the cursor", async () => {
+    const t = harness(3);
+    const load = checkpoint();
+    const page = [...listing(0, 4), ...listing(1, 1)];
+    await t.drain(t.load.writePage("run", "PERIODIC", page, null, load));
+    await t.drain(t.load.writePage("run", "PERIODIC", [], { cursor: null, polledAt: new Date() }, load));
+    assert.deepEqual(
+      t.written.map((batch) => [batch.keys, batch.discovered, batch.cursor]),
+      [
+        [["K00000", "K00001", "K00002"], 5, undefined],
+        [["K00003"], 0, undefined],
+        [[], 0, null],
+      ],
+    );
+  });
+});

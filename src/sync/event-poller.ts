@@ -67,8 +67,7 @@ export class EventPoller {
     await this.deps.transactions.run(async (manager: EntityManager) => {
       await writeEvents(manager, page.events, now);
       const counts = { refreshed: page.events.length, unchanged: 0, failed: page.invalid.length };
-      await this.deps.ledger.addDiscovered(manager, runId, page.events.length + page.invalid.length, 0);
-      await this.deps.ledger.addCounts(manager, new Map([[runId, counts]]));
+      await this.deps.ledger.addWork(manager, runId, page.events.length + page.invalid.length, counts);
       if (finish) await this.deps.cursors.recordPoll(manager, "events", finish.cursor, finish.polledAt);
     });
   }

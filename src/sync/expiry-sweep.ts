@@ -63,9 +63,7 @@ export class ExpirySweep {
   private sweepChunk(due: MemberEntity[], runId: string): Promise<MemberChangeEvent[]> {
     return this.transactions.run(async (manager) => {
       const changes = await this.rederive(manager, due, this.clock.today());
-      await this.runs.addDiscovered(manager, runId, due.length, 0);
-      const counts = { refreshed: changes.length, unchanged: due.length - changes.length, failed: 0 };
-      await this.runs.addCounts(manager, new Map([[runId, counts]]));
+      await this.runs.addWork(manager, runId, due.length, { refreshed: changes.length, unchanged: due.length - changes.length, failed: 0 });
       return changes;
     });
   }

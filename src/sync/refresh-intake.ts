@@ -152,8 +152,7 @@ export class RefreshIntake {
       }
       const refused = results.filter((result) => "error" in result).length;
       await this.deps.transactions.run(async (manager) => {
-        await this.deps.ledger.addDiscovered(manager, request.runId, refused, 0);
-        await this.deps.ledger.addCounts(manager, new Map([[request.runId, { refreshed: 0, unchanged: 0, failed: refused }]]));
+        await this.deps.ledger.addWork(manager, request.runId, refused, { refreshed: 0, unchanged: 0, failed: refused });
       });
     }
     for (const change of changes) this.deps.events.memberChanged(change);
@@ -171,8 +170,7 @@ export class RefreshIntake {
     const batch = (part: EventRecord[]) =>
       this.deps.transactions.run(async (manager) => {
         await writeEvents(manager, part, this.deps.clock.now());
-        await this.deps.ledger.addDiscovered(manager, runId, part.length, 0);
-        await this.deps.ledger.addCounts(manager, new Map([[runId, { refreshed: part.length, unchanged: 0, failed: 0 }]]));
+        await this.deps.ledger.addWork(manager, runId, part.length, { refreshed: part.length, unchanged: 0, failed: 0 });
       });
     const results: EventResult[] = [];
     if (
@@ -192,8 +190,7 @@ export class RefreshIntake {
       }
       const failed = results.filter((result) => result.error !== undefined).length;
       await this.deps.transactions.run(async (manager) => {
-        await this.deps.ledger.addDiscovered(manager, runId, failed, 0);
-        await this.deps.ledger.addCounts(manager, new Map([[runId, { refreshed: 0, unchanged: 0, failed }]]));
+        await this.deps.ledger.addWork(manager, runId, failed, { refreshed: 0, unchanged: 0, failed });
       });
     }
     await this.deps.ledger.settle([runId]);
@@ -210,8 +207,7 @@ export class RefreshIntake {
       const written = await this.deps.writer.writeGroupPushes(manager, pushes);
       const values = [...written.result.outcomes.values()];
       const refreshed = values.filter((outcome) => outcome === "refreshed").length;
-      await this.deps.ledger.addDiscovered(manager, runId, values.length, 0);
-      await this.deps.ledger.addCounts(manager, new Map([[runId, { refreshed, unchanged: values.length - refreshed, failed: 0 }]]));
+      await this.deps.ledger.addWork(manager, runId, values.length, { refreshed, unchanged: values.length - refreshed, failed: 0 });
       return written;
     });
     for (const change of result.changes) this.deps.events.memberChanged(change);
@@ -229,8 +225,7 @@ export class RefreshIntake {
       const written = await this.deps.writer.write(manager, [], [...keys]);
       const outcomes = [...written.outcomes.values()];
       const refreshed = outcomes.filter((outcome) => outcome === "refreshed").length;
-      await this.deps.ledger.addDiscovered(manager, runId, keys.length, 0);
-      await this.deps.ledger.addCounts(manager, new Map([[runId, { refreshed, unchanged: outcomes.length - refreshed, failed: 0 }]]));
+      await this.deps.ledger.addWork(manager, runId, keys.length, { refreshed, unchanged: outcomes.length - refreshed, failed: 0 });
       return written;
     });
     for (const change of result.changes) this.deps.events.memberChanged(change);
@@ -242,8 +237,7 @@ export class RefreshIntake {
       const result = await this.deps.writer.write(manager, records, []);
       const outcomes = [...result.outcomes.values()];
       const refreshed = outcomes.filter((outcome) => outcome === "refreshed").length;
-      await this.deps.ledger.addDiscovered(manager, runId, records.length, 0);
-      await this.deps.ledger.addCounts(manager, new Map([[runId, { refreshed, unchanged: outcomes.length - refreshed, failed: 0 }]]));
+      await this.deps.ledger.addWork(manager, runId, records.length, { refreshed, unchanged: outcomes.length - refreshed, failed: 0 });
       return result;
     });
   }
@@ -257,11 +251,11 @@ export class RefreshIntake {
     const result = await this.deps.writer.write(manager, [...page.records], [...page.gone], page.goneListedAt);
     let refreshed = 0;
     for (const outcome of result.outcomes.values()) if (outcome === "refreshed") refreshed += 1;
-    await this.deps.ledger.addDiscovered(manager, page.runId, page.discovered, 0);
-    await this.deps.ledger.addCounts(
-      manager,
-      new Map([[page.runId, { refreshed, unchanged: result.outcomes.size - refreshed, failed: 0 }]]),
-    );
+    await this.deps.ledger.addWork(manager, page.runId, page.discovered, {
+      refreshed,
+      unchanged: result.outcomes.size - refreshed,
+      failed: 0,
+    });
     if (page.retry.length > 0) {
       await this.add(manager, { reason: page.reason, runId: page.runId, keys: page.retry, discovered: 0, listedAt: page.listedAt });
     }

@@ -206,6 +206,25 @@ export class RunLedger {
     return links;
   }
 
+  /**
+   * Counts work found and done in one statement, inside the caller's transaction: what a write
+   * that both discovers and settles its members (a batch of a full load, an import, a push)
+   * tells its run. The same as addDiscovered (nothing queued) followed by addCounts.
+   */
+  async addWork(manager: EntityManager, runId: string, discovered: number, counts: RunCounts): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(SyncRunEntity)
+      .set({
+        discovered: () => `discovered + ${Math.trunc(discovered)}`,
+        refreshed: () => `refreshed + ${Math.trunc(counts.refreshed)}`,
+        unchanged: () => `unchanged + ${Math.trunc(counts.unchanged)}`,
+        failed: () => `failed + ${Math.trunc(counts.failed)}`,
+      })
+      .where("id = :runId", { runId })
+      .execute();
+  }
+
   /** Adds counts to runs, inside the caller's transaction. */
   async addCounts(manager: EntityManager, counts: ReadonlyMap<string, RunCounts>): Promise<void> {
     for (const [runId, credit] of counts) {
@@ -226,8 +245,7 @@ export class RunLedger {
   async countRefused(runId: string, refused: number): Promise<void> {
     if (refused <= 0) return;
     await this.transactions.run(async (manager) => {
-      await this.addDiscovered(manager, runId, refused, 0);
-      await this.addCounts(manager, new Map([[runId, { refreshed: 0, unchanged: 0, failed: refused }]]));
+      await this.addWork(manager, runId, refused, { refreshed: 0, unchanged: 0, failed: refused });
     });
   }
 

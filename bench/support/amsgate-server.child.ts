@@ -25,10 +25,20 @@ async function start(request: { databaseUrl: string; adminKey: string }): Promis
     SYNC_ENABLED: "false",
     DEMO_CHANGE_INTERVAL: "0",
     LOG_LEVEL: "warn",
+    ...benchSettings(),
   });
   app = await buildApp(config, { database: { logger: counter } });
   const { port } = await app.start(0, "127.0.0.1");
   return { url: `http://127.0.0.1:${port}/graphql` };
+}
+
+/**
+ * `BENCH_AMSGATE_ENV="GRAPHQL_QUERY_LANE=false GRAPHQL_COMPILE=false"`: settings over the ones
+ * above, to measure one switch against the default in the same session (see BENCHMARKS.md).
+ */
+function benchSettings(): Record<string, string> {
+  const pairs = (process.env.BENCH_AMSGATE_ENV ?? "").split(/\s+/).filter((pair) => pair.includes("="));
+  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
 }
 
 /** The moment of publication, on a clock every process on this machine shares (ms since the epoch). */

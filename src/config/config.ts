@@ -68,6 +68,11 @@ export interface GraphqlConfig {
   sandbox: boolean;
   /** Run queries and mutations as compiled operations (graphql-jit), cached per document. */
   compile: boolean;
+  /**
+   * Answer JSON POSTs of queries that run without an error on the query lane (no express router
+   * or Apollo pipeline); everything else, and any answer with an error, stays with Apollo.
+   */
+  queryLane: boolean;
 }
 
 export interface AppConfig {
@@ -144,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       introspection: read.bool("GRAPHQL_INTROSPECTION", nodeEnv !== "production"),
       sandbox: read.bool("GRAPHQL_SANDBOX", nodeEnv !== "production"),
       compile: read.bool("GRAPHQL_COMPILE", true),
+      queryLane: read.bool("GRAPHQL_QUERY_LANE", true),
     },
     source,
     sync,

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import {
@@ -12,14 +11,12 @@ import { expressMiddleware } from "@as-integrations/express5";
 import cors from "cors";
 import express, { type RequestHandler, type Response } from "express";
 import type { GraphQLSchema } from "graphql";
-import { AuthError } from "../auth/auth.error";
 import type { RequestAuthenticator } from "../auth/request-authenticator";
-import type { Viewer } from "../auth/viewer";
 import type { AppConfig } from "../config/config";
 import { createContext, type GraphContext, type GraphServices } from "../graph/context";
 import { GATEWAY_KEY_HEADER } from "../graph/federation/subgraph-schema";
 import { CompiledOperations } from "../graph/compiled-operations";
-import { ClientErrorCode, createErrorFormatter, type ErrorFormatter, fromAuthError } from "../graph/errors";
+import { createErrorFormatter, type ErrorFormatter } from "../graph/errors";
 import { LimitTier, MAX_REQUEST_BYTES, OperationPolicy, type TierPolicy } from "../graph/operation-limits";
 import type { Logger } from "../observability/logger";
 import type { GatewayMetrics } from "../observability/metrics";
@@ -30,13 +27,14 @@ import type { RequestListener } from "node:http";
 import type { BrowserSignOn } from "../sso/browser/browser-sign-on";
 import { allowedOrigins } from "../sso/browser/return-url";
 import { authRoutes } from "./auth.routes";
-import { CSRF_HEADER, readCookie, SESSION_COOKIE } from "./cookies";
 import { compiledExecutor } from "./compiled-executor";
 import { createGraphqlWsServer } from "./graphql-ws.server";
-import { jsonErrors, notFound, sendError } from "./json-errors";
-import { metricsPlugin } from "./metrics.plugin";
+import { jsonErrors, notFound } from "./json-errors";
 import { metricsRoutes } from "./metrics.routes";
 import { operationLogPlugin } from "./operation-log.plugin";
+import { OperationRecorder } from "./operation-recorder";
+import { QueryLane } from "./query-lane";
+import { authenticate, localsOf } from "./request-identity";
 import { mountIngest } from "./ingest.routes";
 import { createSupergraph, SUPERGRAPH_PATH } from "./supergraph";
 import type { CompositionStatus } from "./supergraph-composer";
@@ -64,14 +62,6 @@ export interface HttpAppOptions {
   browserSignOn?: BrowserSignOn;
 }
 
-/** Who asks, decided once per HTTP request before GraphQL sees it. */
-interface RequestLocals {
-  viewer: Viewer;
-  requestId: string;
-}
-
-const localsOf = (res: Response) => res.locals as RequestLocals;
-
 /**
  * The graph over HTTP: Apollo Server 5 on express 5 at /graphql, and graphql-ws on the same server
  * and path. One error formatter and one operation policy serve both transports. The caller
@@ -86,6 +76,8 @@ export async function createHttpApp(
   const trustedOrigins = allowedOrigins(config.browserSso.returnUrlAllowlist);
   // One cache of compiled operations for both transports and both tiers.
   const compiled = config.graphql.compile ? new CompiledOperations(schema) : undefined;
+  const recorder = new OperationRecorder(logger, options.metrics);
+  const graphCors = corsFor(trustedOrigins);
   const ws = createGraphqlWsServer({
     compiled,
     trustedOrigins,
@@ -105,11 +97,11 @@ export async function createHttpApp(
   // One Apollo server per tier: Apollo takes parse options and validation rules per server and
   // caches validated documents per server, so a document admitted for an admin is never served
   // from that cache to anyone else. The standard one owns draining HTTP and WebSocket.
-  const standard = await startApollo(options, policy.forTier(LimitTier.STANDARD), formatError, compiled, [
+  const standard = await startApollo(options, policy.forTier(LimitTier.STANDARD), formatError, compiled, recorder, [
     ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
     { serverWillStart: async () => ({ drainServer: () => ws.dispose() }) },
   ]);
-  const admin = await startApollo(options, policy.forTier(LimitTier.ADMIN), formatError, compiled, []);
+  const admin = await startApollo(options, policy.forTier(LimitTier.ADMIN), formatError, compiled, recorder, []);
   const gatewayConfig = config.federation.gateway;
   const supergraph = gatewayConfig
     ? await createSupergraph({
@@ -137,15 +129,14 @@ export async function createHttpApp(
 
   const app = express();
   app.disable("x-powered-by");
+  // No ETag: it is a SHA-1 of every answer, and no answer here is cacheable (POSTs, and no
+  // cache-control on GET), so no conditional request could ever use it.
+  app.set("etag", false);
   // Behind a proxy, the client address comes from X-Forwarded-For (rate limits, logs).
   app.set("trust proxy", config.trustProxy);
   if (options.metrics) app.use(metricsRoutes(options.metrics, config.operations.metrics, logger));
-  app.use(
-    GRAPHQL_PATH,
-    corsFor(trustedOrigins),
-    express.json({ limit: MAX_REQUEST_BYTES }),
-    authenticate(authenticator),
-    (req, res, next) => handlers[tierOf(res)](req, res, next),
+  app.use(GRAPHQL_PATH, graphCors, express.json({ limit: MAX_REQUEST_BYTES }), authenticate(authenticator), (req, res, next) =>
+    handlers[tierOf(res)](req, res, next),
   );
   mountIngest(app, {
     config: config.ingest,
@@ -172,11 +163,27 @@ export async function createHttpApp(
   }
   app.use(notFound());
   app.use(jsonErrors(logger, MAX_REQUEST_BYTES));
+  const lane =
+    compiled && config.graphql.queryLane
+      ? new QueryLane({
+          path: GRAPHQL_PATH,
+          schema,
+          compiled,
+          policy,
+          authenticator,
+          services,
+          recorder,
+          ...(options.metrics ? { metrics: options.metrics } : {}),
+          trustProxy: config.trustProxy,
+          cors: graphCors,
+        })
+      : undefined;
   return {
-    handler: app,
+    handler: lane ? (req, res) => lane.handle(req, res, app) : app,
     ...(supergraph ? { composition: supergraph.composition } : {}),
     // The standard server drains first: it waits for requests in flight on either server.
     stop: async () => {
+      lane?.close();
       await standard.stop();
       await admin.stop();
       await supergraph?.stop();
@@ -189,9 +196,10 @@ async function startApollo(
   tier: TierPolicy,
   formatError: ErrorFormatter,
   compiled: CompiledOperations | undefined,
+  recorder: OperationRecorder,
   lifecycle: ApolloServerPlugin<GraphContext>[],
 ): Promise<ApolloServer<GraphContext>> {
-  const { config, schema, logger } = options;
+  const { config, schema } = options;
   const apollo = new ApolloServer<GraphContext>({
     // Apollo's one public seam for its executor is a gateway: it still parses, validates
     // (the tier's rules), runs every plugin and formats errors; only execution is replaced.
@@ -215,8 +223,7 @@ async function startApollo(
       config.graphql.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
-      operationLogPlugin(logger),
-      ...(options.metrics ? [metricsPlugin(options.metrics)] : []),
+      operationLogPlugin(recorder),
     ],
   });
   await apollo.start();
@@ -227,45 +234,9 @@ async function startApollo(
  * Any origin may call without credentials (bearer tokens); only the allow-listed origins of the
  * front ends may send cookies, so only they are answered with credentials allowed.
  */
-function corsFor(trustedOrigins: ReadonlySet<string>): RequestHandler {
+function corsFor(trustedOrigins: ReadonlySet<string>): ReturnType<typeof cors> {
   return cors((req, callback) => {
     const origin = req.headers.origin;
     callback(null, origin !== undefined && trustedOrigins.has(origin) ? { origin, credentials: true } : {});
   });
-}
-
-/**
- * Decides who asks, from `Authorization` or else the session cookie; a bad credential answers
- * 401 in the usual error shape, never as anonymous. A cookie rides along on any request the
- * browser makes, even one another site's page starts, so a cookie-authenticated request must also
- * carry the CSRF header, which such a page cannot set without a CORS preflight the gateway refuses.
- */
-function authenticate(authenticator: RequestAuthenticator): RequestHandler {
-  return async (req, res, next) => {
-    const requestId = headerValue(req.headers["x-request-id"]) ?? randomUUID();
-    res.setHeader("x-request-id", requestId);
-    let authorization: string | undefined = req.headers.authorization;
-    const cookie = authorization === undefined ? readCookie(req.headers, SESSION_COOKIE) : undefined;
-    if (cookie !== undefined) {
-      if (req.get(CSRF_HEADER) === undefined) {
-        return sendError(res, 403, ClientErrorCode.FORBIDDEN, `A cookie-authenticated request must carry the ${CSRF_HEADER} header`);
-      }
-      authorization = `Bearer ${cookie}`;
-    }
-    let viewer: Viewer;
-    try {
-      viewer = await authenticator.viewerFor(authorization);
-    } catch (error) {
-      // Every refused credential is UNAUTHENTICATED (see fromAuthError); the message says why.
-      const message = error instanceof AuthError ? fromAuthError(error).message : "Not signed in";
-      return sendError(res, 401, ClientErrorCode.UNAUTHENTICATED, message);
-    }
-    Object.assign(res.locals, { viewer, requestId } satisfies RequestLocals);
-    next();
-  };
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  return text && /^[\w.:-]{1,128}$/.test(text) ? text : undefined;
 }

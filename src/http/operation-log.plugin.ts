@@ -1,25 +1,22 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import type { Logger } from "../observability/logger";
 import type { GraphContext } from "../graph/context";
+import type { OperationRecorder } from "./operation-recorder";
 
-/** One structured line per GraphQL operation: name, duration, outcome. */
-export function operationLogPlugin(logger: Logger): ApolloServerPlugin<GraphContext> {
+/** Every operation Apollo answers, recorded once it is answered (log line and metrics). */
+export function operationLogPlugin(recorder: OperationRecorder): ApolloServerPlugin<GraphContext> {
   return {
     async requestDidStart({ contextValue }) {
       const startedAt = performance.now();
       return {
-        async willSendResponse({ operationName, response, contextValue: context }) {
-          // The formatted errors: the codes the client saw.
-          const errors = response.body.kind === "single" ? response.body.singleResult.errors : undefined;
-          const entry = {
+        async willSendResponse({ operationName, operation, response, contextValue: context }) {
+          recorder.record({
             requestId: context?.requestId ?? contextValue?.requestId,
-            operationName: operationName ?? null,
-            durationMs: Math.round(performance.now() - startedAt),
-            viewer: context?.viewer.kind,
-            errorCodes: errors?.map((error) => error.extensions?.code),
-          };
-          if (errors?.length) logger.info(entry, "graphql operation failed");
-          else logger.debug(entry, "graphql operation");
+            operationName,
+            type: operation?.operation,
+            viewerKind: context?.viewer.kind,
+            errors: response.body.kind === "single" ? response.body.singleResult.errors : undefined,
+            startedAt,
+          });
         },
       };
     },

@@ -12,6 +12,7 @@ import type { Logger } from "../observability/logger";
 import type { Clock } from "../time/clock";
 import { realTimers, type Timers } from "../time/timers";
 import { operationLogPlugin } from "./operation-log.plugin";
+import { OperationRecorder } from "./operation-recorder";
 import { type CompositionStatus, SupergraphComposer } from "./supergraph-composer";
 
 /** Where the built-in gateway serves the composed graph (amsgate's own graph stays at /graphql). */
@@ -124,6 +125,8 @@ export async function createSupergraph(
       },
     });
   };
+  // Logged, not counted: the operation metrics are the subgraph's own (see http-app).
+  const recorder = new OperationRecorder(logger);
   const start = async (tier: LimitTier) => {
     const policy = options.policy.forTier(tier);
     const server = new ApolloServer<GraphContext>({
@@ -136,7 +139,7 @@ export async function createSupergraph(
       introspection: true,
       parseOptions: policy.parseOptions,
       validationRules: [...policy.validationRules],
-      plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled(), operationLogPlugin(logger)],
+      plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled(), operationLogPlugin(recorder)],
     });
     await server.start();
     return server;

@@ -72,6 +72,12 @@ export class GatewayMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+  readonly graphqlLane = new Counter({
+    name: "amsgate_graphql_query_lane_total",
+    help: "JSON POSTs to the graph: answered on the query lane, or handed over to Apollo Server (anything else, and any answer with an error).",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
   readonly publishFailures = new Counter({
     name: "amsgate_pubsub_publish_failures_total",
     help: "Events Redis did not take (the connection dropped while publishing).",

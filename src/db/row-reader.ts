@@ -44,7 +44,7 @@ export class RowReader {
   private readonly shapes: Map<EntityTarget<ObjectLiteral>, Shape>;
   private readonly pool: MysqlPool | undefined;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(readonly dataSource: DataSource) {
     let shapes = SHAPES.get(dataSource);
     if (!shapes) {
       shapes = new Map();
@@ -130,6 +130,8 @@ export class RowReader {
       convert: CONVERTED.has(column.type) || column.transformer !== undefined,
     }));
     const selects = new Map<string, string>();
+    // Callers that repeat a column set pass the same set (e.g. one per field of a document).
+    const partial = new Map<string, WeakMap<ReadonlySet<string>, string>>();
     const selectOf = (alias: string, list: Field[]) =>
       list.map((field) => `${alias}.${this.escape(field.name)} AS ${this.escape(field.key(alias))}`).join(", ");
     return {
@@ -137,11 +139,22 @@ export class RowReader {
       columns,
       fields,
       select: (alias, properties) => {
-        if (properties)
-          return selectOf(
-            alias,
-            fields.filter((field) => properties.has(field.property)),
-          );
+        if (properties) {
+          let byColumns = partial.get(alias);
+          if (!byColumns) {
+            byColumns = new WeakMap();
+            partial.set(alias, byColumns);
+          }
+          let some = byColumns.get(properties);
+          if (some === undefined) {
+            some = selectOf(
+              alias,
+              fields.filter((field) => properties.has(field.property)),
+            );
+            byColumns.set(properties, some);
+          }
+          return some;
+        }
         let all = selects.get(alias);
         if (all === undefined) {
           all = selectOf(alias, fields);

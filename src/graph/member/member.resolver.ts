@@ -66,6 +66,8 @@ const membershipColumns =
     return { child, ...(parent ? { parent } : {}) };
   };
 
+/** The member columns a page's selected node fields read; one set per field of a document. */
+const PAGE_NODE_COLUMNS = (info: Selection) => memberColumnsFor(selectedFieldNames(info, ["edges", "node"]), MEMBER_PAGE_COLUMNS);
 const PHONES = listColumns(PHONE_FIELD_COLUMNS);
 const SOCIAL_LINKS = listColumns(SOCIAL_LINK_FIELD_COLUMNS);
 const DEMOGRAPHICS = listColumns(DEMOGRAPHIC_FIELD_COLUMNS);
@@ -109,7 +111,7 @@ export class MemberResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<PageOf<Member>> {
     // Only the columns the operation's member fields read; every column when one is unknown.
-    const columns = memberColumnsFor(selectedFieldNames(info, ["edges", "node"]), MEMBER_PAGE_COLUMNS);
+    const columns = oncePerField(info, PAGE_NODE_COLUMNS);
     const result = await pageMembers(ctx.services.dataSource, filter, page, ctx.visibility, columns);
     // Whole rows only: the loader's members answer every other field that yields a member.
     if (!columns) for (const edge of result.edges) ctx.loaders.member.prime(edge.node.memberKey, edge.node);

@@ -10,6 +10,8 @@ import { type PageOf, toPage } from "../pagination/connection.types";
 import { afterCondition, likeContains } from "../pagination/keyset";
 import type { MemberVisibility } from "../visibility";
 import type { MemberFilter } from "./member-filter.input";
+import { memberFrom, type ReadValue, toMember } from "./member.mapper";
+import type { Member } from "./member.type";
 
 export const MEMBER_LIST = "members";
 const SORT = ["lastName", "firstName", "memberKey"];
@@ -65,7 +67,8 @@ export const MEMBER_PAGE_COLUMNS = ["memberKey", "lastName", "firstName"] as con
 /**
  * One page of the members the viewer may list, ordered by last name, first name, key: one
  * statement for the page and, only when asked, one for the count. With `columns`, only those
- * properties are read (they must include {@link MEMBER_PAGE_COLUMNS}); the rows are then partial.
+ * properties are read (they must include {@link MEMBER_PAGE_COLUMNS}) and the members are partial;
+ * without, whole rows are read and each entity is also handed to `whole`.
  */
 export async function pageMembers(
   dataSource: DataSource,
@@ -73,7 +76,8 @@ export async function pageMembers(
   page: PageArgs,
   visibility: MemberVisibility,
   columns?: ReadonlySet<string>,
-): Promise<PageOf<MemberEntity>> {
+  whole?: (entity: MemberEntity) => void,
+): Promise<PageOf<Member>> {
   // Written as text, not with TypeORM's query builder: the page is read often and its statement
   // has few shapes. The select list is cached per column set (the resolver's set is one per field).
   const reader = new RowReader(dataSource);
@@ -87,15 +91,20 @@ export async function pageMembers(
     `SELECT ${shape.select("m", columns)} FROM ${shape.table} m${whereOf(conditions)} ` +
     `ORDER BY ${sort.map((column) => `${column} ASC`).join(", ")} LIMIT ${page.first + 1}`;
   const raw = await reader.query(text, sql.values);
-  const rows = raw.map((row) => reader.hydrate(MemberEntity, "m", row, columns));
-  return toPage(
-    rows,
-    page.first,
-    page.after,
-    memberCursor,
-    (row) => row,
-    () => countMembers(reader, filter, visibility),
-  );
+  const count = () => countMembers(reader, filter, visibility);
+  if (!columns) {
+    // Whole rows: the entity is kept too (`whole`), for the loader that answers other fields.
+    const rows = raw.map((row) => reader.hydrate(MemberEntity, "m", row));
+    for (const row of rows.slice(0, page.first)) whole?.(row);
+    return toPage(rows, page.first, page.after, memberCursor, toMember, count);
+  }
+  // Some columns: each row becomes the GraphQL member directly, with no entity between.
+  const values = reader.values(MemberEntity, "m", columns);
+  const [last, first, key] = SORT.map((property) => values.keyOf(property)) as [string, string, string];
+  const cursorOf = (row: Record<string, unknown>) =>
+    encodeCursor(MEMBER_LIST, [row[last] as string, row[first] as string, row[key] as string]);
+  const read = values.of.bind(values) as ReadValue<Record<string, unknown>>;
+  return toPage(raw, page.first, page.after, cursorOf, (row) => memberFrom(row, read), count);
 }
 
 /** How many members the filter and the viewer's row rule let through, across all pages. */

@@ -7,12 +7,10 @@ import {
   COMMUNITY_MEMBERSHIP_ALWAYS,
   COMMUNITY_MEMBERSHIP_FIELD_COLUMNS,
   isActiveOn,
-  toCommunityMembership,
 } from "../community/community.mapper";
 import { CommunityMembership } from "../community/community.type";
 import type { GraphContext } from "../context";
 import type { PageOf } from "../pagination/connection.types";
-import { mapPage } from "../pagination/map-page";
 import { PageArgs } from "../pagination/page.args";
 import { DateScalar } from "../scalars";
 import {
@@ -20,7 +18,6 @@ import {
   SECURITY_GROUP_FIELD_COLUMNS,
   SECURITY_GROUP_MEMBERSHIP_ALWAYS,
   SECURITY_GROUP_MEMBERSHIP_FIELD_COLUMNS,
-  toSecurityGroupMembership,
 } from "../security-group/security-group.mapper";
 import { SecurityGroupMembership } from "../security-group/security-group.type";
 import { ContactField } from "./contact-field.middleware";
@@ -38,7 +35,6 @@ import {
   toEducation,
   toJob,
   toMember,
-  toPhone,
   toSocialLink,
 } from "./member.mapper";
 import { MEMBER_PAGE_COLUMNS, pageMembers } from "./member.queries";
@@ -112,10 +108,10 @@ export class MemberResolver {
   ): Promise<PageOf<Member>> {
     // Only the columns the operation's member fields read; every column when one is unknown.
     const columns = oncePerField(info, PAGE_NODE_COLUMNS);
-    const result = await pageMembers(ctx.services.dataSource, filter, page, ctx.visibility, columns);
-    // Whole rows only: the loader's members answer every other field that yields a member.
-    if (!columns) for (const edge of result.edges) ctx.loaders.member.prime(edge.node.memberKey, edge.node);
-    return mapPage(result, toMember);
+    // Whole rows only are primed: the loader's members answer every other field that yields a member.
+    return pageMembers(ctx.services.dataSource, filter, page, ctx.visibility, columns, (entity) =>
+      ctx.loaders.member.prime(entity.memberKey, entity),
+    );
   }
 
   @UseMiddleware(ContactField)
@@ -136,7 +132,7 @@ export class MemberResolver {
     description: "Up to four, in the AMS's order. Contact field: null for anyone but the member, staff and admins.",
   })
   async phones(@Root() member: Member, @Ctx() ctx: GraphContext, @Info() info: GraphQLResolveInfo): Promise<Phone[]> {
-    return (await ctx.loaders.lists.phones(oncePerField(info, PHONES)).load(member.key)).map(toPhone);
+    return ctx.loaders.lists.phones(oncePerField(info, PHONES)).load(member.key);
   }
 
   @FieldResolver(() => [SocialLink])
@@ -175,7 +171,7 @@ export class MemberResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<CommunityMembership[]> {
     const rows = await ctx.loaders.lists.communityMemberships(oncePerField(info, COMMUNITIES)).load(member.key);
-    return rows.filter((row) => !activeOn || isActiveOn(row, activeOn)).map(toCommunityMembership);
+    return activeOn ? rows.filter((row) => isActiveOn(row, activeOn)) : rows;
   }
 
   @FieldResolver(() => [SecurityGroupMembership])
@@ -184,8 +180,6 @@ export class MemberResolver {
     @Ctx() ctx: GraphContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<SecurityGroupMembership[]> {
-    return (await ctx.loaders.lists.securityGroupMemberships(oncePerField(info, SECURITY_GROUPS)).load(member.key)).map(
-      toSecurityGroupMembership,
-    );
+    return ctx.loaders.lists.securityGroupMemberships(oncePerField(info, SECURITY_GROUPS)).load(member.key);
   }
 }

@@ -11,7 +11,7 @@ import {
 import { CommunityMembership } from "../community/community.type";
 import type { GraphContext } from "../context";
 import type { PageOf } from "../pagination/connection.types";
-import { PageArgs } from "../pagination/page.args";
+import { PageArgs, pageArgsRefusals } from "../pagination/page.args";
 import { DateScalar } from "../scalars";
 import {
   SECURITY_GROUP_ALWAYS,
@@ -21,7 +21,7 @@ import {
 } from "../security-group/security-group.mapper";
 import { SecurityGroupMembership } from "../security-group/security-group.type";
 import { ContactField } from "./contact-field.middleware";
-import { MemberFilter } from "./member-filter.input";
+import { MemberFilter, memberFilterRefusals } from "./member-filter.input";
 import type { ListColumns } from "../loaders";
 import { columnsFor, oncePerField, selectedFieldNames } from "../pagination/selection";
 import {
@@ -101,11 +101,14 @@ export class MemberResolver {
     description: "Members ordered by last name, first name, key. Members see the directory: not those who opted out.",
   })
   async members(
-    @Args() page: PageArgs,
-    @Arg("filter", () => MemberFilter, { nullable: true }) filter: MemberFilter | null,
+    // Checked by hand below, with type-graphql's refusals: the directory page is the hottest read.
+    @Args({ validate: false }) page: PageArgs,
+    @Arg("filter", () => MemberFilter, { nullable: true, validate: false }) filter: MemberFilter | null,
     @Ctx() ctx: GraphContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<PageOf<Member>> {
+    pageArgsRefusals(page).throwIfAny();
+    if (filter) memberFilterRefusals(filter).throwIfAny();
     // Only the columns the operation's member fields read; every column when one is unknown.
     const columns = oncePerField(info, PAGE_NODE_COLUMNS);
     // Whole rows only are primed: the loader's members answer every other field that yields a member.

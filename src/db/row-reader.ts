@@ -56,12 +56,13 @@ export class RowValues {
     return field.key;
   }
 
-  of(row: Record<string, unknown>, property: string): unknown {
+  /** One property of a raw row, converted; a function of its own, so mappers take it as it is. */
+  readonly of = (row: Record<string, unknown>, property: string): unknown => {
     const field = this.byProperty.get(property);
     if (field === undefined) return undefined;
     const value = row[field.key];
     return field.convert ? this.driver.prepareHydratedValue(value, field.column) : value;
-  }
+  };
 }
 
 /**

@@ -20,7 +20,7 @@ import { JOINED_PARENT, type WithJoinedParent } from "./joined-parent";
 import { WritebackStore } from "../writeback/writeback-store";
 import { communityMembershipFrom, toCommunityMembership } from "./community/community.mapper";
 import type { CommunityMembership } from "./community/community.type";
-import { phoneFrom, type ReadValue, toPhone } from "./member/member.mapper";
+import { phoneFrom, toPhone } from "./member/member.mapper";
 import type { Phone } from "./member/member.type";
 import { securityGroupMembershipFrom, toSecurityGroupMembership } from "./security-group/security-group.mapper";
 import type { SecurityGroupMembership } from "./security-group/security-group.type";
@@ -255,7 +255,6 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
       return mapped;
     };
   };
-  const read = <S>(values: RowValues) => values.of.bind(values) as ReadValue<S>;
   const loaders: Loaders = {
     member: one(MemberEntity, "memberKey", (row) => visibility.canList(row)),
     phonesByMember: many(MemberPhoneEntity, "memberKey", byPosition),
@@ -285,7 +284,7 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
       phones: listOf(
         "phones",
         mappedOnce(() => loaders.phonesByMember, toPhone),
-        (c) => many(MemberPhoneEntity, "memberKey", byPosition, c.child, (row, values) => phoneFrom(row, read(values))),
+        (c) => many(MemberPhoneEntity, "memberKey", byPosition, c.child, (row, values) => phoneFrom(row, values.of)),
       ),
       socialLinks: listOf(
         "socialLinks",
@@ -313,14 +312,14 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
         (c) =>
           communityMemberships(
             c,
-            (row, values, joined) => communityMembershipFrom(row, read(values), joined),
+            (row, values, joined) => communityMembershipFrom(row, values.of, joined),
             () => visibility.communityTermRule<CommunityMembership, CommunityEntity>(),
           ),
       ),
       securityGroupMemberships: listOf(
         "securityGroupMemberships",
         mappedOnce(() => loaders.securityGroupMembershipsByMember, toSecurityGroupMembership),
-        (c) => securityGroupMemberships(c, (row, values, joined) => securityGroupMembershipFrom(row, read(values), joined)),
+        (c) => securityGroupMemberships(c, (row, values, joined) => securityGroupMembershipFrom(row, values.of, joined)),
       ),
     },
   };

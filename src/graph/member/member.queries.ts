@@ -10,7 +10,7 @@ import { type PageOf, toPage } from "../pagination/connection.types";
 import { afterCondition, likeContains } from "../pagination/keyset";
 import type { MemberVisibility } from "../visibility";
 import type { MemberFilter } from "./member-filter.input";
-import { memberFrom, type ReadValue, toMember } from "./member.mapper";
+import { memberFrom, toMember } from "./member.mapper";
 import type { Member } from "./member.type";
 
 export const MEMBER_LIST = "members";
@@ -103,8 +103,7 @@ export async function pageMembers(
   const [last, first, key] = SORT.map((property) => values.keyOf(property)) as [string, string, string];
   const cursorOf = (row: Record<string, unknown>) =>
     encodeCursor(MEMBER_LIST, [row[last] as string, row[first] as string, row[key] as string]);
-  const read = values.of.bind(values) as ReadValue<Record<string, unknown>>;
-  return toPage(raw, page.first, page.after, cursorOf, (row) => memberFrom(row, read), count);
+  return toPage(raw, page.first, page.after, cursorOf, (row) => memberFrom(row, values.of), count);
 }
 
 /** How many members the filter and the viewer's row rule let through, across all pages. */

@@ -5,7 +5,10 @@ import { createPubSub } from "@graphql-yoga/subscription";
 import { execute, type GraphQLFieldResolver, type GraphQLSchema, isObjectType, parse } from "graphql";
 import { compileQuery, isCompiledQuery } from "graphql-jit";
 import { API_KEY_VIEWER, ANONYMOUS, Role, type Viewer } from "../src/auth/viewer";
+import { toCommunityMembership } from "../src/graph/community/community.mapper";
 import { DecidedResolvers } from "../src/graph/decided-resolvers";
+import { toPhone } from "../src/graph/member/member.mapper";
+import { toSecurityGroupMembership } from "../src/graph/security-group/security-group.mapper";
 import { buildGraphSchema, RESOLVERS } from "../src/graph/schema";
 
 const MEMBER_FIELDS = "key email phones { number } communities { role community { name } } securityGroups { group { name } }";
@@ -20,7 +23,7 @@ const session = (memberKey: string, roles: Role[]): Viewer => ({
 
 const MEMBER = session("A1", [Role.AUTHENTICATED, Role.MEMBER]);
 
-/** Loaders answering from memory: what the nested resolvers read. */
+/** Loaders answering from memory: what the nested resolvers read (child lists give GraphQL objects). */
 function fakeContext(viewerOf: () => Viewer) {
   const rows = async <T>(row: T) => [row];
   return {
@@ -30,11 +33,14 @@ function fakeContext(viewerOf: () => Viewer) {
     loaders: {
       member: { load: async (key: string) => ({ memberKey: key, email: `${key}@example.org`, firstName: key, lastName: "Doe" }) },
       lists: {
-        phones: () => ({ load: (key: string) => rows({ memberKey: key, number: `+1 555 ${key}`, type: null }) }),
+        phones: () => ({ load: (key: string) => rows(toPhone({ memberKey: key, number: `+1 555 ${key}`, type: null } as never)) }),
         communityMemberships: () => ({
-          load: (key: string) => rows({ memberKey: key, communityKey: "C1", role: "Chair", beginDate: null, endDate: null }),
+          load: (key: string) =>
+            rows(toCommunityMembership({ memberKey: key, communityKey: "C1", role: "Chair", beginDate: null, endDate: null } as never)),
         }),
-        securityGroupMemberships: () => ({ load: (key: string) => rows({ memberKey: key, groupKey: "G1", role: null }) }),
+        securityGroupMemberships: () => ({
+          load: (key: string) => rows(toSecurityGroupMembership({ memberKey: key, groupKey: "G1", role: null } as never)),
+        }),
       },
       community: { load: async () => ({ communityKey: "C1", name: "Chapter" }) },
       securityGroup: { load: async () => ({ groupKey: "G1", name: "Board" }) },

@@ -185,6 +185,17 @@ describe("members over HTTP", () => {
       await refused(`{ members(first: 0) { totalCount } }`, {}, /first must not be less than 1/);
     });
 
+    it("a filter value too long, alone and with a bad page size (the page's refusal comes first)", async () => {
+      const filter = `query($f: MemberFilter, $first: Int) { members(first: $first, filter: $f) { totalCount } }`;
+      const long = { search: "x".repeat(201), memberTypes: Array.from({ length: 51 }, () => "T") };
+      await refused(
+        filter,
+        { f: long },
+        /^search must be shorter than or equal to 200 characters; memberTypes must contain no more than 50 elements$/,
+      );
+      await refused(filter, { f: long, first: 0 }, /^first must not be less than 1$/);
+    });
+
     it("a bad date or date-time, inline or as a variable", async () => {
       await refused(`{ member(key: "K-ADA") { communities(activeOn: "2025-02-30") { role } } }`, {}, /YYYY-MM-DD/);
       await refused(`query($d: Date) { member(key: "K-ADA") { communities(activeOn: $d) { role } } }`, { d: "yesterday" }, /YYYY-MM-DD/);

@@ -220,6 +220,25 @@ for (const { database, transports } of SETUPS)
           assert.deepEqual(await directory(transport, "staff", { communityKey: "OTHER" }), ["B", "X"]);
         });
 
+        it("every filter at once, paged one by one: the page, its count and each cursor agree", async () => {
+          // Search (with the viewer's own email), statuses, a roster, an instant and the row rule
+          // all bind values, and the cursor binds five more after them.
+          const filter = { search: "e", statuses: ["ACTIVE", "EXPIRED"], communityKey: "COM", changedSince: "2000-01-01T00:00:00Z" };
+          const query = `query($filter: MemberFilter, $after: String) {
+            members(first: 1, after: $after, filter: $filter) { totalCount edges { node { key } } pageInfo { hasNextPage endCursor } }
+          }`;
+          const seen: string[] = [];
+          let after: string | null = null;
+          for (let page = 0; page < 5; page += 1) {
+            const answer = await data(transport, "member", query, { filter, after });
+            assert.equal(answer.members.totalCount, 3);
+            seen.push(...answer.members.edges.map((edge: { node: { key: string } }) => edge.node.key));
+            if (!answer.members.pageInfo.hasNextPage) break;
+            after = answer.members.pageInfo.endCursor;
+          }
+          assert.deepEqual(seen, ["A", "B", "LAPSED"]);
+        });
+
         it("search matches email only where the caller may read it", async () => {
           assert.deepEqual(await directory(transport, "member", { search: "bea.baker@example.org" }), [], "another member's exact email");
           assert.deepEqual(await directory(transport, "member", { search: "example.org" }), ["A"], "a domain: only the member's own email");

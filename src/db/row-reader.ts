@@ -32,6 +32,39 @@ interface MysqlPool {
 /** Shapes depend only on the entity metadata: built once per data source, shared by every request. */
 const SHAPES = new WeakMap<DataSource, Map<EntityTarget<ObjectLiteral>, Shape>>();
 
+/** Value readers per data source, alias, entity and column set; shared like the shapes. */
+const READERS = new WeakMap<DataSource, Map<string, { whole: RowValues | undefined; some: WeakMap<ReadonlySet<string>, RowValues> }>>();
+
+/** Reads the values of one aliased table out of raw rows (see {@link RowReader.values}). */
+export class RowValues {
+  private readonly byProperty: Map<string, { key: string; convert: boolean; column: ColumnMetadata }>;
+
+  constructor(
+    private readonly driver: DataSource["driver"],
+    alias: string,
+    fields: readonly Field[],
+  ) {
+    this.byProperty = new Map(
+      fields.map((field) => [field.property, { key: field.key(alias), convert: field.convert, column: field.column }]),
+    );
+  }
+
+  /** The raw row's key of `property`, e.g. to group rows before mapping them. */
+  keyOf(property: string): string {
+    const field = this.byProperty.get(property);
+    if (!field) throw new Error(`no column read for ${property}`);
+    return field.key;
+  }
+
+  /** One property of a raw row, converted; a function of its own, so mappers take it as it is. */
+  readonly of = (row: Record<string, unknown>, property: string): unknown => {
+    const field = this.byProperty.get(property);
+    if (field === undefined) return undefined;
+    const value = row[field.key];
+    return field.convert ? this.driver.prepareHydratedValue(value, field.column) : value;
+  };
+}
+
 /**
  * Reads entity rows with plain SQL and turns each column into its entity value with the driver's
  * own conversion (booleans, dates, instants). Hot read paths use it instead of TypeORM's
@@ -43,14 +76,21 @@ const SHAPES = new WeakMap<DataSource, Map<EntityTarget<ObjectLiteral>, Shape>>(
 export class RowReader {
   private readonly shapes: Map<EntityTarget<ObjectLiteral>, Shape>;
   private readonly pool: MysqlPool | undefined;
+  private readonly readers: Map<string, { whole: RowValues | undefined; some: WeakMap<ReadonlySet<string>, RowValues> }>;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(readonly dataSource: DataSource) {
     let shapes = SHAPES.get(dataSource);
     if (!shapes) {
       shapes = new Map();
       SHAPES.set(dataSource, shapes);
     }
     this.shapes = shapes;
+    let readers = READERS.get(dataSource);
+    if (!readers) {
+      readers = new Map();
+      READERS.set(dataSource, readers);
+    }
+    this.readers = readers;
     const type = dataSource.options.type;
     const pool = (dataSource.driver as { pool?: MysqlPool }).pool;
     this.pool = (type === "mysql" || type === "mariadb") && typeof pool?.query === "function" ? pool : undefined;
@@ -84,6 +124,28 @@ export class RowReader {
       out[field.property] = field.convert ? driver.prepareHydratedValue(value, field.column) : value;
     }
     return out as E;
+  }
+
+  /**
+   * The entity values of one aliased table, read straight out of raw rows without building the
+   * entity, converted as {@link hydrate} converts them; a property outside `properties` (when
+   * given) reads as undefined, as it is absent from a partial entity. One per column set.
+   */
+  values(entity: EntityTarget<ObjectLiteral>, alias: string, properties?: ReadonlySet<string>): RowValues {
+    const key = `${alias}\u0000${this.dataSource.getMetadata(entity).name}`;
+    let byColumns = this.readers.get(key);
+    if (!byColumns) {
+      byColumns = { whole: undefined, some: new WeakMap() };
+      this.readers.set(key, byColumns);
+    }
+    let values = properties ? byColumns.some.get(properties) : byColumns.whole;
+    if (!values) {
+      const fields = this.shape(entity).fields.filter((field) => !properties || properties.has(field.property));
+      values = new RowValues(this.dataSource.driver, alias, fields);
+      if (properties) byColumns.some.set(properties, values);
+      else byColumns.whole = values;
+    }
+    return values;
   }
 
   /** Runs SQL with `?` placeholders (string and number parameters only). */
@@ -130,6 +192,8 @@ export class RowReader {
       convert: CONVERTED.has(column.type) || column.transformer !== undefined,
     }));
     const selects = new Map<string, string>();
+    // Callers that repeat a column set pass the same set (e.g. one per field of a document).
+    const partial = new Map<string, WeakMap<ReadonlySet<string>, string>>();
     const selectOf = (alias: string, list: Field[]) =>
       list.map((field) => `${alias}.${this.escape(field.name)} AS ${this.escape(field.key(alias))}`).join(", ");
     return {
@@ -137,11 +201,22 @@ export class RowReader {
       columns,
       fields,
       select: (alias, properties) => {
-        if (properties)
-          return selectOf(
-            alias,
-            fields.filter((field) => properties.has(field.property)),
-          );
+        if (properties) {
+          let byColumns = partial.get(alias);
+          if (!byColumns) {
+            byColumns = new WeakMap();
+            partial.set(alias, byColumns);
+          }
+          let some = byColumns.get(properties);
+          if (some === undefined) {
+            some = selectOf(
+              alias,
+              fields.filter((field) => properties.has(field.property)),
+            );
+            byColumns.set(properties, some);
+          }
+          return some;
+        }
         let all = selects.get(alias);
         if (all === undefined) {
           all = selectOf(alias, fields);

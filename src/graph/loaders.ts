@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import type { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
-import { RowReader } from "../db/row-reader";
+import { RowReader, type RowValues } from "../db/row-reader";
 import {
   CommunityEntity,
   CommunityMembershipEntity,
@@ -18,6 +18,12 @@ import {
 import type { CompletionView } from "../writeback/completion-view";
 import { JOINED_PARENT, type WithJoinedParent } from "./joined-parent";
 import { WritebackStore } from "../writeback/writeback-store";
+import { communityMembershipFrom, toCommunityMembership } from "./community/community.mapper";
+import type { CommunityMembership } from "./community/community.type";
+import { phoneFrom, toPhone } from "./member/member.mapper";
+import type { Phone } from "./member/member.type";
+import { securityGroupMembershipFrom, toSecurityGroupMembership } from "./security-group/security-group.mapper";
+import type { SecurityGroupMembership } from "./security-group/security-group.type";
 import { createRosterLoaders, type RosterLoaders } from "./pagination/roster.loader";
 import type { MembershipNarrowing, MemberVisibility } from "./visibility";
 
@@ -61,14 +67,19 @@ export interface ListColumns {
  * `securityGroup` loader (another field could read a column they lack): each membership row
  * carries its own parent instead, under {@link JOINED_PARENT}.
  */
+/** What a child list's resolver needs of its loader. */
+export interface ListLoader<N> {
+  load(key: string): Promise<N[]>;
+}
+
 export interface ChildLists {
-  phones(columns?: ListColumns): DataLoader<string, MemberPhoneEntity[]>;
-  socialLinks(columns?: ListColumns): DataLoader<string, MemberSocialLinkEntity[]>;
-  demographics(columns?: ListColumns): DataLoader<string, MemberDemographicEntity[]>;
-  education(columns?: ListColumns): DataLoader<string, MemberEducationEntity[]>;
-  jobHistory(columns?: ListColumns): DataLoader<string, MemberJobEntity[]>;
-  communityMemberships(columns?: ListColumns): DataLoader<string, CommunityMembershipEntity[]>;
-  securityGroupMemberships(columns?: ListColumns): DataLoader<string, SecurityGroupMembershipEntity[]>;
+  phones(columns?: ListColumns): ListLoader<Phone>;
+  socialLinks(columns?: ListColumns): ListLoader<MemberSocialLinkEntity>;
+  demographics(columns?: ListColumns): ListLoader<MemberDemographicEntity>;
+  education(columns?: ListColumns): ListLoader<MemberEducationEntity>;
+  jobHistory(columns?: ListColumns): ListLoader<MemberJobEntity>;
+  communityMemberships(columns?: ListColumns): ListLoader<CommunityMembership>;
+  securityGroupMemberships(columns?: ListColumns): ListLoader<SecurityGroupMembership>;
 }
 
 /** Large pages still make one statement each; MySQL and SQLite both take this many parameters. */
@@ -80,8 +91,8 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
   const completions = new WritebackStore(dataSource);
   const columnOf = (entity: EntityTarget<ObjectLiteral>, property: string) => reader.shape(entity).column(property);
 
-  /** Rows whose `keyField` is one of `keys`, optionally with one joined parent per row. */
-  const select = async <E extends ObjectLiteral>(
+  /** Raw rows (aliased `a`) whose `keyField` is one of `keys`. */
+  const select = <E extends ObjectLiteral>(
     entity: EntityTarget<E>,
     keyField: string,
     keys: readonly string[],
@@ -92,50 +103,61 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
     const sql =
       `SELECT ${shape.select("a", properties)} FROM ${shape.table} a WHERE a.${columnOf(entity, keyField)} IN (${reader.placeholders(keys.length)})` +
       (order.length ? ` ORDER BY ${order.map((property) => `a.${columnOf(entity, property)}`).join(", ")}` : "");
-    return (await reader.query(sql, [...keys])).map((row) => reader.hydrate(entity, "a", row, properties));
+    return reader.query(sql, [...keys]);
   };
 
   const one = <E extends ObjectLiteral>(entity: EntityTarget<E>, keyField: keyof E & string, keep: (row: E) => boolean = () => true) =>
     new DataLoader<string, E | null>(
       async (keys) => {
-        const rows = (await select(entity, keyField, keys, [])).filter(keep);
+        const rows = (await select(entity, keyField, keys, [])).map((row) => reader.hydrate(entity, "a", row)).filter(keep);
         const byKey = new Map(rows.map((row) => [row[keyField] as string, row]));
         return keys.map((key) => byKey.get(key) ?? null);
       },
       { maxBatchSize: MAX_BATCH },
     );
 
-  const group = <E extends ObjectLiteral>(keys: readonly string[], rows: E[], keyField: keyof E & string) => {
-    const byKey = new Map<string, E[]>(keys.map((key) => [key, []]));
-    for (const row of rows) byKey.get(row[keyField] as string)?.push(row);
-    return keys.map((key) => byKey.get(key) ?? []);
-  };
-
-  const many = <E extends ObjectLiteral>(
+  /**
+   * Rows whose `keyField` is one of `keys`, grouped by it, each as `node` makes it from the raw
+   * row (the GraphQL object itself, on hot lists) or else as the (partial) entity.
+   */
+  const many = <E extends ObjectLiteral, N = E>(
     entity: EntityTarget<E>,
     keyField: keyof E & string,
     order: string[],
     properties?: ReadonlySet<string>,
+    node?: (row: Record<string, unknown>, values: RowValues) => N,
   ) =>
-    new DataLoader<string, E[]>(async (keys) => group(keys, await select(entity, keyField, keys, order, properties), keyField), {
-      maxBatchSize: MAX_BATCH,
-    });
+    new DataLoader<string, N[]>(
+      async (keys) => {
+        const rows = await select(entity, keyField, keys, order, properties);
+        const values = reader.values(entity, "a", properties);
+        const key = values.keyOf(keyField);
+        const byKey = new Map<string, N[]>(keys.map((one) => [one, []]));
+        for (const row of rows) {
+          byKey.get(row[key] as string)?.push(node ? node(row, values) : (reader.hydrate(entity, "a", row, properties) as unknown as N));
+        }
+        return keys.map((one) => byKey.get(one) ?? []);
+      },
+      { maxBatchSize: MAX_BATCH },
+    );
 
   /**
    * A member's memberships with their community (or group) in the same statement, priming the
    * parent loader, so `communities { community { name } }` costs one statement, not two. A
    * `narrowing` hides rows, judging them with the rows of `alsoRead` read in the same statement.
+   * `node` makes each membership from its raw row and its parent when that was read partially.
    */
-  const withParent = <E extends ObjectLiteral, P extends ObjectLiteral>(
+  const withParent = <E extends ObjectLiteral, P extends ObjectLiteral, N>(
     entity: EntityTarget<E>,
     parent: EntityTarget<P>,
     joinField: keyof E & string,
     parentKey: keyof P & string,
     parentLoader: () => DataLoader<string, P | null>,
-    narrowing: () => MembershipNarrowing<E, P> | undefined = () => undefined,
-    columns?: ListColumns,
+    narrowing: () => MembershipNarrowing<N, P> | undefined,
+    columns: ListColumns | undefined,
+    node: (row: Record<string, unknown>, values: RowValues, joined: P | undefined) => N,
   ) =>
-    new DataLoader<string, E[]>(
+    new DataLoader<string, N[]>(
       async (keys) => {
         const narrow = narrowing();
         const read = [...keys, ...(narrow?.alsoRead ?? []).filter((key) => !keys.includes(key))];
@@ -149,10 +171,14 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
         const rows = await reader.query(sql, read);
         const loader = parentLoader();
         // A few dozen communities recur across a page's memberships: convert each one once.
-        const parentColumn = `p__${dataSource.getMetadata(parent).findColumnWithPropertyName(parentKey)!.databaseName}`;
+        const parentColumn = reader.values(parent, "p").keyOf(parentKey);
+        const childValues = reader.values(entity, "a", columns?.child);
+        const memberColumn = childValues.keyOf("memberKey");
         const parents = new Map<string, P>();
         const partialParent = columns?.parent !== undefined;
-        const children = rows.map((row) => {
+        const byMember = new Map<string, N[]>(read.map((key) => [key, []]));
+        const parentOf = new Map<N, P>();
+        for (const row of rows) {
           const key = String(row[parentColumn]);
           let owner = parents.get(key);
           if (!owner) {
@@ -160,53 +186,75 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
             parents.set(key, owner);
             if (!partialParent) loader.prime(key, owner);
           }
-          const hydrated: WithJoinedParent<E, P> = reader.hydrate(entity, "a", row, columns?.child);
-          if (partialParent) hydrated[JOINED_PARENT] = owner;
-          return hydrated;
-        });
-        const byMember = group(read, children, "memberKey" as keyof E & string);
-        if (!narrow) return byMember.slice(0, keys.length);
-        const rowsOf = new Map(read.map((key, index) => [key, byMember[index]!]));
-        const termsOf = (memberKey: string) => rowsOf.get(memberKey) ?? [];
-        return keys.map((key) => termsOf(key).filter((row) => narrow.keep(row, parents.get(String(row[joinField]))!, termsOf)));
+          const membership = node(row, childValues, partialParent ? owner : undefined);
+          if (narrow) parentOf.set(membership, owner);
+          byMember.get(row[memberColumn] as string)?.push(membership);
+        }
+        const termsOf = (memberKey: string) => byMember.get(memberKey) ?? [];
+        if (!narrow) return keys.map(termsOf);
+        return keys.map((key) => termsOf(key).filter((row) => narrow.keep(row, parentOf.get(row)!, termsOf)));
       },
       { maxBatchSize: MAX_BATCH },
     );
+
+  /** The (partial) entity of a membership row, carrying its parent when that was partial. */
+  const membershipEntity =
+    <E extends ObjectLiteral, P>(entity: EntityTarget<E>, columns: ListColumns | undefined) =>
+    (row: Record<string, unknown>, _values: RowValues, joined: P | undefined): WithJoinedParent<E, P> => {
+      const hydrated: WithJoinedParent<E, P> = reader.hydrate(entity, "a", row, columns?.child);
+      if (joined !== undefined) hydrated[JOINED_PARENT] = joined;
+      return hydrated;
+    };
 
   const byPosition = ["memberKey", "position"];
   /**
    * One loader per column set and list, made on first use. Every value of a field passes the
    * same `columns` object, found by identity; equal sets from other fields share its loader.
    */
-  const narrowed = new Map<string, DataLoader<string, unknown[]>>();
-  const listOf = <E>(name: string, whole: () => DataLoader<string, E[]>, make: (columns: ListColumns) => DataLoader<string, E[]>) => {
-    const byIdentity = new WeakMap<ListColumns, DataLoader<string, E[]>>();
-    return (columns?: ListColumns): DataLoader<string, E[]> => {
+  const narrowed = new Map<string, ListLoader<unknown>>();
+  const listOf = <N>(name: string, whole: () => ListLoader<N>, make: (columns: ListColumns) => ListLoader<N>) => {
+    const byIdentity = new WeakMap<ListColumns, ListLoader<N>>();
+    return (columns?: ListColumns): ListLoader<N> => {
       if (!columns) return whole();
       const known = byIdentity.get(columns);
       if (known) return known;
       const key = `${name}|${[...columns.child].sort().join(",")}|${columns.parent ? [...columns.parent].sort().join(",") : "*"}`;
-      let loader = narrowed.get(key) as DataLoader<string, E[]> | undefined;
+      let loader = narrowed.get(key) as ListLoader<N> | undefined;
       if (!loader) {
         loader = make(columns);
-        narrowed.set(key, loader as DataLoader<string, unknown[]>);
+        narrowed.set(key, loader as ListLoader<unknown>);
       }
       byIdentity.set(columns, loader);
       return loader;
     };
   };
-  const communityMemberships = (columns?: ListColumns) =>
+  const communityMemberships = <N>(
+    columns: ListColumns | undefined,
+    node: (row: Record<string, unknown>, values: RowValues, joined: CommunityEntity | undefined) => N,
+    rule: () => MembershipNarrowing<N, CommunityEntity> | undefined,
+  ) => withParent(CommunityMembershipEntity, CommunityEntity, "communityKey", "communityKey", () => loaders.community, rule, columns, node);
+  const securityGroupMemberships = <N>(
+    columns: ListColumns | undefined,
+    node: (row: Record<string, unknown>, values: RowValues, joined: SecurityGroupEntity | undefined) => N,
+  ) =>
     withParent(
-      CommunityMembershipEntity,
-      CommunityEntity,
-      "communityKey",
-      "communityKey",
-      () => loaders.community,
-      () => visibility.communityTermRule<CommunityMembershipEntity, CommunityEntity>(),
+      SecurityGroupMembershipEntity,
+      SecurityGroupEntity,
+      "groupKey",
+      "groupKey",
+      () => loaders.securityGroup,
+      () => undefined,
       columns,
+      node,
     );
-  const securityGroupMemberships = (columns?: ListColumns) =>
-    withParent(SecurityGroupMembershipEntity, SecurityGroupEntity, "groupKey", "groupKey", () => loaders.securityGroup, undefined, columns);
+  /** The whole-row entity loader's rows as GraphQL objects, once per request and list. */
+  const mappedOnce = <E, N>(loader: () => DataLoader<string, E[]>, map: (entity: E) => N) => {
+    let mapped: ListLoader<N> | undefined;
+    return () => {
+      mapped ??= { load: async (key) => (await loader().load(key)).map(map) };
+      return mapped;
+    };
+  };
   const loaders: Loaders = {
     member: one(MemberEntity, "memberKey", (row) => visibility.canList(row)),
     phonesByMember: many(MemberPhoneEntity, "memberKey", byPosition),
@@ -215,8 +263,10 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
     educationByMember: many(MemberEducationEntity, "memberKey", byPosition),
     jobHistoryByMember: many(MemberJobEntity, "memberKey", byPosition),
     purchasesByMember: many(MemberPurchaseEntity, "memberKey", byPosition),
-    communityMembershipsByMember: communityMemberships(),
-    securityGroupMembershipsByMember: securityGroupMemberships(),
+    communityMembershipsByMember: communityMemberships(undefined, membershipEntity(CommunityMembershipEntity, undefined), () =>
+      visibility.communityTermRule<CommunityMembershipEntity, CommunityEntity>(),
+    ),
+    securityGroupMembershipsByMember: securityGroupMemberships(undefined, membershipEntity(SecurityGroupMembershipEntity, undefined)),
     community: one(CommunityEntity, "communityKey"),
     communityChildren: many(CommunityEntity, "parentKey", ["name", "communityKey"]),
     communityRoster: createRosterLoaders(dataSource, CommunityMembershipEntity, "communityKey", (query) => {
@@ -230,10 +280,11 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
     event: one(EventEntity, "eventKey"),
     completionsByMember: new DataLoader((keys) => completions.byMembers(keys), { maxBatchSize: MAX_BATCH }),
     lists: {
+      // Hot lists: their narrowed rows become the GraphQL objects directly, with no entity between.
       phones: listOf(
         "phones",
-        () => loaders.phonesByMember,
-        (c) => many(MemberPhoneEntity, "memberKey", byPosition, c.child),
+        mappedOnce(() => loaders.phonesByMember, toPhone),
+        (c) => many(MemberPhoneEntity, "memberKey", byPosition, c.child, (row, values) => phoneFrom(row, values.of)),
       ),
       socialLinks: listOf(
         "socialLinks",
@@ -255,11 +306,20 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
         () => loaders.jobHistoryByMember,
         (c) => many(MemberJobEntity, "memberKey", byPosition, c.child),
       ),
-      communityMemberships: listOf("communityMemberships", () => loaders.communityMembershipsByMember, communityMemberships),
+      communityMemberships: listOf(
+        "communityMemberships",
+        mappedOnce(() => loaders.communityMembershipsByMember, toCommunityMembership),
+        (c) =>
+          communityMemberships(
+            c,
+            (row, values, joined) => communityMembershipFrom(row, values.of, joined),
+            () => visibility.communityTermRule<CommunityMembership, CommunityEntity>(),
+          ),
+      ),
       securityGroupMemberships: listOf(
         "securityGroupMemberships",
-        () => loaders.securityGroupMembershipsByMember,
-        securityGroupMemberships,
+        mappedOnce(() => loaders.securityGroupMembershipsByMember, toSecurityGroupMembership),
+        (c) => securityGroupMemberships(c, (row, values, joined) => securityGroupMembershipFrom(row, values.of, joined)),
       ),
     },
   };

@@ -3,6 +3,8 @@ import { Role, type Viewer } from "../auth/viewer";
 import type { DirectoryConfig } from "../config/directory.config";
 import { CommunityMembershipEntity } from "../db/entities/community-membership.entity";
 import { CommunityEntity } from "../db/entities/community.entity";
+import { MemberEntity } from "../db/entities/member.entity";
+import { QueryBuilderSql, type SqlWriter } from "../db/sql-writer";
 import { isActiveOn } from "./community/community.mapper";
 
 /**
@@ -75,12 +77,13 @@ export function canListMember(viewer: Viewer, member: ListableMember): boolean {
 }
 
 /** Fields anyone who reads the directory may search; email is added where the viewer may read it. */
-const SEARCHABLE = ["m.firstName", "m.lastName", "m.informalName", "m.companyName"];
+const SEARCHABLE = ["firstName", "lastName", "informalName", "companyName"];
 
 /**
  * The rules for one operation, bound to its viewer (read at each use: a WebSocket renewal can
- * replace it mid-flight) and to the association's calendar day. The SQL methods work on the member
- * alias `m` and set their own parameters, all named `vis…`.
+ * replace it mid-flight) and to the association's calendar day. The SQL methods write text for
+ * the aliases they are given (`m` for the member on a query builder) and bind their own values,
+ * so a query builder and a statement written as text apply the same rule.
  */
 export class MemberVisibility {
   constructor(
@@ -95,17 +98,19 @@ export class MemberVisibility {
 
   /** The SQL twin of {@link canListMember}, for every list of members so pages and counts agree. */
   restrictMembers(query: Query): void {
+    const condition = this.membersCondition(new QueryBuilderSql(query), "m");
+    if (condition !== undefined) query.andWhere(condition);
+  }
+
+  /** {@link restrictMembers} as text on the member alias `alias`; undefined when nothing is hidden. */
+  membersCondition(sql: SqlWriter, alias: string): string | undefined {
     const viewer = this.viewerOf();
-    if (seesEveryone(viewer)) return;
-    const self = this.self(query, viewer, "m");
-    if (!readsDirectory(viewer)) {
-      query.andWhere(self);
-      return;
-    }
-    query.andWhere(`((m.excludeFromDirectory = :visListed AND m.status <> :visDisabled) OR ${self})`, {
-      visListed: false,
-      visDisabled: "DISABLED",
-    });
+    if (seesEveryone(viewer)) return undefined;
+    if (!readsDirectory(viewer)) return this.self(sql, viewer, alias);
+    const listed =
+      `${sql.column(MemberEntity, alias, "excludeFromDirectory")} = ${sql.bind(false)} AND ` +
+      `${sql.column(MemberEntity, alias, "status")} <> ${sql.bind("DISABLED")}`;
+    return `((${listed}) OR ${this.self(sql, viewer, alias)})`;
   }
 
   /**
@@ -114,23 +119,25 @@ export class MemberVisibility {
    * communities the viewer currently belongs to or whose type is open.
    */
   restrictCommunityRoster(query: Query, alias: string): void {
+    const condition = this.communityRosterCondition(new QueryBuilderSql(query), alias);
+    if (condition !== undefined) query.andWhere(condition);
+  }
+
+  /** {@link restrictCommunityRoster} as text; undefined when nothing is hidden. */
+  communityRosterCondition(sql: SqlWriter, alias: string): string | undefined {
     const viewer = this.viewerOf();
-    if (seesEveryone(viewer)) return;
-    if (viewer.memberKey === null) {
-      query.andWhere("1 = 0");
-      return;
-    }
-    const own = query
-      .subQuery()
-      .select("1")
-      .from(CommunityMembershipEntity, "visOwn")
-      .where(`visOwn.communityKey = ${alias}.communityKey AND visOwn.memberKey = :visSelf`)
+    if (seesEveryone(viewer)) return undefined;
+    if (viewer.memberKey === null) return "1 = 0";
+    const term = (property: string) => sql.column(CommunityMembershipEntity, "visOwn", property);
+    const self = `${sql.column(CommunityMembershipEntity, alias, "memberKey")} = ${sql.bind(viewer.memberKey)}`;
+    const today = this.today();
+    const own =
+      `EXISTS (SELECT 1 FROM ${sql.table(CommunityMembershipEntity)} visOwn WHERE ` +
+      `${term("communityKey")} = ${sql.column(CommunityMembershipEntity, alias, "communityKey")} AND ${term("memberKey")} = ${sql.bind(viewer.memberKey)} ` +
       // The SQL twin of isActiveOn: a term that has begun and not ended today.
-      .andWhere("(visOwn.beginDate IS NULL OR visOwn.beginDate <= :visToday) AND (visOwn.endDate IS NULL OR visOwn.endDate >= :visToday)")
-      .getQuery();
-    const open = this.openTypeCondition(query, alias);
-    const anyOf = [`${alias}.memberKey = :visSelf`, `EXISTS ${own}`, ...(open ? [open] : [])];
-    query.andWhere(`(${anyOf.join(" OR ")})`, { visSelf: viewer.memberKey, visToday: this.today() });
+      `AND (${term("beginDate")} IS NULL OR ${term("beginDate")} <= ${sql.bind(today)}) AND (${term("endDate")} IS NULL OR ${term("endDate")} >= ${sql.bind(today)}))`;
+    const open = this.openTypeCondition(sql, alias);
+    return `(${[self, own, ...(open ? [open] : [])].join(" OR ")})`;
   }
 
   /**
@@ -154,20 +161,27 @@ export class MemberVisibility {
     };
   }
 
-  /** Search targets on `m`: email reads as NULL (matching nothing) where the viewer may not read it. */
-  searchableColumns(query: Query): string[] {
+  /**
+   * One search word on the member alias `alias`: `pattern` (a LIKE pattern escaped with `!`) in
+   * any field the viewer may read; email reads as NULL (matching nothing) where it is hidden.
+   */
+  searchCondition(sql: SqlWriter, alias: string, pattern: string): string {
     const viewer = this.viewerOf();
-    if (seesEveryone(viewer)) return [...SEARCHABLE, "m.email"];
-    if (viewer.memberKey === null) return SEARCHABLE;
-    query.setParameter("visSelf", viewer.memberKey);
-    return [...SEARCHABLE, "(CASE WHEN m.memberKey = :visSelf THEN m.email END)"];
+    const columns = SEARCHABLE.map((property) => () => sql.column(MemberEntity, alias, property));
+    const email = () => sql.column(MemberEntity, alias, "email");
+    if (seesEveryone(viewer)) columns.push(email);
+    else if (viewer.memberKey !== null) {
+      const self = viewer.memberKey;
+      columns.push(() => `(CASE WHEN ${sql.column(MemberEntity, alias, "memberKey")} = ${sql.bind(self)} THEN ${email()} END)`);
+    }
+    // Written in order: each placeholder is bound where it appears.
+    return `(${columns.map((column) => `${column()} LIKE ${sql.bind(pattern)} ESCAPE '!'`).join(" OR ")})`;
   }
 
   /** `alias` is the viewer's own row; never true for callers without a member record. */
-  private self(query: Query, viewer: Viewer, alias: string): string {
+  private self(sql: SqlWriter, viewer: Viewer, alias: string): string {
     if (viewer.memberKey === null) return "1 = 0";
-    query.setParameter("visSelf", viewer.memberKey);
-    return `${alias}.memberKey = :visSelf`;
+    return `${sql.column(MemberEntity, alias, "memberKey")} = ${sql.bind(viewer.memberKey)}`;
   }
 
   /** The in-memory twin of {@link openTypeCondition}. */
@@ -180,22 +194,17 @@ export class MemberVisibility {
   }
 
   /** The community of row `alias` has an open type; undefined when none is configured. */
-  private openTypeCondition(query: Query, alias: string): string | undefined {
+  private openTypeCondition(sql: SqlWriter, alias: string): string | undefined {
     const rules = this.directory.openRosterTypes;
     if (rules.length === 0) return undefined;
+    const open = (property: string) => sql.column(CommunityEntity, "visOpen", property);
+    const key = `${open("communityKey")} = ${sql.column(CommunityMembershipEntity, alias, "communityKey")}`;
     // Case-insensitive like the sync rules, and the same on MySQL and SQLite.
-    const matches = rules.map((rule, index) => {
-      query.setParameter(`visOpenType${index}`, rule.type.toLowerCase());
-      if (rule.subType === null) return `LOWER(visOpen.type) = :visOpenType${index}`;
-      query.setParameter(`visOpenSubType${index}`, rule.subType.toLowerCase());
-      return `(LOWER(visOpen.type) = :visOpenType${index} AND LOWER(visOpen.subType) = :visOpenSubType${index})`;
+    const matches = rules.map((rule) => {
+      const type = `LOWER(${open("type")}) = ${sql.bind(rule.type.toLowerCase())}`;
+      if (rule.subType === null) return type;
+      return `(${type} AND LOWER(${open("subType")}) = ${sql.bind(rule.subType.toLowerCase())})`;
     });
-    const open = query
-      .subQuery()
-      .select("1")
-      .from(CommunityEntity, "visOpen")
-      .where(`visOpen.communityKey = ${alias}.communityKey AND (${matches.join(" OR ")})`)
-      .getQuery();
-    return `EXISTS ${open}`;
+    return `EXISTS (SELECT 1 FROM ${sql.table(CommunityEntity)} visOpen WHERE ${key} AND (${matches.join(" OR ")}))`;
   }
 }

@@ -31,9 +31,14 @@ export interface TestAppOptions {
   port?: number;
 }
 
+/** MariaDB unless `TEST_DATABASE_KIND=sqlite` runs the suite's default apps on the embedded database. */
+function defaultDatabase(): "mysql" | "sqlite" {
+  return process.env.TEST_DATABASE_KIND === "sqlite" ? "sqlite" : "mysql";
+}
+
 /** Builds the real app on a fresh database and listens on a free loopback port. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const kind = options.database ?? "mysql";
+  const kind = options.database ?? defaultDatabase();
   const sqliteFile = options.sqliteFile ?? path.join(mkdtempSync(path.join(tmpdir(), "amsgate-")), "test.sqlite");
   const mysql = options.databaseUrl === undefined ? mysqlConfig() : { kind: "mysql" as const, url: options.databaseUrl };
   const env: Record<string, string> = {

@@ -1,6 +1,7 @@
 import type { CommunityMembershipEntity } from "../../db/entities/community-membership.entity";
 import type { CommunityEntity } from "../../db/entities/community.entity";
 import { JOINED_PARENT, type WithJoinedParent } from "../joined-parent";
+import { entityValue, type ReadValue } from "../member/member.mapper";
 import { Community, CommunityMembership } from "./community.type";
 
 /**
@@ -46,17 +47,22 @@ export const toCommunity = (entity: CommunityEntity): Community =>
     sourceUpdatedAt: entity.sourceUpdatedAt,
   });
 
+/** The GraphQL term of a membership row (an entity, or a raw row read with `read`). */
+export function communityMembershipFrom<S>(source: S, read: ReadValue<S>, joined: CommunityEntity | undefined): CommunityMembership {
+  const membership = new CommunityMembership();
+  membership.joinedCommunity = joined;
+  membership.memberKey = read(source, "memberKey") as string;
+  membership.communityKey = read(source, "communityKey") as string;
+  membership.position = read(source, "position") as number;
+  membership.role = read(source, "role") as string | null;
+  membership.sinceDate = read(source, "sinceDate") as string | null;
+  membership.beginDate = read(source, "beginDate") as string | null;
+  membership.endDate = read(source, "endDate") as string | null;
+  return membership;
+}
+
 export const toCommunityMembership = (entity: WithJoinedParent<CommunityMembershipEntity, CommunityEntity>): CommunityMembership =>
-  Object.assign(new CommunityMembership(), {
-    joinedCommunity: entity[JOINED_PARENT],
-    memberKey: entity.memberKey,
-    communityKey: entity.communityKey,
-    position: entity.position,
-    role: entity.role,
-    sinceDate: entity.sinceDate,
-    beginDate: entity.beginDate,
-    endDate: entity.endDate,
-  });
+  communityMembershipFrom(entity, entityValue, entity[JOINED_PARENT]);
 
 /** Inclusive at both ends; an open end is no limit. Days compare as `YYYY-MM-DD` text. */
 export function isActiveOn(term: { beginDate: string | null; endDate: string | null }, day: string): boolean {

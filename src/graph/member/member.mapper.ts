@@ -104,59 +104,87 @@ export const JOB_FIELD_COLUMNS = {
   isCurrent: ["isCurrent"],
 } as const;
 
-export function displayNameOf(entity: MemberEntity): string {
+/**
+ * Reads one property of a source: an entity, or a raw row through its column reader, so the
+ * GraphQL objects of hot lists are built straight from the driver's rows with the same mapping.
+ */
+export type ReadValue<S> = (source: S, property: string) => unknown;
+
+export const entityValue: ReadValue<object> = (entity, property) => (entity as Record<string, unknown>)[property];
+
+type Text = string | null;
+
+export function displayNameOf(
+  entity: Pick<MemberEntity, "isOrganization" | "companyName" | "informalName" | "firstName" | "lastName" | "memberKey">,
+): string {
   if (entity.isOrganization && entity.companyName) return entity.companyName;
   const given = entity.informalName || entity.firstName;
   const name = [given, entity.lastName].filter((part) => part).join(" ");
   return name || entity.companyName || entity.memberKey;
 }
 
-function addressOf(entity: MemberEntity): Address | null {
-  const address: Address = {
-    line1: entity.addressLine1,
-    line2: entity.addressLine2,
-    line3: entity.addressLine3,
-    city: entity.city,
-    stateProvince: entity.stateProvince,
-    postalCode: entity.postalCode,
-    country: entity.country,
-  };
-  return Object.values(address).some((part) => part) ? Object.assign(new Address(), address) : null;
+function addressFrom<S>(source: S, read: ReadValue<S>): Address | null {
+  const address = new Address();
+  address.line1 = read(source, "addressLine1") as Text;
+  address.line2 = read(source, "addressLine2") as Text;
+  address.line3 = read(source, "addressLine3") as Text;
+  address.city = read(source, "city") as Text;
+  address.stateProvince = read(source, "stateProvince") as Text;
+  address.postalCode = read(source, "postalCode") as Text;
+  address.country = read(source, "country") as Text;
+  return address.line1 || address.line2 || address.line3 || address.city || address.stateProvince || address.postalCode || address.country
+    ? address
+    : null;
 }
 
-export function toMember(entity: MemberEntity): Member {
-  return Object.assign(new Member(), {
-    key: entity.memberKey,
-    memberId: entity.memberId,
-    prefix: entity.prefix,
-    firstName: orNull(entity.firstName),
-    middleName: entity.middleName,
-    lastName: orNull(entity.lastName),
-    informalName: entity.informalName,
-    suffix: entity.suffix,
-    designation: entity.designation,
-    displayName: displayNameOf(entity),
-    companyName: entity.companyName,
-    title: entity.title,
-    bio: entity.bio,
-    profileImageUrl: entity.profileImageUrl,
-    websiteUrl: entity.websiteUrl,
-    memberType: entity.memberType,
-    status: entity.status,
-    isMember: entity.isMember,
-    isOrganization: entity.isOrganization,
-    memberSince: entity.memberSince,
-    membershipExpiresOn: entity.membershipExpiresOn,
-    excludeFromDirectory: entity.excludeFromDirectory,
-    lastRefreshedAt: entity.lastRefreshedAt,
-    sourceUpdatedAt: entity.sourceUpdatedAt,
-    changedAt: entity.changedAt,
-    email: entity.email,
-    address: addressOf(entity),
-  });
+/** The GraphQL member of a member row (an entity, or a raw row read with `read`). */
+export function memberFrom<S>(source: S, read: ReadValue<S>): Member {
+  const member = new Member();
+  member.key = read(source, "memberKey") as string;
+  member.memberId = read(source, "memberId") as Text;
+  member.prefix = read(source, "prefix") as Text;
+  const firstName = read(source, "firstName") as string;
+  member.firstName = orNull(firstName);
+  member.middleName = read(source, "middleName") as Text;
+  const lastName = read(source, "lastName") as string;
+  member.lastName = orNull(lastName);
+  const informalName = read(source, "informalName") as Text;
+  member.informalName = informalName;
+  member.suffix = read(source, "suffix") as Text;
+  member.designation = read(source, "designation") as Text;
+  const companyName = read(source, "companyName") as Text;
+  const isOrganization = read(source, "isOrganization") as boolean;
+  member.displayName = displayNameOf({ isOrganization, companyName, informalName, firstName, lastName, memberKey: member.key });
+  member.companyName = companyName;
+  member.title = read(source, "title") as Text;
+  member.bio = read(source, "bio") as Text;
+  member.profileImageUrl = read(source, "profileImageUrl") as Text;
+  member.websiteUrl = read(source, "websiteUrl") as Text;
+  member.memberType = read(source, "memberType") as Text;
+  member.status = read(source, "status") as string;
+  member.isMember = read(source, "isMember") as boolean;
+  member.isOrganization = isOrganization;
+  member.memberSince = read(source, "memberSince") as Text;
+  member.membershipExpiresOn = read(source, "membershipExpiresOn") as Text;
+  member.excludeFromDirectory = read(source, "excludeFromDirectory") as boolean;
+  member.lastRefreshedAt = read(source, "lastRefreshedAt") as Date;
+  member.sourceUpdatedAt = read(source, "sourceUpdatedAt") as Date | null;
+  member.changedAt = read(source, "changedAt") as Date;
+  member.email = read(source, "email") as Text;
+  member.address = addressFrom(source, read);
+  return member;
 }
 
-export const toPhone = (entity: MemberPhoneEntity): Phone => Object.assign(new Phone(), { number: entity.number, type: entity.type });
+export const toMember = (entity: MemberEntity): Member => memberFrom(entity, entityValue);
+
+export function phoneFrom<S>(source: S, read: ReadValue<S>): Phone {
+  const phone = new Phone();
+  phone.number = read(source, "number") as string;
+  phone.type = read(source, "type") as Text;
+  return phone;
+}
+
+export const toPhone = (entity: MemberPhoneEntity): Phone => phoneFrom(entity, entityValue);
 
 export const toSocialLink = (entity: MemberSocialLinkEntity): SocialLink =>
   Object.assign(new SocialLink(), { network: entity.network, url: entity.url });

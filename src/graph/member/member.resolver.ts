@@ -7,24 +7,21 @@ import {
   COMMUNITY_MEMBERSHIP_ALWAYS,
   COMMUNITY_MEMBERSHIP_FIELD_COLUMNS,
   isActiveOn,
-  toCommunityMembership,
 } from "../community/community.mapper";
 import { CommunityMembership } from "../community/community.type";
 import type { GraphContext } from "../context";
 import type { PageOf } from "../pagination/connection.types";
-import { mapPage } from "../pagination/map-page";
-import { PageArgs } from "../pagination/page.args";
+import { PageArgs, pageArgsRefusals } from "../pagination/page.args";
 import { DateScalar } from "../scalars";
 import {
   SECURITY_GROUP_ALWAYS,
   SECURITY_GROUP_FIELD_COLUMNS,
   SECURITY_GROUP_MEMBERSHIP_ALWAYS,
   SECURITY_GROUP_MEMBERSHIP_FIELD_COLUMNS,
-  toSecurityGroupMembership,
 } from "../security-group/security-group.mapper";
 import { SecurityGroupMembership } from "../security-group/security-group.type";
 import { ContactField } from "./contact-field.middleware";
-import { MemberFilter } from "./member-filter.input";
+import { MemberFilter, memberFilterRefusals } from "./member-filter.input";
 import type { ListColumns } from "../loaders";
 import { columnsFor, oncePerField, selectedFieldNames } from "../pagination/selection";
 import {
@@ -38,7 +35,6 @@ import {
   toEducation,
   toJob,
   toMember,
-  toPhone,
   toSocialLink,
 } from "./member.mapper";
 import { MEMBER_PAGE_COLUMNS, pageMembers } from "./member.queries";
@@ -66,6 +62,8 @@ const membershipColumns =
     return { child, ...(parent ? { parent } : {}) };
   };
 
+/** The member columns a page's selected node fields read; one set per field of a document. */
+const PAGE_NODE_COLUMNS = (info: Selection) => memberColumnsFor(selectedFieldNames(info, ["edges", "node"]), MEMBER_PAGE_COLUMNS);
 const PHONES = listColumns(PHONE_FIELD_COLUMNS);
 const SOCIAL_LINKS = listColumns(SOCIAL_LINK_FIELD_COLUMNS);
 const DEMOGRAPHICS = listColumns(DEMOGRAPHIC_FIELD_COLUMNS);
@@ -103,17 +101,20 @@ export class MemberResolver {
     description: "Members ordered by last name, first name, key. Members see the directory: not those who opted out.",
   })
   async members(
-    @Args() page: PageArgs,
-    @Arg("filter", () => MemberFilter, { nullable: true }) filter: MemberFilter | null,
+    // Checked by hand below, with type-graphql's refusals: the directory page is the hottest read.
+    @Args({ validate: false }) page: PageArgs,
+    @Arg("filter", () => MemberFilter, { nullable: true, validate: false }) filter: MemberFilter | null,
     @Ctx() ctx: GraphContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<PageOf<Member>> {
+    pageArgsRefusals(page).throwIfAny();
+    if (filter) memberFilterRefusals(filter).throwIfAny();
     // Only the columns the operation's member fields read; every column when one is unknown.
-    const columns = memberColumnsFor(selectedFieldNames(info, ["edges", "node"]), MEMBER_PAGE_COLUMNS);
-    const result = await pageMembers(ctx.services.dataSource, filter, page, ctx.visibility, columns);
-    // Whole rows only: the loader's members answer every other field that yields a member.
-    if (!columns) for (const edge of result.edges) ctx.loaders.member.prime(edge.node.memberKey, edge.node);
-    return mapPage(result, toMember);
+    const columns = oncePerField(info, PAGE_NODE_COLUMNS);
+    // Whole rows only are primed: the loader's members answer every other field that yields a member.
+    return pageMembers(ctx.services.dataSource, filter, page, ctx.visibility, columns, (entity) =>
+      ctx.loaders.member.prime(entity.memberKey, entity),
+    );
   }
 
   @UseMiddleware(ContactField)
@@ -134,7 +135,7 @@ export class MemberResolver {
     description: "Up to four, in the AMS's order. Contact field: null for anyone but the member, staff and admins.",
   })
   async phones(@Root() member: Member, @Ctx() ctx: GraphContext, @Info() info: GraphQLResolveInfo): Promise<Phone[]> {
-    return (await ctx.loaders.lists.phones(oncePerField(info, PHONES)).load(member.key)).map(toPhone);
+    return ctx.loaders.lists.phones(oncePerField(info, PHONES)).load(member.key);
   }
 
   @FieldResolver(() => [SocialLink])
@@ -173,7 +174,7 @@ export class MemberResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<CommunityMembership[]> {
     const rows = await ctx.loaders.lists.communityMemberships(oncePerField(info, COMMUNITIES)).load(member.key);
-    return rows.filter((row) => !activeOn || isActiveOn(row, activeOn)).map(toCommunityMembership);
+    return activeOn ? rows.filter((row) => isActiveOn(row, activeOn)) : rows;
   }
 
   @FieldResolver(() => [SecurityGroupMembership])
@@ -182,8 +183,6 @@ export class MemberResolver {
     @Ctx() ctx: GraphContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<SecurityGroupMembership[]> {
-    return (await ctx.loaders.lists.securityGroupMemberships(oncePerField(info, SECURITY_GROUPS)).load(member.key)).map(
-      toSecurityGroupMembership,
-    );
+    return ctx.loaders.lists.securityGroupMemberships(oncePerField(info, SECURITY_GROUPS)).load(member.key);
   }
 }

@@ -1,6 +1,7 @@
 import type { SecurityGroupMembershipEntity } from "../../db/entities/security-group-membership.entity";
 import type { SecurityGroupEntity } from "../../db/entities/security-group.entity";
 import { JOINED_PARENT, type WithJoinedParent } from "../joined-parent";
+import { entityValue, type ReadValue } from "../member/member.mapper";
 import { SecurityGroup, SecurityGroupMembership } from "./security-group.type";
 
 /** What each field of `SecurityGroupMembership` reads of its row, besides member and group. */
@@ -42,15 +43,23 @@ export const toSecurityGroup = (entity: SecurityGroupEntity): SecurityGroup =>
     lastRefreshedAt: entity.lastRefreshedAt,
   });
 
+/** The GraphQL membership of a group-membership row (an entity, or a raw row read with `read`). */
+export function securityGroupMembershipFrom<S>(
+  source: S,
+  read: ReadValue<S>,
+  joined: SecurityGroupEntity | undefined,
+): SecurityGroupMembership {
+  const membership = new SecurityGroupMembership();
+  membership.joinedGroup = joined;
+  membership.memberKey = read(source, "memberKey") as string;
+  membership.groupKey = read(source, "groupKey") as string;
+  membership.position = read(source, "position") as number;
+  membership.role = read(source, "role") as string | null;
+  membership.beginDate = read(source, "beginDate") as string | null;
+  membership.endDate = read(source, "endDate") as string | null;
+  return membership;
+}
+
 export const toSecurityGroupMembership = (
   entity: WithJoinedParent<SecurityGroupMembershipEntity, SecurityGroupEntity>,
-): SecurityGroupMembership =>
-  Object.assign(new SecurityGroupMembership(), {
-    joinedGroup: entity[JOINED_PARENT],
-    memberKey: entity.memberKey,
-    groupKey: entity.groupKey,
-    position: entity.position,
-    role: entity.role,
-    beginDate: entity.beginDate,
-    endDate: entity.endDate,
-  });
+): SecurityGroupMembership => securityGroupMembershipFrom(entity, entityValue, entity[JOINED_PARENT]);

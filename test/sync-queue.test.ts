@@ -235,6 +235,17 @@ describe("the refresh queue on MariaDB", () => {
     assert.deepEqual([row?.leaseOwner, row?.lastErrorCode], [tokenOf("w2"), "LEASE_LOST"]);
   });
 
+  it("counts the due, unleased rows, no further than asked", async () => {
+    const count = (cap: number) => transactions.autocommit((manager) => harness.queue.dueCount(manager, cap));
+    assert.equal(await count(10), 0);
+    await enqueue(["A", "B", "C", "D", "E"], "PERIODIC");
+    assert.deepEqual([await count(10), await count(3)], [5, 3]);
+    await claim("w1", 2);
+    assert.equal(await count(10), 3, "leased rows are not due");
+    harness.clock.advance(60_001);
+    assert.equal(await count(10), 5, "rows whose lease ran out are due again");
+  });
+
   it("renews only leases its owner still holds", async () => {
     await enqueue(["A", "B"], "PERIODIC");
     await claim("w1", 1);

@@ -17,6 +17,12 @@ export interface SyncConfig {
   cursorOverlapMs: number;
   concurrency: number;
   batchSize: number;
+  /**
+   * Most members a worker claims when the queue holds more due rows than the workers' batches
+   * take at once (a backlog): fewer, larger batches, each paying its claim, settling and run
+   * bookkeeping once. Never below `batchSize`.
+   */
+  backlogBatchSize: number;
   maxAttempts: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
@@ -58,6 +64,9 @@ function readCommunityTypes(read: EnvReader): CommunityTypeRule[] {
 
 export function readSyncConfig(read: EnvReader, sourceKind: SourceKind): SyncConfig {
   const concurrency = read.int("REFRESH_CONCURRENCY", 2, 1, 64);
+  const batchSize = read.int("REFRESH_BATCH_SIZE", 200, 1, 1_000);
+  // Scales with the batch size: one lowered for a slow AMS or a short lease keeps backlog claims small.
+  const backlogBatchSize = read.int("REFRESH_BACKLOG_BATCH_SIZE", Math.min(1_000, Math.ceil(batchSize * 2.5)), 1, 1_000);
   return {
     enabled: read.bool("SYNC_ENABLED", true),
     // The demo moves fast so a new user sees it work; a real AMS is asked every half hour.
@@ -65,7 +74,8 @@ export function readSyncConfig(read: EnvReader, sourceKind: SourceKind): SyncCon
     eventRefreshIntervalMs: read.durationMs("EVENT_REFRESH_INTERVAL", 24 * 60 * 60_000, 1_000),
     cursorOverlapMs: read.durationMs("REFRESH_CURSOR_OVERLAP", 2 * 60_000),
     concurrency,
-    batchSize: read.int("REFRESH_BATCH_SIZE", 200, 1, 1_000),
+    batchSize,
+    backlogBatchSize: Math.max(batchSize, backlogBatchSize),
     maxAttempts: read.int("REFRESH_MAX_ATTEMPTS", 5, 1, 100),
     backoffBaseMs: read.durationMs("REFRESH_BACKOFF_BASE", 30_000),
     backoffMaxMs: read.durationMs("REFRESH_BACKOFF_MAX", 60 * 60_000),

@@ -51,8 +51,11 @@ export function placeholders(count: number): string {
   return count === 1 ? "?" : `?${", ?".repeat(count - 1)}`;
 }
 
-/** Rows per multi-row statement: well inside MySQL's and SQLite's parameter limits. */
-const ROWS_PER_STATEMENT = 400;
+/**
+ * Keys per statement: a full-load batch (500) or a backlog claim (up to 1,000) in one statement
+ * (at 400 each took two), well inside MySQL's and SQLite's parameter limits.
+ */
+const ROWS_PER_STATEMENT = 1_000;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];

@@ -49,6 +49,22 @@ export class TransactionRunner {
     return work(this.database.dataSource.manager);
   }
 
+  /**
+   * One statement that needs no transaction and may simply run again: autocommit, retried when
+   * InnoDB picks it as a deadlock victim (or its lock wait times out). A statement that lost
+   * was rolled back whole, so nothing of it happened; `work` must be that one statement.
+   */
+  async autocommitRetrying<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.database.kind === "sqlite") return this.serialized(() => work(this.database.dataSource.manager));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await work(this.database.dataSource.manager);
+      } catch (error) {
+        if (!isTransientDatabaseError(error) || attempt >= this.maxTries) throw error;
+      }
+    }
+  }
+
   private async mysqlTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const runner = this.database.dataSource.createQueryRunner();
     try {

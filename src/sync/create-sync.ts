@@ -151,6 +151,8 @@ export function createSync(deps: SyncDeps): Sync {
           logger,
           timers,
           batchSize: config.batchSize,
+          backlogBatchSize: config.backlogBatchSize,
+          workers: config.concurrency,
           // Three renewals per lease: one may fail or be late without the lease running out.
           leaseRenewalMs: Math.max(1, Math.floor(config.leaseMs / 3)),
           onQueueMoved: () => service!.publishQueueState(),

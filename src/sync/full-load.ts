@@ -175,7 +175,7 @@ export class FullLoad {
     if (keys.length === 0) return keys;
     const manager = this.deps.dataSource.manager;
     const written = new Set(
-      (await findWhereIn(manager, MemberEntity, "memberKey", keys))
+      (await findWhereIn(manager, MemberEntity, "memberKey", keys, ["memberKey", "lastRefreshedAt"]))
         .filter((member) => member.lastRefreshedAt.getTime() >= since.getTime())
         .map((member) => member.memberKey),
     );

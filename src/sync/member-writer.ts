@@ -217,17 +217,21 @@ export class MemberWriter {
       this.references,
     );
 
-    const memberRows = changed.map(({ rows, derived, before }, index) => ({
-      ...rows.content,
-      isMember: derived.isMember,
-      status: derived.status,
-      nextTransitionOn: derived.nextTransitionOn,
-      contentHash: rows.hash,
-      listHashes: plans[index]!.newHashes,
-      lastRefreshedAt: now,
-      changedAt: now,
-      createdAt: before?.createdAt ?? now,
-    }));
+    // Completed in place, not copied: the content is this write's own (toMemberRows made it,
+    // and hashed it before), and a copy of every column of every member was a measured 3% of a
+    // full load's CPU.
+    const memberRows = changed.map(({ rows, derived, before }, index) => {
+      const row = rows.content as MemberContent & Omit<MemberEntity, keyof MemberContent>;
+      row.isMember = derived.isMember;
+      row.status = derived.status;
+      row.nextTransitionOn = derived.nextTransitionOn;
+      row.contentHash = rows.hash;
+      row.listHashes = plans[index]!.newHashes;
+      row.lastRefreshedAt = now;
+      row.changedAt = now;
+      row.createdAt = before?.createdAt ?? now;
+      return row;
+    });
     await insertMany(manager, MemberEntity, memberRows, { update: MEMBER_UPDATE_COLUMNS, keys: ["memberKey"] });
     await replaceChildLists(manager, dirty);
 

@@ -22,6 +22,10 @@ export interface RefreshWorkerDeps {
   logger: Logger;
   timers: Timers;
   batchSize: number;
+  /** Most members claimed at once when the queue holds a backlog (see {@link claimSize}). */
+  backlogBatchSize: number;
+  /** Workers in this process sharing the queue: a backlog is split between them. */
+  workers: number;
   /** How often a worker extends its leases while the AMS is still answering. */
   leaseRenewalMs: number;
   /** Publishes the queue's size after a batch. */
@@ -110,10 +114,12 @@ export class RefreshWorker {
   }
 
   private async claimRetrying(): Promise<Claim> {
-    const { queue, transactions, batchSize } = this.deps;
+    const { queue, transactions, workers } = this.deps;
+    const sizes = { batchSize: this.deps.batchSize, backlogBatchSize: this.deps.backlogBatchSize, workers };
     // An idle worker asks often (and a full load, written past the queue, leaves it empty).
-    if (!(await transactions.autocommit((manager) => queue.anyDue(manager)))) return { token: "", claimed: [], exhausted: [] };
-    return transactions.run((manager) => queue.claim(manager, this.owner, batchSize));
+    const due = await transactions.autocommit((manager) => queue.dueCount(manager, sizes.backlogBatchSize * Math.max(1, workers)));
+    if (due === 0) return { token: "", claimed: [], exhausted: [] };
+    return transactions.run((manager) => queue.claim(manager, this.owner, claimSize(due, sizes)));
   }
 
   /** Runs `work`, extending this worker's leases on `keys` until it settles. */
@@ -390,6 +396,21 @@ export class RefreshWorker {
     }
     return total;
   }
+}
+
+/**
+ * Members one claim takes: `batchSize`, unless more rows are due than this process's workers
+ * take in one round of batches; then the backlog is shared out between them, up to
+ * `backlogBatchSize` each. Every batch pays its claim transaction, its settling and its runs'
+ * bookkeeping once, so a backlog (a poll that listed a thousand changes) costs fewer, larger
+ * batches. A claim still takes the highest priorities first; a sign-on queued meanwhile waits
+ * for the next claim, as it does behind any batch.
+ */
+export function claimSize(due: number, sizes: { batchSize: number; backlogBatchSize: number; workers: number }): number {
+  const { batchSize, workers } = sizes;
+  const share = Math.ceil(due / Math.max(1, workers));
+  if (share <= batchSize) return batchSize;
+  return Math.min(Math.max(batchSize, sizes.backlogBatchSize), share);
 }
 
 function asSourceError(reason: unknown, memberKey: string): SourceError {

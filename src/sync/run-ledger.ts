@@ -281,9 +281,12 @@ export class RunLedger {
     const ids = [...new Set(runIds)];
     if (ids.length === 0) return;
     const ended = new Set<string>();
-    // One conditional UPDATE per run, each atomic on its own: no transaction needed.
-    await this.transactions.autocommit(async (manager) => {
-      for (const runId of ids) {
+    // One conditional UPDATE per run, each atomic on its own: no transaction needed. It reads
+    // the queue rows a worker's settling transaction may be deleting, and that transaction then
+    // updates the run's counts: InnoDB can pick this statement as the deadlock victim (a poll's
+    // end of discovery failed on it in a 100,000-member bench run), and it is simply run again.
+    for (const runId of ids) {
+      await this.transactions.autocommitRetrying(async (manager) => {
         const linked = manager
           .createQueryBuilder()
           .subQuery()
@@ -311,8 +314,8 @@ export class RunLedger {
           })
           .execute();
         if ((result.affected ?? 0) > 0) ended.add(runId);
-      }
-    });
+      });
+    }
     for (const runId of ids) {
       const run = await this.get(runId);
       if (!run || (run.status !== "RUNNING" && !ended.has(runId))) continue;

@@ -40,9 +40,14 @@ export class LaneDocuments {
   }
 
   private check(source: string): DocumentNode | typeof REFUSED {
-    const parsed = this.tier.parse(source);
-    if (Array.isArray(parsed)) return REFUSED;
-    return this.tier.validate(this.schema, parsed).length > 0 ? REFUSED : parsed;
+    try {
+      const parsed = this.tier.parse(source);
+      if (Array.isArray(parsed)) return REFUSED;
+      return this.tier.validate(this.schema, parsed).length > 0 ? REFUSED : parsed;
+    } catch {
+      // Anything else the parser or a rule throws is Apollo's to answer, in its words.
+      return REFUSED;
+    }
   }
 
   private keep(source: string, entry: DocumentNode | typeof REFUSED): void {

@@ -246,6 +246,125 @@ describe("the refresh queue on MariaDB", () => {
     assert.equal(await count(10), 5, "rows whose lease ran out are due again");
   });
 
+  // A queue idle until a poll queues a burst still has an empty table's statistics. For an IN
+  // list longer than eq_range_index_dive_limit (200) the planner estimates from them and scans;
+  // a scan that locks reads every row, so one worker's settling waited for every other worker's
+  // transaction to end (measured: the second of two incremental batches of 500 waited 80 ms, the
+  // whole of the first's write). Recomputing is off here so the statistics stay the empty table's.
+  it("claims, settles, fails, renews and queues rows by key without waiting for another claim's open settling", async () => {
+    const { dataSource } = harness.database;
+    const part = 210;
+    const named = (prefix: string, count: number) =>
+      Array.from({ length: count }, (_, index) => `${prefix}${String(index).padStart(4, "0")}`);
+    await dataSource.query("ALTER TABLE refresh_queue STATS_AUTO_RECALC = 0");
+    await dataSource.query("ANALYZE TABLE refresh_queue");
+    const holder = dataSource.createQueryRunner();
+    const other = dataSource.createQueryRunner();
+    try {
+      const queued = named("K", 7 * part);
+      await enqueue(queued, "PERIODIC");
+      const held = (await claim("a", part)).map((row) => row.memberKey);
+      const mine = (await claim("b", 5 * part)).map((row) => row.memberKey);
+      const slice = (index: number) => mine.slice(index * part, (index + 1) * part);
+      const run = await harness.engine.internals.ledger.start("MANUAL");
+      await holder.connect();
+      await other.connect();
+      await holder.startTransaction();
+      assert.ok(await harness.queue.settleClaimed(holder.manager, tokenOf("a"), held));
+      // Zero: a lock wait fails the statement at once instead of waiting for the holder.
+      await other.query("SET SESSION innodb_lock_wait_timeout = 0");
+      await other.startTransaction();
+      const { manager } = other;
+      const token = tokenOf("b");
+      assert.ok(await harness.queue.settleClaimed(manager, token, slice(0)));
+      const settled = [...slice(1), ...slice(2)];
+      assert.equal((await harness.queue.lockOwned(manager, "mysql", token, settled)).size, 2 * part);
+      await harness.queue.complete(manager, token, settled, new Set(slice(2)));
+      const outage = { kind: "outage" as const, code: RefreshFailureCode.TEMPORARY, message: "down" };
+      const bad = { kind: "member" as const, code: RefreshFailureCode.CONTRACT_VIOLATION, message: "bad record" };
+      const failures = [
+        ...slice(3).map((memberKey) => ({ memberKey, failure: outage })),
+        ...slice(4).map((memberKey) => ({ memberKey, failure: bad })),
+      ];
+      const dead = await harness.queue.fail(manager, token, failures, new Map(slice(4).map((key) => [key, 3])));
+      assert.deepEqual(dead, slice(4));
+      assert.equal(await harness.queue.renew(manager, token, [...slice(2), ...slice(3)]), 0, "given back: none still leased");
+      // SKIP LOCKED fails outright under a zero timeout (MariaDB), so the claim gets one second:
+      // its lease UPDATE, were it to scan, would wait that long and fail.
+      await other.query("SET SESSION innodb_lock_wait_timeout = 1");
+      const next = await harness.queue.claim(manager, "c", part);
+      await other.query("SET SESSION innodb_lock_wait_timeout = 0");
+      assert.equal(next.claimed.length, part);
+      assert.equal(
+        await harness.queue.renew(
+          manager,
+          next.token,
+          next.claimed.map((row) => row.memberKey),
+        ),
+        part,
+      );
+      const fresh = named("N", part);
+      assert.equal(await harness.engine.internals.intake.add(manager, { reason: "MANUAL", runId: run.id, keys: fresh }), part);
+      await other.commitTransaction();
+      await holder.rollbackTransaction();
+      const left = (await rows()).map((row) => row.memberKey);
+      const unclaimed = queued.filter((key) => !held.includes(key) && !mine.includes(key));
+      const kept = [...held, ...slice(2), ...slice(3), ...unclaimed, ...fresh];
+      assert.deepEqual(left, kept.sort(), "the holder rolled back; the other transaction's work stands");
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      if (other.connection) await other.query("SET SESSION innodb_lock_wait_timeout = DEFAULT");
+      await Promise.all([holder.release(), other.release()]);
+      await dataSource.query("ALTER TABLE refresh_queue STATS_AUTO_RECALC = DEFAULT");
+    }
+  });
+
+  it("answers and moves run links by key without waiting for another claim's open settling", async () => {
+    const { dataSource } = harness.database;
+    const part = 210;
+    await dataSource.query("ALTER TABLE refresh_queue_runs STATS_AUTO_RECALC = 0");
+    await dataSource.query("ANALYZE TABLE refresh_queue_runs");
+    const holder = dataSource.createQueryRunner();
+    const other = dataSource.createQueryRunner();
+    try {
+      const queued = Array.from({ length: 3 * part }, (_, index) => `L${String(index).padStart(4, "0")}`);
+      await enqueue(queued, "PERIODIC");
+      const held = (await claim("a", part)).map((row) => row.memberKey);
+      const mine = (await claim("b", 2 * part)).map((row) => row.memberKey);
+      // A second run queues them all while they are leased: each waits for it through a link.
+      const linker = await harness.engine.internals.ledger.start("MANUAL");
+      assert.equal(await enqueue(queued, "MANUAL", linker.id), 3 * part);
+      const { ledger } = harness.engine.internals;
+      const outcomes = (keys: string[], outcome: RefreshOutcome) => new Map(keys.map((key) => [key, outcome]));
+      const waiting = (keys: string[]) => new Map(keys.map((key) => [key, { runId: null, extraRuns: true }]));
+      await holder.connect();
+      await other.connect();
+      await holder.startTransaction();
+      await ledger.recordOutcomes(holder.manager, outcomes(held, "refreshed"), waiting(held));
+      await other.query("SET SESSION innodb_lock_wait_timeout = 0");
+      await other.startTransaction();
+      const failed = mine.slice(0, part);
+      const refreshed = mine.slice(part);
+      assert.deepEqual(await ledger.recordOutcomes(other.manager, outcomes(failed, "failed"), waiting(failed)), [linker.id]);
+      await ledger.recordOutcomes(other.manager, outcomes(refreshed, "refreshed"), waiting(refreshed));
+      await other.commitTransaction();
+      await holder.rollbackTransaction();
+      const links = await dataSource.getRepository(RefreshQueueRunEntity).find({ order: { memberKey: "ASC" } });
+      assert.deepEqual(
+        links.map((link) => [link.memberKey, link.afterLease]),
+        [...held.map((key) => [key, true]), ...refreshed.map((key) => [key, false])].sort(),
+        "a failed member answers its links; a refreshed one leaves them for the next refresh",
+      );
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      if (other.connection) await other.query("SET SESSION innodb_lock_wait_timeout = DEFAULT");
+      await Promise.all([holder.release(), other.release()]);
+      await dataSource.query("ALTER TABLE refresh_queue_runs STATS_AUTO_RECALC = DEFAULT");
+    }
+  });
+
   it("renews only leases its owner still holds", async () => {
     await enqueue(["A", "B"], "PERIODIC");
     await claim("w1", 1);

@@ -1,5 +1,5 @@
 import type { EntityManager } from "typeorm";
-import { chunks, insertMany, runSql, type SqlResult } from "../db/bulk-writes";
+import { chunks, deleteKeyed, findWhereIn, insertMany, keyedTable, runNamed as named, runSql, selectKeyed } from "../db/bulk-writes";
 import { RefreshFailureEntity, RefreshQueueEntity } from "../db/entities";
 import type { Clock } from "../time/clock";
 import {
@@ -128,9 +128,10 @@ export class RefreshQueue {
     manager: EntityManager,
     keys: string[],
   ): Promise<Map<string, { runId: string | null; leaseOwner: string | null }>> {
-    const mysql = manager.connection.driver.options.type !== "sqljs";
-    const sql = `SELECT member_key, run_id, lease_owner FROM refresh_queue WHERE member_key IN (${keys.map(() => "?").join(", ")})${mysql ? " FOR UPDATE" : ""}`;
-    const { rows } = await runSql(manager, sql, keys);
+    const { sql, values } = selectKeyed(manager, ["member_key", "run_id", "lease_owner"], "refresh_queue", "member_key", keys, {
+      lock: true,
+    });
+    const { rows } = await runSql(manager, sql, values);
     return new Map(
       rows.map((row) => [
         row.member_key as string,
@@ -249,7 +250,7 @@ export class RefreshQueue {
     for (const row of rows) row.lease_lost = row.lease_expires_at !== null;
     await named(
       manager,
-      `UPDATE refresh_queue SET ${this.leaseAssignments()} WHERE member_key IN (:...keys)`,
+      `UPDATE ${keyedTable(manager, "refresh_queue")} SET ${this.leaseAssignments()} WHERE member_key IN (:...keys)`,
       this.leaseParameters(token, now, { keys: rows.map((row) => row.member_key) }),
     );
     return rows;
@@ -313,13 +314,13 @@ export class RefreshQueue {
     let renewed = 0;
     const leaseExpiresAt = new Date(this.clock.now().getTime() + this.settings.leaseMs);
     for (const part of chunks(keys, 1_000)) {
-      const result = await manager
-        .createQueryBuilder()
-        .update(RefreshQueueEntity)
-        .set({ leaseExpiresAt })
-        .where("memberKey IN (:...part) AND leaseOwner = :owner AND leaseExpiresAt > :now", { part, owner, now: this.clock.now() })
-        .execute();
-      renewed += result.affected ?? 0;
+      const result = await named(
+        manager,
+        `UPDATE ${keyedTable(manager, "refresh_queue")} SET lease_expires_at = :leaseExpiresAt ` +
+          "WHERE member_key IN (:...part) AND lease_owner = :owner AND lease_expires_at > :now",
+        { leaseExpiresAt, part, owner, now: this.clock.now() },
+      );
+      renewed += result.affected;
     }
     return renewed;
   }
@@ -335,15 +336,21 @@ export class RefreshQueue {
     owner: string,
     keys: readonly string[],
   ): Promise<Map<string, OwnedRow>> {
-    if (keys.length === 0) return new Map();
-    const query = manager
-      .createQueryBuilder(RefreshQueueEntity, "q")
-      .select(["q.memberKey", "q.requeue", "q.runId", "q.extraRuns"])
-      .where("q.memberKey IN (:...keys) AND q.leaseOwner = :owner", { keys, owner });
-    if (dialect === "mysql") query.setLock("pessimistic_write");
-    return new Map(
-      (await query.getMany()).map((row) => [row.memberKey, { requeue: row.requeue, runId: row.runId, extraRuns: row.extraRuns }]),
-    );
+    const owned = new Map<string, OwnedRow>();
+    for (const part of chunks(keys, 1_000)) {
+      const columns = ["member_key", "requeue", "run_id", "extra_runs"];
+      const options = { condition: "lease_owner = ?", conditionValues: [owner], lock: dialect === "mysql" };
+      const { sql, values } = selectKeyed(manager, columns, "refresh_queue", "member_key", part, options);
+      const { rows } = await runSql(manager, sql, values);
+      for (const row of rows) {
+        owned.set(row.member_key as string, {
+          requeue: Boolean(Number(row.requeue)),
+          runId: (row.run_id as string | null) ?? null,
+          extraRuns: Boolean(Number(row.extra_runs)),
+        });
+      }
+    }
+    return owned;
   }
 
   /**
@@ -358,8 +365,15 @@ export class RefreshQueue {
     const no = driver.options.type === "sqljs" ? 0 : false;
     let deleted = 0;
     for (const part of chunks(keys, 1_000)) {
-      const sql = `DELETE FROM refresh_queue WHERE member_key IN (${part.map(() => "?").join(", ")}) AND lease_owner = ? AND requeue = ? AND extra_runs = ?`;
-      deleted += (await runSql(manager, sql, [...part, owner, no, no])).affected;
+      const { sql, values } = deleteKeyed(
+        manager,
+        "refresh_queue",
+        "member_key",
+        part,
+        "lease_owner = ? AND requeue = ? AND extra_runs = ?",
+        [owner, no, no],
+      );
+      deleted += (await runSql(manager, sql, values)).affected;
     }
     return deleted === keys.length;
   }
@@ -372,30 +386,18 @@ export class RefreshQueue {
     const done = keys.filter((key) => !requeued.has(key));
     const again = keys.filter((key) => requeued.has(key));
     for (const part of chunks(done, 1_000)) {
-      await manager
-        .createQueryBuilder()
-        .delete()
-        .from(RefreshQueueEntity)
-        .where("memberKey IN (:...part) AND leaseOwner = :owner", { part, owner })
-        .execute();
+      const { sql, values } = deleteKeyed(manager, "refresh_queue", "member_key", part, "lease_owner = ?", [owner]);
+      await runSql(manager, sql, values);
     }
     for (const part of chunks(again, 1_000)) {
-      await manager
-        .createQueryBuilder()
-        .update(RefreshQueueEntity)
-        .set({
-          leaseOwner: null,
-          leaseExpiresAt: null,
-          requeue: false,
-          attempts: 0,
-          nextAttemptAt: this.clock.now(),
-          lastError: null,
-          lastErrorCode: null,
+      await named(
+        manager,
+        `UPDATE ${keyedTable(manager, "refresh_queue")} SET lease_owner = NULL, lease_expires_at = NULL, requeue = :no, attempts = 0, ` +
           // This refresh answered the run on the row; the next answers only the links left.
-          runId: null,
-        })
-        .where("memberKey IN (:...part) AND leaseOwner = :owner", { part, owner })
-        .execute();
+          "next_attempt_at = :now, last_error = NULL, last_error_code = NULL, run_id = NULL " +
+          "WHERE member_key IN (:...part) AND lease_owner = :owner",
+        { part, owner, no: false, now: this.clock.now() },
+      );
     }
   }
 
@@ -451,20 +453,14 @@ export class RefreshQueue {
     message: string,
     uncounted: boolean,
   ): Promise<void> {
-    for (const part of chunks(keys, 400)) {
-      await manager
-        .createQueryBuilder()
-        .update(RefreshQueueEntity)
-        .set({
-          leaseOwner: null,
-          leaseExpiresAt: null,
-          nextAttemptAt: at,
-          ...(uncounted ? { attempts: () => "CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END" } : {}),
-          lastErrorCode: code,
-          lastError: message.slice(0, 2_000),
-        })
-        .where("memberKey IN (:...part) AND leaseOwner = :owner", { part, owner })
-        .execute();
+    const uncount = uncounted ? "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, " : "";
+    for (const part of chunks(keys, 1_000)) {
+      await named(
+        manager,
+        `UPDATE ${keyedTable(manager, "refresh_queue")} SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = :at, ${uncount}` +
+          "last_error_code = :code, last_error = :message WHERE member_key IN (:...part) AND lease_owner = :owner",
+        { part, owner, at, code, message: message.slice(0, 2_000) },
+      );
     }
   }
 
@@ -477,7 +473,7 @@ export class RefreshQueue {
     if (entries.length === 0) return [];
     const now = this.clock.now();
     const deadKeys = entries.map((entry) => entry.memberKey);
-    const rows = await manager.createQueryBuilder(RefreshQueueEntity, "q").where("q.memberKey IN (:...deadKeys)", { deadKeys }).getMany();
+    const rows = await findWhereIn(manager, RefreshQueueEntity, "memberKey", deadKeys, ["memberKey", "reason", "attempts", "enqueuedAt"]);
     const byKey = new Map(rows.map((row) => [row.memberKey, row]));
     await insertMany(
       manager,
@@ -496,9 +492,13 @@ export class RefreshQueue {
       }),
       { update: ["reason", "attempts", "errorCode", "lastError", "failedAt"], keys: ["memberKey"] },
     );
-    const remove = manager.createQueryBuilder().delete().from(RefreshQueueEntity).where("memberKey IN (:...deadKeys)", { deadKeys });
-    if (owner !== null) remove.andWhere("leaseOwner = :owner", { owner });
-    await remove.execute();
+    for (const part of chunks(deadKeys, 1_000)) {
+      const { sql, values } =
+        owner === null
+          ? deleteKeyed(manager, "refresh_queue", "member_key", part)
+          : deleteKeyed(manager, "refresh_queue", "member_key", part, "lease_owner = ?", [owner]);
+      await runSql(manager, sql, values);
+    }
     return deadKeys;
   }
 }
@@ -506,12 +506,6 @@ export class RefreshQueue {
 /** A row the settling claim still holds, as {@link RefreshQueue.lockOwned} found it. */
 export interface OwnedRow extends RunRef {
   requeue: boolean;
-}
-
-/** Runs SQL with named parameters, converted for the dialect (SQLite stores instants as text). */
-function named(manager: EntityManager, sql: string, parameters: Record<string, unknown>): Promise<SqlResult> {
-  const [query, values] = manager.connection.driver.escapeQueryWithParameters(sql, parameters);
-  return runSql(manager, query, values);
 }
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource, EntityManager } from "typeorm";
-import { chunks } from "../db/bulk-writes";
+import { chunks, deleteKeyed, keyedTable, runNamed, runSql } from "../db/bulk-writes";
 import type { TransactionRunner } from "../db/transaction-runner";
 import type { Logger } from "../observability/logger";
 import { RefreshQueueEntity, RefreshQueueRunEntity, SyncRunEntity } from "../db/entities";
@@ -189,18 +189,19 @@ export class RunLedger {
       const answered = rows.filter((row) => all || !row.afterLease);
       links.push(...answered.map((row): [string, string] => [row.runId, row.memberKey]));
       if (answered.length > 0) {
-        const remove = manager.createQueryBuilder().delete().from(RefreshQueueRunEntity).where("memberKey IN (:...part)", { part });
-        if (!all) remove.andWhere("afterLease = :no", { no: false });
-        await remove.execute();
+        const { sql, values } = deleteKeyed(manager, "refresh_queue_runs", "member_key", part, all ? "" : "after_lease = 0");
+        await runSql(manager, sql, values);
       }
       if (!all && answered.length < rows.length) {
         // The waiting links now wait for the refresh that follows.
-        await manager
-          .createQueryBuilder()
-          .update(RefreshQueueRunEntity)
-          .set({ afterLease: false })
-          .where("memberKey IN (:...part)", { part })
-          .execute();
+        await runNamed(
+          manager,
+          `UPDATE ${keyedTable(manager, "refresh_queue_runs")} SET after_lease = :no WHERE member_key IN (:...part)`,
+          {
+            part,
+            no: false,
+          },
+        );
       }
     }
     return links;

@@ -165,6 +165,43 @@ describe("member writes on MariaDB", () => {
     assert.deepEqual([prospect!.status, prospect!.isMember], ["ACTIVE", false]);
   });
 
+  // Two full-load batches are written at once. Inside a batch's transaction the first sight of
+  // a community holds its new row until commit, so a second batch naming it (another process, or
+  // the same one) waited for the whole first transaction. Prepared beforehand, it is committed.
+  it("writes a batch naming a community another open batch saw first without waiting, once its references are prepared", async () => {
+    const newCommunity = () => [committee("FIRST-SIGHT", "Member")];
+    const securityGroups = [{ groupKey: "NEW-GROUP", name: "New group", type: "Security", role: null, beginDate: null, endDate: null }];
+    const first = memberRecord("P1", { communities: newCommunity(), securityGroups });
+    const second = memberRecord("P2", { communities: newCommunity(), securityGroups });
+    const [one, other] = [writer(), writer()];
+    const { dataSource } = database;
+    const holder = dataSource.createQueryRunner();
+    const waiter = dataSource.createQueryRunner();
+    try {
+      await one.prepareReferences(dataSource.manager, [first]);
+      await holder.connect();
+      await holder.startTransaction();
+      await one.write(holder.manager, [first], []);
+      await other.prepareReferences(dataSource.manager, [second]);
+      await waiter.connect();
+      // Zero: a lock wait fails the statement at once instead of waiting for the holder.
+      await waiter.query("SET SESSION innodb_lock_wait_timeout = 0");
+      await waiter.startTransaction();
+      const written = await other.write(waiter.manager, [second], []);
+      assert.deepEqual([...written.outcomes], [["P2", "refreshed"]]);
+      await waiter.commitTransaction();
+      await holder.commitTransaction();
+    } finally {
+      if (waiter.isTransactionActive) await waiter.rollbackTransaction();
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      if (waiter.connection) await waiter.query("SET SESSION innodb_lock_wait_timeout = DEFAULT");
+      await Promise.all([holder.release(), waiter.release()]);
+    }
+    const memberships = await repo(CommunityMembershipEntity).findBy({ communityKey: "FIRST-SIGHT" });
+    assert.deepEqual(memberships.map((row) => row.memberKey).sort(), ["P1", "P2"]);
+    assert.equal(await repo(SecurityGroupMembershipEntity).countBy({ groupKey: "NEW-GROUP" }), 2);
+  });
+
   it("never deletes a member gone from the AMS: it becomes DISABLED and loses its derived groups", async () => {
     const result = await write([], ["W1", "NEVER-SEEN"]);
     assert.deepEqual(

@@ -9,6 +9,8 @@ interface Written {
   keys: string[];
   discovered: number;
   cursor: string | null | undefined;
+  /** Whether the batch's records were prepared (their references committed) before its transaction began. */
+  prepared: boolean;
 }
 
 /**
@@ -22,6 +24,8 @@ function harness(batchSize?: number) {
   let inFlight = 0;
   let mostInFlight = 0;
   const waiting: Array<() => void> = [];
+  /** Records whose references were prepared, and not yet written by a transaction. */
+  const prepared = new Set<MemberRecord>();
   const deps = {
     source: {
       maxBatchSize: 100,
@@ -34,7 +38,7 @@ function harness(batchSize?: number) {
       run: async <T>(work: (manager: unknown) => Promise<T>): Promise<T> => {
         inFlight += 1;
         mostInFlight = Math.max(mostInFlight, inFlight);
-        const entry: Written = { keys: [], discovered: 0, cursor: undefined };
+        const entry: Written = { keys: [], discovered: 0, cursor: undefined, prepared: false };
         const manager = { entry };
         const result = await work(manager);
         await new Promise<void>((resolve) => waiting.push(resolve));
@@ -46,10 +50,14 @@ function harness(batchSize?: number) {
     intake: {
       writeLoaded: async (manager: { entry: Written }, page: LoadedPage) => {
         manager.entry.keys = page.records.map((record) => record.memberKey);
+        manager.entry.prepared = page.records.every((record) => prepared.delete(record));
         manager.entry.discovered = page.discovered;
         return { changes: [], outcomes: new Map() };
       },
       queued: () => undefined,
+      prepareLoaded: async (records: readonly MemberRecord[]) => {
+        for (const record of records) prepared.add(record);
+      },
     },
     cursors: {
       recordPoll: async (manager: { entry: Written }, _stream: string, cursor: string | null) => {
@@ -110,6 +118,10 @@ describe("full load: listed pages written in batches", () => {
     assert.deepEqual(
       t.written.map((batch) => batch.cursor),
       [undefined, undefined, "2026-11-01T00:00:00.000Z"],
+    );
+    assert.ok(
+      t.written.every((batch) => batch.prepared),
+      "each batch's communities and groups are committed before its transaction",
     );
     // Fetched in the source's own batch size.
     assert.ok(t.fetched.every((keys) => keys.length <= 100));

@@ -114,6 +114,7 @@ export class FullLoad {
     const goneListedAt = new Map(fetched.gone.flatMap((key) => (listedAt.has(key) ? [[key, listedAt.get(key)!] as const] : [])));
     const written = { runId, reason, listedAt, goneListedAt, discovered };
     let queued = fetched.retry.length > 0;
+    await this.deps.intake.prepareLoaded(fetched.records);
     const result = await this.deps.transactions
       .run(async (manager) => {
         const result = await this.deps.intake.writeLoaded(manager, { ...written, ...fetched });

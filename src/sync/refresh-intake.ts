@@ -262,6 +262,16 @@ export class RefreshIntake {
     return result;
   }
 
+  /**
+   * Commits the communities and groups a loaded page names before the transaction that writes
+   * it (see MemberWriter.prepareReferences). Best effort: a failure here is left to that
+   * transaction, which creates whatever this did not and reports what goes wrong.
+   */
+  async prepareLoaded(records: readonly MemberRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.deps.transactions.autocommit((manager) => this.deps.writer.prepareReferences(manager, records)).catch(() => undefined);
+  }
+
   /** Tells the workers that `add` committed work. */
   queued(): void {
     this.deps.onQueued();

@@ -39,6 +39,11 @@ class GatedAms implements AmsSource {
     while (this.waiting.length < count) await new Promise<void>((resolve) => this.asked.push(resolve));
   }
 
+  /** The keys of the `index`th waiting fetch. */
+  keysOf(index: number): string[] {
+    return this.waiting[index]!.keys;
+  }
+
   /** Answers the `index`th waiting fetch (0: the oldest) with records named `firstName`. */
   answer(index: number, firstName: string): void {
     this.waiting.splice(index, 1)[0]!.answer(firstName);
@@ -96,6 +101,28 @@ for (const [label, config] of databases) {
       assert.equal(await repository(RefreshQueueEntity).count(), 0);
       const run = await harness.engine.internals.ledger.get(runId);
       assert.deepEqual([run?.status, run?.queued, run?.refreshed], ["SUCCEEDED", 3, 3]);
+    });
+
+    it("fetches a sign-on queued behind a backlog alone, not in the backlog's batch", async () => {
+      const { ledger, intake, transactions } = harness.engine.internals;
+      const backlog = Array.from({ length: 40 }, (_, index) => `Q${String(index).padStart(2, "0")}`);
+      for (const [reason, keys] of [
+        ["PERIODIC", backlog],
+        ["LOGIN", ["SIGNED-ON"]],
+      ] as const) {
+        const run = await ledger.start(reason);
+        await transactions.run((manager) => intake.add(manager, { reason, runId: run.id, keys: [...keys] }));
+      }
+      const first = harness.engine.internals.worker(0).runOnce();
+      await ams.fetches(1);
+      assert.deepEqual(ams.keysOf(0), ["SIGNED-ON"]);
+      ams.answer(0, "Ada");
+      assert.equal((await first).refreshed, 1);
+      const next = harness.engine.internals.worker(0).runOnce();
+      await ams.fetches(1);
+      assert.ok(ams.keysOf(0).every((key) => key.startsWith("Q")));
+      ams.answer(0, "Bo");
+      assert.ok((await next).refreshed > 0);
     });
 
     it("a worker whose claim was taken over settles nothing: no write, no delete, no count", async () => {

@@ -87,27 +87,50 @@ describe("the refresh queue on MariaDB", () => {
   });
 
   it("claims highest priority first, leases what it claims, and gives a crashed worker's rows to another", async () => {
-    await enqueue(["P1", "P2"], "PERIODIC");
+    await enqueue(["P1", "P2", "P3"], "PERIODIC");
     await enqueue(["L1"], "LOGIN");
     const first = await claim("worker-1", 2);
     assert.deepEqual(
       first.map((row) => row.memberKey),
-      ["L1", "P1"],
+      ["L1"],
+      "a claim holds one priority",
     );
-    const second = await claim("worker-2", 5);
+    const second = await claim("worker-2", 2);
     assert.deepEqual(
       second.map((row) => row.memberKey),
-      ["P2"],
+      ["P1", "P2"],
       "leased rows are not claimed again",
+    );
+    assert.deepEqual(
+      (await claim("worker-3", 5)).map((row) => row.memberKey),
+      ["P3"],
     );
     assert.deepEqual(await claim("worker-3", 5), []);
     harness.clock.advance(60_001);
-    const recovered = await claim("worker-3", 5);
-    assert.deepEqual(recovered.map((row) => row.memberKey).sort(), ["L1", "P1", "P2"]);
+    const recovered = [...(await claim("worker-4", 5)), ...(await claim("worker-4", 5))];
+    assert.deepEqual(
+      recovered.map((row) => row.memberKey),
+      ["L1", "P1", "P2", "P3"],
+    );
     assert.ok(
       recovered.every((row) => row.attempts === 2),
       "a lost lease still counts as an attempt",
     );
+  });
+
+  it("claims a sign-on queued behind a backlog in a batch of its own", async () => {
+    await enqueue(
+      Array.from({ length: 30 }, (_, index) => `B${String(index).padStart(2, "0")}`),
+      "PERIODIC",
+    );
+    await enqueue(["SIGNED-ON"], "LOGIN");
+    // A backlog claim is large (REFRESH_BACKLOG_BATCH_SIZE): the sign-on must not wait for a
+    // whole backlog batch to be fetched from the AMS.
+    assert.deepEqual(
+      (await claim("w", 25)).map((row) => row.memberKey),
+      ["SIGNED-ON"],
+    );
+    assert.equal((await claim("w", 25)).length, 25);
   });
 
   it("hands concurrent claimers disjoint rows, and all of them between them (SKIP LOCKED)", async () => {

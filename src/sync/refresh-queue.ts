@@ -239,13 +239,14 @@ export class RefreshQueue {
    * other workers hold or are settling, and lease what was read in one UPDATE. One statement
    * alone (UPDATE … ORDER BY … LIMIT) was measured and dropped: walking a secondary index, it
    * waits for every row another worker's settling transaction holds, where SKIP LOCKED passes.
+   * Only the rows of the first one's priority are leased ({@link onePriority}).
    */
   private async takeLocked(manager: EntityManager, token: string, now: Date, limit: number): Promise<Array<Record<string, unknown>>> {
     const select =
-      "SELECT member_key, attempts, source_updated_at, run_id, extra_runs, lease_expires_at FROM refresh_queue FORCE INDEX (idx_refresh_queue_claim) " +
+      "SELECT member_key, attempts, source_updated_at, run_id, extra_runs, lease_expires_at, priority FROM refresh_queue FORCE INDEX (idx_refresh_queue_claim) " +
       "WHERE next_attempt_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?) " +
       `ORDER BY priority ASC, next_attempt_at ASC LIMIT ${Math.trunc(limit)} FOR UPDATE SKIP LOCKED`;
-    const { rows } = await runSql(manager, select, [now, now]);
+    const rows = onePriority((await runSql(manager, select, [now, now])).rows);
     if (rows.length === 0) return [];
     for (const row of rows) row.lease_lost = row.lease_expires_at !== null;
     await named(
@@ -258,11 +259,13 @@ export class RefreshQueue {
 
   /**
    * SQLite serves one process whose statements are already serialized: one UPDATE leases the
-   * due rows and returns them (in no particular order, so they are sorted here).
+   * due rows of the highest priority due and returns them (in no particular order, so they are
+   * sorted here).
    */
   private async takeReturning(manager: EntityManager, token: string, now: Date, limit: number): Promise<Array<Record<string, unknown>>> {
+    const isDue = "next_attempt_at <= :now AND (lease_expires_at IS NULL OR lease_expires_at <= :now)";
     const due =
-      "SELECT member_key FROM refresh_queue WHERE next_attempt_at <= :now AND (lease_expires_at IS NULL OR lease_expires_at <= :now) " +
+      `SELECT member_key FROM refresh_queue WHERE ${isDue} AND priority = (SELECT MIN(priority) FROM refresh_queue WHERE ${isDue}) ` +
       `ORDER BY priority ASC, next_attempt_at ASC LIMIT ${Math.trunc(limit)}`;
     const { rows } = await named(
       manager,
@@ -506,6 +509,16 @@ export class RefreshQueue {
 /** A row the settling claim still holds, as {@link RefreshQueue.lockOwned} found it. */
 export interface OwnedRow extends RunRef {
   requeue: boolean;
+}
+
+/**
+ * Of due rows in claim order, those of the first one's priority: a claim never mixes priorities,
+ * so a sign-on's refresh queued during a backlog is fetched in a batch of its own rather than
+ * behind a backlog batch of up to REFRESH_BACKLOG_BATCH_SIZE members.
+ */
+function onePriority(rows: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  const first = rows[0]?.priority;
+  return rows.filter((row) => Number(row.priority) === Number(first));
 }
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {

@@ -17,6 +17,7 @@ import { mysqlConfig, resetDatabase } from "./support/database";
 import { Database } from "../src/db/data-source";
 import { committee, memberRecord } from "./support/records";
 import { QueryCounter } from "./support/query-counter";
+import { withHeldTransaction } from "./support/held-transaction";
 import { testSyncConfig } from "./support/sync-harness";
 
 describe("member writes on MariaDB", () => {
@@ -175,28 +176,15 @@ describe("member writes on MariaDB", () => {
     const second = memberRecord("P2", { communities: newCommunity(), securityGroups });
     const [one, other] = [writer(), writer()];
     const { dataSource } = database;
-    const holder = dataSource.createQueryRunner();
-    const waiter = dataSource.createQueryRunner();
-    try {
+    await withHeldTransaction(dataSource, [], async (holder, waiter) => {
       await one.prepareReferences(dataSource.manager, [first]);
-      await holder.connect();
-      await holder.startTransaction();
       await one.write(holder.manager, [first], []);
       await other.prepareReferences(dataSource.manager, [second]);
-      await waiter.connect();
-      // Zero: a lock wait fails the statement at once instead of waiting for the holder.
-      await waiter.query("SET SESSION innodb_lock_wait_timeout = 0");
-      await waiter.startTransaction();
       const written = await other.write(waiter.manager, [second], []);
       assert.deepEqual([...written.outcomes], [["P2", "refreshed"]]);
       await waiter.commitTransaction();
       await holder.commitTransaction();
-    } finally {
-      if (waiter.isTransactionActive) await waiter.rollbackTransaction();
-      if (holder.isTransactionActive) await holder.rollbackTransaction();
-      if (waiter.connection) await waiter.query("SET SESSION innodb_lock_wait_timeout = DEFAULT");
-      await Promise.all([holder.release(), waiter.release()]);
-    }
+    });
     const memberships = await repo(CommunityMembershipEntity).findBy({ communityKey: "FIRST-SIGHT" });
     assert.deepEqual(memberships.map((row) => row.memberKey).sort(), ["P1", "P2"]);
     assert.equal(await repo(SecurityGroupMembershipEntity).countBy({ groupKey: "NEW-GROUP" }), 2);

@@ -6,6 +6,7 @@ import type { AmsSource } from "../src/sources/ams-source";
 import { RefreshFailureCode } from "../src/sync/refresh-policy";
 import type { ClaimedRow, RefreshReason } from "../src/sync/refresh-queue";
 import type { RefreshOutcome } from "../src/sync/run-ledger";
+import { withHeldTransaction } from "./support/held-transaction";
 import { startSyncHarness, type SyncHarness } from "./support/sync-harness";
 
 /** The queue never calls the AMS; a source that would fail loudly proves it. */
@@ -275,28 +276,17 @@ describe("the refresh queue on MariaDB", () => {
   // transaction to end (measured: the second of two incremental batches of 500 waited 80 ms, the
   // whole of the first's write). Recomputing is off here so the statistics stay the empty table's.
   it("claims, settles, fails, renews and queues rows by key without waiting for another claim's open settling", async () => {
-    const { dataSource } = harness.database;
     const part = 210;
     const named = (prefix: string, count: number) =>
       Array.from({ length: count }, (_, index) => `${prefix}${String(index).padStart(4, "0")}`);
-    await dataSource.query("ALTER TABLE refresh_queue STATS_AUTO_RECALC = 0");
-    await dataSource.query("ANALYZE TABLE refresh_queue");
-    const holder = dataSource.createQueryRunner();
-    const other = dataSource.createQueryRunner();
-    try {
+    await withHeldTransaction(harness.database.dataSource, ["refresh_queue"], async (holder, other) => {
       const queued = named("K", 7 * part);
       await enqueue(queued, "PERIODIC");
       const held = (await claim("a", part)).map((row) => row.memberKey);
       const mine = (await claim("b", 5 * part)).map((row) => row.memberKey);
       const slice = (index: number) => mine.slice(index * part, (index + 1) * part);
       const run = await harness.engine.internals.ledger.start("MANUAL");
-      await holder.connect();
-      await other.connect();
-      await holder.startTransaction();
       assert.ok(await harness.queue.settleClaimed(holder.manager, tokenOf("a"), held));
-      // Zero: a lock wait fails the statement at once instead of waiting for the holder.
-      await other.query("SET SESSION innodb_lock_wait_timeout = 0");
-      await other.startTransaction();
       const { manager } = other;
       const token = tokenOf("b");
       assert.ok(await harness.queue.settleClaimed(manager, token, slice(0)));
@@ -334,23 +324,13 @@ describe("the refresh queue on MariaDB", () => {
       const unclaimed = queued.filter((key) => !held.includes(key) && !mine.includes(key));
       const kept = [...held, ...slice(2), ...slice(3), ...unclaimed, ...fresh];
       assert.deepEqual(left, kept.sort(), "the holder rolled back; the other transaction's work stands");
-    } finally {
-      if (other.isTransactionActive) await other.rollbackTransaction();
-      if (holder.isTransactionActive) await holder.rollbackTransaction();
-      if (other.connection) await other.query("SET SESSION innodb_lock_wait_timeout = DEFAULT");
-      await Promise.all([holder.release(), other.release()]);
-      await dataSource.query("ALTER TABLE refresh_queue STATS_AUTO_RECALC = DEFAULT");
-    }
+    });
   });
 
   it("answers and moves run links by key without waiting for another claim's open settling", async () => {
     const { dataSource } = harness.database;
     const part = 210;
-    await dataSource.query("ALTER TABLE refresh_queue_runs STATS_AUTO_RECALC = 0");
-    await dataSource.query("ANALYZE TABLE refresh_queue_runs");
-    const holder = dataSource.createQueryRunner();
-    const other = dataSource.createQueryRunner();
-    try {
+    await withHeldTransaction(dataSource, ["refresh_queue_runs"], async (holder, other) => {
       const queued = Array.from({ length: 3 * part }, (_, index) => `L${String(index).padStart(4, "0")}`);
       await enqueue(queued, "PERIODIC");
       const held = (await claim("a", part)).map((row) => row.memberKey);
@@ -361,12 +341,7 @@ describe("the refresh queue on MariaDB", () => {
       const { ledger } = harness.engine.internals;
       const outcomes = (keys: string[], outcome: RefreshOutcome) => new Map(keys.map((key) => [key, outcome]));
       const waiting = (keys: string[]) => new Map(keys.map((key) => [key, { runId: null, extraRuns: true }]));
-      await holder.connect();
-      await other.connect();
-      await holder.startTransaction();
       await ledger.recordOutcomes(holder.manager, outcomes(held, "refreshed"), waiting(held));
-      await other.query("SET SESSION innodb_lock_wait_timeout = 0");
-      await other.startTransaction();
       const failed = mine.slice(0, part);
       const refreshed = mine.slice(part);
       assert.deepEqual(await ledger.recordOutcomes(other.manager, outcomes(failed, "failed"), waiting(failed)), [linker.id]);
@@ -379,13 +354,7 @@ describe("the refresh queue on MariaDB", () => {
         [...held.map((key) => [key, true]), ...refreshed.map((key) => [key, false])].sort(),
         "a failed member answers its links; a refreshed one leaves them for the next refresh",
       );
-    } finally {
-      if (other.isTransactionActive) await other.rollbackTransaction();
-      if (holder.isTransactionActive) await holder.rollbackTransaction();
-      if (other.connection) await other.query("SET SESSION innodb_lock_wait_timeout = DEFAULT");
-      await Promise.all([holder.release(), other.release()]);
-      await dataSource.query("ALTER TABLE refresh_queue_runs STATS_AUTO_RECALC = DEFAULT");
-    }
+    });
   });
 
   it("renews only leases its owner still holds", async () => {

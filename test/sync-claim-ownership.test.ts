@@ -6,9 +6,11 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import type { DatabaseConfig } from "../src/config/config";
 import { MemberEntity, RefreshQueueEntity, RefreshQueueRunEntity, SyncRunEntity } from "../src/db/entities";
 import type { AmsSource, FetchedMembers } from "../src/sources/ams-source";
+import { CursorStore } from "../src/sync/cursor-store";
+import { FullLoad, type LoadCheckpoint } from "../src/sync/full-load";
 import { mysqlConfig, sqliteConfig } from "./support/database";
 import { memberRecord } from "./support/records";
-import { startSyncHarness, type SyncHarness } from "./support/sync-harness";
+import { QUIET, startSyncHarness, type SyncHarness } from "./support/sync-harness";
 
 /** An AMS whose answers wait until the test lets each one go, in the order they were asked. */
 class GatedAms implements AmsSource {
@@ -174,6 +176,49 @@ for (const [label, config] of databases) {
       assert.deepEqual([later?.status, later?.queued, later?.unchanged], ["SUCCEEDED", 1, 1]);
       assert.equal(await repository(RefreshQueueRunEntity).count(), 0);
       assert.equal(await repository(RefreshQueueEntity).count(), 0);
+    });
+
+    it("a full load leaves a member a worker holds to the queue: the worker's answer stands, and the load's run waits for a refresh after it", async () => {
+      await queueRun(["M"]);
+      const held = harness.engine.internals.worker(0).runOnce();
+      await ams.fetches(1);
+      const { intake, ledger, transactions, events } = harness.engine.internals;
+      const dataSource = harness.database.dataSource;
+      const load = new FullLoad({
+        source: ams,
+        dataSource,
+        transactions,
+        intake,
+        cursors: new CursorStore(dataSource, transactions),
+        events,
+        clock: harness.clock,
+        logger: QUIET,
+      });
+      const run = await ledger.start("FULL");
+      const checkpoint: LoadCheckpoint = { startedAt: harness.clock.now(), resumed: false };
+      const listed = ["M", "N"].map((memberKey) => ({ memberKey, lastUpdated: "2026-11-01T00:00:00Z" }));
+      await load.writePage(run.id, "FULL", listed, null, checkpoint);
+      await ams.fetches(2);
+      assert.deepEqual(ams.keysOf(1), ["N"], "the load fetches only what the queue does not hold");
+      ams.answer(1, "Loaded");
+      await checkpoint.writing;
+      assert.deepEqual(
+        (await repository(MemberEntity).find()).map((member) => [member.memberKey, member.firstName]),
+        [["N", "Loaded"]],
+      );
+
+      ams.answer(0, "Worker");
+      assert.equal((await held).refreshed, 1);
+      assert.equal((await repository(MemberEntity).findOneByOrFail({ memberKey: "M" })).firstName, "Worker");
+      const [row] = await repository(RefreshQueueEntity).find();
+      assert.equal(row?.memberKey, "M", "queued again for the load's run");
+      await ledger.endDiscovery(run.id);
+      const again = harness.engine.internals.worker(0).runOnce();
+      await ams.fetches(1);
+      ams.answer(0, "Worker");
+      assert.equal((await again).claimed, 1);
+      const done = await ledger.get(run.id);
+      assert.deepEqual([done?.status, done?.refreshed, done?.unchanged], ["SUCCEEDED", 1, 1]);
     });
   });
 }

@@ -18,8 +18,11 @@ interface Written {
  * wrote (and the cursor it recorded, if any), and transactions wait until `release` lets the
  * oldest one commit, so how many are in flight at once can be counted.
  */
-function harness(batchSize?: number) {
+function harness(batchSize?: number, options: { held?: string[]; refuse?: (keys: string[]) => boolean } = {}) {
   const written: Written[] = [];
+  /** What happened, in order: `fetch <first key>`, `begin`, `commit <first key written>`. */
+  const timeline: string[] = [];
+  const queued: string[][] = [];
   const fetched: string[][] = [];
   let inFlight = 0;
   let mostInFlight = 0;
@@ -31,6 +34,7 @@ function harness(batchSize?: number) {
       maxBatchSize: 100,
       fetchMembers: async (keys: readonly string[]) => {
         fetched.push([...keys]);
+        timeline.push(`fetch ${keys[0]}`);
         return { members: keys.map((memberKey) => ({ memberKey, sourceUpdatedAt: null }) as unknown as MemberRecord), missing: [] };
       },
     },
@@ -40,21 +44,30 @@ function harness(batchSize?: number) {
         mostInFlight = Math.max(mostInFlight, inFlight);
         const entry: Written = { keys: [], discovered: 0, cursor: undefined, prepared: false };
         const manager = { entry };
-        const result = await work(manager);
-        await new Promise<void>((resolve) => waiting.push(resolve));
-        written.push(entry);
-        inFlight -= 1;
-        return result;
+        timeline.push("begin");
+        try {
+          const result = await work(manager);
+          await new Promise<void>((resolve) => waiting.push(resolve));
+          written.push(entry);
+          timeline.push(`commit ${entry.keys[0]}`);
+          return result;
+        } finally {
+          inFlight -= 1;
+        }
       },
     },
     intake: {
       writeLoaded: async (manager: { entry: Written }, page: LoadedPage) => {
-        manager.entry.keys = page.records.map((record) => record.memberKey);
+        const keys = page.records.map((record) => record.memberKey);
+        if (keys.length > 0 && options.refuse?.(keys)) throw new Error("refused");
+        if (page.retry.length > 0) queued.push([...page.retry]);
+        manager.entry.keys = keys;
         manager.entry.prepared = page.records.every((record) => prepared.delete(record));
         manager.entry.discovered = page.discovered;
         return { changes: [], outcomes: new Map() };
       },
       queued: () => undefined,
+      queuedOf: async (keys: readonly string[]) => new Set(keys.filter((key) => options.held?.includes(key))),
       prepareLoaded: async (records: readonly MemberRecord[]) => {
         for (const record of records) prepared.add(record);
       },
@@ -74,13 +87,15 @@ function harness(batchSize?: number) {
     const watched = done.finally(() => {
       settled = true;
     });
+    // Thrown where the caller awaits it, after the loop below.
+    watched.catch(() => undefined);
     while (!settled) {
       await new Promise((resolve) => setImmediate(resolve));
       waiting.shift()?.();
     }
     return watched;
   };
-  return { load: new FullLoad(deps), written, fetched, drain, mostInFlight: () => mostInFlight };
+  return { load: new FullLoad(deps), written, fetched, queued, timeline, drain, mostInFlight: () => mostInFlight };
 }
 
 const listing = (from: number, count: number): MemberChange[] =>
@@ -140,6 +155,54 @@ describe("full load: listed pages written in batches", () => {
         [["K00003"], 0, undefined],
         [[], 0, null],
       ],
+    );
+  });
+
+  it("fetches the last batch while the one before writes, and begins its transaction (with the cursor) after that one commits", async () => {
+    const t = harness();
+    const load = checkpoint();
+    const page = listing(0, 1_000);
+    await t.drain(t.load.writePage("run", "PERIODIC", page, { cursor: "2026-11-01T00:00:00.000Z", polledAt: new Date() }, load));
+    const at = (entry: string) => t.timeline.indexOf(entry);
+    assert.ok(at("fetch K00500") >= 0 && at("commit K00000") >= 0);
+    assert.ok(at("fetch K00500") < at("commit K00000"), `the last batch is fetched while the first writes: ${t.timeline.join(", ")}`);
+    assert.equal(t.timeline.lastIndexOf("begin") > at("commit K00000"), true, "its transaction begins after the first batch committed");
+    assert.deepEqual(
+      t.written.map((batch) => batch.cursor),
+      [undefined, "2026-11-01T00:00:00.000Z"],
+    );
+    assert.equal(t.mostInFlight(), 1, "the cursor's transaction never runs beside another batch's");
+  });
+
+  it("queues the members the queue holds instead of fetching them, and writes the rest", async () => {
+    const t = harness(undefined, { held: ["K00002", "K00005"] });
+    await t.drain(t.load.writePage("run", "PERIODIC", listing(0, 8), { cursor: null, polledAt: new Date() }, checkpoint()));
+    assert.deepEqual(t.fetched.flat().includes("K00002") || t.fetched.flat().includes("K00005"), false, "held members are not fetched");
+    assert.deepEqual(t.queued, [["K00002", "K00005"]]);
+    assert.deepEqual(t.written[0]!.keys, ["K00000", "K00001", "K00003", "K00004", "K00006", "K00007"]);
+  });
+
+  it("moves no cursor when a batch before the last could not be written or queued", async () => {
+    const t = harness(2, { refuse: () => true });
+    // Refused batches fall back to the queue; make that fail too, for the first batch only.
+    const failing = t.load as unknown as { deps: { intake: { writeLoaded: (...args: unknown[]) => Promise<unknown> } } };
+    const writeLoaded = failing.deps.intake.writeLoaded;
+    let calls = 0;
+    failing.deps.intake.writeLoaded = async (...args: unknown[]) => {
+      calls += 1;
+      if (calls <= 2) throw new Error("the database is gone");
+      return writeLoaded(...args);
+    };
+    await assert.rejects(
+      t.drain(
+        t.load.writePage("run", "PERIODIC", listing(0, 4), { cursor: "2026-11-01T00:00:00.000Z", polledAt: new Date() }, checkpoint()),
+      ),
+      /the database is gone/,
+    );
+    assert.equal(
+      t.written.some((batch) => batch.cursor !== undefined),
+      false,
+      "the cursor stays",
     );
   });
 });

@@ -1,4 +1,4 @@
-import type { DataSource } from "typeorm";
+import type { DataSource, EntityManager } from "typeorm";
 import { findWhereIn } from "../db/bulk-writes";
 import { MemberEntity } from "../db/entities";
 import type { TransactionRunner } from "../db/transaction-runner";
@@ -84,8 +84,10 @@ export class FullLoad {
    * Fetches and writes one listed page, in batches of `batchSize` members. Two batches are
    * written at once (one transaction each, as two workers did), so the database works on one
    * while the other is fetched and mapped; this returns once all but the page's last batch are
-   * committed, and that one is in flight. The last page, with the poll's finish, waits for every
-   * batch, and its last batch records the cursor in its transaction.
+   * committed, and that one is in flight. The last page, with the poll's finish, returns when
+   * every batch is committed: its last batch is fetched and mapped while the one before it
+   * writes, and records the cursor in its own transaction, which begins only after every other
+   * batch committed (so the cursor moves with the last keys written or queued, never before).
    */
   async writePage(runId: string, reason: RefreshReason, page: readonly MemberChange[], finish: PollFinish | null, load: LoadCheckpoint) {
     const batches = batchesOf(page, Math.max(1, this.deps.batchSize ?? LOAD_BATCH));
@@ -96,38 +98,52 @@ export class FullLoad {
 
   private async writeBatch(runId: string, reason: RefreshReason, batch: LoadBatch, finish: PollFinish | null, load: LoadCheckpoint) {
     const previous = load.writing;
-    if (finish) {
-      await previous;
-      return this.writeNow(runId, reason, batch, finish, load);
-    }
-    const current = this.writeNow(runId, reason, batch, null, load);
+    const current = this.writeNow(runId, reason, batch, finish, load, finish ? previous : undefined);
     // Observed here so a failure is not unhandled; it is thrown where it is awaited next.
     current.catch(() => undefined);
     load.writing = current;
-    await previous;
+    await (finish ? Promise.all([previous, current]) : previous);
   }
 
-  private async writeNow(runId: string, reason: RefreshReason, batch: LoadBatch, finish: PollFinish | null, load: LoadCheckpoint) {
+  /** `after`: a batch whose commit this one's transaction waits for (the last batch, which records the cursor). */
+  private async writeNow(
+    runId: string,
+    reason: RefreshReason,
+    batch: LoadBatch,
+    finish: PollFinish | null,
+    load: LoadCheckpoint,
+    after?: Promise<void>,
+  ) {
     const { listedAt, discovered } = batch;
-    const keys = load.resumed ? await this.notWrittenSince(batch.keys, load.startedAt) : batch.keys;
+    const listed = load.resumed ? await this.notWrittenSince(batch.keys, load.startedAt) : batch.keys;
+    // A member the queue holds is the queue's: a worker may be fetching it right now, and the
+    // queue's lease and requeue flag are what make its newest state win.
+    const held = await this.deps.intake.queuedOf(listed);
+    const keys = held.size === 0 ? listed : listed.filter((key) => !held.has(key));
     const fetched = await this.fetch(keys, listedAt);
+    if (held.size > 0) fetched.retry.push(...held);
     const goneListedAt = new Map(fetched.gone.flatMap((key) => (listedAt.has(key) ? [[key, listedAt.get(key)!] as const] : [])));
     const written = { runId, reason, listedAt, goneListedAt, discovered };
     let queued = fetched.retry.length > 0;
     await this.deps.intake.prepareLoaded(fetched.records);
+    // If the batch before failed, this one ends here too: the cursor must not move past it.
+    await after;
+    const recordCursor = async (manager: EntityManager) => {
+      if (finish) await this.deps.cursors.recordPoll(manager, "members", finish.cursor, finish.polledAt);
+    };
     const result = await this.deps.transactions
       .run(async (manager) => {
         const result = await this.deps.intake.writeLoaded(manager, { ...written, ...fetched });
-        if (finish) await this.deps.cursors.recordPoll(manager, "members", finish.cursor, finish.polledAt);
+        await recordCursor(manager);
         return result;
       })
       .catch(async (error: unknown) => {
         // The cache refused the batch: it goes to the queue, whose workers write it one by one.
-        this.deps.logger.warn({ err: error, members: keys.length }, "full load page could not be written; queued instead");
-        queued = keys.length > 0;
+        this.deps.logger.warn({ err: error, members: listed.length }, "full load page could not be written; queued instead");
+        queued = listed.length > 0;
         await this.deps.transactions.run(async (manager) => {
-          await this.deps.intake.writeLoaded(manager, { ...written, records: [], gone: [], retry: keys });
-          if (finish) await this.deps.cursors.recordPoll(manager, "members", finish.cursor, finish.polledAt);
+          await this.deps.intake.writeLoaded(manager, { ...written, records: [], gone: [], retry: listed });
+          await recordCursor(manager);
         });
         return { changes: [], outcomes: new Map() };
       });

@@ -272,6 +272,12 @@ export class RefreshIntake {
     await this.deps.transactions.autocommit((manager) => this.deps.writer.prepareReferences(manager, records)).catch(() => undefined);
   }
 
+  /** Which of `keys` have a queue row now (pending or held by a worker). */
+  queuedOf(keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) return Promise.resolve(new Set());
+    return this.deps.transactions.autocommit((manager) => this.deps.queue.present(manager, keys));
+  }
+
   /** Tells the workers that `add` committed work. */
   queued(): void {
     this.deps.onQueued();

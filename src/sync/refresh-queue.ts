@@ -120,6 +120,16 @@ export class RefreshQueue {
     return result;
   }
 
+  /** Which of `keys` have a row (of any state), read without locking. */
+  async present(manager: EntityManager, keys: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const part of chunks([...new Set(keys)], 1_000)) {
+      const { sql, values } = selectKeyed(manager, ["member_key"], "refresh_queue", "member_key", part, { lock: false });
+      for (const row of (await runSql(manager, sql, values)).rows) found.add(row.member_key as string);
+    }
+    return found;
+  }
+
   /**
    * The queue rows of `keys` as they are now, locked on MySQL until the transaction ends, so the
    * upsert that follows sees the same rows (a claim or another run cannot slip in between).

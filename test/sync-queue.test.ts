@@ -73,6 +73,21 @@ describe("the refresh queue on MariaDB", () => {
       return harness.engine.internals.ledger.recordOutcomes(manager, outcomes, owned);
     });
 
+  it("tells intake listeners of committed work until they stop listening", async () => {
+    const { intake, ledger } = harness.engine.internals;
+    let heard = 0;
+    const stop = intake.whenQueued(() => {
+      heard += 1;
+    });
+    const run = await ledger.start("MANUAL");
+    await intake.submit({ reason: "MANUAL", runId: run.id, keys: ["L1", "L2"] });
+    await intake.submit({ reason: "MANUAL", runId: run.id, keys: [] });
+    assert.equal(heard, 1, "once per submission that queued something");
+    stop();
+    await intake.submit({ reason: "MANUAL", runId: run.id, keys: ["L3"] });
+    assert.equal(heard, 1);
+  });
+
   it("coalesces a second change of a member into its pending row, keeping the higher priority", async () => {
     assert.equal(await enqueue(["A", "B"], "PERIODIC"), 2);
     await enqueue(["B"], "MANUAL");

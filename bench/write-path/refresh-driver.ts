@@ -11,13 +11,11 @@ export interface RefreshOutcome {
 }
 
 /**
- * How long an idle worker waits before claiming again while the poll goes on. The scheduler idles
- * for REFRESH_QUEUE_POLL and is woken by queued work; 50 ms keeps the driver close to that
- * without charging a load that queues nothing with hundreds of empty claims a second.
+ * How long an idle worker waits before claiming again, unless woken first. The scheduler idles
+ * for REFRESH_QUEUE_POLL and is woken by work queued in its process; the driver's workers are
+ * woken the same way, and when the poll ends (so an empty queue ends the phase at once).
  */
 const IDLE_MS = 50;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs one members poll and drains the queue with `workers` refresh workers at once, as the
@@ -26,12 +24,28 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function driveRefresh(engine: Sync, workers: number, kind: "PERIODIC" | "FULL"): Promise<RefreshOutcome> {
   const started = performance.now();
+  const sleepers = new Set<() => void>();
+  const wakeAll = () => {
+    for (const wake of [...sleepers]) wake();
+  };
+  const idle = () =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        sleepers.delete(wake);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(wake, IDLE_MS);
+      sleepers.add(wake);
+    });
+  const stopListening = engine.internals.intake.whenQueued(wakeAll);
   let polling = true;
   let pollMs = 0;
   let batches = 0;
   const poll = engine.internals.poller.pollMembers(kind).finally(() => {
     polling = false;
     pollMs = performance.now() - started;
+    wakeAll();
   });
   const drain = async (index: number) => {
     for (;;) {
@@ -40,12 +54,16 @@ export async function driveRefresh(engine: Sync, workers: number, kind: "PERIODI
       const report = await engine.internals.worker(index).runOnce();
       if (report.claimed > 0) batches += 1;
       else if (pollOver) return;
-      else await sleep(IDLE_MS);
+      else await idle();
     }
   };
-  const [polled] = await Promise.all([poll, ...Array.from({ length: workers }, (_, index) => drain(index))]);
-  const totalMs = performance.now() - started;
-  if (!polled) throw new Error("another process held the members poll lock");
-  const run = (await engine.internals.ledger.get(polled.id)) ?? polled;
-  return { run, totalMs, pollMs, batches };
+  try {
+    const [polled] = await Promise.all([poll, ...Array.from({ length: workers }, (_, index) => drain(index))]);
+    const totalMs = performance.now() - started;
+    if (!polled) throw new Error("another process held the members poll lock");
+    const run = (await engine.internals.ledger.get(polled.id)) ?? polled;
+    return { run, totalMs, pollMs, batches };
+  } finally {
+    stopListening();
+  }
 }

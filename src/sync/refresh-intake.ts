@@ -65,6 +65,8 @@ const PART = 1_000;
  * that was not queued, nor misses one that was. Idle workers are woken and the queue's size is published after each submission.
  */
 export class RefreshIntake {
+  private readonly listeners = new Set<() => void>();
+
   constructor(
     private readonly deps: {
       queue: RefreshQueue;
@@ -105,7 +107,7 @@ export class RefreshIntake {
         if (part.length > 0) await alongside?.(manager, part);
       });
     }
-    if (keys.length > 0) this.deps.onQueued();
+    if (keys.length > 0) this.queued();
   }
 
   /**
@@ -278,8 +280,15 @@ export class RefreshIntake {
     return this.deps.transactions.autocommit((manager) => this.deps.queue.present(manager, keys));
   }
 
-  /** Tells the workers that `add` committed work. */
+  /** Tells the workers (and whoever listens) that `add` committed work. */
   queued(): void {
     this.deps.onQueued();
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Calls `listener` whenever work was committed to the queue, until the returned function is called. */
+  whenQueued(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Role } from "../src/auth/viewer";
 import { askOver } from "./support/graphql-client";
-import { seedCommunities, seedGroups, seedMembers } from "./support/fixtures";
+import { seedThreeMembers } from "./support/fixtures";
 import { ADMIN_KEY, startTestApp, type TestApp } from "./support/test-app";
 
 type Caller = "admin" | "staff" | "member" | "signedIn" | "lms" | "anonymous";
@@ -137,25 +137,7 @@ describe("compiled operations answer and fail exactly as graphql-js", () => {
   before(async () => {
     compiled = await startTestApp({ env: { LMS_API_KEYS: LMS_KEY } });
     const dataSource = compiled.app.database.dataSource;
-    await seedCommunities(dataSource, [{ communityKey: "C1", name: "Chapter" }]);
-    await seedGroups(dataSource, [{ groupKey: "G1", name: "Board" }]);
-    await seedMembers(dataSource, [
-      {
-        memberKey: "A1",
-        firstName: "Ada",
-        lastName: "Lovelace",
-        email: "ada@example.org",
-        phones: [{ number: "+1 555 0101", type: "WORK" }],
-      },
-      {
-        memberKey: "B2",
-        firstName: "Bob",
-        lastName: "Brown",
-        communities: [{ communityKey: "C1", role: "Chair" }],
-        groups: [{ groupKey: "G1" }],
-      },
-      { memberKey: "C3", firstName: "Cy", lastName: "Clark", email: "cy@example.org" },
-    ]);
+    await seedThreeMembers(dataSource);
     interpreted = await startTestApp({ keepData: true, env: { GRAPHQL_COMPILE: "false", LMS_API_KEYS: LMS_KEY } });
     for (const harness of [compiled, interpreted]) {
       const issue = async (key: string, roles: Role[]) => (await harness.app.sessions.issue(key, roles)).accessToken;

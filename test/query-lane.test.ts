@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 import { Role } from "../src/auth/viewer";
 import type { App } from "../src/app";
-import { seedCommunities, seedGroups, seedMembers } from "./support/fixtures";
+import { seedThreeMembers } from "./support/fixtures";
 import { ADMIN_KEY, startTestApp, type TestApp } from "./support/test-app";
 
 type Caller = "admin" | "member" | "anonymous" | "forged";
@@ -212,25 +212,7 @@ describe("the query lane answers exactly as express and Apollo do", () => {
   before(async () => {
     laned = await startTestApp({ env });
     const dataSource = laned.app.database.dataSource;
-    await seedCommunities(dataSource, [{ communityKey: "C1", name: "Chapter" }]);
-    await seedGroups(dataSource, [{ groupKey: "G1", name: "Board" }]);
-    await seedMembers(dataSource, [
-      {
-        memberKey: "A1",
-        firstName: "Ada",
-        lastName: "Lovelace",
-        email: "ada@example.org",
-        phones: [{ number: "+1 555 0101", type: "WORK" }],
-      },
-      {
-        memberKey: "B2",
-        firstName: "Bob",
-        lastName: "Brown",
-        communities: [{ communityKey: "C1", role: "Chair" }],
-        groups: [{ groupKey: "G1" }],
-      },
-      { memberKey: "C3", firstName: "Cy", lastName: "Clark", email: "cy@example.org" },
-    ]);
+    await seedThreeMembers(dataSource);
     plain = await startTestApp({ keepData: true, env: { ...env, GRAPHQL_QUERY_LANE: "false" } });
     for (const harness of [laned, plain]) {
       tokens.set(harness, {

@@ -174,3 +174,29 @@ export async function seedEvents(
     ),
   );
 }
+
+/**
+ * Three members (A1 with a phone, B2 chairing community C1 and in group G1, C3), for tests that
+ * compare two ways of answering the same operations over the same small cache.
+ */
+export async function seedThreeMembers(dataSource: DataSource): Promise<void> {
+  await seedCommunities(dataSource, [{ communityKey: "C1", name: "Chapter" }]);
+  await seedGroups(dataSource, [{ groupKey: "G1", name: "Board" }]);
+  await seedMembers(dataSource, [
+    {
+      memberKey: "A1",
+      firstName: "Ada",
+      lastName: "Lovelace",
+      email: "ada@example.org",
+      phones: [{ number: "+1 555 0101", type: "WORK" }],
+    },
+    {
+      memberKey: "B2",
+      firstName: "Bob",
+      lastName: "Brown",
+      communities: [{ communityKey: "C1", role: "Chair" }],
+      groups: [{ groupKey: "G1" }],
+    },
+    { memberKey: "C3", firstName: "Cy", lastName: "Clark", email: "cy@example.org" },
+  ]);
+}

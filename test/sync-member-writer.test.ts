@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import {
   CommunityEntity,
@@ -128,6 +129,24 @@ describe("member writes on MariaDB", () => {
     const all = await touched(memberRecord("W9", newPhone));
     assert.deepEqual(new Set(all), new Set(["member_phones", "community_memberships", "security_group_memberships"]));
     assert.equal(await repo(CommunityMembershipEntity).countBy({ memberKey: "W9" }), 1, "and the rows are still right");
+  });
+
+  it("rewrites a member hashed by an earlier version once, in full, announcing nothing", async () => {
+    const record = memberRecord("W10", { communities: [committee("FIN", "Member")], phones: [{ number: "555-0010", type: "WORK" }] });
+    await write([record]);
+    // What versions that hashed the rows' JSON stored: a content hash and JSON list hashes.
+    const json = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
+    await repo(MemberEntity).update(
+      { memberKey: "W10" },
+      { contentHash: json({ any: "rows" }), listHashes: `p=${json([]).slice(0, 16)};c=${json([]).slice(0, 16)}` },
+    );
+    const upgraded = await statements.measure(() => write([record]));
+    assert.deepEqual([...upgraded.result.outcomes], [["W10", "refreshed"]]);
+    assert.deepEqual(upgraded.result.changes, [], "the same values: no memberChanged event");
+    const rewritten = new Set(upgraded.statements.filter((sql) => sql.startsWith("INSERT INTO `")).map((sql) => sql.split("`")[1]));
+    assert.ok(rewritten.has("member_phones") && rewritten.has("community_memberships"), [...rewritten].join(", "));
+    assert.equal(await repo(MemberPhoneEntity).countBy({ memberKey: "W10" }), 1);
+    assert.deepEqual([...(await write([record])).outcomes], [["W10", "unchanged"]], "and after that the new hashes match");
   });
 
   it("keeps only allowed community types and disables filtered-out member types", async () => {

@@ -1,4 +1,3 @@
-import { hash } from "node:crypto";
 import type { EntityManager, EntityTarget, ObjectLiteral } from "typeorm";
 import { deleteWhereIn, findWhereIn, insertMany } from "../db/bulk-writes";
 import {
@@ -11,6 +10,7 @@ import {
   MemberSocialLinkEntity,
   SecurityGroupMembershipEntity,
 } from "../db/entities";
+import { EMPTY_LIST_HASH as EMPTY, listHash } from "./row-fingerprint";
 
 /** A member's child rows, table by table, as they are to be written. */
 export interface ChildLists {
@@ -37,11 +37,6 @@ const TABLES: Array<[ListName, EntityTarget<ObjectLiteral>, string]> = [
   ["jobHistory", MemberJobEntity, "j"],
   ["purchases", MemberPurchaseEntity, "u"],
 ];
-
-// One-shot hashing: a Hash object per list (eight a member) cost four times as much.
-const hashOfJson = (json: string) => hash("sha256", json, "hex").slice(0, 16);
-const hashOf = (rows: ObjectLiteral[]) => hashOfJson(JSON.stringify(rows));
-const EMPTY = hashOf([]);
 
 function parse(text: string): Map<string, string> {
   return new Map(
@@ -74,15 +69,10 @@ export function planLists(
   existing: boolean,
   storedHashes: string,
   lists: ChildLists,
-  /** Lists already serialized (as `JSON.stringify` writes them), hashed as they are. */
-  json: Partial<Record<ListName, string>> = {},
+  /** Each list's fingerprint text (row-fingerprint), hashed as it is. */
+  texts: Record<ListName, string>,
 ): ListPlan {
-  const hashes = new Map(
-    TABLES.map(([name, , label]) => {
-      const text = json[name];
-      return [label, text === undefined ? hashOf(lists[name]) : hashOfJson(text)];
-    }),
-  );
+  const hashes = new Map(TABLES.map(([name, , label]) => [label, listHash(texts[name])]));
   const newHashes = [...hashes].map(([label, hash]) => `${label}=${hash}`).join(";");
   return { memberKey, existing, storedHashes, lists, hashes, newHashes };
 }

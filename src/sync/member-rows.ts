@@ -1,4 +1,3 @@
-import { hash as digest } from "node:crypto";
 import type { CommunityMembershipEntity } from "../db/entities/community-membership.entity";
 import type { MemberDemographicEntity } from "../db/entities/member-demographic.entity";
 import type { MemberEducationEntity } from "../db/entities/member-education.entity";
@@ -10,6 +9,7 @@ import type { MemberPurchaseEntity } from "../db/entities/member-purchase.entity
 import type { SecurityGroupMembershipEntity } from "../db/entities/security-group-membership.entity";
 import type { MemberRecord } from "../sources/member-record";
 import { purchaseGrants } from "./purchase-grants";
+import { contentHash, everyField, listText, rowText } from "./row-fingerprint";
 import { type GroupFlags, MEMBER_TYPE_GROUP_TYPE, memberTypeGroupKey, type SyncRuleBook } from "./sync-rules";
 
 /** The member's own columns that come from the AMS (not derived, not bookkeeping). */
@@ -36,7 +36,7 @@ export interface GroupRow extends GroupFlags {
   fromRule?: true;
 }
 
-type Child<E> = Omit<E, "member" | "community" | "group">;
+export type Child<E> = Omit<E, "member" | "community" | "group">;
 
 /** Everything one member refresh writes, before derivation. */
 export interface MemberRows {
@@ -54,12 +54,12 @@ export interface MemberRows {
   groups: GroupRow[];
   /** Of the content and the rules that shaped it: equal hash, nothing to rewrite. */
   hash: string;
-  /** Each child list as JSON, made once for the content hash and reused for the list hashes. */
-  json: ListJson;
+  /** Each child list's fingerprint text, made once for the content hash and reused for the list hashes. */
+  texts: ListTexts;
 }
 
-/** The JSON of each child list, as `JSON.stringify` writes it. */
-export interface ListJson {
+/** The fingerprint text of each child list ({@link listText} with the list's fields). */
+export interface ListTexts {
   phones: string;
   socialLinks: string;
   demographics: string;
@@ -69,6 +69,100 @@ export interface ListJson {
   groupMemberships: string;
   purchases: string;
 }
+
+/** The columns each row's fingerprint covers: every one it writes (checked when compiling). */
+export const ROW_FIELDS = {
+  content: everyField<MemberContent>()([
+    "memberKey",
+    "memberId",
+    "prefix",
+    "firstName",
+    "middleName",
+    "lastName",
+    "informalName",
+    "suffix",
+    "designation",
+    "email",
+    "addressLine1",
+    "addressLine2",
+    "addressLine3",
+    "city",
+    "stateProvince",
+    "postalCode",
+    "country",
+    "websiteUrl",
+    "companyName",
+    "title",
+    "bio",
+    "profileImageUrl",
+    "memberType",
+    "isActive",
+    "isOrganization",
+    "excludeFromDirectory",
+    "memberSince",
+    "membershipExpiresOn",
+    "sourceUpdatedAt",
+  ]),
+  phones: everyField<Child<MemberPhoneEntity>>()(["memberKey", "position", "number", "type"]),
+  socialLinks: everyField<Child<MemberSocialLinkEntity>>()(["memberKey", "position", "network", "url"]),
+  demographics: everyField<Child<MemberDemographicEntity>>()([
+    "memberKey",
+    "position",
+    "typeKey",
+    "type",
+    "valueKey",
+    "value",
+    "isFreeForm",
+  ]),
+  education: everyField<Child<MemberEducationEntity>>()([
+    "memberKey",
+    "position",
+    "institution",
+    "degree",
+    "fieldOfStudy",
+    "startDate",
+    "endDate",
+  ]),
+  jobHistory: everyField<Child<MemberJobEntity>>()(["memberKey", "position", "company", "title", "startDate", "endDate", "isCurrent"]),
+  communityMemberships: everyField<Child<CommunityMembershipEntity>>()([
+    "memberKey",
+    "position",
+    "communityKey",
+    "role",
+    "sinceDate",
+    "beginDate",
+    "endDate",
+    "grantedBy",
+  ]),
+  groupMemberships: everyField<Child<SecurityGroupMembershipEntity>>()([
+    "memberKey",
+    "position",
+    "groupKey",
+    "role",
+    "beginDate",
+    "endDate",
+    "grantedBy",
+  ]),
+  purchases: everyField<Child<MemberPurchaseEntity>>()([
+    "memberKey",
+    "position",
+    "productCode",
+    "productName",
+    "orderDate",
+    "status",
+    "quantity",
+    "termBegin",
+    "termEnd",
+  ]),
+  communities: everyField<CommunityRow>()(["communityKey", "name", "type", "subType", "parentKey", "fromRule"]),
+  groups: everyField<GroupRow>()(["groupKey", "name", "amsType", "grantsMemberStatus", "isStaff", "isAdmin", "fromRule"]),
+} as const;
+
+/**
+ * Text before the content's fingerprint, naming its format: a hash stored by a version that
+ * hashed JSON never equals one of these, so that member is rewritten once, in full.
+ */
+const CONTENT_FORMAT = "rows/2|";
 
 function contentOf(record: MemberRecord): MemberContent {
   return {
@@ -228,7 +322,7 @@ export function toMemberRows(record: MemberRecord, rules: SyncRuleBook): MemberR
     grantedBy: null,
   }));
   addPurchaseGrants(record, rules, { communityMemberships, groupMemberships, communities, groups });
-  const rows: Omit<MemberRows, "hash" | "json"> = {
+  const rows: UnhashedRows = {
     content: contentOf(record),
     phones: record.phones.slice(0, 4).map((phone, index) => ({ memberKey: key, position: index + 1, ...phone })),
     socialLinks: record.socialLinks.map((link, index) => ({ memberKey: key, position: index + 1, ...link })),
@@ -241,24 +335,36 @@ export function toMemberRows(record: MemberRecord, rules: SyncRuleBook): MemberR
     communities: [...communities.values()],
     groups: [...groups.values()],
   };
-  const json: ListJson = {
-    phones: JSON.stringify(rows.phones),
-    socialLinks: JSON.stringify(rows.socialLinks),
-    demographics: JSON.stringify(rows.demographics),
-    education: JSON.stringify(rows.education),
-    jobHistory: JSON.stringify(rows.jobHistory),
-    communityMemberships: JSON.stringify(rows.communityMemberships),
-    groupMemberships: JSON.stringify(rows.groupMemberships),
-    purchases: JSON.stringify(rows.purchases),
+  return { ...rows, ...hashRows(rows, rules.fingerprint) };
+}
+
+/** The rows a member refresh writes, before their hashes. */
+export type UnhashedRows = Omit<MemberRows, "hash" | "texts">;
+
+/** The content hash of `rows` under the rules with `rulesFingerprint`, and each list's fingerprint text. */
+export function hashRows(rows: UnhashedRows, rulesFingerprint: string): Pick<MemberRows, "hash" | "texts"> {
+  const texts: ListTexts = {
+    phones: listText(rows.phones, ROW_FIELDS.phones),
+    socialLinks: listText(rows.socialLinks, ROW_FIELDS.socialLinks),
+    demographics: listText(rows.demographics, ROW_FIELDS.demographics),
+    education: listText(rows.education, ROW_FIELDS.education),
+    jobHistory: listText(rows.jobHistory, ROW_FIELDS.jobHistory),
+    communityMemberships: listText(rows.communityMemberships, ROW_FIELDS.communityMemberships),
+    groupMemberships: listText(rows.groupMemberships, ROW_FIELDS.groupMemberships),
+    purchases: listText(rows.purchases, ROW_FIELDS.purchases),
   };
-  // Exactly `JSON.stringify(rows)`, so hashes stored before stay valid, but each list is
-  // serialized once: the list hashes (child-lists) reuse the same text.
-  const whole =
-    `{"content":${JSON.stringify(rows.content)},"phones":${json.phones},"socialLinks":${json.socialLinks},` +
-    `"demographics":${json.demographics},"education":${json.education},"jobHistory":${json.jobHistory},` +
-    `"communityMemberships":${json.communityMemberships},"groupMemberships":${json.groupMemberships},` +
-    `"purchases":${json.purchases},"communities":${JSON.stringify(rows.communities)},"groups":${JSON.stringify(rows.groups)}}`;
-  // The same digest as updating a Hash with the fingerprint, then the rows; one-shot is cheaper.
-  const hash = digest("sha256", rules.fingerprint + whole, "hex");
-  return { ...rows, hash, json };
+  const hash = contentHash(`${CONTENT_FORMAT}${rulesFingerprint}|`, [
+    rowText(rows.content, ROW_FIELDS.content),
+    texts.phones,
+    texts.socialLinks,
+    texts.demographics,
+    texts.education,
+    texts.jobHistory,
+    texts.communityMemberships,
+    texts.groupMemberships,
+    texts.purchases,
+    listText(rows.communities, ROW_FIELDS.communities),
+    listText(rows.groups, ROW_FIELDS.groups),
+  ]);
+  return { hash, texts };
 }

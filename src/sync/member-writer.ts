@@ -5,7 +5,8 @@ import type { MemberRecord } from "../sources/member-record";
 import type { Clock } from "../time/clock";
 import { type Derived, deriveStatus, SYSTEM_POSITION_BASE } from "./derive-status";
 import { changedFields, diffMemberships, type MemberChangeEvent } from "./member-change";
-import { type MemberContent, type MemberRows, toMemberRows } from "./member-rows";
+import { type MemberContent, type MemberRows, ROW_FIELDS, toMemberRows } from "./member-rows";
+import { listText } from "./row-fingerprint";
 import { type ChildLists, dirtyLists, planLists, readChangedRows, replaceChildLists } from "./child-lists";
 import { type GroupOutcome, type GroupPush, planGroupPushes } from "./group-push";
 import { ReferenceCache, syncCommunities, syncGroups } from "./reference-writes";
@@ -230,7 +231,7 @@ export class MemberWriter {
         before !== undefined,
         before?.listHashes ?? "",
         childListsOf(rows, derived),
-        listJsonOf(rows, derived),
+        listTextsOf(rows, derived),
       ),
     );
     const dirty = dirtyLists(plans);
@@ -383,25 +384,21 @@ function childListsOf(rows: MemberRows, derived: Derived): ChildLists {
   };
 }
 
-/** The lists' JSON from the content hash, the groups with their derived system memberships appended. */
-export function listJsonOf(rows: MemberRows, derived: Derived): Partial<Record<keyof ChildLists, string>> {
-  const { json } = rows;
-  const system = derived.systemGroups.length === 0 ? "[]" : JSON.stringify(systemMemberships(rows.content.memberKey, derived));
-  const groups =
-    system === "[]"
-      ? json.groupMemberships
-      : json.groupMemberships === "[]"
-        ? system
-        : `${json.groupMemberships.slice(0, -1)},${system.slice(1)}`;
+/** The lists' fingerprint texts from the content hash, the groups with their derived system memberships appended. */
+export function listTextsOf(rows: MemberRows, derived: Derived): Record<keyof ChildLists, string> {
+  const { texts } = rows;
+  const system =
+    derived.systemGroups.length === 0 ? "" : listText(systemMemberships(rows.content.memberKey, derived), ROW_FIELDS.groupMemberships);
   return {
-    phones: json.phones,
-    socialLinks: json.socialLinks,
-    demographics: json.demographics,
-    education: json.education,
-    jobHistory: json.jobHistory,
-    communities: json.communityMemberships,
-    groups,
-    purchases: json.purchases,
+    phones: texts.phones,
+    socialLinks: texts.socialLinks,
+    demographics: texts.demographics,
+    education: texts.education,
+    jobHistory: texts.jobHistory,
+    communities: texts.communityMemberships,
+    // Rows have a fixed arity, so the joined text is the joined list's.
+    groups: texts.groupMemberships + system,
+    purchases: texts.purchases,
   };
 }
 

@@ -282,6 +282,7 @@ async function wire(
     directory: config.directory,
     federation: config.federation,
     writeback: writeback.service,
+    pubSub: bus.pubSub,
   };
 
   const graphSchema = await buildGraphSchema({ pubSub: bus.pubSub });

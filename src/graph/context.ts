@@ -1,3 +1,4 @@
+import type { GraphPubSub } from "./pubsub";
 import type { DataSource } from "typeorm";
 import type { DirectoryConfig } from "../config/directory.config";
 import type { FederationConfig } from "../config/federation.config";
@@ -28,6 +29,8 @@ export interface GraphServices {
   federation: FederationConfig;
   /** Completions from learning systems, and their writeback to the AMS. */
   writeback: WritebackService;
+  /** What subscriptions read: the pub/sub sync and writeback publish into. */
+  pubSub: GraphPubSub;
 }
 
 /** A graphql-ws connection, for `renewSession` to extend in place. */

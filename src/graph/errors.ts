@@ -31,6 +31,8 @@ export enum ClientErrorCode {
   INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR",
   /** Members are edited by hand only where the cache is the system of record (AMS_SOURCE=spreadsheet). */
   NOT_SOURCE_OF_RECORD = "NOT_SOURCE_OF_RECORD",
+  /** A subscription read its events too slowly and was ended; subscribe again (and re-read state). */
+  SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW",
 }
 
 /** What a client is told about one error. */
@@ -49,6 +51,7 @@ function fromGraphError(error: GraphError): Mapped {
     case GraphErrorCode.BAD_USER_INPUT:
     case GraphErrorCode.UNAUTHENTICATED:
     case GraphErrorCode.FORBIDDEN:
+    case GraphErrorCode.SUBSCRIBER_TOO_SLOW:
       return { code: error.code, message: error.message };
     default:
       return assertNever(error.code);

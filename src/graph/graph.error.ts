@@ -6,6 +6,8 @@ export enum GraphErrorCode {
   UNAUTHENTICATED = "UNAUTHENTICATED",
   /** Valid credentials that may not do this. */
   FORBIDDEN = "FORBIDDEN",
+  /** A subscription whose client read its events too slowly was ended (see topic-fanout). */
+  SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW",
 }
 
 export class GraphError extends Error {

@@ -1,11 +1,10 @@
-import { createPubSub } from "@graphql-yoga/subscription";
-import { setMaxListeners } from "node:events";
 import type { Logger } from "../observability/logger";
 import type { RedisClients, RedisHealth } from "../redis/redis-clients";
 import { type PubSubCounters, RedisEventTarget } from "../redis/redis-event-target";
 import type { EventChannel } from "../sync/sync-events";
+import { type EventTransport, TopicFanout } from "./topic-fanout";
 
-export type GraphPubSub = ReturnType<typeof createPubSub>;
+export type GraphPubSub = TopicFanout;
 
 /** How pub/sub is doing: in-process (no Redis), or over Redis and up or degraded. */
 export type PubSubHealth = RedisHealth | "in-process";
@@ -33,25 +32,19 @@ export interface RedisPubSubOptions {
  */
 export function createPubSubBundle(redis: RedisPubSubOptions | null, logger: Logger): PubSubBundle {
   if (redis === null) {
-    // Every subscription adds a listener; a thousand subscribers is normal, not a leak.
-    const eventTarget = new EventTarget();
-    setMaxListeners(0, eventTarget);
-    const pubSub = createPubSub({ eventTarget });
+    // One listener per topic: the fan-out to subscribers is the TopicFanout's.
+    const pubSub = new TopicFanout(new EventTarget());
     return { pubSub, channel: channelOf(pubSub), health: () => "in-process", close: async () => undefined };
   }
   const eventTarget = new RedisEventTarget(redis.redis, redis.namespace, logger, redis.counters);
-  const pubSub = createPubSub({ eventTarget: eventTarget as unknown as EventTarget });
+  const pubSub = new TopicFanout(eventTarget as unknown as EventTransport);
   return { pubSub, channel: channelOf(pubSub), health: () => redis.redis.health(), close: async () => undefined };
 }
 
 function channelOf(pubSub: GraphPubSub): EventChannel {
-  const untyped = pubSub as unknown as {
-    publish(topic: string, payload: unknown): void;
-    subscribe(topic: string): AsyncIterable<unknown>;
-  };
   return {
-    publish: (topic, payload) => untyped.publish(topic, ownObject(payload)),
-    subscribe: (topic) => untyped.subscribe(topic),
+    publish: (topic, payload) => pubSub.publish(topic, ownObject(payload)),
+    subscribe: (topic) => pubSub.subscribe(topic),
   };
 }
 

@@ -20,6 +20,7 @@ import { SYNC_TOPICS, type QueueState, type SyncRunSnapshot } from "../../sync/s
 import { MAX_KEYS_PER_REQUEST } from "../../sync/sync.service";
 import { SyncError, SyncErrorCode } from "../../sync/sync.error";
 import type { GraphContext } from "../context";
+import { topicSubscription } from "../topic-subscription";
 import { toMember } from "../member/member.mapper";
 import { Member } from "../member/member.type";
 import type { PageOf } from "../pagination/connection.types";
@@ -132,8 +133,10 @@ export class SyncResolver {
 
   @Authorized(Role.ADMIN)
   @Subscription(() => SyncRun, {
-    topics: SYNC_TOPICS.run,
-    filter: ({ payload, args }: { payload: SyncRunSnapshot; args: { runId?: string | null } }) => !args.runId || payload.id === args.runId,
+    subscribe: topicSubscription<SyncRunSnapshot, { runId?: string | null }>(
+      SYNC_TOPICS.run,
+      ({ payload, args }) => !args.runId || payload.id === args.runId,
+    ),
     description: "A run at every change of its status or counts; without runId, every run.",
   })
   syncProgress(@Root() run: SyncRunSnapshot, @Arg("runId", () => ID, { nullable: true }) _runId: string | null): SyncRun {
@@ -148,9 +151,10 @@ export class SyncResolver {
 
   @Authorized(Role.ADMIN)
   @Subscription(() => MemberChange, {
-    topics: SYNC_TOPICS.member,
-    filter: ({ payload, args }: { payload: MemberChangeEvent; args: { key?: string | null } }) =>
-      !args.key || payload.memberKey === args.key,
+    subscribe: topicSubscription<MemberChangeEvent, { key?: string | null }>(
+      SYNC_TOPICS.member,
+      ({ payload, args }) => !args.key || payload.memberKey === args.key,
+    ),
     description: "What each refresh changed: fields, memberships added and removed. Without key, every member.",
   })
   memberChanged(

@@ -4,6 +4,7 @@ import type { CompletionView } from "../../writeback/completion-view";
 import { WRITEBACK_TOPIC } from "../../writeback/writeback-events";
 import { MAX_DEAD_LETTERS_LISTED } from "../../writeback/writeback.service";
 import type { GraphContext } from "../context";
+import { topicSubscription } from "../topic-subscription";
 import { GraphError, GraphErrorCode } from "../graph.error";
 import { toMember } from "../member/member.mapper";
 import { Member } from "../member/member.type";
@@ -100,9 +101,11 @@ export class CompletionResolver {
 
   @Authorized()
   @Subscription(() => RecordedCompletion, {
-    topics: WRITEBACK_TOPIC,
-    filter: ({ payload, args, context }: { payload: CompletionView; args: { memberKey?: string | null }; context: GraphContext }) =>
-      canSeeCompletions(context.viewer, payload.memberKey) && (!args.memberKey || payload.memberKey === args.memberKey),
+    subscribe: topicSubscription<CompletionView, { memberKey?: string | null }>(
+      WRITEBACK_TOPIC,
+      ({ payload, args, context }) =>
+        canSeeCompletions(context.viewer, payload.memberKey) && (!args.memberKey || payload.memberKey === args.memberKey),
+    ),
     description:
       "A completion at every change of its writeback status (accepted, sending, sent, retrying, dead). Members hear their own; admins and LMS keys every member's, or memberKey's.",
   })

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createErrorFormatter } from "../src/graph/errors";
 import { GraphError } from "../src/graph/graph.error";
-import { type EventTransport, TopicFanout } from "../src/graph/topic-fanout";
+import { createPubSubBundle } from "../src/graph/pubsub";
+import { type EventTransport, MAX_PENDING_EVENTS, TopicFanout } from "../src/graph/topic-fanout";
 import { createLogger } from "../src/observability/logger";
 
 /** An EventTarget that counts its listeners per topic. */
@@ -106,5 +107,22 @@ describe("topic fan-out", () => {
     assert.equal(fanout.subscriberCount("runs"), 1);
     fanout.publish("runs", { n: 5 });
     assert.deepEqual((await reader.next()).value, { n: 5 });
+  });
+
+  // Before, each subscriber had a Repeater: its 1,025th unread push threw inside the EventTarget's
+  // listener, which Node rethrows as an uncaught exception, ending the whole process.
+  it("keeps the process up when a subscriber falls behind the default limit, and the others get everything", async () => {
+    const bundle = createPubSubBundle(null, createLogger("silent"));
+    const reader = bundle.pubSub.subscribe("sync.member");
+    const stalled = bundle.pubSub.subscribe("sync.member");
+    let read = 0;
+    for (let n = 0; n <= MAX_PENDING_EVENTS; n += 1) {
+      bundle.channel.publish("sync.member", { n });
+      if (((await reader.next()).value as { n: number }).n === n) read += 1;
+    }
+    assert.equal(read, MAX_PENDING_EVENTS + 1);
+    await assert.rejects(stalled.next(), (error: unknown) => error instanceof GraphError && error.code === "SUBSCRIBER_TOO_SLOW");
+    assert.equal(bundle.pubSub.subscriberCount("sync.member"), 1);
+    await bundle.close();
   });
 });

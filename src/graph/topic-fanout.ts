@@ -7,8 +7,13 @@ export interface EventTransport {
   dispatchEvent(event: Event): boolean;
 }
 
-/** Events a subscriber may have waiting before it is cut off (it reads slower than events come). */
-export const MAX_PENDING_EVENTS = 1_024;
+/**
+ * Events a subscriber may have waiting before it is cut off (it reads slower than events come).
+ * A refresh batch publishes a `memberChanged` for each of up to 1,000 members at once, so a
+ * subscriber keeping up can briefly hold a few thousand; each waiting event costs its queue a
+ * slot, the payload itself is shared.
+ */
+export const MAX_PENDING_EVENTS = 10_000;
 
 /**
  * The pub/sub type-graphql subscriptions and sync read: `publish(topic, payload)` or

@@ -46,7 +46,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * with the subscribers connected, less before, divided by their number.
  */
 export async function runSubscriptions(config: BenchConfig, log: (line: string) => void): Promise<SubscriptionResult> {
-  const { subscribers, events, intervalMs, repetitions } = config.subscriptions;
+  const { subscribers, events, intervalMs, repetitions, warmupEvents } = config.subscriptions;
   await freshSchema(config.databaseUrl);
   const server = await startChild(path.join(HERE, "..", "support", "amsgate-server.child.js"), {
     execArgv: ["--expose-gc", ...PRODUCTION_RUNTIME.execArgv],
@@ -70,6 +70,13 @@ export async function runSubscriptions(config: BenchConfig, log: (line: string) 
     log(
       `subscriptions: ${subscribers} connected in ${(connectMs / 1000).toFixed(1)} s; ${perConnectionKb.rss.toFixed(1)} KB RSS, ${perConnectionKb.heapUsed.toFixed(1)} KB heap per connection`,
     );
+
+    if (warmupEvents > 0) {
+      await server.call("publish", { firstSeq: seq, count: warmupEvents, intervalMs }, warmupEvents * intervalMs + 60_000);
+      seq += warmupEvents;
+      await sleep(DELIVERY_GRACE_MS);
+      await clients.call("take", { fromSeq: 0, events: seq });
+    }
 
     const runs: SubscriptionRun[] = [];
     for (let repetition = 0; repetition < repetitions; repetition += 1) {

@@ -115,9 +115,17 @@ export function createGraphqlWsServer(options: WsServerOptions) {
   // One event reaches a thousand subscribers to the same document as the same viewer: their
   // results are equal, so the selection runs once for them all. The viewer is read per event
   // (a renewed session may change its roles), and each subscriber's filter still runs alone.
+  // Kept per subscription with the viewer it was made for: a thousand subscribers each asked
+  // for it at every event, and a renewed session (a new viewer object) makes it again.
+  const shareKeys = new WeakMap<object, { viewer: Viewer; key: string | null }>();
   const subscribe = sharedSubscribe((args) => {
+    const viewer = (args.contextValue as GraphContext).viewer;
+    const kept = shareKeys.get(args);
+    if (kept !== undefined && kept.viewer === viewer) return kept.key;
     const operation = operationKey(args);
-    return operation === null ? null : `${operation}${viewerKey((args.contextValue as GraphContext).viewer)}`;
+    const key = operation === null ? null : `${operation}${viewerKey(viewer)}`;
+    shareKeys.set(args, { viewer, key });
+    return key;
   });
 
   const server = useServer<Record<string, unknown>, ConnectionExtra>(

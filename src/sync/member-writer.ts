@@ -19,35 +19,9 @@ export interface WriteResult {
   changes: MemberChangeEvent[];
 }
 
-/** Columns a refresh overwrites; `createdAt` is kept from the first write. */
+/** Columns a refresh overwrites: the AMS's (as hashed), then the derived ones; `createdAt` is kept from the first write. */
 const MEMBER_UPDATE_COLUMNS: Array<keyof MemberEntity & string> = [
-  "memberId",
-  "prefix",
-  "firstName",
-  "middleName",
-  "lastName",
-  "informalName",
-  "suffix",
-  "designation",
-  "email",
-  "addressLine1",
-  "addressLine2",
-  "addressLine3",
-  "city",
-  "stateProvince",
-  "postalCode",
-  "country",
-  "websiteUrl",
-  "companyName",
-  "title",
-  "bio",
-  "profileImageUrl",
-  "memberType",
-  "isActive",
-  "isOrganization",
-  "excludeFromDirectory",
-  "memberSince",
-  "membershipExpiresOn",
+  ...ROW_FIELDS.content.filter((field) => field !== "memberKey" && field !== "sourceUpdatedAt"),
   "isMember",
   "status",
   "nextTransitionOn",

@@ -64,7 +64,7 @@ export class TopicFanout {
     return subscription;
   }
 
-  /** Subscribers of `topic` now (tests). */
+  /** Subscribers of `topic` now (tests, metrics). */
   subscriberCount(topic: string): number {
     return this.topics.get(topic)?.size ?? 0;
   }

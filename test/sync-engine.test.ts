@@ -72,7 +72,11 @@ describe("sync against a fake AMS over HTTP, on MariaDB", () => {
           if (pageIndex !== 2 || !harness) return;
           // A was listed (page 0) and is refreshed now, mid-poll. Then A changes at 12:05, behind
           // the pages, and D, still to be listed, changes at 12:10: the newest time this poll sees.
-          await harness.engine.drainQueue();
+          // A worker woken by the queueing may hold A already, and drainQueue leaves held rows to
+          // it: wait for A's write, or the worker could fetch A after the change below.
+          for (let round = 0; round < 100 && !(await members(harness).findOneBy({ memberKey: "A" })); round += 1) {
+            await harness.engine.drainQueue();
+          }
           harness.clock.set("2026-11-23T12:10:00Z");
           ams.setMember("A", memberInfo("A", { Title: "after" }), "2026-11-23T12:05:00Z");
           ams.setMember("D", memberInfo("D", { Title: "after" }), "2026-11-23T12:10:00Z");

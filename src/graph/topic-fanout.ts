@@ -64,7 +64,7 @@ export class TopicFanout {
     return subscription;
   }
 
-  /** Subscribers of `topic` now (tests, metrics). */
+  /** Subscribers of `topic` now (tests). */
   subscriberCount(topic: string): number {
     return this.topics.get(topic)?.size ?? 0;
   }

@@ -8,7 +8,7 @@ import type { RefreshQueue } from "../../src/sync/refresh-queue";
 import { createSync, type Sync } from "../../src/sync/create-sync";
 import type { EventChannel } from "../../src/sync/sync-events";
 import { ManualClock } from "../../src/time/clock";
-import { createPubSub } from "@graphql-yoga/subscription";
+import { createPubSubBundle } from "../../src/graph/pubsub";
 import { mysqlConfig, resetDatabase } from "./database";
 
 export const QUIET = createLogger("silent");
@@ -52,11 +52,8 @@ export async function startSyncHarness(
   const database = await Database.create(databaseConfig);
   await database.open();
   const clock = options.clock ?? new ManualClock("2026-11-23T12:00:00.000Z");
-  const pubSub = createPubSub() as unknown as EventChannel;
-  const channel: EventChannel = options.channel ?? {
-    publish: (topic, payload) => pubSub.publish(topic, payload),
-    subscribe: (topic) => pubSub.subscribe(topic),
-  };
+  // The app's own in-process pub/sub, so sync's tests hear events as production does.
+  const channel: EventChannel = options.channel ?? createPubSubBundle(null, QUIET).channel;
   const config = testSyncConfig(options.env);
   const engine = createSync({
     config,

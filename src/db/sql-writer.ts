@@ -1,4 +1,4 @@
-import type { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import type { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
 import { AbstractSqliteDriver } from "typeorm/driver/sqlite-abstract/AbstractSqliteDriver";
 import { DateUtils } from "typeorm/util/DateUtils";
 
@@ -6,9 +6,8 @@ import { DateUtils } from "typeorm/util/DateUtils";
 export type SqlValue = string | number | boolean | Date;
 
 /**
- * Writes conditions as SQL text for one statement: columns by their escaped database names (so
- * the text means the same to TypeORM's query builder and to a statement sent as it is), values
- * through `bind`, called in the order the placeholders appear in the text.
+ * Writes conditions as SQL text for one statement: columns by their escaped database names,
+ * values through `bind`, called in the order the placeholders appear in the text.
  */
 export interface SqlWriter {
   /** The placeholder for `value`. */
@@ -79,23 +78,5 @@ export class PositionalSql extends NamedColumns implements SqlWriter {
   /** `?, ?, …` for each of `values`. */
   list(values: ReadonlyArray<SqlValue>): string {
     return values.map((value) => this.bind(value)).join(", ");
-  }
-}
-
-const NEXT_NAME = new WeakMap<SelectQueryBuilder<ObjectLiteral>, number>();
-
-/** Conditions for a TypeORM query builder: each value a parameter of its own, `:sqlN`. */
-export class QueryBuilderSql extends NamedColumns implements SqlWriter {
-  constructor(private readonly query: SelectQueryBuilder<ObjectLiteral>) {
-    super(query.connection);
-  }
-
-  bind(value: SqlValue): string {
-    // Numbered per query, so two rules applied to one query never share a name.
-    const next = NEXT_NAME.get(this.query) ?? 0;
-    NEXT_NAME.set(this.query, next + 1);
-    const name = `sql${next}`;
-    this.query.setParameter(name, value);
-    return `:${name}`;
   }
 }

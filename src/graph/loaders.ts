@@ -269,14 +269,14 @@ export function createLoaders(dataSource: DataSource, visibility: MemberVisibili
     securityGroupMembershipsByMember: securityGroupMemberships(undefined, membershipEntity(SecurityGroupMembershipEntity, undefined)),
     community: one(CommunityEntity, "communityKey"),
     communityChildren: many(CommunityEntity, "parentKey", ["name", "communityKey"]),
-    communityRoster: createRosterLoaders(dataSource, CommunityMembershipEntity, "communityKey", (query) => {
-      visibility.restrictMembers(query);
-      visibility.restrictCommunityRoster(query, "r");
-    }),
+    communityRoster: createRosterLoaders(dataSource, CommunityMembershipEntity, "communityKey", (sql) => [
+      visibility.membersCondition(sql, "m"),
+      visibility.communityRosterCondition(sql, "r"),
+    ]),
     securityGroup: one(SecurityGroupEntity, "groupKey"),
-    securityGroupRoster: createRosterLoaders(dataSource, SecurityGroupMembershipEntity, "groupKey", (query) =>
-      visibility.restrictMembers(query),
-    ),
+    securityGroupRoster: createRosterLoaders(dataSource, SecurityGroupMembershipEntity, "groupKey", (sql) => [
+      visibility.membersCondition(sql, "m"),
+    ]),
     event: one(EventEntity, "eventKey"),
     completionsByMember: new DataLoader((keys) => completions.byMembers(keys), { maxBatchSize: MAX_BATCH }),
     lists: {

@@ -1,10 +1,9 @@
-import type { ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { Role, type Viewer } from "../auth/viewer";
 import type { DirectoryConfig } from "../config/directory.config";
 import { CommunityMembershipEntity } from "../db/entities/community-membership.entity";
 import { CommunityEntity } from "../db/entities/community.entity";
 import { MemberEntity } from "../db/entities/member.entity";
-import { QueryBuilderSql, type SqlWriter } from "../db/sql-writer";
+import type { SqlWriter } from "../db/sql-writer";
 import { isActiveOn } from "./community/community.mapper";
 
 /**
@@ -36,8 +35,6 @@ export interface ListableMember {
   excludeFromDirectory: boolean;
   status: string;
 }
-
-type Query = SelectQueryBuilder<ObjectLiteral>;
 
 /** Hides some of one member's membership rows; `termsOf` gives the rows read for `alsoRead`. */
 export interface MembershipNarrowing<Row, Parent> {
@@ -96,13 +93,10 @@ export class MemberVisibility {
     return canListMember(this.viewerOf(), member);
   }
 
-  /** The SQL twin of {@link canListMember}, for every list of members so pages and counts agree. */
-  restrictMembers(query: Query): void {
-    const condition = this.membersCondition(new QueryBuilderSql(query), "m");
-    if (condition !== undefined) query.andWhere(condition);
-  }
-
-  /** {@link restrictMembers} as text on the member alias `alias`; undefined when nothing is hidden. */
+  /**
+   * The SQL twin of {@link canListMember} on the member alias `alias`, for every list of members
+   * so pages and counts agree; undefined when nothing is hidden.
+   */
   membersCondition(sql: SqlWriter, alias: string): string | undefined {
     const viewer = this.viewerOf();
     if (seesEveryone(viewer)) return undefined;
@@ -115,15 +109,9 @@ export class MemberVisibility {
 
   /**
    * The community-roster rule on the community-membership alias `alias` (the row rule is
-   * {@link restrictMembers}, applied besides): the viewer's own rows, and whole rosters of the
-   * communities the viewer currently belongs to or whose type is open.
+   * {@link membersCondition}, applied besides): the viewer's own rows, and whole rosters of the
+   * communities the viewer currently belongs to or whose type is open; undefined when nothing is hidden.
    */
-  restrictCommunityRoster(query: Query, alias: string): void {
-    const condition = this.communityRosterCondition(new QueryBuilderSql(query), alias);
-    if (condition !== undefined) query.andWhere(condition);
-  }
-
-  /** {@link restrictCommunityRoster} as text; undefined when nothing is hidden. */
   communityRosterCondition(sql: SqlWriter, alias: string): string | undefined {
     const viewer = this.viewerOf();
     if (seesEveryone(viewer)) return undefined;

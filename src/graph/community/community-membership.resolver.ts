@@ -17,6 +17,8 @@ export class CommunityMembershipResolver {
 
   @FieldResolver(() => Member)
   async member(@Root() membership: CommunityMembership, @Ctx() ctx: GraphContext): Promise<Member> {
+    // Read with the roster page, under the same rule as the loader's (the viewer may list the member).
+    if (membership.joinedMember) return membership.joinedMember;
     const entity = await ctx.loaders.member.load(membership.memberKey);
     if (!entity) throw new Error(`member ${membership.memberKey} vanished while being read`);
     return toMember(entity);

@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from "type-graphql";
 import { DIRECTORY_ROLES } from "../visibility";
 import type { GraphContext } from "../context";
 import { mapPage } from "../pagination/map-page";
@@ -9,6 +10,8 @@ import { toCommunity, toCommunityMembership } from "./community.mapper";
 import { pageCommunities } from "./community.queries";
 import { Community, CommunityConnection, CommunityMembership, CommunityMembershipConnection } from "./community.type";
 import { RosterArgs } from "../pagination/roster.args";
+import { JOINED_MEMBER, rosterMemberColumns } from "../pagination/roster.loader";
+import { oncePerField } from "../pagination/selection";
 
 @Resolver(() => Community)
 export class CommunityResolver {
@@ -48,14 +51,24 @@ export class CommunityResolver {
       "Memberships ordered by member name. Members list the rosters of communities they currently belong to and of the " +
       "types the gateway opens to all members; otherwise only their own term. Staff and admins list every roster.",
   })
-  async members(@Root() community: Community, @Args() args: RosterArgs, @Ctx() ctx: GraphContext): Promise<PageOf<CommunityMembership>> {
+  async members(
+    @Root() community: Community,
+    @Args() args: RosterArgs,
+    @Ctx() ctx: GraphContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<PageOf<CommunityMembership>> {
     const page = await ctx.loaders.communityRoster.page.load({
       groupKey: community.key,
       first: args.first,
       after: args.after ?? null,
       role: args.role ?? null,
       activeOn: args.activeOn ?? null,
+      memberColumns: oncePerField(info, rosterMemberColumns),
     });
-    return mapPage(page, toCommunityMembership);
+    return mapPage(page, (row) => {
+      const membership = toCommunityMembership(row);
+      membership.joinedMember = row[JOINED_MEMBER];
+      return membership;
+    });
   }
 }

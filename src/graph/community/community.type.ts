@@ -1,4 +1,5 @@
 import type { CommunityEntity } from "../../db/entities/community.entity";
+import type { Member } from "../member/member.type";
 import { Directive, Field, ID, ObjectType } from "type-graphql";
 import { connectionTypes } from "../pagination/connection.types";
 import { DateScalar, DateTimeScalar } from "../scalars";
@@ -23,6 +24,8 @@ export class CommunityMembership {
   position!: number;
   /** The community as read with the membership, when only some of its columns were (see `joined-parent.ts`). */
   joinedCommunity?: CommunityEntity;
+  /** The member as a roster page read it with the membership (see `roster.loader.ts`). */
+  joinedMember?: Member;
   @Field(() => String, { nullable: true, description: "E.g. Chair, Vice Chair, Member." }) role!: string | null;
   @Field(() => DateScalar, { nullable: true }) sinceDate!: string | null;
   @Field(() => DateScalar, { nullable: true }) beginDate!: string | null;

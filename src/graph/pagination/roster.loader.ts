@@ -1,10 +1,15 @@
 import DataLoader from "dataloader";
-import type { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import type { GraphQLResolveInfo } from "graphql";
+import type { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
 import { MemberEntity } from "../../db/entities/member.entity";
-import { whereActiveOn } from "./active-on";
+import { RowReader } from "../../db/row-reader";
+import { PositionalSql, type SqlWriter } from "../../db/sql-writer";
+import { memberColumnsFor, memberFrom } from "../member/member.mapper";
+import type { Member } from "../member/member.type";
 import { type PageOf, toPage } from "./connection.types";
 import { decodeCursor, encodeCursor } from "./cursor";
-import { whereAfter } from "./keyset";
+import { afterCondition } from "./keyset";
+import { selectedFieldNames } from "./selection";
 
 /** What community and security-group membership rows share. */
 export interface MembershipRow extends ObjectLiteral {
@@ -21,6 +26,26 @@ export interface RosterRequest {
   after: string | null;
   role: string | null;
   activeOn: string | null;
+  /**
+   * The member columns the operation reads of each row's member: read in the same statement and
+   * handed over as {@link JOINED_MEMBER}. Undefined: the member is left to its loader.
+   */
+  memberColumns?: ReadonlySet<string>;
+}
+
+/** Where a roster row carries its member, when the page read it (see {@link RosterRequest.memberColumns}). */
+export const JOINED_MEMBER = Symbol("joined member");
+
+export type RosterRow<Row> = Row & { [JOINED_MEMBER]?: Member };
+
+/**
+ * The member columns a roster page's `edges { node { member { … } } }` reads, for
+ * {@link RosterRequest.memberColumns}: undefined when no member is selected, or when one of its
+ * fields is not mapped to columns (the loader's whole rows answer it then).
+ */
+export function rosterMemberColumns(info: Pick<GraphQLResolveInfo, "fieldNodes" | "fragments">): Set<string> | undefined {
+  const fields = selectedFieldNames(info, ["edges", "node", "member"]);
+  return fields.size === 0 ? undefined : memberColumnsFor(fields, ["memberKey"]);
 }
 
 export interface RosterCountRequest {
@@ -29,21 +54,32 @@ export interface RosterCountRequest {
   activeOn: string | null;
 }
 
-/** Narrows a roster for who is asking (e.g. hides directory opt-outs); `m` is the member. */
-export type MemberRestriction = (query: SelectQueryBuilder<ObjectLiteral>) => void;
+/**
+ * Narrows a roster for who is asking (e.g. hides directory opt-outs): conditions as text on the
+ * member `m` and the membership row `r`, values bound through `sql`.
+ */
+export type MemberRestriction = (sql: SqlWriter) => Array<string | undefined>;
 
 export interface RosterLoaders<Row extends MembershipRow> {
-  page: DataLoader<RosterRequest, PageOf<Row>>;
+  page: DataLoader<RosterRequest, PageOf<RosterRow<Row>>>;
   count: DataLoader<RosterCountRequest, number>;
 }
 
-const SORT = ["m.lastName", "m.firstName", "r.memberKey", "r.position"];
+/** The roster order: the member's last and first name, then the row's key and position. */
+const SORT: ReadonlyArray<[alias: "m" | "r", property: string]> = [
+  ["m", "lastName"],
+  ["m", "firstName"],
+  ["r", "memberKey"],
+  ["r", "position"],
+];
 
 /**
  * Pages of the members of many communities (or security groups) at once. Requests that share
  * their arguments but for the group become one statement: a window function numbers each
  * group's rows in roster order and the outer query keeps the first `first + 1` of each.
  * So `communities { members(first: 10) }` costs one statement however many communities.
+ * Written as text, not with TypeORM's query builder, as the members page is: rosters are read
+ * often, and building the statement through the builder cost more than reading its rows.
  */
 export function createRosterLoaders<Row extends MembershipRow>(
   dataSource: DataSource,
@@ -54,44 +90,57 @@ export function createRosterLoaders<Row extends MembershipRow>(
   const list = `roster:${groupColumn}`;
   const metadata = dataSource.getMetadata(entity);
   const groupDbColumn = metadata.findColumnWithPropertyName(groupColumn)!.databaseName;
-  // Raw expressions name columns escaped, so the query builder never mistakes them for properties.
-  const column = (alias: string, name: string) => `${dataSource.driver.escape(alias)}.${dataSource.driver.escape(name)}`;
+  const reader = new RowReader(dataSource);
 
-  const filtered = (groupKeys: string[], role: string | null, activeOn: string | null) => {
-    const query = dataSource
-      .getRepository(entity)
-      .createQueryBuilder("r")
-      .innerJoin(MemberEntity, "m", "m.memberKey = r.memberKey")
-      .where(`r.${groupColumn} IN (:...groupKeys)`, { groupKeys });
-    if (role) query.andWhere("r.role = :role", { role });
-    if (activeOn) whereActiveOn(query, "r", activeOn);
-    restrict?.(query as unknown as SelectQueryBuilder<ObjectLiteral>);
-    return query;
+  /** The join and the conditions every page and count of these groups shares. */
+  const filtered = (sql: PositionalSql, groupKeys: string[], role: string | null, activeOn: string | null) => {
+    const r = (property: string) => sql.column(entity, "r", property);
+    const conditions = [`${r(groupColumn)} IN (${sql.list(groupKeys)})`];
+    if (role) conditions.push(`${r("role")} = ${sql.bind(role)}`);
+    // The SQL twin of isActiveOn: a term that has begun and not ended on the day (both ends inclusive).
+    if (activeOn) {
+      conditions.push(`(${r("beginDate")} IS NULL OR ${r("beginDate")} <= ${sql.bind(activeOn)})`);
+      conditions.push(`(${r("endDate")} IS NULL OR ${r("endDate")} >= ${sql.bind(activeOn)})`);
+    }
+    for (const condition of restrict?.(sql) ?? []) if (condition !== undefined) conditions.push(condition);
+    return (
+      `FROM ${sql.table(entity)} r INNER JOIN ${sql.table(MemberEntity)} m ON ${sql.column(MemberEntity, "m", "memberKey")} = ${r("memberKey")} ` +
+      `WHERE ${conditions.join(" AND ")}`
+    );
   };
 
-  const loadPages = async (requests: readonly RosterRequest[]): Promise<PageOf<Row>[]> => {
+  const loadPages = async (requests: readonly RosterRequest[]): Promise<PageOf<RosterRow<Row>>[]> => {
     const sample = requests[0]!;
-    const query = filtered(
+    const sql = new PositionalSql(dataSource);
+    const sort = SORT.map(([alias, property]) => sql.column(alias === "m" ? MemberEntity : entity, alias, property));
+    const rowColumns = metadata.columns.map(({ databaseName }) => `r.${reader.escape(databaseName)} AS ${reader.escape(databaseName)}`);
+    // The member is joined anyway (for the order and the viewer's rule): its columns cost no statement of their own.
+    const memberColumns = sample.memberColumns;
+    if (memberColumns) rowColumns.push(reader.shape(MemberEntity).select("m", memberColumns));
+    const memberValues = memberColumns ? reader.values(MemberEntity, "m", memberColumns) : undefined;
+    const rank = `ROW_NUMBER() OVER (PARTITION BY ${sql.column(entity, "r", groupColumn)} ORDER BY ${sort.join(", ")}) AS roster_rank`;
+    // The select list binds nothing, so the conditions' values are bound in the order they appear.
+    const from = filtered(
+      sql,
       requests.map((request) => request.groupKey),
       sample.role,
       sample.activeOn,
-    ).select([]);
-    for (const { databaseName } of metadata.columns) query.addSelect(column("r", databaseName), databaseName);
-    query.addSelect(column("m", "last_name"), "sort_last_name").addSelect(column("m", "first_name"), "sort_first_name");
-    const order = [column("m", "last_name"), column("m", "first_name"), column("r", "member_key"), column("r", "position")];
-    query.addSelect(`ROW_NUMBER() OVER (PARTITION BY ${column("r", groupDbColumn)} ORDER BY ${order.join(", ")})`, "roster_rank");
-    if (sample.after) whereAfter(query, SORT, decodeCursor(list, sample.after, SORT.length));
-    const [innerSql, parameters] = query.getQueryAndParameters();
+    );
+    const after = sample.after ? ` AND ${afterCondition(sql, sort, decodeCursor(list, sample.after, SORT.length))}` : "";
     // `first` is a validated integer (1..500), so it is safe to inline.
     const limit = sample.first + 1;
-    const raw: Array<Record<string, unknown>> = await dataSource.query(
-      `SELECT * FROM (${innerSql}) roster WHERE roster.roster_rank <= ${limit} ORDER BY roster.roster_rank`,
-      parameters,
+    const raw = await reader.query(
+      `SELECT * FROM (SELECT ${rowColumns.join(", ")}, ${sort[0]} AS sort_last_name, ${sort[1]} AS sort_first_name, ${rank} ` +
+        `${from}${after}) roster WHERE roster.roster_rank <= ${limit} ORDER BY roster.roster_rank`,
+      sql.values,
     );
-    const byGroup = new Map<string, Array<{ row: Row; cursor: string }>>();
+    const byGroup = new Map<string, Array<{ row: RosterRow<Row>; cursor: string }>>();
     for (const record of raw) {
-      const row = Object.fromEntries(metadata.columns.map((column) => [column.propertyName, record[column.databaseName]])) as Row;
+      const row = Object.fromEntries(
+        metadata.columns.map((column) => [column.propertyName, record[column.databaseName]]),
+      ) as RosterRow<Row>;
       row.position = Number(row.position);
+      if (memberValues) row[JOINED_MEMBER] = memberFrom(record, memberValues.of);
       const cursor = encodeCursor(list, [String(record.sort_last_name), String(record.sort_first_name), row.memberKey, row.position]);
       const group = String(record[groupDbColumn]);
       if (!byGroup.has(group)) byGroup.set(group, []);
@@ -111,34 +160,38 @@ export function createRosterLoaders<Row extends MembershipRow>(
     });
   };
 
+  const countGroups = async (group: RosterCountRequest[]): Promise<number[]> => {
+    const sample = group[0]!;
+    const sql = new PositionalSql(dataSource);
+    const key = sql.column(entity, "r", groupColumn);
+    const from = filtered(
+      sql,
+      group.map((request) => request.groupKey),
+      sample.role,
+      sample.activeOn,
+    );
+    const rows = await reader.query(`SELECT ${key} AS group_key, COUNT(*) AS total ${from} GROUP BY ${key}`, sql.values);
+    const totals = new Map(rows.map((row) => [String(row.group_key), Number(row.total)]));
+    return group.map((request) => totals.get(request.groupKey) ?? 0);
+  };
+
+  const columnsKey = (request: RosterRequest) => (request.memberColumns ? [...request.memberColumns].sort().join(",") : null);
   const loaders: RosterLoaders<Row> = {
     page: new DataLoader(
       (requests) =>
-        inGroups(requests, (request) => JSON.stringify([request.first, request.after, request.role, request.activeOn]), loadPages),
-      { cacheKeyFn: (request) => JSON.stringify(request) },
-    ),
-    count: new DataLoader(
-      (requests) =>
         inGroups(
           requests,
-          (request) => JSON.stringify([request.role, request.activeOn]),
-          async (group) => {
-            const sample = group[0]!;
-            const rows: Array<{ group_key: string; total: string | number }> = await filtered(
-              group.map((request) => request.groupKey),
-              sample.role,
-              sample.activeOn,
-            )
-              .select(column("r", groupDbColumn), "group_key")
-              .addSelect("COUNT(*)", "total")
-              .groupBy(column("r", groupDbColumn))
-              .getRawMany();
-            const totals = new Map(rows.map((row) => [String(row.group_key), Number(row.total)]));
-            return group.map((request) => totals.get(request.groupKey) ?? 0);
-          },
+          (request) => JSON.stringify([request.first, request.after, request.role, request.activeOn, columnsKey(request)]),
+          loadPages,
         ),
-      { cacheKeyFn: (request) => JSON.stringify(request) },
+      {
+        cacheKeyFn: (request) =>
+          JSON.stringify([request.groupKey, request.first, request.after, request.role, request.activeOn, columnsKey(request)]),
+      },
     ),
+    count: new DataLoader((requests) => inGroups(requests, (request) => JSON.stringify([request.role, request.activeOn]), countGroups), {
+      cacheKeyFn: (request) => JSON.stringify(request),
+    }),
   };
   return loaders;
 }

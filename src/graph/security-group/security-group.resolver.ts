@@ -1,7 +1,10 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from "type-graphql";
 import { DIRECTORY_ROLES } from "../visibility";
 import { SecurityGroupEntity } from "../../db/entities/security-group.entity";
 import { RosterArgs } from "../pagination/roster.args";
+import { JOINED_MEMBER, rosterMemberColumns } from "../pagination/roster.loader";
+import { oncePerField } from "../pagination/selection";
 import { isActiveOn } from "../community/community.mapper";
 import type { GraphContext } from "../context";
 import { toMember } from "../member/member.mapper";
@@ -35,6 +38,7 @@ export class SecurityGroupResolver {
     @Root() group: SecurityGroup,
     @Args() args: RosterArgs,
     @Ctx() ctx: GraphContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<PageOf<SecurityGroupMembership>> {
     const page = await ctx.loaders.securityGroupRoster.page.load({
       groupKey: group.key,
@@ -42,8 +46,13 @@ export class SecurityGroupResolver {
       after: args.after ?? null,
       role: args.role ?? null,
       activeOn: args.activeOn ?? null,
+      memberColumns: oncePerField(info, rosterMemberColumns),
     });
-    return mapPage(page, toSecurityGroupMembership);
+    return mapPage(page, (row) => {
+      const membership = toSecurityGroupMembership(row);
+      membership.joinedMember = row[JOINED_MEMBER];
+      return membership;
+    });
   }
 }
 
@@ -58,6 +67,7 @@ export class SecurityGroupMembershipResolver {
 
   @FieldResolver(() => Member)
   async member(@Root() membership: SecurityGroupMembership, @Ctx() ctx: GraphContext): Promise<Member> {
+    if (membership.joinedMember) return membership.joinedMember;
     const entity = await ctx.loaders.member.load(membership.memberKey);
     if (!entity) throw new Error(`member ${membership.memberKey} vanished while being read`);
     return toMember(entity);

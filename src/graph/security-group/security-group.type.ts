@@ -1,4 +1,5 @@
 import type { SecurityGroupEntity } from "../../db/entities/security-group.entity";
+import type { Member } from "../member/member.type";
 import { enumOf } from "../enum-of";
 import { Directive, Field, ID, ObjectType, registerEnumType } from "type-graphql";
 import { SECURITY_GROUP_KINDS } from "../../db/entities/security-group.entity";
@@ -32,6 +33,8 @@ export class SecurityGroupMembership {
   position!: number;
   /** The group as read with the membership, when only some of its columns were (see `joined-parent.ts`). */
   joinedGroup?: SecurityGroupEntity;
+  /** The member as a roster page read it with the membership (see `roster.loader.ts`). */
+  joinedMember?: Member;
   @Field(() => String, { nullable: true }) role!: string | null;
   @Field(() => DateScalar, { nullable: true }) beginDate!: string | null;
   @Field(() => DateScalar, { nullable: true }) endDate!: string | null;

@@ -57,6 +57,28 @@ describe("communities, security groups and events over HTTP", () => {
 
   after(() => harness.stop());
 
+  it("pages communities one at a time in name order, the count following the filter", async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 10; page += 1) {
+      const data: any = await ask(
+        `query($after: String) { communities(first: 1, after: $after) { totalCount edges { node { key } } pageInfo { endCursor hasNextPage } } }`,
+        { after },
+      );
+      assert.equal(data.communities.totalCount, 4);
+      seen.push(...data.communities.edges.map((edge: any) => edge.node.key));
+      if (!data.communities.pageInfo.hasNextPage) break;
+      after = data.communities.pageInfo.endCursor;
+    }
+    assert.deepEqual(seen, ["CH", "FIN", "CH-NE", "CH-SW"]);
+    const chapters = await ask(`{ communities(first: 1, filter: { type: "Chapter" }) { totalCount edges { node { key } } } }`);
+    assert.equal(chapters.communities.totalCount, 3);
+    assert.deepEqual(
+      chapters.communities.edges.map((edge: any) => edge.node.key),
+      ["CH"],
+    );
+  });
+
   it("lists communities by name with filters, parents and children", async () => {
     const data = await ask(`{
       all: communities { totalCount edges { node { key } } }

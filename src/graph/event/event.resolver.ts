@@ -1,6 +1,4 @@
 import { Arg, Args, Ctx, ID, Query, Resolver } from "type-graphql";
-import type { SelectQueryBuilder } from "typeorm";
-import type { EventEntity } from "../../db/entities/event.entity";
 import { canSeeMembersOnlyEvents } from "../visibility";
 import type { GraphContext } from "../context";
 import type { PageOf } from "../pagination/connection.types";
@@ -26,10 +24,7 @@ export class EventResolver {
 
   @Query(() => EventConnection, { description: "Events ordered by start. Public events for everyone; members-only ones for members." })
   async events(@Args() args: EventsArgs, @Ctx() ctx: GraphContext): Promise<PageOf<Event>> {
-    const publicOnly = !canSeeMembersOnlyEvents(ctx.viewer);
-    const restrict = publicOnly
-      ? (query: SelectQueryBuilder<EventEntity>) => query.andWhere("e.isMembersOnly = :membersOnly", { membersOnly: false })
-      : undefined;
-    return mapPage(await pageEvents(ctx.services.dataSource, args, restrict), toEvent);
+    const audience = { publicOnly: !canSeeMembersOnlyEvents(ctx.viewer) };
+    return mapPage(await pageEvents(ctx.services.dataSource, args, audience), toEvent);
   }
 }

@@ -57,6 +57,8 @@ export interface AppOverrides {
   supergraphTimers?: Timers;
   random?: () => number;
   credentialLimiters?: CredentialLimiters;
+  /** Sync is driven by hand with the scheduler off (see SyncDeps.drivenByHand). */
+  syncDrivenByHand?: boolean;
 }
 
 export interface App {
@@ -223,6 +225,7 @@ async function wire(
     timers: overrides.timers,
     random: overrides.random,
     polls: !spreadsheet,
+    drivenByHand: overrides.syncDrivenByHand,
   });
   metrics.watchLeader(async () => sync.internals.leadership.isLeader);
   const writeback = createWriteback({

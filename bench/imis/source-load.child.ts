@@ -60,6 +60,8 @@ async function load(request: SourceLoadRequest): Promise<SourceLoadResult> {
     clock,
     logger,
     channel: bus.channel,
+    // Driven by hand below, the scheduler off: it loads past the queue, as the leader would.
+    drivenByHand: true,
   });
   cleanup = async () => {
     await engine.stop();

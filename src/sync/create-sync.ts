@@ -45,6 +45,12 @@ export interface SyncDeps {
    * never scheduled. True by default.
    */
   polls?: boolean;
+  /**
+   * Sync is driven by hand, the scheduler off (tests, benchmarks): a poll may take the leader
+   * lease and write a load past the queue, as the scheduling process would. Otherwise a process
+   * with sync off serves the graph only and never takes the lease (see ChangePollerDeps.leads).
+   */
+  drivenByHand?: boolean;
 }
 
 /** The parts of sync, for tests and tools that drive it by hand; the app uses `service`. */
@@ -119,7 +125,10 @@ export function createSync(deps: SyncDeps): Sync {
     intake,
     intervalMs: config.refreshIntervalMs,
     fullLoad,
-    leads: () => leadership.leads(clock.now().getTime()),
+    // A graph-only process an admin's resync reached queues it: were it to take the leader lease,
+    // it would run the load itself and, never renewing, keep the polling processes from leading
+    // until the lease ran out.
+    leads: async () => (config.enabled || deps.drivenByHand === true) && (await leadership.leads(clock.now().getTime())),
   });
   const eventPoller = new EventPoller({ ...pollDeps, intervalMs: config.eventRefreshIntervalMs });
   service = new SyncService({

@@ -64,6 +64,7 @@ export async function startSyncHarness(
     logger: options.logger ?? QUIET,
     channel,
     random: () => 0.5,
+    drivenByHand: true,
   });
   return {
     database,

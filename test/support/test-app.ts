@@ -54,7 +54,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = loadConfig(env);
   if (!options.keepData) await resetDatabase(kind === "mysql" ? mysql : sqliteConfig(sqliteFile));
   const queries = new QueryCounter();
-  const app = await buildApp(config, { ...options.overrides, database: { logger: queries, ...options.overrides?.database } });
+  // Tests drive sync by hand (SYNC_ENABLED=false above): unless a test says otherwise, its app
+  // takes the lead when a poll asks, as a process running sync would.
+  const app = await buildApp(config, {
+    syncDrivenByHand: true,
+    ...options.overrides,
+    database: { logger: queries, ...options.overrides?.database },
+  });
   const { port } = await app.start(options.port ?? 0, "127.0.0.1");
   const baseUrl = `http://127.0.0.1:${port}`;
   return { app, url: `${baseUrl}/graphql`, baseUrl, queries, config, stop: () => app.stop() };

@@ -10,7 +10,7 @@ import { toCommunity, toCommunityMembership } from "./community.mapper";
 import { pageCommunities } from "./community.queries";
 import { Community, CommunityConnection, CommunityMembership, CommunityMembershipConnection } from "./community.type";
 import { RosterArgs } from "../pagination/roster.args";
-import { JOINED_MEMBER, rosterMemberColumns } from "../pagination/roster.loader";
+import { rosterMemberColumns, withJoinedMember } from "../pagination/roster.loader";
 import { oncePerField } from "../pagination/selection";
 
 @Resolver(() => Community)
@@ -65,10 +65,6 @@ export class CommunityResolver {
       activeOn: args.activeOn ?? null,
       memberColumns: oncePerField(info, rosterMemberColumns),
     });
-    return mapPage(page, (row) => {
-      const membership = toCommunityMembership(row);
-      membership.joinedMember = row[JOINED_MEMBER];
-      return membership;
-    });
+    return mapPage(page, withJoinedMember(toCommunityMembership));
   }
 }

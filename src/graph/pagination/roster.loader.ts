@@ -38,6 +38,15 @@ export const JOINED_MEMBER = Symbol("joined member");
 
 export type RosterRow<Row> = Row & { [JOINED_MEMBER]?: Member };
 
+/** `map` for a roster page's rows, the GraphQL membership carrying the member the page read with it. */
+export function withJoinedMember<Row, Node extends { joinedMember?: Member }>(map: (row: Row) => Node): (row: RosterRow<Row>) => Node {
+  return (row) => {
+    const node = map(row);
+    node.joinedMember = row[JOINED_MEMBER];
+    return node;
+  };
+}
+
 /**
  * The member columns a roster page's `edges { node { member { … } } }` reads, for
  * {@link RosterRequest.memberColumns}: undefined when no member is selected, or when one of its

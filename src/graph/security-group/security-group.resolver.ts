@@ -3,7 +3,7 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Query, Resolver, R
 import { DIRECTORY_ROLES } from "../visibility";
 import { SecurityGroupEntity } from "../../db/entities/security-group.entity";
 import { RosterArgs } from "../pagination/roster.args";
-import { JOINED_MEMBER, rosterMemberColumns } from "../pagination/roster.loader";
+import { rosterMemberColumns, withJoinedMember } from "../pagination/roster.loader";
 import { oncePerField } from "../pagination/selection";
 import { isActiveOn } from "../community/community.mapper";
 import type { GraphContext } from "../context";
@@ -48,11 +48,7 @@ export class SecurityGroupResolver {
       activeOn: args.activeOn ?? null,
       memberColumns: oncePerField(info, rosterMemberColumns),
     });
-    return mapPage(page, (row) => {
-      const membership = toSecurityGroupMembership(row);
-      membership.joinedMember = row[JOINED_MEMBER];
-      return membership;
-    });
+    return mapPage(page, withJoinedMember(toSecurityGroupMembership));
   }
 }
 

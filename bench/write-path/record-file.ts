@@ -29,6 +29,9 @@ export class RecordFileWriter {
   }
 }
 
+/** Lines further apart than this are read one by one. */
+const MAX_SPAN_BYTES = 8 * 1024 * 1024;
+
 /** Random access by member key: an index of line offsets, the records themselves left on disk. */
 export class RecordFileReader {
   private readonly offsets = new Map<string, { start: number; length: number }>();
@@ -59,29 +62,57 @@ export class RecordFileReader {
   }
 
   read(memberKey: string): MemberRecord | undefined {
-    const entry = this.offsets.get(memberKey);
-    if (!entry) return undefined;
-    const buffer = Buffer.allocUnsafe(entry.length);
-    readSync(this.fd, buffer, 0, entry.length, entry.start);
-    const line = buffer.toString("utf8");
-    return revive(line.slice(line.indexOf("\t") + 1));
+    return this.readMany([memberKey]).get(memberKey);
+  }
+
+  /**
+   * The records of `keys` that the file holds. A fetch asks for keys next to one another in
+   * the file, so their lines are read with one read of the span they cover (a read per line
+   * cost about 9 µs a record inside the timed load, as much as a tenth of the write path's own
+   * work), or line by line when they lie too far apart for that to pay.
+   */
+  readMany(keys: readonly string[]): Map<string, MemberRecord> {
+    const entries = keys.flatMap((key) => {
+      const entry = this.offsets.get(key);
+      return entry ? [{ key, ...entry }] : [];
+    });
+    const records = new Map<string, MemberRecord>();
+    if (entries.length === 0) return records;
+    const start = Math.min(...entries.map((entry) => entry.start));
+    const end = Math.max(...entries.map((entry) => entry.start + entry.length));
+    const wanted = entries.reduce((sum, entry) => sum + entry.length, 0);
+    if (end - start > MAX_SPAN_BYTES || wanted * 2 < end - start) {
+      for (const entry of entries) records.set(entry.key, this.decode(this.readBytes(entry.start, entry.length), 0, entry.length));
+      return records;
+    }
+    const span = this.readBytes(start, end - start);
+    for (const entry of entries) records.set(entry.key, this.decode(span, entry.start - start, entry.start - start + entry.length));
+    return records;
   }
 
   /** Records in file (key) order, `size` at a time. */
   async *chunks(size: number): AsyncGenerator<MemberRecord[]> {
-    let chunk: MemberRecord[] = [];
-    for (const key of this.offsets.keys()) {
-      chunk.push(this.read(key)!);
-      if (chunk.length === size) {
-        yield chunk;
-        chunk = [];
-      }
+    const keys = [...this.offsets.keys()];
+    for (let start = 0; start < keys.length; start += size) {
+      const part = keys.slice(start, start + size);
+      const records = this.readMany(part);
+      yield part.map((key) => records.get(key)!);
     }
-    if (chunk.length > 0) yield chunk;
   }
 
   close(): void {
     closeSync(this.fd);
+  }
+
+  private readBytes(position: number, length: number): Buffer {
+    const buffer = Buffer.allocUnsafe(length);
+    readSync(this.fd, buffer, 0, length, position);
+    return buffer;
+  }
+
+  /** The record on the line at `start`–`end` of `buffer` (the key and its tab skipped). */
+  private decode(buffer: Buffer, start: number, end: number): MemberRecord {
+    return revive(buffer.toString("utf8", buffer.indexOf(9, start) + 1, end));
   }
 
   private index(start: number, end: number): void {

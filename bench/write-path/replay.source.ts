@@ -33,8 +33,10 @@ export class ReplaySource implements AmsSource {
 
   async fetchMembers(keys: readonly string[]): Promise<FetchedMembers> {
     const result: FetchedMembers = { members: [], missing: [], invalid: [] };
-    for (const key of new Set(keys)) {
-      const record = this.records.read(key);
+    const unique = [...new Set(keys)];
+    const records = this.records.readMany(unique);
+    for (const key of unique) {
+      const record = records.get(key);
       if (record) result.members.push(record);
       else result.missing.push(key);
     }

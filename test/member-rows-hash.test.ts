@@ -6,7 +6,7 @@ import { ENTITIES } from "../src/db/entities";
 import { SnakeNamingStrategy } from "../src/db/snake-naming.strategy";
 import { planLists } from "../src/sync/child-lists";
 import { hashRows, ROW_FIELDS, toMemberRows, type UnhashedRows } from "../src/sync/member-rows";
-import { listTextsOf, systemMemberships } from "../src/sync/member-writer";
+import { listHashesOf, systemMemberships } from "../src/sync/member-writer";
 import { EMPTY_LIST_HASH, listHash, listText } from "../src/sync/row-fingerprint";
 import { SyncRuleBook } from "../src/sync/sync-rules";
 import { committee, memberRecord } from "./support/records";
@@ -28,7 +28,7 @@ function fullRows(): UnhashedRows {
     communities: [committee("C1", "Chair"), committee("C2", "Member")],
     securityGroups: [{ groupKey: "G1", name: "Portal", type: "Security", role: "Viewer", beginDate: null, endDate: null }],
   });
-  const { hash: _hash, texts: _texts, ...rows } = toMemberRows(record, rules);
+  const { hash: _hash, listHashes: _listHashes, groupsText: _groupsText, ...rows } = toMemberRows(record, rules);
   return rows;
 }
 
@@ -70,13 +70,9 @@ describe("member content and list hashes", () => {
         const changed = { ...rows, [list]: [{ ...first, [field]: other(first[field]) }, ...rows[list].slice(1)] };
         const hashed = hashRows(changed, rules.fingerprint);
         assert.notEqual(hashed.hash, hash, `${list}.${field}`);
-        if (list in hashed.texts) {
-          const name = list as keyof typeof hashed.texts;
-          assert.notEqual(
-            listHash(hashed.texts[name]),
-            listHash(hashRows(rows, rules.fingerprint).texts[name]),
-            `${list}.${field}: its list hash`,
-          );
+        if (list in hashed.listHashes) {
+          const name = list as keyof typeof hashed.listHashes;
+          assert.notEqual(hashed.listHashes[name], hashRows(rows, rules.fingerprint).listHashes[name], `${list}.${field}: its list hash`);
         }
       }
     }
@@ -151,7 +147,7 @@ describe("member content and list hashes", () => {
 
   it("hash each list from its text, the empty list to one constant", () => {
     const rows = fullRows();
-    const { texts } = hashRows({ ...rows, education: [] }, rules.fingerprint);
+    const hashed = hashRows({ ...rows, education: [] }, rules.fingerprint);
     const lists = {
       phones: rows.phones,
       socialLinks: rows.socialLinks,
@@ -163,9 +159,10 @@ describe("member content and list hashes", () => {
       purchases: rows.purchases,
     };
     const derived = { isMember: true, status: "ACTIVE" as const, systemGroups: [], nextTransitionOn: null };
-    const plan = planLists("H1", true, "", lists, listTextsOf({ ...rows, hash: "", texts }, derived));
+    const plan = planLists("H1", true, "", lists, listHashesOf({ ...rows, ...hashed }, derived));
     assert.equal(plan.hashes.get("e"), EMPTY_LIST_HASH);
-    assert.equal(plan.hashes.get("p"), createHash("sha256").update(texts.phones).digest("hex").slice(0, 16));
+    const phonesText = listText(rows.phones, ROW_FIELDS.phones);
+    assert.equal(plan.hashes.get("p"), createHash("sha256").update(phonesText).digest("hex").slice(0, 16));
     assert.equal(new Set(plan.hashes.values()).size, 8, "every other list has rows, and its own hash");
   });
 
@@ -177,8 +174,8 @@ describe("member content and list hashes", () => {
         const shaped = { ...rows, groupMemberships };
         const joined = [...groupMemberships, ...systemMemberships("H1", derived)];
         assert.equal(
-          listTextsOf({ ...shaped, ...hashRows(shaped, rules.fingerprint) }, derived).groups,
-          listText(joined, ROW_FIELDS.groupMemberships),
+          listHashesOf({ ...shaped, ...hashRows(shaped, rules.fingerprint) }, derived).groups,
+          listHash(listText(joined, ROW_FIELDS.groupMemberships)),
         );
       }
     }

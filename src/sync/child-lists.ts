@@ -10,7 +10,7 @@ import {
   MemberSocialLinkEntity,
   SecurityGroupMembershipEntity,
 } from "../db/entities";
-import { EMPTY_LIST_HASH as EMPTY, listHash } from "./row-fingerprint";
+import { EMPTY_LIST_HASH as EMPTY } from "./row-fingerprint";
 
 /** A member's child rows, table by table, as they are to be written. */
 export interface ChildLists {
@@ -69,10 +69,10 @@ export function planLists(
   existing: boolean,
   storedHashes: string,
   lists: ChildLists,
-  /** Each list's fingerprint text (row-fingerprint), hashed as it is. */
-  texts: Record<ListName, string>,
+  /** Each list's hash (row-fingerprint's `listHash`). */
+  listHashes: Record<ListName, string>,
 ): ListPlan {
-  const hashes = new Map(TABLES.map(([name, , label]) => [label, listHash(texts[name])]));
+  const hashes = new Map(TABLES.map(([name, , label]) => [label, listHashes[name]]));
   const newHashes = [...hashes].map(([label, hash]) => `${label}=${hash}`).join(";");
   return { memberKey, existing, storedHashes, lists, hashes, newHashes };
 }

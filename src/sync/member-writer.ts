@@ -6,7 +6,7 @@ import type { Clock } from "../time/clock";
 import { type Derived, deriveStatus, SYSTEM_POSITION_BASE } from "./derive-status";
 import { changedFields, diffMemberships, type MemberChangeEvent } from "./member-change";
 import { type MemberContent, type MemberRows, ROW_FIELDS, toMemberRows } from "./member-rows";
-import { listText } from "./row-fingerprint";
+import { listHash, listText } from "./row-fingerprint";
 import { type ChildLists, dirtyLists, planLists, readChangedRows, replaceChildLists } from "./child-lists";
 import { type GroupOutcome, type GroupPush, planGroupPushes } from "./group-push";
 import { ReferenceCache, syncCommunities, syncGroups } from "./reference-writes";
@@ -205,7 +205,7 @@ export class MemberWriter {
         before !== undefined,
         before?.listHashes ?? "",
         childListsOf(rows, derived),
-        listTextsOf(rows, derived),
+        listHashesOf(rows, derived),
       ),
     );
     const dirty = dirtyLists(plans);
@@ -358,21 +358,23 @@ function childListsOf(rows: MemberRows, derived: Derived): ChildLists {
   };
 }
 
-/** The lists' fingerprint texts from the content hash, the groups with their derived system memberships appended. */
-export function listTextsOf(rows: MemberRows, derived: Derived): Record<keyof ChildLists, string> {
-  const { texts } = rows;
-  const system =
-    derived.systemGroups.length === 0 ? "" : listText(systemMemberships(rows.content.memberKey, derived), ROW_FIELDS.groupMemberships);
+/** The lists' hashes from the content hash's, the groups' taken again with their derived system memberships appended. */
+export function listHashesOf(rows: MemberRows, derived: Derived): Record<keyof ChildLists, string> {
+  const { listHashes } = rows;
+  // Rows have a fixed arity, so the joined text is the joined list's.
+  const groups =
+    derived.systemGroups.length === 0
+      ? listHashes.groupMemberships
+      : listHash(rows.groupsText + listText(systemMemberships(rows.content.memberKey, derived), ROW_FIELDS.groupMemberships));
   return {
-    phones: texts.phones,
-    socialLinks: texts.socialLinks,
-    demographics: texts.demographics,
-    education: texts.education,
-    jobHistory: texts.jobHistory,
-    communities: texts.communityMemberships,
-    // Rows have a fixed arity, so the joined text is the joined list's.
-    groups: texts.groupMemberships + system,
-    purchases: texts.purchases,
+    phones: listHashes.phones,
+    socialLinks: listHashes.socialLinks,
+    demographics: listHashes.demographics,
+    education: listHashes.education,
+    jobHistory: listHashes.jobHistory,
+    communities: listHashes.communityMemberships,
+    groups,
+    purchases: listHashes.purchases,
   };
 }
 

@@ -4,9 +4,10 @@ import { before, describe, it } from "node:test";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { execute, type GraphQLFieldResolver, type GraphQLSchema, isObjectType, parse } from "graphql";
 import { compileQuery, isCompiledQuery } from "graphql-jit";
+import type { MiddlewareFn, ResolverData } from "type-graphql";
 import { API_KEY_VIEWER, ANONYMOUS, Role, type Viewer } from "../src/auth/viewer";
 import { toCommunityMembership } from "../src/graph/community/community.mapper";
-import { DecidedResolvers } from "../src/graph/decided-resolvers";
+import { DecidedResolvers, runChain } from "../src/graph/decided-resolvers";
 import { toPhone } from "../src/graph/member/member.mapper";
 import { toSecurityGroupMembership } from "../src/graph/security-group/security-group.mapper";
 import { buildGraphSchema, RESOLVERS } from "../src/graph/schema";
@@ -160,5 +161,62 @@ describe("resolvers decided per role set for compiled operations", () => {
     compiledFor(MEMBER);
     assert.equal(schema.getQueryType()!.getFields().syncRun!.resolve, before);
     assert.ok(decided.size > 0);
+  });
+});
+
+describe("the lean resolvers' middleware chain", () => {
+  const data = { root: {}, args: {}, context: {}, info: {} } as ResolverData<object>;
+  const deciding = (answer: "next" | "null" | "undefined-after-next"): MiddlewareFn<object> =>
+    ((_data: ResolverData<object>, next: () => Promise<unknown>) => {
+      if (answer === "null") return null;
+      if (answer === "next") return next();
+      next();
+      return undefined;
+    }) as unknown as MiddlewareFn<object>;
+
+  it("stays synchronous while the middlewares and the method are", () => {
+    let calls = 0;
+    const method = () => {
+      calls += 1;
+      return "value";
+    };
+    assert.equal(runChain([deciding("next")], data, method), "value");
+    assert.equal(runChain([deciding("next"), deciding("next")], data, method), "value");
+    assert.equal(runChain([deciding("undefined-after-next")], data, method), "value", "an undefined answer is next's");
+    assert.equal(runChain([deciding("null")], data, method), null);
+    assert.equal(calls, 3, "a middleware that answers stops the chain");
+  });
+
+  it("hands back the method's promise, and waits for an async middleware", async () => {
+    const loaded = Promise.resolve(["row"]);
+    assert.equal(
+      runChain([deciding("next")], data, () => loaded),
+      loaded,
+    );
+    const awaiting: MiddlewareFn<object> = async (_data, next) => `${await next()}!`;
+    const answer = runChain([awaiting, deciding("next")], data, () => "value");
+    assert.ok(answer instanceof Promise);
+    assert.equal(await answer, "value!");
+    const silent: MiddlewareFn<object> = async (_data, next) => {
+      await next();
+    };
+    assert.equal(await runChain([silent], data, () => Promise.resolve("late")), "late");
+  });
+
+  it("refuses a middleware that calls next twice, and passes throws on", async () => {
+    const twice = ((_data: ResolverData<object>, next: () => unknown) => {
+      next();
+      return next();
+    }) as unknown as MiddlewareFn<object>;
+    assert.throws(() => runChain([twice], data, () => "value"), /next\(\) called multiple times/);
+    const failing = () => {
+      throw new Error("method failed");
+    };
+    assert.throws(() => runChain([deciding("next")], data, failing), /method failed/);
+    const asyncTwice: MiddlewareFn<object> = async (_data, next) => {
+      await next();
+      return next();
+    };
+    await assert.rejects(Promise.resolve(runChain([asyncTwice], data, () => "value")), /next\(\) called multiple times/);
   });
 });

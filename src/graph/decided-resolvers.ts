@@ -199,9 +199,8 @@ function leanResolver(handler: Handler | FieldResolverMeta, original: Resolver):
           return original(root, args, context, info);
       }
     }
-    const call = () => method.apply(instance, values);
-    if (chain.length === 0) return call();
-    return runChain(chain, { root, args, context, info } as ResolverData<object>, call);
+    if (chain.length === 0) return method.apply(instance, values);
+    return runChain(chain, { root, args, context, info } as ResolverData<object>, () => method.apply(instance, values));
   };
 }
 
@@ -219,19 +218,35 @@ function asIs(value: unknown, type: unknown): boolean {
   return typeof type === "function" && value instanceof type;
 }
 
-/** type-graphql's `applyMiddlewares` for function middlewares: each may answer or call next. */
-async function runChain(chain: Array<MiddlewareFn<object>>, data: ResolverData<object>, call: () => unknown): Promise<unknown> {
+/**
+ * type-graphql's `applyMiddlewares` for function middlewares: each may answer or call next, and
+ * a middleware answering undefined answers what next gave. Unlike type-graphql's, it stays
+ * synchronous until a middleware or the method returns a promise: a field whose middleware only
+ * decides (the contact fields) costs no promise of its own, and a loaded one only the loader's.
+ * On a page of 50 members the async chain's promises and closures, pending while the loaders
+ * waited on the database, were about a sixth of what the scavenger promoted per request
+ * (BENCHMARKS.md, seventh pass). So `next` returns the method's own value, a promise or not:
+ * the middlewares here return it or await it, never call `.then` on it.
+ */
+export function runChain(chain: Array<MiddlewareFn<object>>, data: ResolverData<object>, call: () => unknown): unknown {
   let last = -1;
-  const dispatch = async (index: number): Promise<unknown> => {
+  const dispatch = (index: number): unknown => {
     if (index <= last) throw new Error("next() called multiple times");
     last = index;
     if (index === chain.length) return call();
     let nextResult: unknown;
-    const result = await chain[index]!(data, async () => {
-      nextResult = await dispatch(index + 1);
-      return nextResult;
+    const result = chain[index]!(data, () => {
+      nextResult = dispatch(index + 1);
+      return nextResult as Promise<unknown>;
     });
+    // Answering what next gave (the usual case) needs no step of its own, promise or not.
+    if (result === nextResult) return result;
+    if (isPromiseLike(result)) return result.then((value) => (value !== undefined ? value : nextResult));
     return result !== undefined ? result : nextResult;
   };
   return dispatch(0);
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function";
 }

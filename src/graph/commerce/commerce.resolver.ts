@@ -11,11 +11,11 @@ import { canSeePurchases } from "../visibility";
 import { Entitlement, Purchase } from "./purchase.type";
 
 /** Purchases and entitlements resolve to null for anyone but the member themself and admins. */
-const PurchaseField: MiddlewareFn<GraphContext> = async ({ root, context }, next) => {
+const PurchaseField = (({ root, context }, next) => {
   const member = root as { key?: string; visibleTo?: Viewer };
   if (member.key === undefined || !canSeePurchases(member.visibleTo ?? context.viewer, member.key)) return null;
   return next();
-};
+}) as MiddlewareFn<GraphContext>;
 
 const toPurchase = (row: MemberPurchaseEntity): Purchase =>
   Object.assign(new Purchase(), {

@@ -134,7 +134,9 @@ export class MemberResolver {
     nullable: true,
     description: "Up to four, in the AMS's order. Contact field: null for anyone but the member, staff and admins.",
   })
-  async phones(@Root() member: Member, @Ctx() ctx: GraphContext, @Info() info: GraphQLResolveInfo): Promise<Phone[]> {
+  // The loader's promise itself, not one more around it: it stays pending while the page's
+  // lists are read (see decided-resolvers' `runChain`).
+  phones(@Root() member: Member, @Ctx() ctx: GraphContext, @Info() info: GraphQLResolveInfo): Promise<Phone[]> {
     return ctx.loaders.lists.phones(oncePerField(info, PHONES)).load(member.key);
   }
 
@@ -166,23 +168,19 @@ export class MemberResolver {
     description:
       "In the AMS's order; all terms unless activeOn is given. Someone else's terms show only in communities whose roster you may list.",
   })
-  async communities(
+  communities(
     @Root() member: Member,
     @Arg("activeOn", () => DateScalar, { nullable: true, description: "Only terms running on this day." })
     activeOn: string | null,
     @Ctx() ctx: GraphContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<CommunityMembership[]> {
-    const rows = await ctx.loaders.lists.communityMemberships(oncePerField(info, COMMUNITIES)).load(member.key);
-    return activeOn ? rows.filter((row) => isActiveOn(row, activeOn)) : rows;
+    const rows = ctx.loaders.lists.communityMemberships(oncePerField(info, COMMUNITIES)).load(member.key);
+    return activeOn ? rows.then((all) => all.filter((row) => isActiveOn(row, activeOn))) : rows;
   }
 
   @FieldResolver(() => [SecurityGroupMembership])
-  async securityGroups(
-    @Root() member: Member,
-    @Ctx() ctx: GraphContext,
-    @Info() info: GraphQLResolveInfo,
-  ): Promise<SecurityGroupMembership[]> {
+  securityGroups(@Root() member: Member, @Ctx() ctx: GraphContext, @Info() info: GraphQLResolveInfo): Promise<SecurityGroupMembership[]> {
     return ctx.loaders.lists.securityGroupMemberships(oncePerField(info, SECURITY_GROUPS)).load(member.key);
   }
 }

@@ -1,5 +1,6 @@
 import { Ctx, FieldResolver, Resolver, Root } from "type-graphql";
 import type { GraphContext } from "../context";
+import { joinedOrLoaded } from "../joined-parent";
 import { toMember } from "../member/member.mapper";
 import { Member } from "../member/member.type";
 import { isActiveOn, toCommunity } from "./community.mapper";
@@ -8,20 +9,25 @@ import { Community, CommunityMembership } from "./community.type";
 @Resolver(() => CommunityMembership)
 export class CommunityMembershipResolver {
   @FieldResolver(() => Community)
-  async community(@Root() membership: CommunityMembership, @Ctx() ctx: GraphContext): Promise<Community> {
-    const entity = membership.joinedCommunity ?? (await ctx.loaders.community.load(membership.communityKey));
-    // The foreign key guarantees the community row; a miss means the cache is being rewritten.
-    if (!entity) throw new Error(`community ${membership.communityKey} vanished while being read`);
-    return toCommunity(entity);
+  community(@Root() membership: CommunityMembership, @Ctx() ctx: GraphContext): Community | Promise<Community> {
+    const { joinedCommunity: joined, communityKey } = membership;
+    return joinedOrLoaded(
+      joined && toCommunity(joined),
+      () => ctx.loaders.community.load(communityKey),
+      toCommunity,
+      () => new Error(`community ${communityKey} vanished while being read`),
+    );
   }
 
   @FieldResolver(() => Member)
-  async member(@Root() membership: CommunityMembership, @Ctx() ctx: GraphContext): Promise<Member> {
+  member(@Root() membership: CommunityMembership, @Ctx() ctx: GraphContext): Member | Promise<Member> {
     // Read with the roster page, under the same rule as the loader's (the viewer may list the member).
-    if (membership.joinedMember) return membership.joinedMember;
-    const entity = await ctx.loaders.member.load(membership.memberKey);
-    if (!entity) throw new Error(`member ${membership.memberKey} vanished while being read`);
-    return toMember(entity);
+    return joinedOrLoaded(
+      membership.joinedMember,
+      () => ctx.loaders.member.load(membership.memberKey),
+      toMember,
+      () => new Error(`member ${membership.memberKey} vanished while being read`),
+    );
   }
 
   @FieldResolver(() => Boolean, { description: "The term runs today (association time zone)." })

@@ -7,6 +7,7 @@ import { rosterMemberColumns, withJoinedMember } from "../pagination/roster.load
 import { oncePerField } from "../pagination/selection";
 import { isActiveOn } from "../community/community.mapper";
 import type { GraphContext } from "../context";
+import { joinedOrLoaded } from "../joined-parent";
 import { toMember } from "../member/member.mapper";
 import { Member } from "../member/member.type";
 import type { PageOf } from "../pagination/connection.types";
@@ -55,18 +56,24 @@ export class SecurityGroupResolver {
 @Resolver(() => SecurityGroupMembership)
 export class SecurityGroupMembershipResolver {
   @FieldResolver(() => SecurityGroup)
-  async group(@Root() membership: SecurityGroupMembership, @Ctx() ctx: GraphContext): Promise<SecurityGroup> {
-    const entity = membership.joinedGroup ?? (await ctx.loaders.securityGroup.load(membership.groupKey));
-    if (!entity) throw new Error(`security group ${membership.groupKey} vanished while being read`);
-    return toSecurityGroup(entity);
+  group(@Root() membership: SecurityGroupMembership, @Ctx() ctx: GraphContext): SecurityGroup | Promise<SecurityGroup> {
+    const { joinedGroup: joined, groupKey } = membership;
+    return joinedOrLoaded(
+      joined && toSecurityGroup(joined),
+      () => ctx.loaders.securityGroup.load(groupKey),
+      toSecurityGroup,
+      () => new Error(`security group ${groupKey} vanished while being read`),
+    );
   }
 
   @FieldResolver(() => Member)
-  async member(@Root() membership: SecurityGroupMembership, @Ctx() ctx: GraphContext): Promise<Member> {
-    if (membership.joinedMember) return membership.joinedMember;
-    const entity = await ctx.loaders.member.load(membership.memberKey);
-    if (!entity) throw new Error(`member ${membership.memberKey} vanished while being read`);
-    return toMember(entity);
+  member(@Root() membership: SecurityGroupMembership, @Ctx() ctx: GraphContext): Member | Promise<Member> {
+    return joinedOrLoaded(
+      membership.joinedMember,
+      () => ctx.loaders.member.load(membership.memberKey),
+      toMember,
+      () => new Error(`member ${membership.memberKey} vanished while being read`),
+    );
   }
 
   @FieldResolver(() => Boolean, { description: "The term runs today (association time zone)." })

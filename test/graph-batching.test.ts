@@ -57,7 +57,7 @@ describe("nested fields are batched per request", () => {
 
   async function statementsFor(first: number, token = ADMIN_KEY, filter: Record<string, unknown> | null = null) {
     const { result, statements } = await harness.queries.measure(() =>
-      gqlData<{ members: { edges: Array<{ node: { phones: unknown[]; communities: Array<{ community: { name: string } }> } }> } }>(
+      gqlData<{ members: { edges: Array<{ node: { phones: unknown[] | null; communities: Array<{ community: { name: string } }> } }> } }>(
         harness.url,
         NESTED,
         { first, filter },
@@ -73,12 +73,30 @@ describe("nested fields are batched per request", () => {
       const { edges, statements } = await statementsFor(first);
       assert.equal(edges.length, first);
       // Every nested list really came back, so the count is of a query that did the work.
-      assert.ok(edges.every((edge) => edge.node.phones.length === 2 && edge.node.communities.length === 2));
+      assert.ok(edges.every((edge) => edge.node.phones?.length === 2 && edge.node.communities.length === 2));
       assert.ok(edges.every((edge) => edge.node.communities.every((membership) => membership.community.name.startsWith("Community"))));
       counts.push(statements.length);
     }
     assert.deepEqual(new Set(counts).size, 1, `statements per page size: ${counts.join(", ")}`);
     assert.ok(counts[0]! <= 6, `expected at most 6 statements, saw ${counts[0]}`);
+  });
+
+  it("reads a page's phones only for the members whose contact fields the viewer may see", async () => {
+    const phonesRead = (statements: string[]) => {
+      const read = statements.filter((statement) => statement.includes("member_phones"));
+      assert.ok(read.length <= 1, read.join("\n"));
+      return read.length === 0 ? 0 : (read[0]!.match(/\?/g) ?? []).length;
+    };
+    // An admin sees everyone's phones: one statement for the page's 20 members.
+    assert.equal(phonesRead((await statementsFor(20)).statements), 20);
+    // A member sees only their own (M0000 is on the page): the contact rule decides before the
+    // loader is asked, so the read asks for no one else's phones.
+    const { edges, statements } = await statementsFor(20, memberToken);
+    assert.equal(phonesRead(statements), 1);
+    assert.deepEqual(
+      edges.map((edge) => edge.node.phones?.length ?? null),
+      [2, ...Array.from({ length: 19 }, () => null)],
+    );
   });
 
   it("batches community rosters across communities in one statement", async () => {

@@ -122,7 +122,7 @@ export class FullLoad {
     const keys = held.size === 0 ? listed : listed.filter((key) => !held.has(key));
     const fetched = await this.fetch(keys, listedAt);
     if (held.size > 0) fetched.retry.push(...held);
-    const goneListedAt = new Map(fetched.gone.flatMap((key) => (listedAt.has(key) ? [[key, listedAt.get(key)!] as const] : [])));
+    const goneListedAt = timesOf(fetched.gone, listedAt);
     const written = { runId, reason, listedAt, goneListedAt, discovered };
     let queued = fetched.retry.length > 0;
     await this.deps.intake.prepareLoaded(fetched.records);
@@ -224,10 +224,19 @@ function batchesOf(page: readonly MemberChange[], size: number): LoadBatch[] {
   const batches: LoadBatch[] = [];
   for (let start = 0; start < keys.length; start += size) {
     const part = keys.slice(start, start + size);
-    const times = new Map(part.flatMap((key) => (listedAt.has(key) ? [[key, listedAt.get(key)!] as const] : [])));
-    batches.push({ keys: part, listedAt: times, discovered: start === 0 ? page.length : 0 });
+    batches.push({ keys: part, listedAt: timesOf(part, listedAt), discovered: start === 0 ? page.length : 0 });
   }
   return batches;
+}
+
+/** The listed times of those of `keys` that have one. */
+function timesOf(keys: readonly string[], listedAt: ReadonlyMap<string, Date>): Map<string, Date> {
+  const times = new Map<string, Date>();
+  for (const key of keys) {
+    const at = listedAt.get(key);
+    if (at) times.set(key, at);
+  }
+  return times;
 }
 
 /** The page's keys, in order, and each one's newest change time where the AMS gave one that parses. */

@@ -7,7 +7,7 @@ import { type Derived, deriveStatus, SYSTEM_POSITION_BASE } from "./derive-statu
 import { changedFields, diffMemberships, type MemberChangeEvent } from "./member-change";
 import { type MemberContent, type MemberRows, ROW_FIELDS, toMemberRows } from "./member-rows";
 import { listHash, listText } from "./row-fingerprint";
-import { type ChildLists, dirtyLists, planLists, readChangedRows, replaceChildLists } from "./child-lists";
+import { type ChildLists, concatLists, dirtyLists, planLists, readChangedRows, replaceChildLists } from "./child-lists";
 import { type GroupOutcome, type GroupPush, planGroupPushes } from "./group-push";
 import { ReferenceCache, syncCommunities, syncGroups } from "./reference-writes";
 import type { SyncRuleBook } from "./sync-rules";
@@ -77,13 +77,13 @@ export class MemberWriter {
     });
     await syncCommunities(
       manager,
-      mapped.flatMap((rows) => rows.communities),
+      concatLists(mapped, (rows) => rows.communities),
       now,
       this.references,
     );
     await syncGroups(
       manager,
-      mapped.flatMap((rows) => rows.groups),
+      concatLists(mapped, (rows) => rows.groups),
       now,
       this.references,
     );
@@ -215,13 +215,13 @@ export class MemberWriter {
 
     await syncCommunities(
       manager,
-      changed.flatMap((planned) => planned.rows.communities),
+      concatLists(changed, (planned) => planned.rows.communities),
       now,
       this.references,
     );
     await syncGroups(
       manager,
-      changed.flatMap((planned) => planned.rows.groups),
+      concatLists(changed, (planned) => planned.rows.groups),
       now,
       this.references,
     );

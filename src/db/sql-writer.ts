@@ -5,6 +5,11 @@ import { DateUtils } from "typeorm/util/DateUtils";
 /** A value a condition compares with; bound, never spliced into the text. */
 export type SqlValue = string | number | boolean | Date;
 
+/** ` WHERE a AND b …` of `conditions`, or nothing when there are none. */
+export function whereOf(conditions: readonly string[]): string {
+  return conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "";
+}
+
 /**
  * Writes conditions as SQL text for one statement: columns by their escaped database names,
  * values through `bind`, called in the order the placeholders appear in the text.

@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import { CommunityEntity } from "../../db/entities/community.entity";
 import { RowReader } from "../../db/row-reader";
-import { PositionalSql } from "../../db/sql-writer";
+import { PositionalSql, whereOf } from "../../db/sql-writer";
 import { type PageOf, toPage } from "../pagination/connection.types";
 import { decodeCursor, encodeCursor } from "../pagination/cursor";
 import { afterCondition, likeContains } from "../pagination/keyset";
@@ -20,8 +20,6 @@ function communityConditions(sql: PositionalSql, filter: CommunityFilter | null 
   if (filter?.search) conditions.push(`${column("name")} LIKE ${sql.bind(likeContains(filter.search))} ESCAPE '!'`);
   return conditions;
 }
-
-const whereOf = (conditions: readonly string[]) => (conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "");
 
 /** Communities ordered by name, then key: one statement for the page and, only when asked, one for the count. */
 export async function pageCommunities(

@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import { CommunityMembershipEntity } from "../../db/entities/community-membership.entity";
 import { MemberEntity } from "../../db/entities/member.entity";
 import { RowReader } from "../../db/row-reader";
-import { PositionalSql, type SqlWriter } from "../../db/sql-writer";
+import { PositionalSql, type SqlWriter, whereOf } from "../../db/sql-writer";
 import { SecurityGroupMembershipEntity } from "../../db/entities/security-group-membership.entity";
 import type { PageArgs } from "../pagination/page.args";
 import { decodeCursor, encodeCursor } from "../pagination/cursor";
@@ -58,8 +58,6 @@ export function memberConditions(sql: SqlWriter, filter: MemberFilter | null | u
   if (restricted !== undefined) conditions.push(restricted);
   return conditions;
 }
-
-const whereOf = (conditions: readonly string[]) => (conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "");
 
 /** What a page must read whatever is selected: the key and the sort columns its cursors encode. */
 export const MEMBER_PAGE_COLUMNS = ["memberKey", "lastName", "firstName"] as const;

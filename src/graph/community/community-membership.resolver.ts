@@ -1,7 +1,7 @@
 import { Ctx, FieldResolver, Resolver, Root } from "type-graphql";
 import type { GraphContext } from "../context";
 import { joinedOrLoaded } from "../joined-parent";
-import { toMember } from "../member/member.mapper";
+import { memberOfRow } from "../pagination/roster.loader";
 import { Member } from "../member/member.type";
 import { isActiveOn, toCommunity } from "./community.mapper";
 import { Community, CommunityMembership } from "./community.type";
@@ -21,13 +21,7 @@ export class CommunityMembershipResolver {
 
   @FieldResolver(() => Member)
   member(@Root() membership: CommunityMembership, @Ctx() ctx: GraphContext): Member | Promise<Member> {
-    // Read with the roster page, under the same rule as the loader's (the viewer may list the member).
-    return joinedOrLoaded(
-      membership.joinedMember,
-      () => ctx.loaders.member.load(membership.memberKey),
-      toMember,
-      () => new Error(`member ${membership.memberKey} vanished while being read`),
-    );
+    return memberOfRow(membership, ctx.loaders.member);
   }
 
   @FieldResolver(() => Boolean, { description: "The term runs today (association time zone)." })

@@ -4,7 +4,8 @@ import type { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
 import { MemberEntity } from "../../db/entities/member.entity";
 import { RowReader } from "../../db/row-reader";
 import { PositionalSql, type SqlWriter } from "../../db/sql-writer";
-import { memberColumnsFor, memberFrom } from "../member/member.mapper";
+import { joinedOrLoaded } from "../joined-parent";
+import { memberColumnsFor, memberFrom, toMember } from "../member/member.mapper";
 import type { Member } from "../member/member.type";
 import { type PageOf, toPage } from "./connection.types";
 import { decodeCursor, encodeCursor } from "./cursor";
@@ -45,6 +46,22 @@ export function withJoinedMember<Row, Node extends { joinedMember?: Member }>(ma
     node.joinedMember = row[JOINED_MEMBER];
     return node;
   };
+}
+
+/**
+ * A roster row's member: the one read with the row (under the roster's rule, the loader's
+ * own: the viewer may list the member) at once, else the member loader's.
+ */
+export function memberOfRow(
+  membership: { memberKey: string; joinedMember?: Member },
+  members: DataLoader<string, MemberEntity | null>,
+): Member | Promise<Member> {
+  return joinedOrLoaded(
+    membership.joinedMember,
+    () => members.load(membership.memberKey),
+    toMember,
+    () => new Error(`member ${membership.memberKey} vanished while being read`),
+  );
 }
 
 /**

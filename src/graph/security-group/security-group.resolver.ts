@@ -3,12 +3,11 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Query, Resolver, R
 import { DIRECTORY_ROLES } from "../visibility";
 import { SecurityGroupEntity } from "../../db/entities/security-group.entity";
 import { RosterArgs } from "../pagination/roster.args";
-import { rosterMemberColumns, withJoinedMember } from "../pagination/roster.loader";
+import { memberOfRow, rosterMemberColumns, withJoinedMember } from "../pagination/roster.loader";
 import { oncePerField } from "../pagination/selection";
 import { isActiveOn } from "../community/community.mapper";
 import type { GraphContext } from "../context";
 import { joinedOrLoaded } from "../joined-parent";
-import { toMember } from "../member/member.mapper";
 import { Member } from "../member/member.type";
 import type { PageOf } from "../pagination/connection.types";
 import { mapPage } from "../pagination/map-page";
@@ -68,12 +67,7 @@ export class SecurityGroupMembershipResolver {
 
   @FieldResolver(() => Member)
   member(@Root() membership: SecurityGroupMembership, @Ctx() ctx: GraphContext): Member | Promise<Member> {
-    return joinedOrLoaded(
-      membership.joinedMember,
-      () => ctx.loaders.member.load(membership.memberKey),
-      toMember,
-      () => new Error(`member ${membership.memberKey} vanished while being read`),
-    );
+    return memberOfRow(membership, ctx.loaders.member);
   }
 
   @FieldResolver(() => Boolean, { description: "The term runs today (association time zone)." })

@@ -119,6 +119,16 @@ export async function pollAsRun(
   return (await deps.ledger.get(run.id)) ?? run;
 }
 
+/** The listed change times of those of `keys` that have one. */
+export function listedTimesOf(keys: readonly string[], listedAt: ReadonlyMap<string, Date | null>): Map<string, Date> {
+  const times = new Map<string, Date>();
+  for (const key of keys) {
+    const at = listedAt.get(key);
+    if (at) times.set(key, at);
+  }
+  return times;
+}
+
 /** Milliseconds of an AMS change time; NaN when it is not one. */
 export function instantMs(text: string): number {
   return parseAmsInstant(text)?.getTime() ?? Number.NaN;

@@ -6,7 +6,7 @@ import type { Logger } from "../observability/logger";
 import type { AmsSource, MemberChange } from "../sources/ams-source";
 import type { MemberRecord } from "../sources/member-record";
 import type { Clock } from "../time/clock";
-import { instantMs, type PollFinish } from "./cursor-poll";
+import { instantMs, listedTimesOf, type PollFinish } from "./cursor-poll";
 import type { CursorStore } from "./cursor-store";
 import type { RefreshIntake } from "./refresh-intake";
 import type { RefreshReason } from "./refresh-queue";
@@ -122,7 +122,7 @@ export class FullLoad {
     const keys = held.size === 0 ? listed : listed.filter((key) => !held.has(key));
     const fetched = await this.fetch(keys, listedAt);
     if (held.size > 0) fetched.retry.push(...held);
-    const goneListedAt = timesOf(fetched.gone, listedAt);
+    const goneListedAt = listedTimesOf(fetched.gone, listedAt);
     const written = { runId, reason, listedAt, goneListedAt, discovered };
     let queued = fetched.retry.length > 0;
     await this.deps.intake.prepareLoaded(fetched.records);
@@ -224,19 +224,9 @@ function batchesOf(page: readonly MemberChange[], size: number): LoadBatch[] {
   const batches: LoadBatch[] = [];
   for (let start = 0; start < keys.length; start += size) {
     const part = keys.slice(start, start + size);
-    batches.push({ keys: part, listedAt: timesOf(part, listedAt), discovered: start === 0 ? page.length : 0 });
+    batches.push({ keys: part, listedAt: listedTimesOf(part, listedAt), discovered: start === 0 ? page.length : 0 });
   }
   return batches;
-}
-
-/** The listed times of those of `keys` that have one. */
-function timesOf(keys: readonly string[], listedAt: ReadonlyMap<string, Date>): Map<string, Date> {
-  const times = new Map<string, Date>();
-  for (const key of keys) {
-    const at = listedAt.get(key);
-    if (at) times.set(key, at);
-  }
-  return times;
 }
 
 /** The page's keys, in order, and each one's newest change time where the AMS gave one that parses. */

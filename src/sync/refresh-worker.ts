@@ -5,6 +5,7 @@ import type { AmsSource, FetchedMembers } from "../sources/ams-source";
 import type { MemberRecord } from "../sources/member-record";
 import { SourceError, SourceErrorCode } from "../sources/source.error";
 import type { Timers } from "../time/timers";
+import { listedTimesOf } from "./cursor-poll";
 import type { MemberChangeEvent } from "./member-change";
 import type { MemberWriter, WriteOutcome } from "./member-writer";
 import { classifyBatchError, failureCodeOf, RefreshFailureCode } from "./refresh-policy";
@@ -219,7 +220,7 @@ export class RefreshWorker {
         : record,
     );
     const gone = fetched.missing.filter((key) => attempts.has(key));
-    const goneListedAt = new Map(gone.flatMap((key) => (listedAt.get(key) ? [[key, listedAt.get(key)!] as const] : [])));
+    const goneListedAt = listedTimesOf(gone, listedAt);
     const claim: ClaimContext = { token, attempts, waiting };
     let written = await this.writeAll(claim, records, gone, failures, goneListedAt).catch((error: unknown) => {
       this.deps.logger.warn({ err: error }, "batch write failed; writing members one by one");
